@@ -1,0 +1,37 @@
+// Two projects: unit specs beside the code (ports mocked), and integration tests under
+// test/integration that run against a real Kafka broker and real PostgreSQL / SQLite.
+const { readFileSync } = require('node:fs');
+
+const swcrc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swcrc.exclude;
+delete swcrc.jsc.baseUrl;
+delete swcrc.jsc.paths;
+swcrc.jsc.baseUrl = __dirname;
+
+const moduleNameMapper = {
+  '^@xietong/testing$': '<rootDir>/test/support/index.ts',
+  '^@xietong/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+};
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  // NestJS 12 and jose 6 ship ES modules only: let swc turn them into CommonJS too.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose)/)'],
+  moduleNameMapper,
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+      testTimeout: 120000,
+    },
+  ],
+};

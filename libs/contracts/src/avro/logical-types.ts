@@ -1,0 +1,63 @@
+import * as avro from 'avsc';
+
+const DAY_MS = 86_400_000;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * timestamp-millis as ISO-8601 strings in JavaScript, so bodies round-trip through JSON
+ * (HTTP, database) unchanged. Accepts an ISO string or a Date when writing.
+ */
+class TimestampMillis extends avro.types.LogicalType {
+  override _fromValue(value: number): string {
+    return new Date(value).toISOString();
+  }
+  override _toValue(value: unknown): number | undefined {
+    if (value instanceof Date) return value.getTime();
+    if (typeof value !== 'string') return undefined;
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  override _resolve(type: avro.Type) {
+    if (avro.Type.isType(type, 'long', 'logical:timestamp-millis')) return (v: number) => this._fromValue(v);
+    return undefined;
+  }
+}
+
+/** Avro `date` (days since epoch) as a local calendar date string `YYYY-MM-DD`. */
+class LocalDate extends avro.types.LogicalType {
+  override _fromValue(value: number): string {
+    return new Date(value * DAY_MS).toISOString().slice(0, 10);
+  }
+  override _toValue(value: unknown): number | undefined {
+    if (typeof value !== 'string' || !ISO_DATE.test(value)) return undefined;
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) return undefined;
+    return ms / DAY_MS;
+  }
+  override _resolve(type: avro.Type) {
+    if (avro.Type.isType(type, 'int', 'logical:date')) return (v: number) => this._fromValue(v);
+    return undefined;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** RFC 4122 text form, validated. */
+class Uuid extends avro.types.LogicalType {
+  override _fromValue(value: string): string {
+    return value;
+  }
+  override _toValue(value: unknown): string | undefined {
+    return typeof value === 'string' && UUID.test(value) ? value : undefined;
+  }
+  override _resolve(type: avro.Type) {
+    if (avro.Type.isType(type, 'string', 'logical:uuid')) return (v: string) => v;
+    return undefined;
+  }
+}
+
+/** Options every Xietong schema is parsed with. */
+export const AVRO_PARSE_OPTIONS: Partial<avro.ForSchemaOptions> = {
+  logicalTypes: { 'timestamp-millis': TimestampMillis, date: LocalDate, uuid: Uuid },
+  wrapUnions: false,
+};

@@ -1,0 +1,93 @@
+import type * as avro from 'avsc';
+import { DomainError } from './domain-error';
+
+/**
+ * Validates a JSON body against an Avro record type and returns it with defaults filled in.
+ * The error names the first offending field path (e.g. `subject.registeredAddress.divisionCode`).
+ */
+export function validateBody<T = Record<string, unknown>>(type: avro.Type, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new DomainError('VALIDATION_FAILED', 'body must be a JSON object', '');
+  }
+  const unknownField = firstUnknownField(type, body as Record<string, unknown>, '');
+  if (unknownField) throw new DomainError('VALIDATION_FAILED', `unknown field ${unknownField}`, unknownField);
+  const withDefaults = fillDefaults(type, body as Record<string, unknown>);
+  let problem: { path: string; value: unknown; expected: string } | undefined;
+  type.isValid(withDefaults, {
+    errorHook(path: string[], value: unknown, t: avro.Type) {
+      if (!problem) problem = { path: path.join('.'), value, expected: describe(t) };
+    },
+  });
+  if (problem) {
+    const got = problem.value === undefined ? 'missing' : `got ${JSON.stringify(problem.value)}`.slice(0, 120);
+    throw new DomainError('VALIDATION_FAILED', `field ${problem.path || '(body)'}: expected ${problem.expected}, ${got}`, problem.path);
+  }
+  return withDefaults as T;
+}
+
+function describe(t: avro.Type): string {
+  const anyT = t as unknown as { typeName: string; symbols?: string[]; name?: string };
+  if (anyT.symbols) return `one of ${anyT.symbols.join(', ')}`;
+  if (anyT.typeName === 'logical:timestamp-millis') return 'an ISO-8601 timestamp';
+  if (anyT.typeName === 'logical:date') return 'a date YYYY-MM-DD';
+  if (anyT.typeName === 'logical:uuid') return 'a UUID';
+  if (anyT.typeName === 'union:unwrapped') return 'null or a value of the declared type';
+  return anyT.name ? `${anyT.typeName} ${anyT.name}` : anyT.typeName;
+}
+
+type RecordLike = avro.Type & { fields?: { name: string; type: avro.Type; defaultValue(): unknown }[] };
+
+/** Recursively fills missing record fields that declare a default; leaves everything else alone. */
+function fillDefaults(type: avro.Type, value: unknown): unknown {
+  const t = type as RecordLike;
+  const name = (t as unknown as { typeName: string }).typeName;
+  if (name === 'record' && isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const f of t.fields ?? []) {
+      const v = value[f.name];
+      out[f.name] = v === undefined ? f.defaultValue() : fillDefaults(f.type, v);
+    }
+    return out;
+  }
+  if (name === 'array' && Array.isArray(value)) {
+    const items = (t as unknown as { itemsType: avro.Type }).itemsType;
+    return value.map((v) => fillDefaults(items, v));
+  }
+  if (name === 'union:unwrapped' && isObject(value)) {
+    const branch = (t as unknown as { types: avro.Type[] }).types.find((b) => (b as unknown as { typeName: string }).typeName === 'record');
+    return branch ? fillDefaults(branch, value) : value;
+  }
+  return value;
+}
+
+function firstUnknownField(type: avro.Type, value: Record<string, unknown>, prefix: string): string | undefined {
+  const t = type as RecordLike;
+  const name = (t as unknown as { typeName: string }).typeName;
+  if (name === 'union:unwrapped') {
+    const branch = (t as unknown as { types: avro.Type[] }).types.find((b) => (b as unknown as { typeName: string }).typeName === 'record');
+    return branch ? firstUnknownField(branch, value, prefix) : undefined;
+  }
+  if (name === 'array' && Array.isArray(value)) {
+    const items = (t as unknown as { itemsType: avro.Type }).itemsType;
+    for (let i = 0; i < value.length; i++) {
+      const found = isObject(value[i]) ? firstUnknownField(items, value[i] as Record<string, unknown>, `${prefix}${i}.`) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (name !== 'record') return undefined;
+  const fields = new Map((t.fields ?? []).map((f) => [f.name, f.type]));
+  for (const [k, v] of Object.entries(value)) {
+    const ft = fields.get(k);
+    if (!ft) return `${prefix}${k}`;
+    if (isObject(v) || Array.isArray(v)) {
+      const found = firstUnknownField(ft, v as Record<string, unknown>, `${prefix}${k}.`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

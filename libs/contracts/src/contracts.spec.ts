@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import { assertCompatible, DomainError, envelopeCodec, parseSchema, SchemaCatalog, validateBody } from '.';
+
+const schemasDir = join(__dirname, '../../../schemas');
+const catalog = SchemaCatalog.fromDirectory(schemasDir);
+
+const lead = {
+  leadNo: 'JD-2026-0001',
+  source: 'ONLINE_MONITORING',
+  riskTier: 'KEY',
+  subject: {
+    storeName: '某某旗舰店',
+    operatorName: '杭州某某电子商务有限公司',
+    operatorUscc: '91330100799655058B',
+    registeredAddress: { address: '杭州市西湖区文三路1号', divisionCode: '330106' },
+  },
+  allegation: { category: 'ADVERTISING', legalBasis: [{ law: '广告法', article: '第二十八条' }], facts: '虚假宣传' },
+  evidence: [{ kind: 'screenshot', uri: 'oss://evidence/1.png', digest: 'sha256:00', capturedAt: '2026-11-20T02:00:00.000Z' }],
+  jurisdictionBasis: 'SEAT',
+  replyDue: '2026-12-08',
+};
+
+describe('schema catalog', () => {
+  it('loads every business schema and the receipt, keyed by SHA-256 fingerprint', () => {
+    const types = catalog.entries().map((e) => e.type).sort();
+    expect(types).toEqual(['CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT']);
+    const leadEntry = catalog.latest('LEAD');
+    expect(leadEntry.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(catalog.find(leadEntry.fingerprint)).toBe(leadEntry);
+  });
+
+  it('round-trips a lead with ISO timestamps and local dates', () => {
+    const t = catalog.latest('LEAD').avroType;
+    const body = validateBody(t, lead);
+    expect(t.fromBuffer(t.toBuffer(body))).toEqual({ ...body });
+    expect((t.fromBuffer(t.toBuffer(body)) as typeof lead).replyDue).toBe('2026-12-08');
+  });
+});
+
+describe('validateBody', () => {
+  const t = catalog.latest('LEAD').avroType;
+  const fail = (body: unknown) => {
+    try {
+      validateBody(t, body);
+    } catch (e) {
+      return e as DomainError;
+    }
+    throw new Error('expected a validation error');
+  };
+
+  it('names a missing nested field', () => {
+    const bad = { ...lead, subject: { ...lead.subject, registeredAddress: { address: 'x' } } };
+    const err = fail(bad);
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.field).toBe('subject.registeredAddress.divisionCode');
+  });
+
+  it('names an enum field with a symbol outside the schema', () => {
+    expect(fail({ ...lead, riskTier: 'HIGH' }).message).toContain('riskTier: expected one of KEY, WARNING, GENERAL');
+  });
+
+  it('refuses a field the schema does not know', () => {
+    expect(fail({ ...lead, extra: 1 }).field).toBe('extra');
+  });
+
+  it('refuses an impossible date', () => {
+    expect(fail({ ...lead, replyDue: '2026-02-30' }).field).toBe('replyDue');
+  });
+});
+
+describe('assertCompatible', () => {
+  const v1 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }] });
+
+  it('accepts a new optional field with a default', () => {
+    const v2 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }, { name: 'b', type: ['null', 'string'], default: null }] });
+    expect(() => assertCompatible(v1, v2)).not.toThrow();
+  });
+
+  it('refuses a new required field, explaining that the new version cannot read old data', () => {
+    const v2 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }, { name: 'b', type: 'string' }] });
+    expect(() => assertCompatible(v1, v2)).toThrow(/new version cannot read data written with the old version/);
+  });
+
+  it('refuses removing a field old readers need without a default', () => {
+    const v2 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'c', type: ['null', 'string'], default: null }] });
+    expect(() => assertCompatible(v1, v2)).toThrow(/readers of the old version cannot read/);
+  });
+});
+
+describe('envelope single-object codec', () => {
+  const codec = envelopeCodec(schemasDir);
+  const env = {
+    messageId: '7f1c7b5e-2c1a-4f5e-9d7e-1a2b3c4d5e6f',
+    type: 'LEAD' as const,
+    sender: '341825',
+    recipient: '330100',
+    zone: 'yrd',
+    correlationId: 'JD-2026-0001',
+    causationId: null,
+    createdAt: '2026-11-27T08:00:00.000Z',
+    bodySchema: Buffer.alloc(32, 1),
+    body: Buffer.from('abc'),
+  };
+
+  it('starts with C3 01 and the envelope fingerprint, and round-trips', () => {
+    const bytes = codec.encode(env);
+    expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
+    expect(codec.decode(bytes)).toEqual(env);
+  });
+
+  it.each([
+    ['random bytes', Buffer.from('not avro at all, just text')],
+    ['a truncated value', (b: Buffer) => b.subarray(0, b.length - 3)],
+    ['trailing garbage', (b: Buffer) => Buffer.concat([b, Buffer.from([0])])],
+  ])('refuses %s as MALFORMED', (_name, make) => {
+    const bytes = typeof make === 'function' ? make(codec.encode(env)) : make;
+    expect(() => codec.decode(bytes)).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Stable error codes of the gateway. The edge maps them to HTTP statuses, quarantine reasons
+ * and receipt reason codes; domain code only throws.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED'
+  | 'SIGNATURE_MISSING'
+  | 'SIGNATURE_INVALID'
+  | 'UNKNOWN_KEY'
+  | 'KEY_NOT_VALID'
+  | 'UNKNOWN_SENDER'
+  | 'NOT_IN_AGREEMENT'
+  | 'WRONG_RECIPIENT'
+  | 'UNKNOWN_SCHEMA'
+  | 'REPLAY'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_EXPIRED'
+  | 'SCHEMA_INCOMPATIBLE'
+  | 'NOT_FOUND';
+
+/** A failure with a stable code and, where one applies, the offending field path. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

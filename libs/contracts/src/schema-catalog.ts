@@ -1,0 +1,77 @@
+import * as avro from 'avsc';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AVRO_PARSE_OPTIONS } from './avro/logical-types';
+import { DomainError } from './domain-error';
+import { isMessageType, MessageType } from './message-type';
+
+/** One version of one record schema, identified by the SHA-256 of its Parsing Canonical Form. */
+export interface SchemaEntry {
+  readonly type: MessageType;
+  readonly version: number;
+  readonly name: string;
+  /** Hex SHA-256 of the Parsing Canonical Form. */
+  readonly fingerprint: string;
+  /** The schema as written in schemas/ (attributes kept). */
+  readonly schema: object;
+  readonly avroType: avro.Type;
+}
+
+/** Parses one schema with the project's logical types. */
+export function parseSchema(schema: object): avro.Type {
+  // A fresh registry per parse: avsc stores named types in the options object it is given.
+  return avro.Type.forSchema(schema as avro.Schema, { ...AVRO_PARSE_OPTIONS, registry: {} });
+}
+
+export function fingerprintOf(type: avro.Type): string {
+  return type.fingerprint('sha256').toString('hex');
+}
+
+/**
+ * The body schemas this gateway can read and write, by type and by fingerprint. Built from
+ * schemas/*.avsc (files carrying `xietong.type`) or from a signed manifest's catalog.
+ */
+export class SchemaCatalog {
+  private readonly byFingerprint = new Map<string, SchemaEntry>();
+  private readonly latestByType = new Map<MessageType, SchemaEntry>();
+
+  constructor(entries: Iterable<Omit<SchemaEntry, 'avroType' | 'fingerprint'>>) {
+    for (const e of entries) {
+      const avroType = parseSchema(e.schema);
+      const entry: SchemaEntry = { ...e, avroType, fingerprint: fingerprintOf(avroType) };
+      this.byFingerprint.set(entry.fingerprint, entry);
+      const latest = this.latestByType.get(e.type);
+      if (!latest || latest.version < e.version) this.latestByType.set(e.type, entry);
+    }
+  }
+
+  /** Reads every `*.avsc` in a directory that declares `xietong.type` and `xietong.version`. */
+  static fromDirectory(dir: string): SchemaCatalog {
+    const entries = readdirSync(dir)
+      .filter((f) => f.endsWith('.avsc'))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>)
+      .filter((s) => s['xietong.type'] !== undefined)
+      .map((schema) => {
+        const type = schema['xietong.type'];
+        if (!isMessageType(type)) throw new DomainError('CONFIG_INVALID', `schema ${String(schema.name)}: unknown xietong.type ${String(type)}`);
+        return { type, version: Number(schema['xietong.version'] ?? 1), name: String(schema.name), schema };
+      });
+    return new SchemaCatalog(entries);
+  }
+
+  entries(): SchemaEntry[] {
+    return [...this.byFingerprint.values()];
+  }
+
+  find(fingerprint: string): SchemaEntry | undefined {
+    return this.byFingerprint.get(fingerprint);
+  }
+
+  /** The newest version of a type: what this gateway writes and reads into. */
+  latest(type: MessageType): SchemaEntry {
+    const entry = this.latestByType.get(type);
+    if (!entry) throw new DomainError('UNKNOWN_SCHEMA', `no schema for message type ${type}`);
+    return entry;
+  }
+}
