@@ -1,0 +1,3 @@
+export * from './key-material';
+export * from './detached-jws';
+export * from './personal-data-cipher';

@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchemaCatalog } from '@xietong/contracts';
+import { generateSigningKey } from '@xietong/crypto';
+import { covers, federationFiles, initFederation, loadZoneData, ManifestStore, readJwk, signManifest, verifyManifest, Federation } from '.';
+
+const catalog = SchemaCatalog.fromDirectory(join(__dirname, '../../../schemas'));
+const zones = loadZoneData();
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'xt-fed-'));
+  const init = await initFederation({ dir, members: ['341825', '330100', '320100'], zones, catalog });
+  return { dir, ...init, files: federationFiles(dir) };
+}
+
+describe('division code coverage', () => {
+  it.each([
+    ['340000', '341825', true],
+    ['341800', '341825', true],
+    ['330100', '330106', true],
+    ['330100', '330200', false],
+    ['341825', '341825', true],
+    ['341821', '341825', false],
+  ])('%s covers %s: %s', (m, c, expected) => expect(covers(m, c)).toBe(expected));
+});
+
+describe('signed manifest', () => {
+  it('verifies and exposes agreements between members', async () => {
+    const { manifestJws, authorityPublic } = await setup();
+    const f = new Federation(await verifyManifest(manifestJws, authorityPublic));
+    expect(f.agreementsFor('341825', '330100', 'LEAD').map((a) => a.id)).toEqual(expect.arrayContaining(['yrd', 'g60']));
+    expect(f.agreementsFor('341825', '330100', 'COMPLAINT').map((a) => a.id)).toEqual(['yrd']);
+    expect(f.catalog.latest('LEAD').fingerprint).toBe(catalog.latest('LEAD').fingerprint);
+  });
+
+  it('refuses a tampered payload', async () => {
+    const { manifestJws, authorityPublic } = await setup();
+    const [h, p, s] = manifestJws.split('.');
+    const tampered = Buffer.from(p, 'base64url').toString().replace('"serial": 1', '"serial": 9');
+    await expect(verifyManifest(`${h}.${Buffer.from(tampered).toString('base64url')}.${s}`, authorityPublic)).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+  });
+
+  it('refuses an unsigned manifest', async () => {
+    const { authorityPublic } = await setup();
+    await expect(verifyManifest('{"format":"xietong-manifest/1"}', authorityPublic)).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+  });
+
+  it('refuses a manifest signed by another key', async () => {
+    const { files, authorityPublic } = await setup();
+    const rogue = await generateSigningKey('EdDSA', authorityPublic.kid!);
+    const manifest = await verifyManifest((await import('node:fs')).readFileSync(files.manifest, 'utf8'), authorityPublic);
+    await expect(verifyManifest(await signManifest(manifest, rogue.privateJwk), authorityPublic)).rejects.toThrow(/does not verify/);
+  });
+
+  it('refuses an expired manifest', async () => {
+    const { manifestJws, authorityPublic } = await setup();
+    await expect(verifyManifest(manifestJws, authorityPublic, new Date(Date.now() + 31 * 86_400_000))).rejects.toMatchObject({ code: 'MANIFEST_EXPIRED' });
+  });
+});
+
+describe('ManifestStore', () => {
+  it('takes a newer manifest into force without restart and keeps the old one when the new file is bad', async () => {
+    const { files } = await setup();
+    const authority = await readJwk(files.authorityPrivate);
+    const store = await ManifestStore.open({ file: files.manifest, authorityJwk: await readJwk(files.authorityPublic), refreshMs: 0 });
+    const m = store.federation.manifest;
+    writeFileSync(files.manifest, await signManifest({ ...m, serial: 2 }, authority));
+    expect(await store.refresh()).toBe(true);
+    expect(store.federation.serial).toBe(2);
+    writeFileSync(files.manifest, 'garbage');
+    expect(await store.refresh()).toBe(false);
+    writeFileSync(files.manifest, await signManifest({ ...m, serial: 1 }, authority));
+    expect(await store.refresh()).toBe(false);
+    expect(store.federation.serial).toBe(2);
+    store.close();
+  });
+
+  it('refuses to open without a valid manifest', async () => {
+    const { files } = await setup();
+    writeFileSync(files.manifest, 'not a jws');
+    await expect(ManifestStore.open({ file: files.manifest, authorityJwk: await readJwk(files.authorityPublic), refreshMs: 0 })).rejects.toThrow(/not a signed JWS/);
+  });
+});
+
+describe('Federation.signingKey', () => {
+  it('names unknown keys and keys outside their window', async () => {
+    const { manifestJws, authorityPublic } = await setup();
+    const f = new Federation(await verifyManifest(manifestJws, authorityPublic));
+    await expect(f.signingKey('341825', 'nope', new Date())).rejects.toMatchObject({ code: 'UNKNOWN_KEY' });
+    await expect(f.signingKey('999999', '341825-sig-1', new Date())).rejects.toMatchObject({ code: 'UNKNOWN_SENDER' });
+    const late = new Date(Date.now() + 400 * 86_400_000);
+    await expect(f.signingKey('341825', '341825-sig-1', late, late)).rejects.toMatchObject({ code: 'KEY_NOT_VALID' });
+    await expect(f.signingKey('341825', '341825-sig-1', new Date())).resolves.toHaveProperty('key');
+  });
+});

@@ -1,0 +1,97 @@
+import type { CryptoKey } from 'jose';
+import { DomainError, SchemaCatalog, type MessageType } from '@xietong/contracts';
+import { importKey } from '@xietong/crypto';
+import { covers } from './division-code';
+import type { Manifest, ManifestAgreement, ManifestMember, ManifestSigningKey } from './manifest';
+
+/** Tolerated clock difference between gateways when checking key validity windows. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Read model over one verified manifest: members, their keys, agreements and the schema
+ * catalog. Immutable; a manifest refresh builds a new instance.
+ */
+export class Federation {
+  readonly catalog: SchemaCatalog;
+  private readonly members: Map<string, ManifestMember>;
+  private readonly keyCache = new Map<string, Promise<CryptoKey>>();
+
+  constructor(readonly manifest: Manifest) {
+    this.members = new Map(manifest.members.map((m) => [m.id, m]));
+    this.catalog = new SchemaCatalog(manifest.schemas);
+  }
+
+  get serial(): number {
+    return this.manifest.serial;
+  }
+
+  get expiresAt(): Date {
+    return new Date(this.manifest.expiresAt);
+  }
+
+  member(id: string): ManifestMember | undefined {
+    return this.members.get(id);
+  }
+
+  memberIds(): string[] {
+    return [...this.members.keys()];
+  }
+
+  requireMember(id: string): ManifestMember {
+    const m = this.members.get(id);
+    if (!m) throw new DomainError('UNKNOWN_SENDER', `agency ${id} is not a member of the federation (manifest serial ${this.serial})`);
+    return m;
+  }
+
+  /**
+   * The sender's public key for `kid`, valid now and when the message says it was created.
+   * UNKNOWN_KEY if the sender has no such key (never had, or revoked by removal),
+   * KEY_NOT_VALID if the key exists but is outside its validity window.
+   */
+  async signingKey(senderId: string, kid: string, createdAt: Date, now = new Date()): Promise<{ key: CryptoKey; entry: ManifestSigningKey }> {
+    const member = this.requireMember(senderId);
+    const entry = member.signingKeys.find((k) => k.kid === kid);
+    if (!entry) throw new DomainError('UNKNOWN_KEY', `key ${kid} is not a signing key of ${senderId} in manifest serial ${this.serial}`);
+    const from = Date.parse(entry.notBefore) - CLOCK_SKEW_MS;
+    const to = Date.parse(entry.notAfter) + CLOCK_SKEW_MS;
+    for (const [what, t] of [['now', now.getTime()], ['createdAt', createdAt.getTime()]] as const) {
+      if (t < from || t > to) {
+        throw new DomainError('KEY_NOT_VALID', `key ${kid} of ${senderId} is valid ${entry.notBefore} to ${entry.notAfter}, ${what} is ${new Date(t).toISOString()}`);
+      }
+    }
+    const cacheKey = `${senderId}/${kid}`;
+    let key = this.keyCache.get(cacheKey);
+    if (!key) {
+      key = importKey(entry.publicJwk, entry.alg);
+      this.keyCache.set(cacheKey, key);
+    }
+    return { key: await key, entry };
+  }
+
+  /** Agreements that make `a` and `b` parties and cover `type` (receipts: any shared agreement). */
+  agreementsFor(a: string, b: string, type: MessageType): ManifestAgreement[] {
+    return this.manifest.agreements.filter(
+      (ag) =>
+        (type === 'RECEIPT' || ag.messageTypes.includes(type)) &&
+        ag.members.some((m) => covers(m, a)) &&
+        ag.members.some((m) => covers(m, b)),
+    );
+  }
+
+  /** The agreement a sender names in an envelope, if it really covers this exchange. */
+  agreement(id: string, sender: string, recipient: string, type: MessageType): ManifestAgreement | undefined {
+    return this.agreementsFor(sender, recipient, type).find((ag) => ag.id === id);
+  }
+
+  /** The recipient's public encryption key for personal data. */
+  async encryptionKey(memberId: string): Promise<{ key: CryptoKey; kid: string }> {
+    const member = this.requireMember(memberId);
+    const cacheKey = `${memberId}/enc/${member.encryptionKey.kid}`;
+    let key = this.keyCache.get(cacheKey);
+    if (!key) {
+      key = importKey(member.encryptionKey.publicJwk, member.encryptionKey.alg);
+      this.keyCache.set(cacheKey, key);
+    }
+    return { key: await key, kid: member.encryptionKey.kid };
+  }
+}

@@ -1,0 +1,50 @@
+import type { SchemaCatalog } from '@xietong/contracts';
+import type { KeyPairJwk, SigningAlgorithm } from '@xietong/crypto';
+import type { Manifest, ManifestAgreement, ManifestMember } from './manifest';
+import type { ZoneData } from './zone-data';
+
+export interface MemberKeys {
+  id: string;
+  name?: string;
+  signing: (KeyPairJwk & { notBefore: string; notAfter: string })[];
+  encryption: KeyPairJwk;
+}
+
+export interface BuildManifestInput {
+  serial: number;
+  issuer: string;
+  issuedAt: Date;
+  validDays: number;
+  members: MemberKeys[];
+  zones: ZoneData;
+  catalog: SchemaCatalog;
+  agreements?: ManifestAgreement[];
+}
+
+/** Assembles a manifest payload (unsigned) from member keys, zone data and the schema catalog. */
+export function buildManifest(input: BuildManifestInput): Manifest {
+  const members: ManifestMember[] = input.members.map((m) => ({
+    id: m.id,
+    name: m.name ?? input.zones.divisions[m.id] ?? m.id,
+    divisionCode: m.id,
+    inbox: `xietong.inbox.${m.id}`,
+    signingKeys: m.signing.map((k) => ({
+      kid: k.kid,
+      alg: k.alg as SigningAlgorithm,
+      notBefore: k.notBefore,
+      notAfter: k.notAfter,
+      publicJwk: k.publicJwk,
+    })),
+    encryptionKey: { kid: m.encryption.kid, alg: m.encryption.alg, publicJwk: m.encryption.publicJwk },
+  }));
+  return {
+    format: 'xietong-manifest/1',
+    serial: input.serial,
+    issuer: input.issuer,
+    issuedAt: input.issuedAt.toISOString(),
+    expiresAt: new Date(input.issuedAt.getTime() + input.validDays * 86_400_000).toISOString(),
+    members,
+    agreements: input.agreements ?? input.zones.zones,
+    schemas: input.catalog.entries().map((e) => ({ type: e.type, version: e.version, name: e.name, fingerprint: e.fingerprint, schema: e.schema })),
+  };
+}

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import type { JWK } from 'jose';
+import { DomainError } from '@xietong/contracts';
+import { Federation } from './federation';
+import { verifyManifest } from './manifest-codec';
+
+export interface ManifestStoreOptions {
+  /** Path of the signed manifest (compact JWS). */
+  file: string;
+  /** Zone authority public key: the trust anchor. */
+  authorityJwk: JWK;
+  /** How often the file is re-read; 0 disables polling. */
+  refreshMs: number;
+  log?: (level: 'log' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * Holds the verified manifest in force and swaps in a newer one from disk without a restart.
+ * A bad new file (unsigned, tampered, expired, older serial) is refused with a logged reason
+ * and the manifest in force stays.
+ */
+export class ManifestStore {
+  private current!: Federation;
+  private lastText = '';
+  private timer?: NodeJS.Timeout;
+
+  private constructor(private readonly options: ManifestStoreOptions) {}
+
+  /** Loads and verifies the manifest; refuses to start without a valid one. */
+  static async open(options: ManifestStoreOptions): Promise<ManifestStore> {
+    const store = new ManifestStore(options);
+    const text = await store.read();
+    store.current = new Federation(await verifyManifest(text, options.authorityJwk));
+    store.lastText = text;
+    if (options.refreshMs > 0) {
+      store.timer = setInterval(() => void store.refresh(), options.refreshMs);
+      store.timer.unref();
+    }
+    return store;
+  }
+
+  /** The federation in force; MANIFEST_EXPIRED once it has expired and nothing newer came. */
+  get federation(): Federation {
+    if (this.current.expiresAt.getTime() <= Date.now()) {
+      throw new DomainError('MANIFEST_EXPIRED', `manifest serial ${this.current.serial} expired at ${this.current.manifest.expiresAt}; no newer valid manifest at ${this.options.file}`);
+    }
+    return this.current;
+  }
+
+  /** The manifest in force even if expired (health reporting). */
+  get lastKnown(): Federation {
+    return this.current;
+  }
+
+  /** Re-reads the file; returns true if a newer manifest was taken into force. */
+  async refresh(): Promise<boolean> {
+    let text: string;
+    try {
+      text = await this.read();
+    } catch (e) {
+      this.options.log?.('error', (e as Error).message);
+      return false;
+    }
+    if (text === this.lastText) return false;
+    try {
+      const manifest = await verifyManifest(text, this.options.authorityJwk);
+      if (manifest.serial < this.current.serial) {
+        throw new DomainError('MANIFEST_INVALID', `manifest serial ${manifest.serial} is older than the one in force (${this.current.serial})`);
+      }
+      this.current = new Federation(manifest);
+      this.lastText = text;
+      this.options.log?.('log', `manifest serial ${manifest.serial} in force (expires ${manifest.expiresAt})`);
+      return true;
+    } catch (e) {
+      this.lastText = text;
+      this.options.log?.('error', `refused new manifest at ${this.options.file}: ${(e as Error).message}; keeping serial ${this.current.serial}`);
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async read(): Promise<string> {
+    try {
+      return (await readFile(this.options.file, 'utf8')).trim();
+    } catch (e) {
+      throw new DomainError('MANIFEST_INVALID', `cannot read manifest ${this.options.file}: ${(e as Error).message}`);
+    }
+  }
+}
