@@ -1,0 +1,107 @@
+import { join, resolve } from 'node:path';
+import { DomainError } from '@xietong/contracts';
+import { repoRoot } from './repo-root';
+
+export type DatabaseConfig =
+  | { type: 'postgres'; url: string; schema: string }
+  | { type: 'better-sqlite3'; file: string };
+
+export type GatewayRole = 'http' | 'relay' | 'inbound';
+
+/** Everything a gateway process needs, validated once at boot. */
+export interface GatewayConfig {
+  agencyId: string;
+  roles: ReadonlySet<GatewayRole>;
+  database: DatabaseConfig;
+  kafka: { brokers: string[]; clientId: string; topicPartitions: number };
+  federation: {
+    manifestFile: string;
+    authorityKeyFile: string;
+    signingKeyFile: string;
+    encryptionKeyFile: string;
+    refreshMs: number;
+  };
+  schemasDir: string;
+  http: { host: string; port: number; bodyLimit: string };
+  relay: { batchSize: number; pollMs: number; maxBackoffMs: number };
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the gateway configuration from environment variables (see docs/configuration.md).
+ * Fails with CONFIG_INVALID naming the variable and what it expected.
+ */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const root = repoRoot();
+  const agencyId = required(env, 'XIETONG_AGENCY_ID', /^\d{6}$/, 'a six-digit division code such as 341825');
+  const fedDir = resolve(env.XIETONG_FEDERATION_DIR ?? join(root, 'data', 'federation'));
+  return {
+    agencyId,
+    roles: roles(env.XIETONG_ROLES ?? 'http,relay,inbound'),
+    database: database(env.XIETONG_DATABASE_URL ?? `sqlite:${join(root, 'data', `gateway-${agencyId}.sqlite`)}`, env.XIETONG_DATABASE_SCHEMA ?? 'public'),
+    kafka: {
+      brokers: list(env, 'KAFKA_BROKERS', '127.0.0.1:19092'),
+      clientId: env.KAFKA_CLIENT_ID ?? `xietong-${agencyId}`,
+      topicPartitions: int(env, 'XIETONG_TOPIC_PARTITIONS', 3, 1, 1000),
+    },
+    federation: {
+      manifestFile: resolve(env.XIETONG_MANIFEST_FILE ?? join(fedDir, 'manifest.jws')),
+      authorityKeyFile: resolve(env.XIETONG_AUTHORITY_KEY_FILE ?? join(fedDir, 'authority.public.jwk.json')),
+      signingKeyFile: resolve(env.XIETONG_SIGNING_KEY_FILE ?? join(fedDir, 'keys', `${agencyId}.signing.private.jwk.json`)),
+      encryptionKeyFile: resolve(env.XIETONG_ENCRYPTION_KEY_FILE ?? join(fedDir, 'keys', `${agencyId}.encryption.private.jwk.json`)),
+      refreshMs: int(env, 'XIETONG_MANIFEST_REFRESH_MS', 10_000, 0, 86_400_000),
+    },
+    schemasDir: resolve(env.XIETONG_SCHEMAS_DIR ?? join(root, 'schemas')),
+    http: {
+      host: env.XIETONG_HTTP_HOST ?? '127.0.0.1',
+      port: int(env, 'XIETONG_HTTP_PORT', 3000, 0, 65535),
+      bodyLimit: env.XIETONG_HTTP_BODY_LIMIT ?? '256kb',
+    },
+    relay: {
+      batchSize: int(env, 'XIETONG_RELAY_BATCH_SIZE', 500, 1, 10_000),
+      pollMs: int(env, 'XIETONG_RELAY_POLL_MS', 20, 1, 60_000),
+      maxBackoffMs: int(env, 'XIETONG_RELAY_MAX_BACKOFF_MS', 30_000, 100, 3_600_000),
+    },
+  };
+}
+
+function fail(name: string, expected: string, got: string | undefined): never {
+  throw new DomainError('CONFIG_INVALID', `${name} must be ${expected}${got === undefined ? ' (not set)' : `, got "${got}"`}`);
+}
+
+function required(env: Env, name: string, pattern: RegExp, expected: string): string {
+  const v = env[name];
+  if (v === undefined || !pattern.test(v)) fail(name, expected, v);
+  return v;
+}
+
+function int(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) fail(name, `an integer from ${min} to ${max}`, v);
+  return n;
+}
+
+function list(env: Env, name: string, dflt: string): string[] {
+  const items = (env[name] ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0 || items.some((b) => !/^[^:\s]+:\d+$/.test(b))) fail(name, 'a comma-separated list of host:port', env[name]);
+  return items;
+}
+
+function roles(v: string): ReadonlySet<GatewayRole> {
+  const all: GatewayRole[] = ['http', 'relay', 'inbound'];
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0 || items.some((r) => !all.includes(r as GatewayRole))) fail('XIETONG_ROLES', 'a comma-separated subset of http,relay,inbound', v);
+  return new Set(items as GatewayRole[]);
+}
+
+function database(url: string, schema: string): DatabaseConfig {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) fail('XIETONG_DATABASE_SCHEMA', 'a lower-case SQL identifier', schema);
+    return { type: 'postgres', url, schema };
+  }
+  if (url.startsWith('sqlite:')) return { type: 'better-sqlite3', file: resolve(url.slice('sqlite:'.length)) };
+  fail('XIETONG_DATABASE_URL', 'postgres://user@host:port/db or sqlite:<file>', url);
+}

@@ -1,0 +1,86 @@
+import { In, type EntityManager } from 'typeorm';
+import type { Database } from './database';
+import type { Direction, MessageRecord, MessageStatus } from './records';
+import { chunks, instant, params } from './sql';
+
+export interface MessageFilter {
+  direction?: Direction;
+  type?: string;
+  status?: MessageStatus;
+  partner?: string;
+  correlationId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** Messages this gateway sent or received, one row each. */
+export class MessageRepository {
+  constructor(private readonly db: Database) {}
+
+  async insertMany(em: EntityManager, rows: MessageRecord[]): Promise<void> {
+    for (const part of chunks(rows, 19)) await em.createQueryBuilder().insert().into(this.db.entities.message).values(part).execute();
+  }
+
+  /** Which of these ids are already stored (dedupe). */
+  async existingIds(em: EntityManager, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const found = new Set<string>();
+    for (const part of chunks(ids, 1)) {
+      const rows = await em.getRepository(this.db.entities.message).find({ select: { messageId: true }, where: { messageId: In(part) } });
+      for (const r of rows) found.add(r.messageId);
+    }
+    return found;
+  }
+
+  /** Marks published messages sent and stores their signatures; a receipt that came first wins. */
+  async markSent(em: EntityManager, signed: { messageId: string; signature: string }[], at: Date): Promise<void> {
+    const d = this.db.dialect;
+    for (const part of chunks(signed, 2)) {
+      const p = params(d, part.length * 2 + 1);
+      // Markers in text order: the VALUES pairs, then sent_at (SQLite's `?` are positional).
+      const values = part.map((_, i) => `(${p[2 * i]}, ${p[2 * i + 1]})`).join(', ');
+      const args: unknown[] = part.flatMap((s) => [s.messageId, s.signature]);
+      args.push(instant(d, at));
+      await em.query(
+        `WITH v(id, sig) AS (VALUES ${values})
+         UPDATE message SET signature = v.sig, sent_at = ${p[p.length - 1]},
+           status = CASE WHEN message.status = 'pending' THEN 'sent' ELSE message.status END
+         FROM v WHERE message.message_id = v.id`,
+        args,
+      );
+    }
+  }
+
+  /** Applies a receipt to an outbound message unless a receipt was already applied. */
+  async applyReceipt(em: EntityManager, messageId: string, sender: string, status: 'accepted' | 'rejected', reasonCode: string | null, reason: string | null, at: Date): Promise<boolean> {
+    const result = await em
+      .createQueryBuilder()
+      .update(this.db.entities.message)
+      .set({ status, reasonCode, reason, receiptAt: at })
+      .where('message_id = :messageId AND direction = :out AND recipient = :sender AND status IN (:...open)', { messageId, out: 'out', sender, open: ['pending', 'sent'] })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  async find(messageId: string): Promise<MessageRecord | null> {
+    return this.db.manager.getRepository(this.db.entities.message).findOneBy({ messageId });
+  }
+
+  async list(f: MessageFilter): Promise<MessageRecord[]> {
+    const qb = this.db.manager.getRepository(this.db.entities.message).createQueryBuilder('m');
+    if (f.direction) qb.andWhere('m.direction = :direction', { direction: f.direction });
+    if (f.type) qb.andWhere('m.type = :type', { type: f.type });
+    if (f.status) qb.andWhere('m.status = :status', { status: f.status });
+    if (f.correlationId) qb.andWhere('m.correlation_id = :cid', { cid: f.correlationId });
+    if (f.partner) qb.andWhere('(m.sender = :partner OR m.recipient = :partner)', { partner: f.partner });
+    return qb.orderBy('m.created_at', 'DESC').addOrderBy('m.message_id').take(f.limit ?? 100).skip(f.offset ?? 0).getMany();
+  }
+
+  /** Counts by direction, type and status (demo summary, health). */
+  async counts(): Promise<{ direction: string; type: string; status: string; n: number }[]> {
+    const rows: { direction: string; type: string; status: string; n: string | number }[] = await this.db.manager.query(
+      'SELECT direction, type, status, COUNT(*) AS n FROM message GROUP BY direction, type, status ORDER BY direction, type, status',
+    );
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+}

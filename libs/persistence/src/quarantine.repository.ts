@@ -1,0 +1,40 @@
+import { In, type EntityManager } from 'typeorm';
+import type { Database } from './database';
+import type { QuarantineRecord } from './records';
+import { chunks } from './sql';
+
+export type NewQuarantineRecord = Omit<QuarantineRecord, 'id'>;
+
+/** Records that can never be valid, kept whole with a reason code. */
+export class QuarantineRepository {
+  constructor(private readonly db: Database) {}
+
+  async insertMany(em: EntityManager, rows: NewQuarantineRecord[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const part of chunks(rows, 14)) {
+      const res = await em.createQueryBuilder().insert().into(this.db.entities.quarantine).values(part).execute();
+      ids.push(...res.identifiers.map((i) => String(i.id)));
+    }
+    return ids;
+  }
+
+  async markDeadLettered(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.transaction(async (em) => {
+      for (const part of chunks(ids, 1)) await em.getRepository(this.db.entities.quarantine).update({ id: In(part) }, { deadLettered: true });
+    });
+  }
+
+  async list(reasonCode?: string, limit = 100): Promise<QuarantineRecord[]> {
+    return this.db.manager.getRepository(this.db.entities.quarantine).find({
+      where: reasonCode ? { reasonCode } : {},
+      order: { id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  async countsByReason(): Promise<Record<string, number>> {
+    const rows: { reason_code: string; n: string | number }[] = await this.db.manager.query('SELECT reason_code, COUNT(*) AS n FROM quarantine GROUP BY reason_code');
+    return Object.fromEntries(rows.map((r) => [r.reason_code, Number(r.n)]));
+  }
+}

@@ -1,0 +1,62 @@
+/** Row shapes of the gateway's tables. */
+
+export type Direction = 'out' | 'in';
+/** out: pending -> sent -> accepted | rejected; in: accepted. */
+export type MessageStatus = 'pending' | 'sent' | 'accepted' | 'rejected';
+
+export interface MessageRecord {
+  messageId: string;
+  direction: Direction;
+  type: string;
+  sender: string;
+  recipient: string;
+  zone: string;
+  correlationId: string;
+  causationId: string | null;
+  createdAt: Date;
+  bodySchema: string;
+  /** The business body as JSON text (personal data stays a JWE inside it). */
+  body: string;
+  status: MessageStatus;
+  reasonCode: string | null;
+  reason: string | null;
+  sentAt: Date | null;
+  receiptAt: Date | null;
+  receivedAt: Date | null;
+  /** Detached JWS over the record value (both directions), kept for audit re-verification. */
+  signature: string | null;
+  manifestSerial: number | null;
+}
+
+export interface OutboxRecord {
+  id: string;
+  messageId: string;
+  topic: string;
+  recordKey: string;
+  /** Single-object encoded envelope; the relay signs exactly these bytes. */
+  value: Buffer;
+  status: 'pending' | 'sent';
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface QuarantineRecord {
+  id: string;
+  reasonCode: string;
+  reason: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  recordKey: string | null;
+  value: Buffer | null;
+  /** JSON object of header name to base64 value. */
+  headers: string;
+  messageId: string | null;
+  claimedSender: string | null;
+  type: string | null;
+  receivedAt: Date;
+  deadLettered: boolean;
+}
