@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { DatabaseConfig } from '@xietong/config';
 
 /** PostgreSQL used by the integration tests (CI starts it; trust auth on 127.0.0.1). */
@@ -15,16 +14,4 @@ export function freshDatabase(dialect: TestDialect, label: string): DatabaseConf
   const suffix = `${label}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   if (dialect === 'postgres') return { type: 'postgres', url: TEST_POSTGRES_URL, schema: `t_${suffix}` };
   return { type: 'better-sqlite3', file: join(mkdtempSync(join(tmpdir(), 'xt-db-')), `${suffix}.sqlite`) };
-}
-
-/** Drops the test schemas this run created (called from global teardown). */
-export async function dropTestSchemas(): Promise<void> {
-  const client = new Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    const { rows } = await client.query("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 't\\_%'");
-    for (const r of rows) await client.query(`DROP SCHEMA IF EXISTS "${r.schema_name}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }

@@ -1,1 +1,16 @@
-module.exports = async () => {};
+// Starts the local Kafka broker for the integration tests unless KAFKA_BROKERS names one.
+// The broker for tests listens on its own port so a running demo broker is left alone.
+const { execFileSync } = require('node:child_process');
+const { join } = require('node:path');
+
+module.exports = async () => {
+  if (process.env.KAFKA_BROKERS) return;
+  const port = process.env.XIETONG_TEST_KAFKA_PORT ?? '19192';
+  const out = execFileSync('node', [join(__dirname, '../../scripts/kafka.mjs'), 'start'], {
+    env: { ...process.env, KAFKA_PORT: port },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.env.KAFKA_BROKERS = out.trim().split('\n').pop();
+  process.env.XIETONG_TEST_STARTED_KAFKA = port;
+};

@@ -13,7 +13,8 @@ export interface GatewayConfig {
   agencyId: string;
   roles: ReadonlySet<GatewayRole>;
   database: DatabaseConfig;
-  kafka: { brokers: string[]; clientId: string; topicPartitions: number };
+  /** topicPrefix namespaces the dead-letter topic and consumer group (inboxes come from the manifest). */
+  kafka: { brokers: string[]; clientId: string; topicPartitions: number; topicPrefix: string };
   federation: {
     manifestFile: string;
     authorityKeyFile: string;
@@ -44,6 +45,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       brokers: list(env, 'KAFKA_BROKERS', '127.0.0.1:19092'),
       clientId: env.KAFKA_CLIENT_ID ?? `xietong-${agencyId}`,
       topicPartitions: int(env, 'XIETONG_TOPIC_PARTITIONS', 3, 1, 1000),
+      topicPrefix: required(env, 'XIETONG_TOPIC_PREFIX', /^[a-zA-Z0-9._-]{1,100}$/, 'a Kafka topic name prefix', 'xietong'),
     },
     federation: {
       manifestFile: resolve(env.XIETONG_MANIFEST_FILE ?? join(fedDir, 'manifest.jws')),
@@ -70,8 +72,8 @@ function fail(name: string, expected: string, got: string | undefined): never {
   throw new DomainError('CONFIG_INVALID', `${name} must be ${expected}${got === undefined ? ' (not set)' : `, got "${got}"`}`);
 }
 
-function required(env: Env, name: string, pattern: RegExp, expected: string): string {
-  const v = env[name];
+function required(env: Env, name: string, pattern: RegExp, expected: string, dflt?: string): string {
+  const v = env[name] ?? dflt;
   if (v === undefined || !pattern.test(v)) fail(name, expected, v);
   return v;
 }

@@ -117,3 +117,14 @@ describe('envelope single-object codec', () => {
     expect(() => codec.decode(bytes)).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
   });
 });
+
+describe('schema resolution with logical types', () => {
+  it('reads timestamps and dates written by the same or a plain schema', () => {
+    const logical = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }, { name: 'd', type: { type: 'int', logicalType: 'date' } }] });
+    const plain = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'at', type: 'long' }, { name: 'd', type: 'int' }] });
+    const value = { at: '2026-11-27T08:00:00.000Z', d: '2026-02-27' };
+    expect(logical.fromBuffer(logical.toBuffer(value), logical.createResolver(logical))).toEqual(value);
+    const raw = plain.toBuffer({ at: Date.parse(value.at), d: Date.parse('2026-02-27T00:00:00Z') / 86_400_000 });
+    expect(logical.fromBuffer(raw, logical.createResolver(plain))).toEqual(value);
+  });
+});

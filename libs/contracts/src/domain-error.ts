@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'MANIFEST_INVALID'
   | 'MANIFEST_EXPIRED'
   | 'SCHEMA_INCOMPATIBLE'
+  | 'UNKNOWN_RECIPIENT'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND';
 
 /** A failure with a stable code and, where one applies, the offending field path. */

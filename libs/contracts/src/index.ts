@@ -7,3 +7,4 @@ export { AVRO_PARSE_OPTIONS } from './avro/logical-types';
 export { SingleObjectCodec } from './avro/single-object';
 export { rabinFingerprint } from './avro/rabin-fingerprint';
 export * from './envelope';
+export * from './samples';

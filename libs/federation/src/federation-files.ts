@@ -25,6 +25,7 @@ export interface InitFederationOptions {
   alg?: SigningAlgorithm;
   validDays?: number;
   agreements?: ManifestAgreement[];
+  topicPrefix?: string;
   now?: Date;
 }
 
@@ -47,7 +48,7 @@ export async function initFederation(o: InitFederationOptions): Promise<{ manife
     await writeJson(files.signingKey(id), signing.privateJwk);
     await writeJson(files.encryptionKey(id), encryption.privateJwk);
   }
-  const manifest = buildManifest({ serial: 1, issuer: 'zone-authority', issuedAt: now, validDays, members, zones: o.zones, catalog: o.catalog, agreements: o.agreements });
+  const manifest = buildManifest({ serial: 1, issuer: 'zone-authority', issuedAt: now, validDays, members, zones: o.zones, catalog: o.catalog, agreements: o.agreements, topicPrefix: o.topicPrefix });
   const manifestJws = await signManifest(manifest, authority.privateJwk);
   await writeJson(files.authorityPrivate, authority.privateJwk);
   await writeJson(files.authorityPublic, publicPart(authority.privateJwk));

@@ -19,6 +19,8 @@ export interface BuildManifestInput {
   zones: ZoneData;
   catalog: SchemaCatalog;
   agreements?: ManifestAgreement[];
+  /** Topic namespace of the inboxes (default xietong). */
+  topicPrefix?: string;
 }
 
 /** Assembles a manifest payload (unsigned) from member keys, zone data and the schema catalog. */
@@ -27,7 +29,7 @@ export function buildManifest(input: BuildManifestInput): Manifest {
     id: m.id,
     name: m.name ?? input.zones.divisions[m.id] ?? m.id,
     divisionCode: m.id,
-    inbox: `xietong.inbox.${m.id}`,
+    inbox: `${input.topicPrefix ?? 'xietong'}.inbox.${m.id}`,
     signingKeys: m.signing.map((k) => ({
       kid: k.kid,
       alg: k.alg as SigningAlgorithm,

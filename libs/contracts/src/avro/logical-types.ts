@@ -18,7 +18,9 @@ class TimestampMillis extends avro.types.LogicalType {
     return Number.isNaN(ms) ? undefined : ms;
   }
   override _resolve(type: avro.Type) {
-    if (avro.Type.isType(type, 'long', 'logical:timestamp-millis')) return (v: number) => this._fromValue(v);
+    // A logical writer type already yields the converted value; a plain long needs converting.
+    if (avro.Type.isType(type, 'logical:timestamp-millis')) return (v: string) => v;
+    if (avro.Type.isType(type, 'long')) return (v: number) => this._fromValue(v);
     return undefined;
   }
 }
@@ -35,7 +37,8 @@ class LocalDate extends avro.types.LogicalType {
     return ms / DAY_MS;
   }
   override _resolve(type: avro.Type) {
-    if (avro.Type.isType(type, 'int', 'logical:date')) return (v: number) => this._fromValue(v);
+    if (avro.Type.isType(type, 'logical:date')) return (v: string) => v;
+    if (avro.Type.isType(type, 'int')) return (v: number) => this._fromValue(v);
     return undefined;
   }
 }

@@ -1,0 +1,124 @@
+import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { GatewayConfig } from '@xietong/config';
+import { ManifestStore, readJwk } from '@xietong/federation';
+import { createKafka, deadLetterTopic, ensureTopics, InboxConsumer, RecordPublisher } from '@xietong/messaging';
+import { Database, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import { InboundService } from './inbound.service';
+import { LocalKeys } from './local-keys';
+import { OutboxSignal } from './outbox-signal';
+import { RecordVerifier } from './record-verifier';
+import { RelayService } from './relay.service';
+import { SubmitMessageUseCase } from './submit-message.use-case';
+import { GATEWAY_CONFIG } from './tokens';
+import { WireCodec } from './wire-codec';
+
+export const KAFKA = Symbol('KAFKA');
+
+type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
+
+const logFor = (logger: Logger): Log => (level, message) => logger[level](message);
+
+/** Starts and stops the relay loop and the inbox consumer according to the configured roles. */
+@Injectable()
+class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer?: InboxConsumer;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly manifests: ManifestStore,
+    private readonly relay: RelayService,
+    private readonly inbound: InboundService,
+    private readonly publisher: RecordPublisher,
+    private readonly db: Database,
+  ) {
+    this.logger = new Logger(`Exchange ${config.agencyId}`);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const federation = this.manifests.federation;
+    const own = federation.requireMember(this.config.agencyId);
+    const topics = [...federation.manifest.members.map((m) => m.inbox), deadLetterTopic(this.config.agencyId, this.config.kafka.topicPrefix)];
+    const created = await ensureTopics(this.kafka, topics, this.config.kafka.topicPartitions);
+    if (created.length > 0) this.logger.log(`created topics ${created.join(', ')}`);
+    await this.publisher.connect();
+    if (this.config.roles.has('relay')) this.relay.start();
+    if (this.config.roles.has('inbound')) {
+      this.consumer = new InboxConsumer(this.kafka, {
+        groupId: `${this.config.kafka.topicPrefix}-inbound-${this.config.agencyId}`,
+        topic: own.inbox,
+        log: logFor(this.logger),
+      });
+      await this.consumer.start(async (records) => void (await this.inbound.handleBatch(records)));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.close();
+    await this.relay.stop();
+    await this.publisher.close();
+    this.manifests.close();
+    await this.db.close();
+  }
+}
+
+/**
+ * The signed exchange of one agency gateway: database, manifest, keys, codec, relay and
+ * inbound processing, wired from a validated {@link GatewayConfig}.
+ */
+@Module({})
+export class ExchangeModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    const logger = new Logger(`Gateway ${config.agencyId}`);
+    const log = logFor(logger);
+    return {
+      module: ExchangeModule,
+      global: true,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: Database, useFactory: () => Database.open(config.database) },
+        {
+          provide: ManifestStore,
+          useFactory: async () =>
+            ManifestStore.open({
+              file: config.federation.manifestFile,
+              authorityJwk: await readJwk(config.federation.authorityKeyFile),
+              refreshMs: config.federation.refreshMs,
+              log,
+            }),
+        },
+        { provide: LocalKeys, useFactory: () => LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile) },
+        { provide: WireCodec, useFactory: () => new WireCodec(config.schemasDir) },
+        { provide: KAFKA, useFactory: () => createKafka(config.kafka, log) },
+        { provide: RecordPublisher, useFactory: (kafka: Kafka) => new RecordPublisher(kafka), inject: [KAFKA] },
+        { provide: OutboxSignal, useFactory: () => new OutboxSignal() },
+        { provide: MessageRepository, useFactory: (db: Database) => new MessageRepository(db), inject: [Database] },
+        { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
+        { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
+        { provide: RecordVerifier, useFactory: (codec: WireCodec) => new RecordVerifier(codec, config.agencyId), inject: [WireCodec] },
+        {
+          provide: SubmitMessageUseCase,
+          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal) =>
+            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s),
+          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal],
+        },
+        {
+          provide: RelayService,
+          useFactory: (db: Database, o: OutboxRepository, mr: MessageRepository, p: RecordPublisher, k: LocalKeys, s: OutboxSignal) =>
+            new RelayService(db, o, mr, p, k.signer, s, config.relay, logFor(new Logger(`Relay ${config.agencyId}`))),
+          inject: [Database, OutboxRepository, MessageRepository, RecordPublisher, LocalKeys, OutboxSignal],
+        },
+        {
+          provide: InboundService,
+          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal) =>
+            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, logFor(new Logger(`Inbound ${config.agencyId}`))),
+          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal],
+        },
+        ExchangeLifecycle,
+      ],
+      exports: [GATEWAY_CONFIG, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
+    };
+  }
+}

@@ -1,0 +1,156 @@
+import type { ManifestStore } from '@xietong/federation';
+import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
+import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import type { OutboxSignal } from './outbox-signal';
+import { composeReceipt } from './receipt-composer';
+import type { RecordVerifier } from './record-verifier';
+import type { RefusedRecord, VerifiedMessage } from './verification-result';
+import type { WireCodec } from './wire-codec';
+
+type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
+
+export interface BatchOutcome {
+  accepted: number;
+  receipts: number;
+  quarantined: number;
+}
+
+/**
+ * Own inbox -> verify -> decode -> dedupe -> persist -> receipt, one consumer batch at a time.
+ * Everything a batch changes (messages, receipts to send, quarantine, statuses from receipts)
+ * is written in one transaction; only then may the consumer commit the offsets. A record that
+ * can never be valid is quarantined (table and dead-letter topic) and the batch moves on.
+ */
+export class InboundService {
+  constructor(
+    private readonly self: string,
+    private readonly deadLetters: string,
+    private readonly manifests: ManifestStore,
+    private readonly verifier: RecordVerifier,
+    private readonly codec: WireCodec,
+    private readonly db: Database,
+    private readonly messages: MessageRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly quarantine: QuarantineRepository,
+    private readonly publisher: RecordPublisher,
+    private readonly signal: OutboxSignal,
+    private readonly log: Log,
+  ) {}
+
+  async handleBatch(records: InboundRecord[]): Promise<BatchOutcome> {
+    // An expired manifest is a transient condition: throw, so the batch waits for a new one.
+    const federation = this.manifests.federation;
+    const now = new Date();
+    const results = await Promise.all(records.map((r) => this.verifier.verify(r, federation, now)));
+    const verified = results.filter((r): r is VerifiedMessage => r.ok);
+    const refused = results.filter((r): r is RefusedRecord => !r.ok);
+
+    const outcome = await this.db.transaction(async (em) => {
+      const known = await this.messages.existingIds(em, verified.map((v) => v.envelope.messageId));
+      const rows: MessageRecord[] = [];
+      const outgoing: NewOutboxRecord[] = [];
+      const quarantined = [...refused];
+      for (const v of verified) {
+        if (known.has(v.envelope.messageId)) {
+          quarantined.push({ ok: false, record: v.record, code: 'REPLAY', detail: `message ${v.envelope.messageId} was already received`, envelope: v.envelope });
+          continue;
+        }
+        known.add(v.envelope.messageId);
+        rows.push(inboundRow(v, federation.serial, now));
+        if (v.envelope.type === 'RECEIPT') {
+          const b = v.body as { messageId: string; status: string; reasonCode: string | null; reason: string | null };
+          const applied = await this.messages.applyReceipt(em, b.messageId, v.envelope.sender, b.status === 'ACCEPTED' ? 'accepted' : 'rejected', b.reasonCode, b.reason, now);
+          if (!applied) this.log('warn', `receipt ${v.envelope.messageId} from ${v.envelope.sender} for ${b.messageId} matched no open outbound message`);
+        } else {
+          const receipt = composeReceipt(this.codec, federation, this.self, v.envelope, { status: 'ACCEPTED' }, now);
+          if (receipt) {
+            rows.push(receipt.row);
+            outgoing.push(receipt.outbox);
+          }
+        }
+      }
+      for (const q of quarantined) {
+        // Answer an identifiable sender, but never a receipt and never a replay.
+        if (!q.envelope || q.code === 'REPLAY' || q.envelope.type === 'RECEIPT') continue;
+        const receipt = composeReceipt(this.codec, federation, this.self, q.envelope, { status: 'REJECTED', code: q.code, detail: q.detail }, now);
+        if (receipt && !known.has(receipt.row.messageId)) {
+          rows.push(receipt.row);
+          outgoing.push(receipt.outbox);
+        }
+      }
+      await this.messages.insertMany(em, rows);
+      await this.outbox.insertMany(em, outgoing, now);
+      const qIds = await this.quarantine.insertMany(em, quarantined.map((q) => quarantineRow(q, now)));
+      return { quarantined, qIds, receipts: outgoing.length, accepted: verified.length - (quarantined.length - refused.length) };
+    });
+    if (outcome.receipts > 0) this.signal.notify();
+    if (outcome.quarantined.length > 0) await this.deadLetter(outcome.quarantined, outcome.qIds);
+    return { accepted: outcome.accepted, receipts: outcome.receipts, quarantined: outcome.quarantined.length };
+  }
+
+  /** Copies quarantined records to the dead-letter topic; the table stays the record of truth. */
+  private async deadLetter(refused: RefusedRecord[], ids: string[]): Promise<void> {
+    for (const q of refused) this.log('warn', `quarantined ${q.record.topic}[${q.record.partition}]@${q.record.offset}: ${q.code} ${q.detail}`);
+    try {
+      await this.publisher.publish(
+        refused.map((q) => ({
+          topic: this.deadLetters,
+          key: q.record.key?.toString('utf8') ?? '',
+          value: q.record.value ?? Buffer.alloc(0),
+          headers: {
+            ...Object.fromEntries(Object.entries(q.record.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, (v as Buffer).toString('utf8')])),
+            [HEADERS.reason]: q.code,
+            [HEADERS.reasonDetail]: q.detail.slice(0, 500),
+          },
+        })),
+      );
+      await this.quarantine.markDeadLettered(ids);
+    } catch (e) {
+      this.log('error', `dead-letter publish failed (records stay in the quarantine table): ${(e as Error).message}`);
+    }
+  }
+}
+
+function inboundRow(v: VerifiedMessage, serial: number, now: Date): MessageRecord {
+  const e = v.envelope;
+  return {
+    messageId: e.messageId,
+    direction: 'in',
+    type: e.type,
+    sender: e.sender,
+    recipient: e.recipient,
+    zone: e.zone,
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    createdAt: new Date(e.createdAt),
+    bodySchema: e.bodySchema.toString('hex'),
+    body: JSON.stringify(v.body),
+    status: 'accepted',
+    reasonCode: null,
+    reason: null,
+    sentAt: null,
+    receiptAt: null,
+    receivedAt: now,
+    signature: v.signature,
+    manifestSerial: serial,
+  };
+}
+
+function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {
+  const headers = Object.fromEntries(Object.entries(q.record.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, (v as Buffer).toString('base64')]));
+  return {
+    reasonCode: q.code,
+    reason: q.detail.slice(0, 2000),
+    topic: q.record.topic,
+    partition: q.record.partition,
+    offset: q.record.offset,
+    recordKey: q.record.key?.toString('utf8') ?? null,
+    value: q.record.value,
+    headers: JSON.stringify(headers),
+    messageId: q.envelope?.messageId ?? null,
+    claimedSender: q.envelope?.sender.slice(0, 64) ?? null,
+    type: q.envelope?.type ?? null,
+    receivedAt: now,
+    deadLettered: false,
+  };
+}

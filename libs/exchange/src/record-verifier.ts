@@ -1,0 +1,61 @@
+import { DomainError, type Envelope } from '@xietong/contracts';
+import { readDetachedHeader, verifyDetached } from '@xietong/crypto';
+import type { Federation } from '@xietong/federation';
+import { HEADERS, type InboundRecord } from '@xietong/messaging';
+import type { VerificationResult } from './verification-result';
+import type { WireCodec } from './wire-codec';
+
+/**
+ * Checks one inbound record in the order a partner's data must pass: envelope bytes,
+ * signature header, sender's key and its validity, signature over the exact bytes,
+ * recipient, agreement, schema catalog, body. Never throws: every failure is a result.
+ */
+export class RecordVerifier {
+  constructor(
+    private readonly codec: WireCodec,
+    private readonly self: string,
+  ) {}
+
+  async verify(record: InboundRecord, federation: Federation, now = new Date()): Promise<VerificationResult> {
+    let envelope: Envelope | undefined;
+    try {
+      if (!record.value || record.value.length === 0) throw new DomainError('MALFORMED', 'record has no value');
+      envelope = assertEnvelopeFields(this.codec.envelope.decode(record.value));
+      const jws = record.headers[HEADERS.signature]?.toString('utf8');
+      if (!jws) throw new DomainError('SIGNATURE_MISSING', `record has no ${HEADERS.signature} header`);
+      const header = readDetachedHeader(jws);
+      const createdAt = new Date(envelope.createdAt);
+      const { key, entry } = await federation.signingKey(envelope.sender, header.kid, createdAt, now);
+      if (entry.alg !== header.alg) throw new DomainError('SIGNATURE_INVALID', `key ${entry.kid} is registered for ${entry.alg}, the JWS says ${header.alg}`);
+      await verifyDetached(jws, record.value, key, header.alg);
+      if (envelope.recipient !== this.self) {
+        throw new DomainError('WRONG_RECIPIENT', `message is addressed to ${envelope.recipient}, this gateway is ${this.self}`);
+      }
+      if (!federation.agreement(envelope.zone, envelope.sender, envelope.recipient, envelope.type)) {
+        throw new DomainError('NOT_IN_AGREEMENT', `no agreement "${envelope.zone}" covers ${envelope.type} from ${envelope.sender} to ${envelope.recipient}`);
+      }
+      const body = this.codec.decodeBody(envelope, federation);
+      return { ok: true, record, envelope, body, signature: jws, kid: header.kid };
+    } catch (e) {
+      if (e instanceof DomainError) return { ok: false, record, code: e.code, detail: e.message, envelope };
+      return { ok: false, record, code: 'MALFORMED', detail: `unreadable record: ${(e as Error).message}`, envelope };
+    }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const AGENCY = /^\d{6}$/;
+
+/** Field limits of the wire format, checked before anything is looked up or stored. */
+function assertEnvelopeFields(e: Envelope): Envelope {
+  const bad = (what: string) => {
+    throw new DomainError('MALFORMED', `envelope ${what}`);
+  };
+  if (!UUID.test(e.messageId)) bad('messageId is not a UUID');
+  if (e.causationId !== null && !UUID.test(e.causationId)) bad('causationId is not a UUID');
+  if (!AGENCY.test(e.sender) || !AGENCY.test(e.recipient)) bad('sender and recipient must be six-digit agency ids');
+  if (e.zone.length === 0 || e.zone.length > 40) bad('zone must have 1 to 40 characters');
+  if (e.correlationId.length === 0 || e.correlationId.length > 64) bad('correlationId must have 1 to 64 characters');
+  if (Number.isNaN(Date.parse(e.createdAt))) bad('createdAt is not a valid instant');
+  return e;
+}

@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { GatewayConfig } from '@xietong/config';
+import { ExchangeModule } from '@xietong/exchange';
+import { HealthController } from './http/health.controller';
+import { MessageQueryController } from './http/message-query.controller';
+import { SubmissionController } from './http/submission.controller';
+
+/** One agency gateway: the exchange plus, with the http role, its HTTP API. */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [ExchangeModule.forRoot(config)],
+      controllers: config.roles.has('http') ? [SubmissionController, MessageQueryController, HealthController] : [],
+    };
+  }
+}

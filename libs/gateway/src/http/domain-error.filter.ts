@@ -1,0 +1,51 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError, type ErrorCode } from '@xietong/contracts';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  NOT_FOUND: 404,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNKNOWN_RECIPIENT: 422,
+  NOT_IN_AGREEMENT: 422,
+  UNKNOWN_SCHEMA: 422,
+  MANIFEST_EXPIRED: 503,
+  MANIFEST_INVALID: 503,
+};
+
+/**
+ * The only place domain errors become HTTP: `{ error, message, field? }` with a stable code.
+ * Body-parser failures (bad JSON, too large) are mapped here too, so every 4xx has one shape.
+ */
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof DomainError) {
+      const status = STATUS[exception.code] ?? 500;
+      res.status(status).json({ error: exception.code, message: exception.message, ...(exception.field !== undefined ? { field: exception.field } : {}) });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const cause = exception.getResponse() as { message?: string } | string;
+      const message = typeof cause === 'string' ? cause : (cause.message ?? exception.message);
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : status === 400 ? 'VALIDATION_FAILED' : 'HTTP_ERROR';
+      res.status(status).json({ error: code, message: status === 400 ? `request body is not valid JSON: ${message}` : message });
+      return;
+    }
+    const e = exception as { type?: string; status?: number; message?: string };
+    if (e?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'VALIDATION_FAILED', message: 'request body is not valid JSON' });
+      return;
+    }
+    if (e?.type === 'entity.too.large' || e?.status === 413) {
+      res.status(413).json({ error: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the configured limit' });
+      return;
+    }
+    this.logger.error(`unhandled error: ${(exception as Error)?.stack ?? String(exception)}`);
+    res.status(500).json({ error: 'INTERNAL', message: 'internal error; see the gateway log' });
+  }
+}

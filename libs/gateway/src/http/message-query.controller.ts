@@ -1,0 +1,63 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { DomainError } from '@xietong/contracts';
+import { MessageRepository, QuarantineRepository, type MessageFilter, type MessageRecord } from '@xietong/persistence';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Status of every message sent or received, and the quarantine. */
+@Controller('api/v1')
+export class MessageQueryController {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly quarantine: QuarantineRepository,
+  ) {}
+
+  @Get('messages')
+  async list(@Query() q: Record<string, string>) {
+    const filter: MessageFilter = {
+      direction: oneOf(q.direction, ['in', 'out'], 'direction'),
+      status: oneOf(q.status, ['pending', 'sent', 'accepted', 'rejected'], 'status'),
+      type: oneOf(q.type, ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'RECEIPT'], 'type'),
+      partner: q.partner,
+      correlationId: q.correlationId,
+      limit: intParam(q.limit, 'limit', 100, 1, 1000),
+      offset: intParam(q.offset, 'offset', 0, 0, 1_000_000),
+    };
+    return { items: (await this.messages.list(filter)).map(view) };
+  }
+
+  @Get('messages/:id')
+  async one(@Param('id') id: string) {
+    if (!UUID.test(id)) throw new DomainError('VALIDATION_FAILED', 'message id must be a UUID', 'id');
+    const m = await this.messages.find(id);
+    if (!m) throw new DomainError('NOT_FOUND', `no message ${id}`);
+    return { ...view(m), body: JSON.parse(m.body) };
+  }
+
+  @Get('quarantine')
+  async quarantined(@Query('reason') reason?: string) {
+    const rows = await this.quarantine.list(reason);
+    return {
+      counts: await this.quarantine.countsByReason(),
+      items: rows.map((r) => ({ id: r.id, reasonCode: r.reasonCode, reason: r.reason, topic: r.topic, partition: r.partition, offset: r.offset, messageId: r.messageId, claimedSender: r.claimedSender, type: r.type, receivedAt: r.receivedAt, deadLettered: r.deadLettered })),
+    };
+  }
+}
+
+function view(m: MessageRecord) {
+  const { body: _body, signature: _sig, ...rest } = m;
+  return rest;
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: T[], name: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as string[]).includes(v)) throw new DomainError('VALIDATION_FAILED', `query ${name} must be one of ${allowed.join(', ')}`, name);
+  return v as T;
+}
+
+function intParam(v: string | undefined, name: string, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new DomainError('VALIDATION_FAILED', `query ${name} must be an integer from ${min} to ${max}`, name);
+  return n;
+}

@@ -1,0 +1,83 @@
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+
+export interface InboundRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | undefined>;
+}
+
+/** Processes one batch; must not throw for bad records (quarantine them), only for transient failures. */
+export type BatchHandler = (records: InboundRecord[]) => Promise<void>;
+
+export interface InboxConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** Wait between attempts of a batch that failed transiently (doubles up to 30 s). */
+  retryMs?: number;
+  log?: (level: 'log' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * Batch consumer of one inbox topic with manual offset commits: offsets are committed only
+ * after the handler returned, so a batch that failed (database down) is retried in place and
+ * nothing is skipped.
+ */
+export class InboxConsumer {
+  private readonly consumer: Consumer;
+  private stopping = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: InboxConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50 });
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0) return;
+        const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+        let wait = this.options.retryMs ?? 500;
+        for (;;) {
+          try {
+            await handler(records);
+            break;
+          } catch (e) {
+            if (this.stopping || !isRunning() || isStale()) throw e;
+            this.options.log?.('warn', `batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed, retrying in ${wait} ms: ${(e as Error).message}`);
+            await new Promise((r) => setTimeout(r, wait));
+            wait = Math.min(wait * 2, 30_000);
+            await heartbeat().catch(() => undefined);
+          }
+        }
+        resolveOffset(batch.lastOffset());
+        // Commit only after the batch is stored: a crash before this line means redelivery,
+        // which the handler's messageId dedupe makes harmless.
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+        await heartbeat();
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+}
+
+function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRecord {
+  const headers: Record<string, Buffer | undefined> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    headers[k] = Array.isArray(v) ? (v[0] === undefined ? undefined : Buffer.from(v[0])) : v === undefined ? undefined : Buffer.from(v);
+  }
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers };
+}

@@ -1,0 +1,5 @@
+export * from './topics';
+export * from './kafka-client';
+export * from './topic-admin';
+export * from './record-publisher';
+export * from './inbox-consumer';

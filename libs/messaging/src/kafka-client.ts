@@ -1,0 +1,21 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+}
+
+/** A kafkajs client whose logs go to the given sink (warnings and errors only). */
+export function createKafka(settings: KafkaSettings, log?: (level: 'warn' | 'error', message: string) => void): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 100, retries: 8 },
+    logCreator: () => (entry: LogEntry) => {
+      if (!log) return;
+      const { message, ...extra } = entry.log;
+      log(entry.level === logLevel.ERROR ? 'error' : 'warn', `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`);
+    },
+  });
+}

@@ -1,0 +1,42 @@
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Idempotent producer (acks=all, one in-flight request): a retried batch is written once.
+ * `publish` resolves only after the broker acknowledged every record.
+ */
+export class RecordPublisher {
+  private readonly producer: Producer;
+  private connected?: Promise<void>;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  connect(): Promise<void> {
+    this.connected ??= this.producer.connect();
+    return this.connected;
+  }
+
+  async publish(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.connect();
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    await this.producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { loadGatewayConfig, repoRoot } from '@xietong/config';
+import { SchemaCatalog } from '@xietong/contracts';
+import { initFederation, loadZoneData, type ManifestAgreement, type MemberKeys } from '@xietong/federation';
+import { startGateway, type RunningGateway } from '@xietong/gateway';
+import { createKafka, ensureTopics } from '@xietong/messaging';
+import { MessageRepository, QuarantineRepository, type MessageRecord } from '@xietong/persistence';
+import { freshDatabase, type TestDialect } from './databases';
+
+export interface Harness {
+  dir: string;
+  prefix: string;
+  members: MemberKeys[];
+  gateways: Map<string, RunningGateway>;
+  kafka: Kafka;
+  gateway(id: string): RunningGateway;
+  messages(id: string): MessageRepository;
+  quarantine(id: string): QuarantineRepository;
+  post(id: string, kind: string, body: unknown, contentType?: string): Promise<{ status: number; json: any }>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  members: string[];
+  dialect: TestDialect;
+  agreements?: ManifestAgreement[];
+  /** Members for which no gateway is started (keys and inbox exist; tests act for them). */
+  offline?: string[];
+}
+
+export const brokers = (): string => {
+  const b = process.env.KAFKA_BROKERS;
+  if (!b) throw new Error('KAFKA_BROKERS is not set: run the integration tests through jest (global setup starts the broker)');
+  return b;
+};
+
+/** A federation of real gateways on the real broker, each with its own fresh database. */
+export async function startFederation(o: HarnessOptions): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'xt-fed-'));
+  const prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+  const init = await initFederation({ dir, members: o.members, zones: loadZoneData(), catalog, agreements: o.agreements, topicPrefix: prefix });
+  const kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-test' });
+  await ensureTopics(kafka, o.members.map((m) => `${prefix}.inbox.${m}`), 3);
+  const gateways = new Map<string, RunningGateway>();
+  for (const id of o.members.filter((m) => !o.offline?.includes(m))) {
+    const db = freshDatabase(o.dialect, `${prefix}_${id}`);
+    const config = loadGatewayConfig({
+      XIETONG_AGENCY_ID: id,
+      XIETONG_FEDERATION_DIR: dir,
+      KAFKA_BROKERS: brokers(),
+      XIETONG_TOPIC_PREFIX: prefix,
+      XIETONG_HTTP_PORT: '0',
+      XIETONG_MANIFEST_REFRESH_MS: '200',
+      XIETONG_DATABASE_URL: db.type === 'postgres' ? db.url : `sqlite:${db.file}`,
+      XIETONG_DATABASE_SCHEMA: db.type === 'postgres' ? db.schema : undefined,
+    });
+    gateways.set(id, await startGateway(config, { logLevels: process.env.XIETONG_TEST_LOG ? ['log', 'warn', 'error'] : ['error'] }));
+  }
+  const gateway = (id: string) => gateways.get(id) ?? fail(`no gateway ${id}`);
+  return {
+    dir,
+    prefix,
+    members: init.members,
+    gateways,
+    kafka,
+    gateway,
+    messages: (id) => gateway(id).app.get(MessageRepository),
+    quarantine: (id) => gateway(id).app.get(QuarantineRepository),
+    async post(id, kind, body, contentType = 'application/json') {
+      const res = await fetch(`${gateway(id).url}/api/v1/${kind}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      return { status: res.status, json: await res.json() };
+    },
+    async close() {
+      for (const g of gateways.values()) await g.close();
+    },
+  };
+}
+
+/** Polls until `probe` returns a truthy value, or fails after `timeoutMs` naming `what`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export async function outboundStatus(h: Harness, sender: string, messageId: string): Promise<MessageRecord | null> {
+  return h.messages(sender).find(messageId);
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
