@@ -1,2 +1,3 @@
 export * from './databases';
 export * from './exchange-harness';
+export * from './record-forge';

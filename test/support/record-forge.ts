@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { repoRoot } from '@xietong/config';
+import { validateBody, type MessageType } from '@xietong/contracts';
+import { importKey, signDetached, type SigningAlgorithm } from '@xietong/crypto';
+import { WireCodec } from '@xietong/exchange';
+import { federationFiles, readJwk } from '@xietong/federation';
+import { HEADERS, RecordPublisher } from '@xietong/messaging';
+import type { Harness } from './exchange-harness';
+
+export interface ForgeInput {
+  from: string;
+  to: string;
+  type: MessageType;
+  body: Record<string, unknown>;
+  zone?: string;
+  messageId?: string;
+  correlationId?: string;
+  createdAt?: Date;
+  /** Sign with this private JWK instead of the sender's key file. */
+  key?: JWK;
+}
+
+/**
+ * Builds records exactly as a partner's gateway would (or a broken or hostile one), for tests
+ * that must put specific bytes into an inbox.
+ */
+export class RecordForge {
+  readonly codec = new WireCodec(join(repoRoot(), 'schemas'));
+  private readonly publisher: RecordPublisher;
+
+  constructor(private readonly h: Harness) {
+    this.publisher = new RecordPublisher(h.kafka);
+  }
+
+  async forge(i: ForgeInput): Promise<{ messageId: string; value: Buffer; headers: Record<string, string> }> {
+    const body = validateBody(this.codec.local.latest(i.type).avroType, i.body);
+    const { envelope, value } = this.codec.compose({
+      type: i.type,
+      sender: i.from,
+      recipient: i.to,
+      zone: i.zone ?? 'yrd',
+      correlationId: i.correlationId ?? String(body.leadNo ?? body.complaintNo ?? 'X-1'),
+      messageId: i.messageId,
+      createdAt: i.createdAt,
+      body,
+    });
+    const jwk = i.key ?? (await readJwk(federationFiles(this.h.dir).signingKey(i.from)));
+    const jws = await signDetached(value, { kid: jwk.kid!, alg: jwk.alg as SigningAlgorithm, key: await importKey(jwk) });
+    return { messageId: envelope.messageId, value, headers: { [HEADERS.signature]: jws } };
+  }
+
+  /** Writes raw records into an agency's inbox topic. */
+  async send(to: string, records: { value: Buffer; headers?: Record<string, string>; key?: string }[]): Promise<void> {
+    await this.publisher.publish(records.map((r) => ({ topic: `${this.h.prefix}.inbox.${to}`, key: r.key ?? 'forged', value: r.value, headers: r.headers ?? {} })));
+  }
+
+  async close(): Promise<void> {
+    await this.publisher.close();
+  }
+}
