@@ -85,8 +85,8 @@ describe('HTTP submission API', () => {
     expect((await fetch(`${base}/api/v1/messages/not-a-uuid`)).status).toBe(400);
     expect((await fetch(`${base}/api/v1/messages/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
     expect((await fetch(`${base}/api/v1/messages?status=lost`)).status).toBe(400);
-    const list = await (await fetch(`${base}/api/v1/messages?direction=out&type=LEAD`)).json();
-    expect(list.items.map((m: { correlationId: string }) => m.correlationId)).toEqual(['L-OK']);
+    const list = (await (await fetch(`${base}/api/v1/messages?direction=out&type=LEAD`)).json()) as { items: { correlationId: string }[] };
+    expect(list.items.map((m) => m.correlationId)).toEqual(['L-OK']);
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'up', agency: JD, database: { status: 'up' }, kafka: { status: 'up' }, manifest: { status: 'up', serial: 1 } });

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { repoRoot } from '@xietong/config';
 import { validateBody, type MessageType } from '@xietong/contracts';
-import { importKey, signDetached, type SigningAlgorithm } from '@xietong/crypto';
-import { WireCodec } from '@xietong/exchange';
+import { importKey, type SigningAlgorithm } from '@xietong/crypto';
+import { composeSignedRecord, WireCodec, type SignedRecord } from '@xietong/exchange';
 import { federationFiles, readJwk } from '@xietong/federation';
-import { HEADERS, RecordPublisher } from '@xietong/messaging';
+import { RecordPublisher } from '@xietong/messaging';
 import type { Harness } from './exchange-harness';
 
 export interface ForgeInput {
@@ -33,9 +33,11 @@ export class RecordForge {
     this.publisher = new RecordPublisher(h.kafka);
   }
 
-  async forge(i: ForgeInput): Promise<{ messageId: string; value: Buffer; headers: Record<string, string> }> {
+  async forge(i: ForgeInput): Promise<SignedRecord> {
     const body = validateBody(this.codec.local.latest(i.type).avroType, i.body);
-    const { envelope, value } = this.codec.compose({
+    const jwk = i.key ?? (await readJwk(federationFiles(this.h.dir).signingKey(i.from)));
+    const signer = { kid: jwk.kid!, alg: jwk.alg as SigningAlgorithm, key: await importKey(jwk) };
+    return composeSignedRecord(this.codec, signer, {
       type: i.type,
       sender: i.from,
       recipient: i.to,
@@ -45,9 +47,6 @@ export class RecordForge {
       createdAt: i.createdAt,
       body,
     });
-    const jwk = i.key ?? (await readJwk(federationFiles(this.h.dir).signingKey(i.from)));
-    const jws = await signDetached(value, { kid: jwk.kid!, alg: jwk.alg as SigningAlgorithm, key: await importKey(jwk) });
-    return { messageId: envelope.messageId, value, headers: { [HEADERS.signature]: jws } };
   }
 
   /** Writes raw records into an agency's inbox topic. */

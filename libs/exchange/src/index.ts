@@ -8,5 +8,6 @@ export * from './submit-message.command';
 export * from './submit-message.use-case';
 export * from './relay.service';
 export * from './receipt-composer';
+export * from './signed-record';
 export * from './inbound.service';
 export * from './exchange.module';

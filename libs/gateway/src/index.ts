@@ -1,3 +1,4 @@
 export * from './gateway.module';
 export * from './start-gateway';
 export * from './http/domain-error.filter';
+export * from './run-gateway-process';

@@ -15,7 +15,9 @@ export function createKafka(settings: KafkaSettings, log?: (level: 'warn' | 'err
     logCreator: () => (entry: LogEntry) => {
       if (!log) return;
       const { message, ...extra } = entry.log;
-      log(entry.level === logLevel.ERROR ? 'error' : 'warn', `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`);
+      // Protocol error responses are retried by kafkajs; a failure that persists reaches the caller.
+      const retried = entry.namespace === 'Connection' && message.startsWith('Response');
+      log(entry.level === logLevel.ERROR && !retried ? 'error' : 'warn', `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`);
     },
   });
 }

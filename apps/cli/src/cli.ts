@@ -1,0 +1,154 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { repoRoot } from '@xietong/config';
+import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
+import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, publicPart } from '@xietong/crypto';
+import { Federation, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: CliIo = { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n') };
+
+const memberList = (v: string) => {
+  const ids = v.split(',').map((s) => s.trim());
+  if (ids.length === 0 || ids.some((id) => !/^\d{6}$/.test(id))) throw new InvalidArgumentError('expected comma-separated six-digit agency ids');
+  return ids;
+};
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const signingAlg = (v: string) => {
+  if (!isSigningAlgorithm(v)) throw new InvalidArgumentError('expected EdDSA or ES256');
+  return v;
+};
+
+/** The `xietong` command line: keys, federation manifest and schema tools. */
+export function buildCli(io: CliIo = stdio): Command {
+  // Output and exit behaviour are set before subcommands are added so they inherit them.
+  const program = new Command('xietong').description('Xietong gateway tools: keys, signed federation manifest, schemas').showHelpAfterError().exitOverride();
+  program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const keys = program.command('keys').description('generate agency keys');
+  keys
+    .command('generate')
+    .description('write a new private JWK (signing or encryption) and print its public half')
+    .requiredOption('--kid <kid>', 'key id, e.g. 341825-sig-2')
+    .requiredOption('--out <file>', 'where to write the private JWK (mode 600)')
+    .option('--use <use>', 'sig or enc', 'sig')
+    .option('--alg <alg>', 'signing algorithm EdDSA or ES256', signingAlg, 'EdDSA')
+    .action(async (o: { kid: string; out: string; use: string; alg: 'EdDSA' | 'ES256' }) => {
+      if (o.use !== 'sig' && o.use !== 'enc') throw new InvalidArgumentError('--use must be sig or enc');
+      const pair = o.use === 'sig' ? await generateSigningKey(o.alg, o.kid) : await generateEncryptionKey(o.kid);
+      await writeFile(o.out, JSON.stringify(pair.privateJwk, null, 2) + '\n', { mode: 0o600 });
+      io.out(JSON.stringify(pair.publicJwk, null, 2));
+    });
+
+  const federation = program.command('federation').description('set up a federation');
+  federation
+    .command('init')
+    .description('create an authority key, member keys and a signed manifest in one directory')
+    .requiredOption('--dir <dir>', 'target directory')
+    .requiredOption('--members <ids>', 'comma-separated agency ids', memberList)
+    .option('--alg <alg>', 'member signing algorithm', signingAlg, 'EdDSA')
+    .option('--valid-days <n>', 'manifest validity in days', positiveInt, 30)
+    .option('--topic-prefix <prefix>', 'inbox topic namespace', 'xietong')
+    .action(async (o: { dir: string; members: string[]; alg: 'EdDSA' | 'ES256'; validDays: number; topicPrefix: string }) => {
+      const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+      await initFederation({ dir: o.dir, members: o.members, zones: loadZoneData(), catalog, alg: o.alg, validDays: o.validDays, topicPrefix: o.topicPrefix });
+      io.out(`federation with ${o.members.join(', ')} written to ${o.dir} (manifest.jws, authority.*.jwk.json, keys/)`);
+    });
+
+  const manifest = program.command('manifest').description('sign, verify and show the federation manifest');
+  manifest
+    .command('sign')
+    .description('sign a manifest JSON with the zone authority private key')
+    .requiredOption('--in <file>', 'manifest JSON')
+    .requiredOption('--key <file>', 'authority private JWK')
+    .requiredOption('--out <file>', 'signed manifest (compact JWS)')
+    .action(async (o: { in: string; key: string; out: string }) => {
+      const payload = JSON.parse(await readFile(o.in, 'utf8')) as Manifest;
+      await writeFile(o.out, (await signManifest(payload, await readJwk(o.key))) + '\n');
+      io.out(`signed manifest serial ${payload.serial} -> ${o.out}`);
+    });
+  manifest
+    .command('verify')
+    .description('verify signature and expiry against the authority public key; exit 1 if invalid')
+    .requiredOption('--in <file>', 'signed manifest')
+    .requiredOption('--authority <file>', 'authority public JWK')
+    .action(async (o: { in: string; authority: string }) => {
+      const m = await verifyManifest(await readFile(o.in, 'utf8'), await readJwk(o.authority));
+      io.out(`valid: serial ${m.serial}, issued ${m.issuedAt} by ${m.issuer}, expires ${m.expiresAt}, ${m.members.length} members, ${m.agreements.length} agreements, ${m.schemas.length} schemas`);
+    });
+  manifest
+    .command('show')
+    .description('print a verified manifest: members, keys, agreements, schemas (--json for the payload)')
+    .requiredOption('--in <file>', 'signed manifest')
+    .requiredOption('--authority <file>', 'authority public JWK')
+    .option('--json', 'print the payload JSON (edit it, then `manifest sign`)')
+    .action(async (o: { in: string; authority: string; json?: boolean }) => {
+      const m = await verifyManifest(await readFile(o.in, 'utf8'), await readJwk(o.authority));
+      if (o.json) return io.out(JSON.stringify(m, null, 2));
+      const f = new Federation(m);
+      io.out(`manifest serial ${m.serial} (${m.issuer}), valid until ${m.expiresAt}`);
+      io.out('members:');
+      for (const mem of m.members) {
+        io.out(`  ${mem.id} ${mem.name} inbox=${mem.inbox}`);
+        for (const k of mem.signingKeys) io.out(`    sign ${k.kid} ${k.alg} ${k.notBefore} .. ${k.notAfter}`);
+        io.out(`    enc  ${mem.encryptionKey.kid} ${mem.encryptionKey.alg}`);
+      }
+      io.out('agreements:');
+      for (const a of m.agreements) {
+        const parties = m.members.filter((mem) => f.agreementsFor(mem.id, mem.id, a.messageTypes[0] ?? 'LEAD').some((x) => x.id === a.id)).map((mem) => mem.id);
+        io.out(`  ${a.id} ${a.name}: ${a.messageTypes.join(',')}; members ${a.members.join(',')}; gateways ${parties.join(',') || '-'}`);
+      }
+      io.out('schemas:');
+      for (const s of m.schemas) io.out(`  ${s.type} v${s.version} ${s.name} sha256:${s.fingerprint}`);
+    });
+
+  const schema = program.command('schema').description('Avro schema tools');
+  schema
+    .command('fingerprint')
+    .description('print SHA-256 and CRC-64-AVRO fingerprints of schema files (default: schemas/*.avsc)')
+    .argument('[files...]')
+    .action(async (files: string[]) => {
+      const list = files.length > 0 ? files : (await import('node:fs')).readdirSync(join(repoRoot(), 'schemas')).filter((f) => f.endsWith('.avsc')).map((f) => join(repoRoot(), 'schemas', f));
+      for (const file of list) {
+        const t = parseSchema(JSON.parse(await readFile(file, 'utf8')));
+        io.out(`${file}\tsha256:${t.fingerprint('sha256').toString('hex')}\trabin:${rabinFingerprint(t.toString()).toString('hex')}`);
+      }
+    });
+  schema
+    .command('check')
+    .description('check that a new schema version can replace an old one in both directions; exit 1 if not')
+    .requiredOption('--old <file>', 'schema version partners run now')
+    .requiredOption('--new <file>', 'proposed new version')
+    .action(async (o: { old: string; new: string }) => {
+      const oldT = parseSchema(JSON.parse(await readFile(o.old, 'utf8')));
+      const newT = parseSchema(JSON.parse(await readFile(o.new, 'utf8')));
+      assertCompatible(oldT, newT);
+      io.out(`compatible: ${o.new} can replace ${o.old} (old readers read new data, new readers read old data)`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; domain errors become one clear line and exit code 1. */
+export async function runCli(argv: string[], io: CliIo = stdio): Promise<number> {
+  const program = buildCli(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message: string };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code?.startsWith('commander.')) return err.exitCode ?? 1;
+    io.err(e instanceof DomainError ? `error ${e.code}: ${e.message}` : `error: ${err.message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,188 @@
+// The demo exchange (npm run demo): three agency gateways on the local Kafka broker, one SQLite
+// file each, exchanging leads, case results and complaints, plus two hostile records.
+// Progress goes to stderr; the last line on stdout is one JSON summary.
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { loadGatewayConfig, repoRoot } from '@xietong/config';
+import { sampleLead, SchemaCatalog } from '@xietong/contracts';
+import { generateSigningKey, importKey } from '@xietong/crypto';
+import { composeSignedRecord, LocalKeys, WireCodec } from '@xietong/exchange';
+import { federationFiles, initFederation, loadZoneData, ManifestStore } from '@xietong/federation';
+import { startGateway, type RunningGateway } from '@xietong/gateway';
+import { RecordPublisher, createKafka } from '@xietong/messaging';
+import { MessageRepository, QuarantineRepository } from '@xietong/persistence';
+import { startLocalKafka, stopLocalKafka } from './local-kafka';
+import { AGENCIES, answers, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
+
+const log = (line: string) => process.stderr.write(`[demo] ${line}\n`);
+
+interface Options {
+  leads: number;
+  complaints: number;
+  dir: string;
+  timeout: number;
+}
+
+async function main(o: Options): Promise<number> {
+  const started = Date.now();
+  let ownKafka = false;
+  let brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    log('starting the local Kafka broker (npm run kafka:start); set KAFKA_BROKERS to use another cluster');
+    const local = startLocalKafka();
+    brokers = local.brokers;
+    ownKafka = local.started;
+  }
+  const gateways: RunningGateway[] = [];
+  try {
+    rmSync(o.dir, { recursive: true, force: true });
+    const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+    await initFederation({ dir: o.dir, members: AGENCIES, zones: loadZoneData(), catalog });
+    log(`federation of ${AGENCIES.join(', ')} signed into ${o.dir}/manifest.jws`);
+    for (const id of AGENCIES) {
+      const config = loadGatewayConfig({
+        ...process.env,
+        KAFKA_BROKERS: brokers,
+        XIETONG_AGENCY_ID: id,
+        XIETONG_FEDERATION_DIR: o.dir,
+        XIETONG_DATABASE_URL: `sqlite:${join(o.dir, `gateway-${id}.sqlite`)}`,
+        XIETONG_HTTP_PORT: '0',
+      });
+      const gw = await startGateway(config, { logLevels: ['error'] });
+      gateways.push(gw);
+      log(`gateway ${id} up at ${gw.url} (SQLite ${config.database.type === 'better-sqlite3' ? config.database.file : ''})`);
+    }
+    const byId = new Map(gateways.map((g) => [g.config.agencyId, g]));
+    const repo = (id: string) => byId.get(id)!.app.get(MessageRepository);
+
+    const first = transfers(o.leads, o.complaints);
+    log(`phase 1: 旌德 transfers ${o.leads} leads and ${o.complaints} complaints to each of 杭州 and 南京; 杭州 transfers ${Math.ceil(o.leads / 4)} leads to 南京`);
+    await submitAll(byId, first);
+    await waitFor('partners to receive the transfers', o.timeout, async () => {
+      const got = await received(AGENCIES.map(repo));
+      return { done: got >= first.length, progress: `${got}/${first.length} received` };
+    });
+
+    const second = answers(o.leads, o.complaints);
+    log(`phase 2: 杭州 and 南京 report verification feedback, disposal results and complaint results (${second.length} messages)`);
+    await submitAll(byId, second);
+
+    log('phase 3: two hostile records land in 杭州\'s inbox (a 旌德 record corrupted in transit, an impostor key)');
+    await injectHostile(brokers, o.dir, byId.get(HANGZHOU)!);
+
+    const sent = first.length + second.length;
+    await waitFor('every receipt back at its sender', o.timeout, async () => {
+      const c = await tally(gateways);
+      return { done: c.accepted + c.rejected >= sent && c.quarantined >= 2, progress: `${c.accepted + c.rejected}/${sent} receipted, ${c.quarantined} quarantined` };
+    });
+
+    const c = await tally(gateways);
+    log('per agency:');
+    log('  agency  sent  received  accepted  rejected  quarantined');
+    for (const g of gateways) {
+      const a = await tally([g]);
+      log(`  ${g.config.agencyId}  ${String(a.sent).padStart(4)}  ${String(a.delivered).padStart(8)}  ${String(a.accepted).padStart(8)}  ${String(a.rejected).padStart(8)}  ${String(a.quarantined).padStart(11)}`);
+    }
+    const summary = { agencies: gateways.length, sent: c.sent, delivered: c.delivered, accepted: c.accepted, rejected: c.rejected, injected: 2, quarantined: c.quarantined, lost: c.sent - c.delivered, seconds: Math.round((Date.now() - started) / 100) / 10 };
+    process.stdout.write(JSON.stringify(summary) + '\n');
+    return summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2 ? 0 : 1;
+  } finally {
+    for (const g of gateways) await g.close();
+    if (ownKafka) stopLocalKafka();
+  }
+}
+
+async function submitAll(byId: Map<string, RunningGateway>, items: Submission[]): Promise<void> {
+  let done = 0;
+  const lanes = 8;
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let s = queue.shift(); s; s = queue.shift()) {
+        const res = await fetch(`${byId.get(s.from)!.url}/api/v1/${s.kind}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ recipient: s.to, body: s.body }),
+        });
+        if (res.status !== 202) throw new Error(`submission ${s.kind} ${s.from}->${s.to} refused: ${res.status} ${await res.text()}`);
+        if (++done % 25 === 0 || done === items.length) log(`  submitted ${done}/${items.length}`);
+      }
+    }),
+  );
+}
+
+async function received(repos: MessageRepository[]): Promise<number> {
+  let n = 0;
+  for (const r of repos) n += (await r.counts()).filter((c) => c.direction === 'in' && c.type !== 'RECEIPT').reduce((a, c) => a + c.n, 0);
+  return n;
+}
+
+async function tally(gateways: RunningGateway[]) {
+  const t = { sent: 0, delivered: 0, accepted: 0, rejected: 0, quarantined: 0 };
+  for (const g of gateways) {
+    for (const c of await g.app.get(MessageRepository).counts()) {
+      if (c.type === 'RECEIPT') continue;
+      if (c.direction === 'in') t.delivered += c.n;
+      else {
+        t.sent += c.n;
+        if (c.status === 'accepted') t.accepted += c.n;
+        if (c.status === 'rejected') t.rejected += c.n;
+      }
+    }
+    t.quarantined += Object.values(await g.app.get(QuarantineRepository).countsByReason()).reduce((a, n) => a + n, 0);
+  }
+  return t;
+}
+
+async function waitFor(what: string, timeoutS: number, probe: () => Promise<{ done: boolean; progress: string }>): Promise<void> {
+  const deadline = Date.now() + timeoutS * 1000;
+  let last = '';
+  for (;;) {
+    const p = await probe();
+    if (p.progress !== last) log(`  ${p.progress}`);
+    last = p.progress;
+    if (p.done) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutS}s waiting for ${what} (${p.progress})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Two records a gateway must refuse: a real 旌德 record with one byte flipped, and an impostor. */
+async function injectHostile(brokers: string, dir: string, target: RunningGateway): Promise<void> {
+  const codec = target.app.get(WireCodec);
+  const files = federationFiles(dir);
+  const jingde = await LocalKeys.load(files.signingKey(JINGDE), files.encryptionKey(JINGDE));
+  const input = (leadNo: string) => ({ type: 'LEAD' as const, sender: JINGDE, recipient: HANGZHOU, zone: 'yrd', correlationId: leadNo, body: sampleLead(leadNo) });
+  const corrupted = await composeSignedRecord(codec, jingde.signer, input('JD-TAMPERED-0001'));
+  corrupted.value[corrupted.value.length - 7] ^= 0x20;
+  const rogue = await generateSigningKey('EdDSA', `${JINGDE}-sig-1`);
+  const impostor = await composeSignedRecord(codec, { kid: 'impostor-key', alg: 'EdDSA', key: await importKey(rogue.privateJwk) }, input('JD-IMPOSTOR-0001'));
+  const kafka = createKafka({ brokers: brokers.split(','), clientId: 'xietong-demo-hostile' });
+  const publisher = new RecordPublisher(kafka);
+  const inbox = target.app.get(ManifestStore).federation.requireMember(HANGZHOU).inbox;
+  await publisher.publish([corrupted, impostor].map((r) => ({ topic: inbox, key: r.key, value: r.value, headers: r.headers })));
+  await publisher.close();
+}
+
+const program = new Command('demo')
+  .description('Run the three-agency demo exchange on the local Kafka broker and SQLite')
+  .option('--leads <n>', 'leads 旌德 transfers to each partner', (v) => Number(v), 20)
+  .option('--complaints <n>', 'complaints 旌德 transfers to each partner', (v) => Number(v), 10)
+  .option('--dir <dir>', 'working directory (wiped at start)', join(repoRoot(), 'data', 'demo'))
+  .option('--timeout <s>', 'seconds to wait for deliveries', (v) => Number(v), 120)
+  .action(async (opts: Options) => {
+    if (![opts.leads, opts.complaints, opts.timeout].every((n) => Number.isInteger(n) && n > 0)) {
+      log('error: --leads, --complaints and --timeout must be positive integers');
+      process.exitCode = 2;
+      return;
+    }
+    try {
+      process.exitCode = await main({ ...opts, dir: resolve(opts.dir) });
+    } catch (e) {
+      log(`error: ${(e as Error).message}`);
+      process.exitCode = 1;
+    }
+  });
+
+void program.parseAsync(process.argv);

@@ -1,0 +1,42 @@
+import { sampleComplaint, sampleComplaintResult, sampleDisposal, sampleFeedback, sampleLead } from '@xietong/contracts';
+
+export interface Submission {
+  from: string;
+  to: string;
+  kind: 'leads' | 'case-results' | 'complaints' | 'complaint-results';
+  body: Record<string, unknown>;
+}
+
+export const JINGDE = '341825';
+export const HANGZHOU = '330100';
+export const NANJING = '320100';
+export const AGENCIES = [JINGDE, HANGZHOU, NANJING];
+
+const SHORT: Record<string, string> = { [HANGZHOU]: '杭', [NANJING]: '宁' };
+
+/** 旌德 transfers leads and complaints to 杭州 and 南京; 杭州 also transfers a few leads to 南京. */
+export function transfers(leads: number, complaints: number): Submission[] {
+  const out: Submission[] = [];
+  for (const to of [HANGZHOU, NANJING]) {
+    for (let i = 1; i <= leads; i++) out.push({ from: JINGDE, to, kind: 'leads', body: sampleLead(leadNo(to, i), i) });
+    for (let i = 1; i <= complaints; i++) out.push({ from: JINGDE, to, kind: 'complaints', body: sampleComplaint(complaintNo(to, i), i) });
+  }
+  for (let i = 1; i <= Math.ceil(leads / 4); i++) out.push({ from: HANGZHOU, to: NANJING, kind: 'leads', body: sampleLead(`HZ-2026-${String(i).padStart(4, '0')}`, i) });
+  return out;
+}
+
+/** The partners answer: verification feedback then disposal per lead, a result per complaint. */
+export function answers(leads: number, complaints: number): Submission[] {
+  const out: Submission[] = [];
+  for (const from of [HANGZHOU, NANJING]) {
+    for (let i = 1; i <= leads; i++) {
+      out.push({ from, to: JINGDE, kind: 'case-results', body: sampleFeedback(leadNo(from, i), `${SHORT[from]}市监立〔2026〕${i}号`) });
+      out.push({ from, to: JINGDE, kind: 'case-results', body: sampleDisposal(leadNo(from, i), `${SHORT[from]}市监处罚〔2026〕${i}号`) });
+    }
+    for (let i = 1; i <= complaints; i++) out.push({ from, to: JINGDE, kind: 'complaint-results', body: sampleComplaintResult(complaintNo(from, i)) });
+  }
+  return out;
+}
+
+const leadNo = (to: string, i: number) => `JD-${to}-2026-${String(i).padStart(4, '0')}`;
+const complaintNo = (to: string, i: number) => `JDTS-${to}-2026-${String(i).padStart(4, '0')}`;
