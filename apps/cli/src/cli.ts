@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { repoRoot } from '@xietong/config';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, publicPart } from '@xietong/crypto';
+import { wireExample } from './wire-example';
 import { Federation, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
 
 export interface CliIo {
@@ -134,6 +135,11 @@ export function buildCli(io: CliIo = stdio): Command {
       assertCompatible(oldT, newT);
       io.out(`compatible: ${o.new} can replace ${o.old} (old readers read new data, new readers read old data)`);
     });
+
+  program
+    .command('wire-example')
+    .description('print the worked example of docs/wire-format.md (deterministic: Ed25519 example key)')
+    .action(async () => io.out(JSON.stringify(await wireExample(), null, 2)));
 
   return program;
 }
