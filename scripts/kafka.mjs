@@ -43,8 +43,9 @@ function resolveJars() {
   mkdirSync(libDir, { recursive: true });
   const mvn = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libDir}`],
-    { stdio: 'inherit' },
+    ['-q', '-B', '-Dstyle.color=never', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libDir}`],
+    // Maven's output goes to stderr: stdout carries only the broker address for callers.
+    { stdio: ['ignore', 2, 2] },
   );
   if (mvn.status !== 0) fail('mvn dependency:copy-dependencies failed (is Maven installed and Maven Central reachable?)');
   if (!readdirSync(libDir).some((f) => f.startsWith('kafka_2.13-'))) fail('kafka_2.13 jar missing after resolution');

@@ -11,6 +11,8 @@ module.exports = async () => {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  process.env.KAFKA_BROKERS = out.trim().split('\n').pop();
+  const address = out.match(/(\d+\.\d+\.\d+\.\d+:\d+)\s*$/);
+  if (!address) throw new Error(`kafka launcher printed no broker address: ${out}`);
+  process.env.KAFKA_BROKERS = address[1];
   process.env.XIETONG_TEST_STARTED_KAFKA = port;
 };

@@ -10,7 +10,9 @@ export function startLocalKafka(): { brokers: string; started: boolean } {
   const script = join(repoRoot(), 'scripts', 'kafka.mjs');
   const running = spawnSync('node', [script, 'status'], { stdio: 'ignore' }).status === 0;
   const out = execFileSync('node', [script, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return { brokers: out.trim().split('\n').pop() as string, started: !running };
+  const address = out.match(/(\d+\.\d+\.\d+\.\d+:\d+)\s*$/);
+  if (!address) throw new Error(`kafka launcher printed no broker address: ${out}`);
+  return { brokers: address[1], started: !running };
 }
 
 export function stopLocalKafka(): void {
