@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { loadGatewayConfig, repoRoot } from '@xietong/config';
+import type { LogLevel } from '@nestjs/common';
+import { loadGatewayConfig, repoRoot, type DatabaseConfig } from '@xietong/config';
 import { SchemaCatalog } from '@xietong/contracts';
 import { initFederation, loadZoneData, type ManifestAgreement, type MemberKeys } from '@xietong/federation';
 import { startGateway, type RunningGateway } from '@xietong/gateway';
@@ -16,6 +17,8 @@ export interface Harness {
   members: MemberKeys[];
   gateways: Map<string, RunningGateway>;
   kafka: Kafka;
+  /** Environment of a gateway of this federation on the given database (for extra instances). */
+  envFor(id: string, db: DatabaseConfig, overrides?: Record<string, string>): Record<string, string | undefined>;
   gateway(id: string): RunningGateway;
   messages(id: string): MessageRepository;
   quarantine(id: string): QuarantineRepository;
@@ -46,19 +49,20 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
   const kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-test' });
   await ensureTopics(kafka, o.members.map((m) => `${prefix}.inbox.${m}`), 3);
   const gateways = new Map<string, RunningGateway>();
+  const envFor = (id: string, db: DatabaseConfig, overrides: Record<string, string> = {}) => ({
+    XIETONG_AGENCY_ID: id,
+    XIETONG_FEDERATION_DIR: dir,
+    KAFKA_BROKERS: brokers(),
+    XIETONG_TOPIC_PREFIX: prefix,
+    XIETONG_HTTP_PORT: '0',
+    XIETONG_MANIFEST_REFRESH_MS: '200',
+    XIETONG_DATABASE_URL: db.type === 'postgres' ? db.url : `sqlite:${db.file}`,
+    XIETONG_DATABASE_SCHEMA: db.type === 'postgres' ? db.schema : undefined,
+    ...overrides,
+  });
   for (const id of o.members.filter((m) => !o.offline?.includes(m))) {
-    const db = freshDatabase(o.dialect, `${prefix}_${id}`);
-    const config = loadGatewayConfig({
-      XIETONG_AGENCY_ID: id,
-      XIETONG_FEDERATION_DIR: dir,
-      KAFKA_BROKERS: brokers(),
-      XIETONG_TOPIC_PREFIX: prefix,
-      XIETONG_HTTP_PORT: '0',
-      XIETONG_MANIFEST_REFRESH_MS: '200',
-      XIETONG_DATABASE_URL: db.type === 'postgres' ? db.url : `sqlite:${db.file}`,
-      XIETONG_DATABASE_SCHEMA: db.type === 'postgres' ? db.schema : undefined,
-    });
-    gateways.set(id, await startGateway(config, { logLevels: process.env.XIETONG_TEST_LOG ? ['log', 'warn', 'error'] : ['error'] }));
+    const config = loadGatewayConfig(envFor(id, freshDatabase(o.dialect, `${prefix}_${id}`)));
+    gateways.set(id, await startGateway(config, { logLevels: testLogLevels() }));
   }
   const gateway = (id: string) => gateways.get(id) ?? fail(`no gateway ${id}`);
   return {
@@ -67,6 +71,7 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     members: init.members,
     gateways,
     kafka,
+    envFor,
     gateway,
     messages: (id) => gateway(id).app.get(MessageRepository),
     quarantine: (id) => gateway(id).app.get(QuarantineRepository),
@@ -79,6 +84,8 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     },
   };
 }
+
+export const testLogLevels = (): LogLevel[] => (process.env.XIETONG_TEST_LOG ? ['log', 'warn', 'error'] : ['error']);
 
 /** Polls until `probe` returns a truthy value, or fails after `timeoutMs` naming `what`. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {

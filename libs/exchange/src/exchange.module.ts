@@ -15,14 +15,22 @@ import { WireCodec } from './wire-codec';
 
 export const KAFKA = Symbol('KAFKA');
 
+/** The consumer of this agency's inbox (its topic from the manifest, one group per agency). */
+export function createInboxConsumer(config: GatewayConfig, kafka: Kafka, manifests: ManifestStore): InboxConsumer {
+  return new InboxConsumer(kafka, {
+    groupId: `${config.kafka.topicPrefix}-inbound-${config.agencyId}`,
+    topic: manifests.federation.requireMember(config.agencyId).inbox,
+    log: logFor(new Logger(`Inbox ${config.agencyId}`)),
+  });
+}
+
 type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
 const logFor = (logger: Logger): Log => (level, message) => logger[level](message);
 
-/** Starts and stops the relay loop and the inbox consumer according to the configured roles. */
+/** Creates the topics up front and runs the relay loop when the relay role is configured. */
 @Injectable()
 class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer?: InboxConsumer;
   private readonly logger: Logger;
 
   constructor(
@@ -30,7 +38,6 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly manifests: ManifestStore,
     private readonly relay: RelayService,
-    private readonly inbound: InboundService,
     private readonly publisher: RecordPublisher,
     private readonly db: Database,
   ) {
@@ -39,24 +46,14 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationBootstrap(): Promise<void> {
     const federation = this.manifests.federation;
-    const own = federation.requireMember(this.config.agencyId);
     const topics = [...federation.manifest.members.map((m) => m.inbox), deadLetterTopic(this.config.agencyId, this.config.kafka.topicPrefix)];
     const created = await ensureTopics(this.kafka, topics, this.config.kafka.topicPartitions);
     if (created.length > 0) this.logger.log(`created topics ${created.join(', ')}`);
     await this.publisher.connect();
     if (this.config.roles.has('relay')) this.relay.start();
-    if (this.config.roles.has('inbound')) {
-      this.consumer = new InboxConsumer(this.kafka, {
-        groupId: `${this.config.kafka.topicPrefix}-inbound-${this.config.agencyId}`,
-        topic: own.inbox,
-        log: logFor(this.logger),
-      });
-      await this.consumer.start(async (records) => void (await this.inbound.handleBatch(records)));
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.close();
     await this.relay.stop();
     await this.publisher.close();
     this.manifests.close();

@@ -4,6 +4,7 @@ import { ExchangeModule } from '@xietong/exchange';
 import { HealthController } from './http/health.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
+import { InboxController } from './kafka/inbox.controller';
 
 /** One agency gateway: the exchange plus, with the http role, its HTTP API. */
 @Module({})
@@ -12,7 +13,10 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ExchangeModule.forRoot(config)],
-      controllers: config.roles.has('http') ? [SubmissionController, MessageQueryController, HealthController] : [],
+      controllers: [
+        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, HealthController] : []),
+        ...(config.roles.has('inbound') ? [InboxController] : []),
+      ],
     };
   }
 }

@@ -1,7 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { INestApplicationContext, LogLevel } from '@nestjs/common';
+import type { INestApplicationContext, INestMicroservice, LogLevel } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
+import { createInboxConsumer, KAFKA } from '@xietong/exchange';
+import { ManifestStore } from '@xietong/federation';
+import { KafkaInboxTransport } from '@xietong/messaging';
 import { GatewayModule } from './gateway.module';
 import { DomainErrorFilter } from './http/domain-error.filter';
 
@@ -16,15 +19,30 @@ export interface RunningGateway {
 /** Boots one agency gateway in this process (the apps and the embedded demo all use this). */
 export async function startGateway(config: GatewayConfig, options: { logLevels?: LogLevel[] } = {}): Promise<RunningGateway> {
   const logger = options.logLevels ?? ['log', 'warn', 'error'];
+  const module = GatewayModule.forRoot(config);
   if (!config.roles.has('http')) {
-    const app = await NestFactory.createApplicationContext(GatewayModule.forRoot(config), { logger });
-    await app.init();
-    return { config, app, close: () => app.close() };
+    if (!config.roles.has('inbound')) {
+      const app = await NestFactory.createApplicationContext(module, { logger });
+      await app.init();
+      return { config, app, close: () => app.close() };
+    }
+    // The consumer is built at listen time, from providers of the app it serves.
+    let app: INestMicroservice | undefined;
+    const transport: KafkaInboxTransport = new KafkaInboxTransport(() => createInboxConsumer(config, app!.get(KAFKA), app!.get(ManifestStore)));
+    app = await NestFactory.createMicroservice(module, { strategy: transport, logger });
+    const micro = app;
+    await micro.listen();
+    return { config, app: micro, close: () => micro.close() };
   }
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { logger, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger, bodyParser: false });
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalFilters(new DomainErrorFilter());
   app.disable('x-powered-by');
+  if (config.roles.has('inbound')) {
+    app.connectMicroservice({ strategy: new KafkaInboxTransport(() => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore))) });
+    await app.init();
+    await app.startAllMicroservices();
+  }
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address() as { port: number };
   return { config, app, url: `http://${config.http.host}:${address.port}`, close: () => app.close() };

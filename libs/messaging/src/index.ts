@@ -3,3 +3,4 @@ export * from './kafka-client';
 export * from './topic-admin';
 export * from './record-publisher';
 export * from './inbox-consumer';
+export * from './kafka-inbox.transport';

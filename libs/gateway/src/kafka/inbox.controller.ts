@@ -1,0 +1,15 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { InboundService } from '@xietong/exchange';
+import { INBOX_BATCH, type InboundRecord } from '@xietong/messaging';
+
+/** Kafka edge of the inbound side: hands each inbox batch to the inbound use case. */
+@Controller()
+export class InboxController {
+  constructor(private readonly inbound: InboundService) {}
+
+  @EventPattern(INBOX_BATCH)
+  async handle(@Payload() records: InboundRecord[]): Promise<void> {
+    await this.inbound.handleBatch(records);
+  }
+}
