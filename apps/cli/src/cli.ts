@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { repoRoot } from '@xietong/config';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
-import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, publicPart } from '@xietong/crypto';
+import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
 import { wireExample } from './wire-example';
 import { Federation, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
 

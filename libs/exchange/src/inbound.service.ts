@@ -1,6 +1,7 @@
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
 import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import { inboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import { composeReceipt } from './receipt-composer';
 import type { RecordVerifier } from './record-verifier';
@@ -56,7 +57,7 @@ export class InboundService {
           continue;
         }
         known.add(v.envelope.messageId);
-        rows.push(inboundRow(v, federation.serial, now));
+        rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now));
         if (v.envelope.type === 'RECEIPT') {
           const b = v.body as { messageId: string; status: string; reasonCode: string | null; reason: string | null };
           const applied = await this.messages.applyReceipt(em, b.messageId, v.envelope.sender, b.status === 'ACCEPTED' ? 'accepted' : 'rejected', b.reasonCode, b.reason, now);
@@ -109,31 +110,6 @@ export class InboundService {
       this.log('error', `dead-letter publish failed (records stay in the quarantine table): ${(e as Error).message}`);
     }
   }
-}
-
-function inboundRow(v: VerifiedMessage, serial: number, now: Date): MessageRecord {
-  const e = v.envelope;
-  return {
-    messageId: e.messageId,
-    direction: 'in',
-    type: e.type,
-    sender: e.sender,
-    recipient: e.recipient,
-    zone: e.zone,
-    correlationId: e.correlationId,
-    causationId: e.causationId,
-    createdAt: new Date(e.createdAt),
-    bodySchema: e.bodySchema.toString('hex'),
-    body: JSON.stringify(v.body),
-    status: 'accepted',
-    reasonCode: null,
-    reason: null,
-    sentAt: null,
-    receiptAt: null,
-    receivedAt: now,
-    signature: v.signature,
-    manifestSerial: serial,
-  };
 }
 
 function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {

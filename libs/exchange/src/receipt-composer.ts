@@ -1,6 +1,7 @@
 import type { Envelope, ErrorCode } from '@xietong/contracts';
 import type { Federation } from '@xietong/federation';
 import type { MessageRecord, NewOutboxRecord } from '@xietong/persistence';
+import { outboundRow } from './message-rows';
 import type { WireCodec } from './wire-codec';
 
 export interface ComposedMessage {
@@ -27,7 +28,6 @@ export function composeReceipt(
     reason: outcome.status === 'REJECTED' ? outcome.detail.slice(0, 500) : null,
     receivedAt: now.toISOString(),
   };
-  const schema = codec.local.latest('RECEIPT');
   const { envelope, value } = codec.compose({
     type: 'RECEIPT',
     sender: self,
@@ -39,27 +39,7 @@ export function composeReceipt(
     body,
   });
   return {
-    row: {
-      messageId: envelope.messageId,
-      direction: 'out',
-      type: 'RECEIPT',
-      sender: self,
-      recipient: answered.sender,
-      zone: zone.id,
-      correlationId: answered.correlationId,
-      causationId: answered.messageId,
-      createdAt: now,
-      bodySchema: schema.fingerprint,
-      body: JSON.stringify(body),
-      status: 'pending',
-      reasonCode: null,
-      reason: null,
-      sentAt: null,
-      receiptAt: null,
-      receivedAt: null,
-      signature: null,
-      manifestSerial: federation.serial,
-    },
+    row: outboundRow(envelope, body, federation.serial),
     outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: answered.correlationId, value },
   };
 }

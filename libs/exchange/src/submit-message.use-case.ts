@@ -2,6 +2,7 @@ import { DomainError, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { ManifestStore } from '@xietong/federation';
 import type { Database, MessageRecord, MessageRepository, OutboxRepository } from '@xietong/persistence';
+import { outboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import type { SubmitMessageCommand } from './submit-message.command';
 import type { WireCodec } from './wire-codec';
@@ -66,27 +67,7 @@ export class SubmitMessageUseCase {
       createdAt: now,
       body,
     });
-    const row: MessageRecord = {
-      messageId: envelope.messageId,
-      direction: 'out',
-      type: cmd.type,
-      sender: this.self,
-      recipient: cmd.recipient,
-      zone: envelope.zone,
-      correlationId: cmd.correlationId,
-      causationId: envelope.causationId,
-      createdAt: now,
-      bodySchema: schema.fingerprint,
-      body: JSON.stringify(body),
-      status: 'pending',
-      reasonCode: null,
-      reason: null,
-      sentAt: null,
-      receiptAt: null,
-      receivedAt: null,
-      signature: null,
-      manifestSerial: federation.serial,
-    };
+    const row = outboundRow(envelope, body, federation.serial);
     await this.db.transaction(async (em) => {
       await this.messages.insertMany(em, [row]);
       await this.outbox.insertMany(em, [{ messageId: row.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value }], now);
