@@ -55,7 +55,7 @@ describe('HTTP submission API', () => {
   });
 
   it('answers an oversize body with 413', async () => {
-    const res = await h.post(JD, 'leads', { recipient: HZ, body: { ...sampleLead('L-1'), allegation: { category: 'FOOD', facts: 'x'.repeat(300_000) } } });
+    const res = await h.post(JD, 'leads', { recipient: HZ, body: { ...sampleLead('L-1'), allegation: { category: 'FOOD', facts: 'x'.repeat(5_000_000) } } });
     expect(res).toMatchObject({ status: 413, json: { error: 'PAYLOAD_TOO_LARGE' } });
     await nothingWritten();
   });
@@ -76,6 +76,18 @@ describe('HTTP submission API', () => {
     await nothingWritten();
   });
 
+  it('accepts a batch all or none, naming the item of a bad field', async () => {
+    const bad = await h.post(JD, 'batch', { items: [{ type: 'LEAD', recipient: NJ, body: sampleLead('B-1') }, { type: 'LEAD', recipient: NJ, body: { ...sampleLead('B-2'), riskTier: 'HIGH' } }] });
+    expect(bad).toMatchObject({ status: 400, json: { error: 'VALIDATION_FAILED', field: 'items.1.body.riskTier' } });
+    await nothingWritten();
+    expect((await h.post(JD, 'batch', { items: [{ type: 'ORDER', recipient: NJ, body: {} }] })).json).toMatchObject({ error: 'VALIDATION_FAILED', field: 'items.0' });
+    expect((await h.post(JD, 'batch', { items: [] })).json).toMatchObject({ error: 'VALIDATION_FAILED', field: 'items' });
+    const ok = await h.post(JD, 'batch', { items: [{ type: 'LEAD', recipient: NJ, body: sampleLead('B-1') }, { type: 'LEAD', recipient: NJ, body: sampleLead('B-2') }] });
+    expect(ok.status).toBe(202);
+    expect(ok.json.items).toEqual([expect.objectContaining({ correlationId: 'B-1', status: 'pending' }), expect.objectContaining({ correlationId: 'B-2', status: 'pending' })]);
+    expect(await h.messages(JD).list({ direction: 'out' })).toHaveLength(2);
+  });
+
   it('serves status queries with validated parameters', async () => {
     const ok = await h.post(JD, 'leads', { recipient: NJ, body: sampleLead('L-OK') });
     expect(ok.status).toBe(202);
@@ -85,7 +97,7 @@ describe('HTTP submission API', () => {
     expect((await fetch(`${base}/api/v1/messages/not-a-uuid`)).status).toBe(400);
     expect((await fetch(`${base}/api/v1/messages/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
     expect((await fetch(`${base}/api/v1/messages?status=lost`)).status).toBe(400);
-    const list = (await (await fetch(`${base}/api/v1/messages?direction=out&type=LEAD`)).json()) as { items: { correlationId: string }[] };
+    const list = (await (await fetch(`${base}/api/v1/messages?direction=out&type=LEAD&correlationId=L-OK`)).json()) as { items: { correlationId: string }[] };
     expect(list.items.map((m) => m.correlationId)).toEqual(['L-OK']);
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);

@@ -65,12 +65,14 @@ describe.each(DIALECTS)('persistence on %s', (dialect) => {
     expect(await messages.find('00000000-0000-4000-8000-000000000003')).toBeNull();
   });
 
-  it('keeps the first receipt: a later one does not change an accepted message', async () => {
+  it('keeps the first receipt from the recipient: a later one, or one from another agency, changes nothing', async () => {
     const messages = new MessageRepository(db);
     await db.transaction((em) => messages.insertMany(em, [message('00000000-0000-4000-8000-000000000009', 'sent')]));
-    const first = await db.transaction((em) => messages.applyReceipt(em, '00000000-0000-4000-8000-000000000009', '330100', 'accepted', null, null, new Date()));
-    const second = await db.transaction((em) => messages.applyReceipt(em, '00000000-0000-4000-8000-000000000009', '330100', 'rejected', 'X', 'x', new Date()));
-    expect([first, second]).toEqual([true, false]);
+    const receipt = (status: 'accepted' | 'rejected', sender = '330100') => ({ messageId: '00000000-0000-4000-8000-000000000009', sender, status, reasonCode: status === 'rejected' ? 'X' : null, reason: null });
+    const spoofed = await db.transaction((em) => messages.applyReceipts(em, [receipt('rejected', '320100')], new Date()));
+    const first = await db.transaction((em) => messages.applyReceipts(em, [receipt('accepted')], new Date()));
+    const second = await db.transaction((em) => messages.applyReceipts(em, [receipt('rejected')], new Date()));
+    expect([spoofed.size, first.size, second.size]).toEqual([0, 1, 0]);
     expect((await messages.find('00000000-0000-4000-8000-000000000009'))?.status).toBe('accepted');
   });
 });

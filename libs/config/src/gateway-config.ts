@@ -58,7 +58,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     http: {
       host: env.XIETONG_HTTP_HOST ?? '127.0.0.1',
       port: int(env, 'XIETONG_HTTP_PORT', 3000, 0, 65535),
-      bodyLimit: env.XIETONG_HTTP_BODY_LIMIT ?? '256kb',
+      bodyLimit: env.XIETONG_HTTP_BODY_LIMIT ?? '4mb',
     },
     relay: {
       batchSize: int(env, 'XIETONG_RELAY_BATCH_SIZE', 500, 1, 10_000),

@@ -1,6 +1,6 @@
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
-import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
 import { inboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import { composeReceipt } from './receipt-composer';
@@ -50,6 +50,7 @@ export class InboundService {
       const known = await this.messages.existingIds(em, verified.map((v) => v.envelope.messageId));
       const rows: MessageRecord[] = [];
       const outgoing: NewOutboxRecord[] = [];
+      const receipts: (ReceiptUpdate & { receiptId: string })[] = [];
       const quarantined = [...refused];
       for (const v of verified) {
         if (known.has(v.envelope.messageId)) {
@@ -60,8 +61,7 @@ export class InboundService {
         rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now));
         if (v.envelope.type === 'RECEIPT') {
           const b = v.body as { messageId: string; status: string; reasonCode: string | null; reason: string | null };
-          const applied = await this.messages.applyReceipt(em, b.messageId, v.envelope.sender, b.status === 'ACCEPTED' ? 'accepted' : 'rejected', b.reasonCode, b.reason, now);
-          if (!applied) this.log('warn', `receipt ${v.envelope.messageId} from ${v.envelope.sender} for ${b.messageId} matched no open outbound message`);
+          receipts.push({ receiptId: v.envelope.messageId, messageId: b.messageId, sender: v.envelope.sender, status: b.status === 'ACCEPTED' ? 'accepted' : 'rejected', reasonCode: b.reasonCode, reason: b.reason });
         } else {
           const receipt = composeReceipt(this.codec, federation, this.self, v.envelope, { status: 'ACCEPTED' }, now);
           if (receipt) {
@@ -80,6 +80,10 @@ export class InboundService {
         }
       }
       await this.messages.insertMany(em, rows);
+      const applied = await this.messages.applyReceipts(em, receipts, now);
+      for (const r of receipts.filter((x) => !applied.has(x.messageId))) {
+        this.log('warn', `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`);
+      }
       await this.outbox.insertMany(em, outgoing, now);
       const qIds = await this.quarantine.insertMany(em, quarantined.map((q) => quarantineRow(q, now)));
       return { quarantined, qIds, receipts: outgoing.length, accepted: verified.length - (quarantined.length - refused.length) };

@@ -1,7 +1,7 @@
 import { DomainError, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
-import type { ManifestStore } from '@xietong/federation';
-import type { Database, MessageRecord, MessageRepository, OutboxRepository } from '@xietong/persistence';
+import type { Federation, ManifestStore } from '@xietong/federation';
+import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, OutboxRepository } from '@xietong/persistence';
 import { outboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import type { SubmitMessageCommand } from './submit-message.command';
@@ -34,11 +34,39 @@ export class SubmitMessageUseCase {
   ) {}
 
   async execute(cmd: SubmitMessageCommand): Promise<SubmissionResult> {
-    if (cmd.messageId) {
-      const existing = await this.messages.find(cmd.messageId);
-      if (existing) return this.result(existing, false);
+    return (await this.executeMany([cmd]))[0];
+  }
+
+  /**
+   * Accepts several messages in one transaction (bulk push from a county system): all or none.
+   * A validation error names the item (`items.3.body.riskTier`) when there is more than one.
+   */
+  async executeMany(cmds: SubmitMessageCommand[]): Promise<SubmissionResult[]> {
+    const wanted = cmds.map((c) => c.messageId).filter((id): id is string => id !== undefined);
+    const existing = new Map<string, MessageRecord>();
+    for (const id of wanted) {
+      const m = await this.messages.find(id);
+      if (m) existing.set(id, m);
     }
     const federation = this.manifests.federation;
+    const now = new Date();
+    const prepared: (Prepared | MessageRecord)[] = [];
+    for (const [i, cmd] of cmds.entries()) {
+      const known = cmd.messageId ? existing.get(cmd.messageId) : undefined;
+      prepared.push(known ?? (await itemErrors(cmds.length > 1 ? i : undefined, () => this.prepare(cmd, federation, now))));
+    }
+    const fresh = prepared.filter((p): p is Prepared => 'outbox' in p);
+    if (fresh.length > 0) {
+      await this.db.transaction(async (em) => {
+        await this.messages.insertMany(em, fresh.map((p) => p.row));
+        await this.outbox.insertMany(em, fresh.map((p) => p.outbox), now);
+      });
+      this.signal.notify();
+    }
+    return prepared.map((p) => ('outbox' in p ? this.result(p.row, true) : this.result(p, false)));
+  }
+
+  private async prepare(cmd: SubmitMessageCommand, federation: Federation, now: Date): Promise<Prepared> {
     if (cmd.recipient === this.self) throw new DomainError('UNKNOWN_RECIPIENT', 'recipient is this agency itself');
     const recipient = federation.member(cmd.recipient) ?? raise('UNKNOWN_RECIPIENT', `agency ${cmd.recipient} is not a member of the federation (manifest serial ${federation.serial})`);
     const agreements = federation.agreementsFor(this.self, cmd.recipient, cmd.type);
@@ -55,7 +83,6 @@ export class SubmitMessageUseCase {
       body = { ...body, complainant: await encryptJson(body.complainant, key, kid) };
     }
     body = prefixFieldErrors(() => validateBody(schema.avroType, body));
-    const now = new Date();
     const { envelope, value } = this.codec.compose({
       type: cmd.type,
       sender: this.self,
@@ -67,17 +94,27 @@ export class SubmitMessageUseCase {
       createdAt: now,
       body,
     });
-    const row = outboundRow(envelope, body, federation.serial);
-    await this.db.transaction(async (em) => {
-      await this.messages.insertMany(em, [row]);
-      await this.outbox.insertMany(em, [{ messageId: row.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value }], now);
-    });
-    this.signal.notify();
-    return this.result(row, true);
+    return { row: outboundRow(envelope, body, federation.serial), outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value } };
   }
 
   private result(m: MessageRecord, created: boolean): SubmissionResult {
     return { messageId: m.messageId, status: m.status, recipient: m.recipient, zone: m.zone, correlationId: m.correlationId, created };
+  }
+}
+
+interface Prepared {
+  row: MessageRecord;
+  outbox: NewOutboxRecord;
+}
+
+/** Prefixes the field path of a validation error with the item index of a batch. */
+async function itemErrors<T>(index: number | undefined, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (index === undefined || !(e instanceof DomainError)) throw e;
+    const field = `items.${index}${e.field ? `.${e.field}` : ''}`;
+    throw new DomainError(e.code, `items.${index}: ${e.message}`, field);
   }
 }
 

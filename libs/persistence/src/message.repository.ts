@@ -3,6 +3,15 @@ import type { Database } from './database';
 import type { Direction, MessageRecord, MessageStatus } from './records';
 import { chunks, instant, params } from './sql';
 
+export interface ReceiptUpdate {
+  messageId: string;
+  /** The agency that sent the receipt: must be the recipient of the message. */
+  sender: string;
+  status: 'accepted' | 'rejected';
+  reasonCode: string | null;
+  reason: string | null;
+}
+
 export interface MessageFilter {
   direction?: Direction;
   type?: string;
@@ -51,15 +60,32 @@ export class MessageRepository {
     }
   }
 
-  /** Applies a receipt to an outbound message unless a receipt was already applied. */
-  async applyReceipt(em: EntityManager, messageId: string, sender: string, status: 'accepted' | 'rejected', reasonCode: string | null, reason: string | null, at: Date): Promise<boolean> {
-    const result = await em
-      .createQueryBuilder()
-      .update(this.db.entities.message)
-      .set({ status, reasonCode, reason, receiptAt: at })
-      .where('message_id = :messageId AND direction = :out AND recipient = :sender AND status IN (:...open)', { messageId, out: 'out', sender, open: ['pending', 'sent'] })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  /**
+   * Applies receipts to outbound messages in one statement; a message that already has a
+   * receipt keeps it (the first receipt wins). Returns the ids of the messages updated.
+   */
+  async applyReceipts(em: EntityManager, receipts: ReceiptUpdate[], at: Date): Promise<Set<string>> {
+    const d = this.db.dialect;
+    const updated = new Set<string>();
+    const unique = [...new Map(receipts.map((r) => [r.messageId, r])).values()];
+    for (const part of chunks(unique, 5)) {
+      const p = params(d, part.length * 5 + 1);
+      const values = part.map((_, i) => `(${p.slice(5 * i, 5 * i + 5).join(', ')})`).join(', ');
+      const args: unknown[] = part.flatMap((r) => [r.messageId, r.sender, r.status, r.reasonCode, r.reason]);
+      args.push(instant(d, at));
+      const raw: unknown = await em.query(
+        `WITH v(id, sender, status, code, reason) AS (VALUES ${values})
+         UPDATE message SET status = v.status, reason_code = v.code, reason = v.reason, receipt_at = ${p[p.length - 1]}
+         FROM v WHERE message.message_id = v.id AND message.direction = 'out' AND message.recipient = v.sender
+           AND message.status IN ('pending', 'sent')
+         RETURNING message.message_id`,
+        args,
+      );
+      // PostgreSQL answers an UPDATE with [rows, count], SQLite with rows.
+      const rows = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw[0] : raw) as { message_id: string }[];
+      for (const r of rows) updated.add(r.message_id);
+    }
+    return updated;
   }
 
   async find(messageId: string): Promise<MessageRecord | null> {

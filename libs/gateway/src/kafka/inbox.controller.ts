@@ -1,10 +1,12 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { InboundService } from '@xietong/exchange';
 import { INBOX_BATCH, type InboundRecord } from '@xietong/messaging';
+import { RethrowToTransportFilter } from './rethrow.filter';
 
 /** Kafka edge of the inbound side: hands each inbox batch to the inbound use case. */
 @Controller()
+@UseFilters(RethrowToTransportFilter)
 export class InboxController {
   constructor(private readonly inbound: InboundService) {}
 
