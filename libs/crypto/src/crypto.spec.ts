@@ -48,3 +48,32 @@ describe('personal data JWE', () => {
     await expect(decryptJson(jwe, await importKey(k.privateJwk))).resolves.toEqual({ name: '张三', phone: '13812341234' });
   });
 });
+
+describe.each(['EdDSA', 'ES256'] as const)('detached JWS interoperability with jose (%s)', (alg) => {
+  const payload = Buffer.from('single-object encoded envelope bytes');
+
+  it('produces a JWS that jose verifies over the detached payload', async () => {
+    const { flattenedVerify } = await import('jose');
+    const k = await generateSigningKey(alg, 'interop');
+    const jws = await signDetached(payload, { kid: k.kid, alg, key: await importKey(k.privateJwk) });
+    const [p, , s] = jws.split('.');
+    const result = await flattenedVerify({ protected: p, payload: payload.toString('base64url'), signature: s }, await importKey(k.publicJwk));
+    expect(Buffer.from(result.payload).equals(payload)).toBe(true);
+  });
+
+  it('verifies a detached JWS that jose produced, and refuses it for other bytes', async () => {
+    const { FlattenedSign } = await import('jose');
+    const k = await generateSigningKey(alg, 'interop');
+    const f = await new FlattenedSign(payload).setProtectedHeader({ alg, kid: k.kid }).sign(await importKey(k.privateJwk));
+    const jws = `${f.protected}..${f.signature}`;
+    await expect(verifyDetached(jws, payload, await importKey(k.publicJwk), alg)).resolves.toBeUndefined();
+    await expect(verifyDetached(jws, Buffer.from('other'), await importKey(k.publicJwk), alg)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+  });
+
+  it('refuses a key of the other algorithm', async () => {
+    const k = await generateSigningKey(alg, 'k');
+    const other = await generateSigningKey(alg === 'EdDSA' ? 'ES256' : 'EdDSA', 'k');
+    const jws = await signDetached(payload, { kid: k.kid, alg, key: await importKey(k.privateJwk) });
+    await expect(verifyDetached(jws, payload, await importKey(other.publicJwk), alg)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+  });
+});

@@ -11,3 +11,4 @@ export * from './receipt-composer';
 export * from './signed-record';
 export * from './inbound.service';
 export * from './exchange.module';
+export * from './message-rows';

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '@xietong/config';
+
+export interface GatewayProcess {
+  id: string;
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts one agency gateway as its own OS process (dist/apps/gateway) and waits for /health. */
+export async function spawnGateway(id: string, port: number, env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
+    env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway ${id} exited with ${child.exitCode}: ${stderr}`);
+    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`gateway ${id} not healthy after 60s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    id,
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Submits messages through POST /api/v1/batch, `concurrency` batches in flight. */
+export async function submitBatches(url: string, items: object[], batchSize: number, concurrency: number, onProgress?: (done: number) => void): Promise<void> {
+  const batches: object[][] = [];
+  for (let i = 0; i < items.length; i += batchSize) batches.push(items.slice(i, i + batchSize));
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let b = batches.shift(); b; b = batches.shift()) {
+        await postBatch(url, b);
+        done += b.length;
+        onProgress?.(done);
+      }
+    }),
+  );
+}
+
+export async function postBatch(url: string, items: object[]): Promise<void> {
+  const res = await fetch(`${url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+  if (res.status !== 202) throw new Error(`batch refused: ${res.status} ${(await res.text()).slice(0, 500)}`);
+}

@@ -1,0 +1,221 @@
+// npm run bench: end-to-end throughput and latency of two agency gateways (separate processes)
+// on the local Kafka broker and PostgreSQL, against two baselines in the same run:
+// (a) raw kafkajs produce/consume of the same bytes, (b) the straightforward NestJS design.
+// Progress on stderr; table on stdout; figures in reports/bench.json.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { Client } from 'pg';
+import { repoRoot } from '@xietong/config';
+import { sampleLead, SchemaCatalog, validateBody } from '@xietong/contracts';
+import { importKey } from '@xietong/crypto';
+import { composeSignedRecord, WireCodec } from '@xietong/exchange';
+import { federationFiles, initFederation, loadZoneData, readJwk, verifyManifest } from '@xietong/federation';
+import { createKafka } from '@xietong/messaging';
+import { spawnGateway, submitBatches, postBatch, type GatewayProcess } from './gateway-processes';
+import { microCosts } from './micro-costs';
+import { naiveNestThroughput } from './naive-nest';
+import { rawKafkaThroughput } from './raw-kafka';
+import { processUsage, quantile, round } from './stats';
+import { startLocalKafka, stopLocalKafka } from '../../demo/src/local-kafka';
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const JD = '341825';
+const HZ = '330100';
+
+interface Options {
+  messages: number;
+  payloadBytes: number;
+  rate: number;
+  latencySeconds: number;
+  naiveMessages: number;
+  batchSize: number;
+}
+
+async function main(o: Options): Promise<void> {
+  const pgUrl = process.env.XIETONG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  let brokers = process.env.KAFKA_BROKERS;
+  let ownKafka = false;
+  if (!brokers) {
+    const local = startLocalKafka();
+    brokers = local.brokers;
+    ownKafka = local.started;
+  }
+  const run = `bench${Date.now().toString(36)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'xt-bench-'));
+  const pg = new Client({ connectionString: pgUrl });
+  await pg.connect();
+  const gateways: GatewayProcess[] = [];
+  const schemaA = `${run}_a`;
+  const schemaB = `${run}_b`;
+  try {
+    const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+    const fed = await initFederation({ dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: run });
+    const env = (schema: string) => ({
+      KAFKA_BROKERS: brokers!,
+      XIETONG_FEDERATION_DIR: dir,
+      XIETONG_TOPIC_PREFIX: run,
+      XIETONG_DATABASE_URL: pgUrl,
+      XIETONG_DATABASE_SCHEMA: schema,
+      XIETONG_RELAY_BATCH_SIZE: String(o.batchSize),
+      XIETONG_HTTP_BODY_LIMIT: '16mb',
+    });
+    log(`starting gateways ${JD} (sender) and ${HZ} (receiver) as separate processes on PostgreSQL`);
+    gateways.push(await spawnGateway(JD, 39101, env(schemaA)), await spawnGateway(HZ, 39102, env(schemaB)));
+    const [a, b] = gateways;
+    const base = sampleLead('PAD');
+    const pad = 'x'.repeat(Math.max(0, o.payloadBytes - JSON.stringify(base).length));
+    const lead = (no: string) => ({ type: 'LEAD', recipient: HZ, body: { ...sampleLead(no), allegation: { category: 'FOOD', legalBasis: [], facts: pad || 'facts' } } });
+    const count = async (sql: string) => Number((await pg.query(sql)).rows[0].n);
+    const acceptedLike = (prefix: string) => count(`SELECT COUNT(*) AS n FROM "${schemaA}".message WHERE direction='out' AND status='accepted' AND correlation_id LIKE '${prefix}%'`);
+
+    // Warm-up: connections, JIT, topic metadata.
+    await postBatch(a.url, Array.from({ length: 200 }, (_, i) => lead(`WARM-${i}`)));
+    await waitUntil(() => acceptedLike('WARM-'), 200, 'warm-up');
+
+    log(`throughput: ${o.messages} messages of ~${o.payloadBytes} B, submitted in batches of ${o.batchSize}`);
+    const items = Array.from({ length: o.messages }, (_, i) => lead(`TP-${i}`));
+    const t0 = performance.now();
+    let lastLog = 0;
+    await submitBatches(a.url, items, o.batchSize, 4, (done) => {
+      if (done - lastLog >= o.messages / 10) log(`  submitted ${(lastLog = done)}/${o.messages}`);
+    });
+    await waitUntil(() => acceptedLike('TP-'), o.messages, 'receipts', (n) => log(`  receipted ${n}/${o.messages}`));
+    const throughputSeconds = (performance.now() - t0) / 1000;
+    const delivered = await count(`SELECT COUNT(DISTINCT message_id) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`);
+    const rows = await count(`SELECT COUNT(*) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`);
+    const quarantined = await count(`SELECT COUNT(*) AS n FROM "${schemaB}".quarantine`);
+    if (delivered !== o.messages || rows !== o.messages || quarantined !== 0) throw new Error(`exactly-once check failed: ${rows} rows, ${delivered} distinct, ${quarantined} quarantined`);
+
+    const latencyTotal = o.rate * o.latencySeconds;
+    log(`latency: ${o.rate} messages/s offered for ${o.latencySeconds}s (${latencyTotal} messages)`);
+    const tickMs = 20;
+    const perTick = Math.max(1, Math.round((o.rate * tickMs) / 1000));
+    const inflight: Promise<void>[] = [];
+    const start = performance.now();
+    for (let sent = 0, tick = 0; sent < latencyTotal; tick++) {
+      const n = Math.min(perTick, latencyTotal - sent);
+      inflight.push(postBatch(a.url, Array.from({ length: n }, (_, i) => lead(`LAT-${sent + i}`))));
+      sent += n;
+      const next = start + (tick + 1) * tickMs;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+    await Promise.all(inflight);
+    await waitUntil(() => acceptedLike('LAT-'), latencyTotal, 'latency receipts');
+    const lat = await pg.query(
+      `SELECT EXTRACT(EPOCH FROM (b.received_at - a.created_at)) * 1000 AS delivery_ms, EXTRACT(EPOCH FROM (a.receipt_at - a.created_at)) * 1000 AS roundtrip_ms
+       FROM "${schemaA}".message a JOIN "${schemaB}".message b ON b.message_id = a.message_id AND b.direction = 'in'
+       WHERE a.direction = 'out' AND a.correlation_id LIKE 'LAT-%'`,
+    );
+    const delivery = lat.rows.map((r) => Number(r.delivery_ms)).sort((x, y) => x - y);
+    const roundtrip = lat.rows.map((r) => Number(r.roundtrip_ms)).sort((x, y) => x - y);
+    const usage = { sender: processUsage(a.child.pid!), receiver: processUsage(b.child.pid!) };
+    for (const g of gateways.splice(0)) await g.stop();
+
+    log('baseline (a): raw kafkajs produce and consume of the same signed bytes');
+    const codec = new WireCodec(join(repoRoot(), 'schemas'));
+    const jwk = await readJwk(federationFiles(dir).signingKey(JD));
+    const signer = { kid: jwk.kid!, alg: 'EdDSA' as const, key: await importKey(jwk) };
+    const body = validateBody(codec.local.latest('LEAD').avroType, lead('RAW').body);
+    const records = await Promise.all(
+      Array.from({ length: o.messages }, (_, i) => composeSignedRecord(codec, signer, { type: 'LEAD', sender: JD, recipient: HZ, zone: 'yrd', correlationId: `RAW-${i}`, body })),
+    );
+    const kafka = createKafka({ brokers: brokers.split(','), clientId: 'xietong-bench' });
+    const raw = await rawKafkaThroughput(kafka, `${run}.raw`, records, 3);
+
+    const naiveN = Math.min(o.naiveMessages, o.messages);
+    log(`baseline (b): NestJS ClientKafka emit per message, @EventPattern handler, JSON, TypeORM save per message (${naiveN} messages)`);
+    const naive = await naiveNestThroughput(kafka, brokers, `${run}.naive`, pgUrl, `${run}_naive`, records.slice(0, naiveN).map((r, i) => ({ messageId: r.messageId, body: { ...body, leadNo: `NAIVE-${i}` } })), log);
+
+    log('micro costs per message (median of 5 rounds of 2,000)');
+    const micro = await microCosts(2000, await verifyManifest(fed.manifestJws, fed.authorityPublic), { type: 'postgres', url: pgUrl, schema: `${run}_micro` }, pad);
+
+    const gatewayThroughput = o.messages / throughputSeconds;
+    const report = {
+      machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: round(totalmem() / 2 ** 30, 1), node: process.version },
+      params: { messages: o.messages, payload_bytes: o.payloadBytes, offered_rate_per_s: o.rate, latency_messages: latencyTotal, batch_size: o.batchSize, naive_messages: naiveN },
+      gateway: {
+        throughput_per_s: round(gatewayThroughput, 0),
+        latency_ms: { p50: round(quantile(delivery, 0.5)), p95: round(quantile(delivery, 0.95)), p99: round(quantile(delivery, 0.99)) },
+        receipt_roundtrip_ms: { p50: round(quantile(roundtrip, 0.5)), p95: round(quantile(roundtrip, 0.95)), p99: round(quantile(roundtrip, 0.99)) },
+        peak_rss_mb: Math.max(usage.sender.peak_rss_mb, usage.receiver.peak_rss_mb),
+        processes: usage,
+        exactly_once: { delivered, rows, quarantined },
+      },
+      raw_kafkajs: { throughput_per_s: round(raw, 0) },
+      naive_nest: { throughput_per_s: round(naive.throughput_per_s, 0), consumer: naive.consumer },
+      ratios: { vs_raw: round(gatewayThroughput / raw, 3), vs_naive: round(gatewayThroughput / naive.throughput_per_s, 2) },
+      micro_us: micro,
+    };
+    mkdirSync(join(repoRoot(), 'reports'), { recursive: true });
+    writeFileSync(join(repoRoot(), 'reports', 'bench.json'), JSON.stringify(report, null, 2) + '\n');
+    printTable(report);
+  } finally {
+    for (const g of gateways) await g.stop();
+    for (const s of [schemaA, schemaB, `${run}_micro`]) await pg.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
+    await pg.end();
+    rmSync(dir, { recursive: true, force: true });
+    if (ownKafka) stopLocalKafka();
+  }
+}
+
+async function waitUntil(probe: () => Promise<number>, target: number, what: string, progress?: (n: number) => void): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  let last = -1;
+  for (;;) {
+    const n = await probe();
+    if (n >= target) return;
+    if (n !== last && progress) progress(n);
+    last = n;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${n}/${target}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function printTable(r: any): void {
+  const lines = [
+    '',
+    `| measure (${r.machine.cpus} cores, N=${r.params.messages}, ~${r.params.payload_bytes} B) | value |`,
+    '|---|---|',
+    `| gateway throughput, full path incl. receipt | ${r.gateway.throughput_per_s} msg/s |`,
+    `| (a) raw kafkajs produce+consume | ${r.raw_kafkajs.throughput_per_s} msg/s |`,
+    `| (b) naive NestJS (emit per message, JSON, save per message) | ${r.naive_nest.throughput_per_s} msg/s |`,
+    `| ratio gateway/(a) | ${r.ratios.vs_raw} |`,
+    `| ratio gateway/(b) | ${r.ratios.vs_naive} |`,
+    `| latency at ${r.params.offered_rate_per_s} msg/s, submit -> stored at recipient p50/p95/p99 | ${r.gateway.latency_ms.p50} / ${r.gateway.latency_ms.p95} / ${r.gateway.latency_ms.p99} ms |`,
+    `| receipt round trip p50/p95/p99 | ${r.gateway.receipt_roundtrip_ms.p50} / ${r.gateway.receipt_roundtrip_ms.p95} / ${r.gateway.receipt_roundtrip_ms.p99} ms |`,
+    `| sender process CPU / peak RSS | ${r.gateway.processes.sender.cpu_s} s / ${r.gateway.processes.sender.peak_rss_mb} MB |`,
+    `| receiver process CPU / peak RSS | ${r.gateway.processes.receiver.cpu_s} s / ${r.gateway.processes.receiver.peak_rss_mb} MB |`,
+    `| micro: Avro encode / decode per message | ${r.micro_us.avro_encode_us} / ${r.micro_us.avro_decode_us} µs |`,
+    `| micro: sign / verify (Ed25519 JWS) per message | ${r.micro_us.sign_us} / ${r.micro_us.verify_us} µs |`,
+    `| micro: insert (multi-row, PostgreSQL) per message | ${r.micro_us.insert_us} µs |`,
+    '',
+    'written to reports/bench.json',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got ${v}`);
+  return n;
+};
+
+new Command('bench')
+  .description('Benchmark the gateway end to end against raw kafkajs and a naive NestJS design')
+  .option('--messages <n>', 'messages in the throughput phase', positive, 20_000)
+  .option('--payload-bytes <n>', 'approximate JSON size of each lead', positive, 1024)
+  .option('--rate <n>', 'offered load of the latency phase, messages/s', positive, 1000)
+  .option('--latency-seconds <n>', 'duration of the latency phase', positive, 10)
+  .option('--naive-messages <n>', 'messages for baseline (b), which is slow', positive, 5000)
+  .option('--batch-size <n>', 'submission and relay batch size', positive, 500)
+  .action(async (o: Options) => {
+    try {
+      await main(o);
+    } catch (e) {
+      log(`error: ${(e as Error).stack ?? String(e)}`);
+      process.exitCode = 1;
+    }
+  })
+  .parseAsync(process.argv);

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+
+/** Value at quantile q (0..1) of already sorted numbers (nearest rank). */
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export function median(values: number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
+export interface ProcessUsage {
+  pid: number;
+  cpu_s: number;
+  peak_rss_mb: number;
+}
+
+/** CPU time (user + system) and peak resident set (VmHWM) of a live Linux process. */
+export function processUsage(pid: number): ProcessUsage {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { pid, cpu_s: round(ticks / 100, 2), peak_rss_mb: round(Number(hwm?.[1] ?? 0) / 1024, 1) };
+}
+
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
