@@ -110,3 +110,20 @@ export async function outboundStatus(h: Harness, sender: string, messageId: stri
 function fail(message: string): never {
   throw new Error(message);
 }
+
+export interface ReceiptItemView {
+  receiptId: string;
+  sender: string;
+  recipient: string;
+  messageId: string;
+  status: 'ACCEPTED' | 'REJECTED';
+  reasonCode: string | null;
+}
+
+/** Every receipt item an agency sent ('out') or received ('in'), flattened from receipt messages. */
+export async function receiptItems(repo: MessageRepository, direction: 'in' | 'out'): Promise<ReceiptItemView[]> {
+  const rows = await repo.list({ direction, type: 'RECEIPT', limit: 1000 });
+  return rows.flatMap((r) =>
+    (JSON.parse(r.body) as { items: Omit<ReceiptItemView, 'receiptId' | 'sender' | 'recipient'>[] }).items.map((i) => ({ ...i, receiptId: r.messageId, sender: r.sender, recipient: r.recipient })),
+  );
+}

@@ -3,7 +3,7 @@ import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/mess
 import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
 import { inboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
-import { composeReceipt } from './receipt-composer';
+import { composeReceipt, type ReceiptItem } from './receipt-composer';
 import type { RecordVerifier } from './record-verifier';
 import type { RefusedRecord, VerifiedMessage } from './verification-result';
 import type { WireCodec } from './wire-codec';
@@ -51,6 +51,8 @@ export class InboundService {
       const rows: MessageRecord[] = [];
       const outgoing: NewOutboxRecord[] = [];
       const receipts: (ReceiptUpdate & { receiptId: string })[] = [];
+      const answers = new Map<string, ReceiptItem[]>();
+      const answer = (to: string, item: ReceiptItem) => answers.set(to, [...(answers.get(to) ?? []), item]);
       const quarantined = [...refused];
       for (const v of verified) {
         if (known.has(v.envelope.messageId)) {
@@ -60,21 +62,22 @@ export class InboundService {
         known.add(v.envelope.messageId);
         rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now));
         if (v.envelope.type === 'RECEIPT') {
-          const b = v.body as { messageId: string; status: string; reasonCode: string | null; reason: string | null };
-          receipts.push({ receiptId: v.envelope.messageId, messageId: b.messageId, sender: v.envelope.sender, status: b.status === 'ACCEPTED' ? 'accepted' : 'rejected', reasonCode: b.reasonCode, reason: b.reason });
-        } else {
-          const receipt = composeReceipt(this.codec, federation, this.self, v.envelope, { status: 'ACCEPTED' }, now);
-          if (receipt) {
-            rows.push(receipt.row);
-            outgoing.push(receipt.outbox);
+          for (const item of (v.body as { items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[] }).items) {
+            const status = item.status === 'ACCEPTED' ? 'accepted' : 'rejected';
+            receipts.push({ receiptId: v.envelope.messageId, messageId: item.messageId, sender: v.envelope.sender, status, reasonCode: item.reasonCode, reason: item.reason });
           }
+        } else {
+          answer(v.envelope.sender, { messageId: v.envelope.messageId, status: 'ACCEPTED' });
         }
       }
       for (const q of quarantined) {
         // Answer an identifiable sender, but never a receipt and never a replay.
         if (!q.envelope || q.code === 'REPLAY' || q.envelope.type === 'RECEIPT') continue;
-        const receipt = composeReceipt(this.codec, federation, this.self, q.envelope, { status: 'REJECTED', code: q.code, detail: q.detail }, now);
-        if (receipt && !known.has(receipt.row.messageId)) {
+        answer(q.envelope.sender, { messageId: q.envelope.messageId, status: 'REJECTED', code: q.code, detail: q.detail });
+      }
+      for (const [to, items] of answers) {
+        const receipt = composeReceipt(this.codec, federation, this.self, to, items, now);
+        if (receipt) {
           rows.push(receipt.row);
           outgoing.push(receipt.outbox);
         }

@@ -1,4 +1,5 @@
-import type { Envelope, ErrorCode } from '@xietong/contracts';
+import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from '@xietong/contracts';
 import type { Federation } from '@xietong/federation';
 import type { MessageRecord, NewOutboxRecord } from '@xietong/persistence';
 import { outboundRow } from './message-rows';
@@ -9,37 +10,42 @@ export interface ComposedMessage {
   outbox: NewOutboxRecord;
 }
 
-/** Builds the signed-to-be receipt for one inbound message, or undefined if no agreement allows one. */
-export function composeReceipt(
-  codec: WireCodec,
-  federation: Federation,
-  self: string,
-  answered: Envelope,
-  outcome: { status: 'ACCEPTED' } | { status: 'REJECTED'; code: ErrorCode; detail: string },
-  now: Date,
-): ComposedMessage | undefined {
-  const zone = federation.agreementsFor(self, answered.sender, 'RECEIPT')[0];
-  const recipient = federation.member(answered.sender);
-  if (!zone || !recipient) return undefined;
+export type ReceiptItem =
+  | { messageId: string; status: 'ACCEPTED' }
+  | { messageId: string; status: 'REJECTED'; code: ErrorCode; detail: string };
+
+/**
+ * One receipt message answering every message of one sender processed in a batch, or undefined
+ * if the sender is unknown or no agreement links the two agencies. One signature per sender and
+ * batch instead of one per message.
+ */
+export function composeReceipt(codec: WireCodec, federation: Federation, self: string, to: string, items: ReceiptItem[], now: Date): ComposedMessage | undefined {
+  const zone = federation.agreementsFor(self, to, 'RECEIPT')[0];
+  const recipient = federation.member(to);
+  if (!zone || !recipient || items.length === 0) return undefined;
   const body = {
-    messageId: answered.messageId,
-    status: outcome.status,
-    reasonCode: outcome.status === 'REJECTED' ? outcome.code : null,
-    reason: outcome.status === 'REJECTED' ? outcome.detail.slice(0, 500) : null,
+    items: items.map((i) => ({
+      messageId: i.messageId,
+      status: i.status,
+      reasonCode: i.status === 'REJECTED' ? i.code : null,
+      reason: i.status === 'REJECTED' ? i.detail.slice(0, 500) : null,
+    })),
     receivedAt: now.toISOString(),
   };
+  const messageId = randomUUID();
   const { envelope, value } = codec.compose({
     type: 'RECEIPT',
     sender: self,
-    recipient: answered.sender,
+    recipient: to,
     zone: zone.id,
-    correlationId: answered.correlationId,
-    causationId: answered.messageId,
+    correlationId: messageId,
+    causationId: items.length === 1 ? items[0].messageId : null,
+    messageId,
     createdAt: now,
     body,
   });
   return {
     row: outboundRow(envelope, body, federation.serial),
-    outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: answered.correlationId, value },
+    outbox: { messageId, topic: recipient.inbox, recordKey: messageId, value },
   };
 }

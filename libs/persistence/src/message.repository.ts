@@ -1,7 +1,14 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { Direction, MessageRecord, MessageStatus } from './records';
-import { chunks, instant, params } from './sql';
+import { chunks, insertRows, instant, params } from './sql';
+
+const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
+  ['message_id', 'messageId'], ['direction', 'direction'], ['type', 'type'], ['sender', 'sender'], ['recipient', 'recipient'], ['zone', 'zone'],
+  ['correlation_id', 'correlationId'], ['causation_id', 'causationId'], ['created_at', 'createdAt'], ['body_schema', 'bodySchema'], ['body', 'body'],
+  ['status', 'status'], ['reason_code', 'reasonCode'], ['reason', 'reason'], ['sent_at', 'sentAt'], ['receipt_at', 'receiptAt'],
+  ['received_at', 'receivedAt'], ['signature', 'signature'], ['manifest_serial', 'manifestSerial'],
+];
 
 export interface ReceiptUpdate {
   messageId: string;
@@ -27,7 +34,8 @@ export class MessageRepository {
   constructor(private readonly db: Database) {}
 
   async insertMany(em: EntityManager, rows: MessageRecord[]): Promise<void> {
-    for (const part of chunks(rows, 19)) await em.createQueryBuilder().insert().into(this.db.entities.message).values(part).execute();
+    if (rows.length === 0) return;
+    await insertRows(em, this.db.dialect, 'message', MESSAGE_COLUMNS.map(([c]) => c), rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f])));
   }
 
   /** Which of these ids are already stored (dedupe). */

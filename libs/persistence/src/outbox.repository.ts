@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { OutboxRecord } from './records';
-import { chunks } from './sql';
+import { chunks, insertRows } from './sql';
 
 export type NewOutboxRecord = Pick<OutboxRecord, 'messageId' | 'topic' | 'recordKey' | 'value'>;
 
@@ -10,8 +10,9 @@ export class OutboxRepository {
   constructor(private readonly db: Database) {}
 
   async insertMany(em: EntityManager, rows: NewOutboxRecord[], now: Date): Promise<void> {
-    const full = rows.map((r) => ({ ...r, status: 'pending' as const, attempts: 0, nextAttemptAt: now, lastError: null, createdAt: now, sentAt: null }));
-    for (const part of chunks(full, 10)) await em.createQueryBuilder().insert().into(this.db.entities.outbox).values(part).execute();
+    if (rows.length === 0) return;
+    const columns = ['message_id', 'topic', 'record_key', 'value', 'status', 'attempts', 'next_attempt_at', 'created_at'];
+    await insertRows(em, this.db.dialect, 'outbox', columns, rows.map((r) => [r.messageId, r.topic, r.recordKey, r.value, 'pending', 0, now, now]));
   }
 
   /**

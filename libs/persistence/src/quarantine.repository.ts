@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { QuarantineRecord } from './records';
-import { chunks } from './sql';
+import { chunks, insertRows } from './sql';
 
 export type NewQuarantineRecord = Omit<QuarantineRecord, 'id'>;
 
@@ -10,12 +10,14 @@ export class QuarantineRepository {
   constructor(private readonly db: Database) {}
 
   async insertMany(em: EntityManager, rows: NewQuarantineRecord[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const part of chunks(rows, 14)) {
-      const res = await em.createQueryBuilder().insert().into(this.db.entities.quarantine).values(part).execute();
-      ids.push(...res.identifiers.map((i) => String(i.id)));
-    }
-    return ids;
+    if (rows.length === 0) return [];
+    const columns: [string, keyof NewQuarantineRecord][] = [
+      ['reason_code', 'reasonCode'], ['reason', 'reason'], ['topic', 'topic'], ['partition', 'partition'], ['offset', 'offset'], ['record_key', 'recordKey'],
+      ['value', 'value'], ['headers', 'headers'], ['message_id', 'messageId'], ['claimed_sender', 'claimedSender'], ['type', 'type'],
+      ['received_at', 'receivedAt'], ['dead_lettered', 'deadLettered'],
+    ];
+    const ids = await insertRows(em, this.db.dialect, 'quarantine', columns.map(([c]) => c), rows.map((r) => columns.map(([, f]) => r[f])), 'id');
+    return ids.map(String);
   }
 
   async markDeadLettered(ids: string[]): Promise<void> {
