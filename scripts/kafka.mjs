@@ -141,7 +141,6 @@ async function start() {
       `-Xmx${heap}`,
       '-Xss1m',
       '-XX:+UseG1GC',
-      '-XX:TieredStopAtLevel=1',
       `-Dlog4j2.configurationFile=${join(repo, 'tools/kafka/log4j2.properties')}`,
       `-Dkafka.logs.dir=${dataDir}`,
       '-cp',

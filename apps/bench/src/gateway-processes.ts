@@ -10,8 +10,9 @@ export interface GatewayProcess {
 }
 
 /** Starts one agency gateway as its own OS process (dist/apps/gateway) and waits for /health. */
-export async function spawnGateway(id: string, port: number, env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
+export async function spawnGateway(id: string, port: number, env: Record<string, string>, profileDir?: string): Promise<GatewayProcess> {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${id}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
     env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -45,23 +46,33 @@ export async function spawnGateway(id: string, port: number, env: Record<string,
   };
 }
 
-/** Submits messages through POST /api/v1/batch, `concurrency` batches in flight. */
-export async function submitBatches(url: string, items: object[], batchSize: number, concurrency: number, onProgress?: (done: number) => void): Promise<void> {
-  const batches: object[][] = [];
-  for (let i = 0; i < items.length; i += batchSize) batches.push(items.slice(i, i + batchSize));
+/** Request bodies for POST /api/v1/batch, serialized up front so the client's cost is not timed. */
+export function batchBodies(items: object[], batchSize: number): { body: string; count: number }[] {
+  const out: { body: string; count: number }[] = [];
+  for (let i = 0; i < items.length; i += batchSize) {
+    const part = items.slice(i, i + batchSize);
+    out.push({ body: JSON.stringify({ items: part }), count: part.length });
+  }
+  return out;
+}
+
+/** Submits prepared batches, `concurrency` requests in flight. */
+export async function submitBatches(url: string, bodies: { body: string; count: number }[], concurrency: number, onProgress?: (done: number) => void): Promise<void> {
+  const queue = [...bodies];
   let done = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let b = batches.shift(); b; b = batches.shift()) {
-        await postBatch(url, b);
-        done += b.length;
+      for (let b = queue.shift(); b; b = queue.shift()) {
+        await postBatch(url, b.body);
+        done += b.count;
         onProgress?.(done);
       }
     }),
   );
 }
 
-export async function postBatch(url: string, items: object[]): Promise<void> {
-  const res = await fetch(`${url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+export async function postBatch(url: string, itemsOrBody: object[] | string): Promise<void> {
+  const body = typeof itemsOrBody === 'string' ? itemsOrBody : JSON.stringify({ items: itemsOrBody });
+  const res = await fetch(`${url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   if (res.status !== 202) throw new Error(`batch refused: ${res.status} ${(await res.text()).slice(0, 500)}`);
 }

@@ -13,7 +13,7 @@ import { importKey } from '@xietong/crypto';
 import { composeSignedRecord, WireCodec } from '@xietong/exchange';
 import { federationFiles, initFederation, loadZoneData, readJwk, verifyManifest } from '@xietong/federation';
 import { createKafka } from '@xietong/messaging';
-import { spawnGateway, submitBatches, postBatch, type GatewayProcess } from './gateway-processes';
+import { batchBodies, spawnGateway, submitBatches, postBatch, type GatewayProcess } from './gateway-processes';
 import { microCosts } from './micro-costs';
 import { naiveNestThroughput } from './naive-nest';
 import { rawKafkaThroughput } from './raw-kafka';
@@ -31,6 +31,8 @@ interface Options {
   latencySeconds: number;
   naiveMessages: number;
   batchSize: number;
+  profile?: boolean;
+  alg: 'EdDSA' | 'ES256';
 }
 
 async function main(o: Options): Promise<void> {
@@ -51,7 +53,7 @@ async function main(o: Options): Promise<void> {
   const schemaB = `${run}_b`;
   try {
     const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-    const fed = await initFederation({ dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: run });
+    const fed = await initFederation({ dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: run, alg: o.alg });
     const env = (schema: string) => ({
       KAFKA_BROKERS: brokers!,
       XIETONG_FEDERATION_DIR: dir,
@@ -62,7 +64,8 @@ async function main(o: Options): Promise<void> {
       XIETONG_HTTP_BODY_LIMIT: '16mb',
     });
     log(`starting gateways ${JD} (sender) and ${HZ} (receiver) as separate processes on PostgreSQL`);
-    gateways.push(await spawnGateway(JD, 39101, env(schemaA)), await spawnGateway(HZ, 39102, env(schemaB)));
+    const profileDir = o.profile ? join(repoRoot(), 'reports', 'profiles') : undefined;
+    gateways.push(await spawnGateway(JD, 39101, env(schemaA), profileDir), await spawnGateway(HZ, 39102, env(schemaB), profileDir));
     const [a, b] = gateways;
     const base = sampleLead('PAD');
     const pad = 'x'.repeat(Math.max(0, o.payloadBytes - JSON.stringify(base).length));
@@ -75,10 +78,10 @@ async function main(o: Options): Promise<void> {
     await waitUntil(() => acceptedLike('WARM-'), 200, 'warm-up');
 
     log(`throughput: ${o.messages} messages of ~${o.payloadBytes} B, submitted in batches of ${o.batchSize}`);
-    const items = Array.from({ length: o.messages }, (_, i) => lead(`TP-${i}`));
+    const bodies = batchBodies(Array.from({ length: o.messages }, (_, i) => lead(`TP-${i}`)), o.batchSize);
     const t0 = performance.now();
     let lastLog = 0;
-    await submitBatches(a.url, items, o.batchSize, 4, (done) => {
+    await submitBatches(a.url, bodies, 4, (done) => {
       if (done - lastLog >= o.messages / 10) log(`  submitted ${(lastLog = done)}/${o.messages}`);
     });
     await waitUntil(() => acceptedLike('TP-'), o.messages, 'receipts', (n) => log(`  receipted ${n}/${o.messages}`));
@@ -116,7 +119,7 @@ async function main(o: Options): Promise<void> {
     log('baseline (a): raw kafkajs produce and consume of the same signed bytes');
     const codec = new WireCodec(join(repoRoot(), 'schemas'));
     const jwk = await readJwk(federationFiles(dir).signingKey(JD));
-    const signer = { kid: jwk.kid!, alg: 'EdDSA' as const, key: await importKey(jwk) };
+    const signer = { kid: jwk.kid!, alg: o.alg, key: await importKey(jwk) };
     const body = validateBody(codec.local.latest('LEAD').avroType, lead('RAW').body);
     const records = await Promise.all(
       Array.from({ length: o.messages }, (_, i) => composeSignedRecord(codec, signer, { type: 'LEAD', sender: JD, recipient: HZ, zone: 'yrd', correlationId: `RAW-${i}`, body })),
@@ -129,12 +132,12 @@ async function main(o: Options): Promise<void> {
     const naive = await naiveNestThroughput(kafka, brokers, `${run}.naive`, pgUrl, `${run}_naive`, records.slice(0, naiveN).map((r, i) => ({ messageId: r.messageId, body: { ...body, leadNo: `NAIVE-${i}` } })), log);
 
     log('micro costs per message (median of 5 rounds of 2,000)');
-    const micro = await microCosts(2000, await verifyManifest(fed.manifestJws, fed.authorityPublic), { type: 'postgres', url: pgUrl, schema: `${run}_micro` }, pad);
+    const micro = await microCosts(2000, await verifyManifest(fed.manifestJws, fed.authorityPublic), { type: 'postgres', url: pgUrl, schema: `${run}_micro` }, pad, o.alg);
 
     const gatewayThroughput = o.messages / throughputSeconds;
     const report = {
       machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: round(totalmem() / 2 ** 30, 1), node: process.version },
-      params: { messages: o.messages, payload_bytes: o.payloadBytes, offered_rate_per_s: o.rate, latency_messages: latencyTotal, batch_size: o.batchSize, naive_messages: naiveN },
+      params: { alg: o.alg, messages: o.messages, payload_bytes: o.payloadBytes, offered_rate_per_s: o.rate, latency_messages: latencyTotal, batch_size: o.batchSize, naive_messages: naiveN },
       gateway: {
         throughput_per_s: round(gatewayThroughput, 0),
         latency_ms: { p50: round(quantile(delivery, 0.5)), p95: round(quantile(delivery, 0.95)), p99: round(quantile(delivery, 0.99)) },
@@ -176,7 +179,7 @@ async function waitUntil(probe: () => Promise<number>, target: number, what: str
 function printTable(r: any): void {
   const lines = [
     '',
-    `| measure (${r.machine.cpus} cores, N=${r.params.messages}, ~${r.params.payload_bytes} B) | value |`,
+    `| measure (${r.machine.cpus} cores, ${r.params.alg}, N=${r.params.messages}, ~${r.params.payload_bytes} B) | value |`,
     '|---|---|',
     `| gateway throughput, full path incl. receipt | ${r.gateway.throughput_per_s} msg/s |`,
     `| (a) raw kafkajs produce+consume | ${r.raw_kafkajs.throughput_per_s} msg/s |`,
@@ -188,7 +191,7 @@ function printTable(r: any): void {
     `| sender process CPU / peak RSS | ${r.gateway.processes.sender.cpu_s} s / ${r.gateway.processes.sender.peak_rss_mb} MB |`,
     `| receiver process CPU / peak RSS | ${r.gateway.processes.receiver.cpu_s} s / ${r.gateway.processes.receiver.peak_rss_mb} MB |`,
     `| micro: Avro encode / decode per message | ${r.micro_us.avro_encode_us} / ${r.micro_us.avro_decode_us} µs |`,
-    `| micro: sign / verify (Ed25519 JWS) per message | ${r.micro_us.sign_us} / ${r.micro_us.verify_us} µs |`,
+    `| micro: sign / verify (${r.params.alg} JWS) per message | ${r.micro_us.sign_us} / ${r.micro_us.verify_us} µs |`,
     `| micro: insert (multi-row, PostgreSQL) per message | ${r.micro_us.insert_us} µs |`,
     '',
     'written to reports/bench.json',
@@ -210,6 +213,11 @@ new Command('bench')
   .option('--latency-seconds <n>', 'duration of the latency phase', positive, 10)
   .option('--naive-messages <n>', 'messages for baseline (b), which is slow', positive, 5000)
   .option('--batch-size <n>', 'submission and relay batch size', positive, 500)
+  .option('--alg <alg>', 'signing algorithm of both gateways: EdDSA or ES256', (v) => {
+    if (v !== 'EdDSA' && v !== 'ES256') throw new Error('--alg must be EdDSA or ES256');
+    return v;
+  }, 'EdDSA')
+  .option('--profile', 'write V8 CPU profiles of both gateways to reports/profiles/')
   .action(async (o: Options) => {
     try {
       await main(o);

@@ -18,12 +18,12 @@ export interface MicroCosts {
 }
 
 /** Per-message cost of each step of the hot path, median of 5 rounds of `n` messages. */
-export async function microCosts(n: number, manifest: Manifest, db: DatabaseConfig, pad: string): Promise<MicroCosts> {
+export async function microCosts(n: number, manifest: Manifest, db: DatabaseConfig, pad: string, alg: 'EdDSA' | 'ES256'): Promise<MicroCosts> {
   const codec = new WireCodec(join(repoRoot(), 'schemas'));
   const federation = new Federation(manifest);
   const body = validateBody(codec.local.latest('LEAD').avroType, { ...sampleLead('BENCH-1'), allegation: { category: 'FOOD', legalBasis: [], facts: pad } });
-  const key = await generateSigningKey('EdDSA', 'bench');
-  const signer = { kid: 'bench', alg: 'EdDSA' as const, key: await importKey(key.privateJwk) };
+  const key = await generateSigningKey(alg, 'bench');
+  const signer = { kid: 'bench', alg, key: await importKey(key.privateJwk) };
   const pub = await importKey(key.publicJwk);
   const input = () => ({ type: 'LEAD' as const, sender: '341825', recipient: '330100', zone: 'yrd', correlationId: 'BENCH-1', body });
   const rounds = async (f: () => Promise<void> | void) => {
@@ -51,7 +51,7 @@ export async function microCosts(n: number, manifest: Manifest, db: DatabaseConf
         for (const v of values) await signDetached(v, signer);
       }),
       verify_us: await rounds(async () => {
-        for (let i = 0; i < n; i++) await verifyDetached(sigs[i], values[i], pub, 'EdDSA');
+        for (let i = 0; i < n; i++) await verifyDetached(sigs[i], values[i], pub, alg);
       }),
       insert_us: await rounds(async () => {
         const rows = values.map((v) => outboundRow({ ...codec.envelope.decode(v), messageId: randomUUID() }, body, 1));

@@ -45,7 +45,15 @@ export async function naiveNestThroughput(kafka: Kafka, brokers: string, topic: 
     await client.close();
     return { throughput_per_s: messages.length / seconds, consumer: usage };
   } finally {
-    child.kill('SIGTERM');
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
     await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await pg.end();
   }

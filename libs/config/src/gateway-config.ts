@@ -25,6 +25,7 @@ export interface GatewayConfig {
   schemasDir: string;
   http: { host: string; port: number; bodyLimit: string };
   relay: { batchSize: number; pollMs: number; maxBackoffMs: number };
+  inbound: { concurrency: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -65,6 +66,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       pollMs: int(env, 'XIETONG_RELAY_POLL_MS', 20, 1, 60_000),
       maxBackoffMs: int(env, 'XIETONG_RELAY_MAX_BACKOFF_MS', 30_000, 100, 3_600_000),
     },
+    inbound: { concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64) },
   };
 }
 

@@ -20,6 +20,7 @@ export function createInboxConsumer(config: GatewayConfig, kafka: Kafka, manifes
   return new InboxConsumer(kafka, {
     groupId: `${config.kafka.topicPrefix}-inbound-${config.agencyId}`,
     topic: manifests.federation.requireMember(config.agencyId).inbox,
+    concurrency: config.inbound.concurrency,
     log: logFor(new Logger(`Inbox ${config.agencyId}`)),
   });
 }

@@ -17,6 +17,8 @@ export interface InboxConsumerOptions {
   topic: string;
   /** Wait between attempts of a batch that failed transiently (doubles up to 30 s). */
   retryMs?: number;
+  /** Partitions processed at the same time (records of one key stay in order: one partition). */
+  concurrency?: number;
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
 }
 
@@ -42,7 +44,7 @@ export class InboxConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (batch.messages.length === 0) return;
         const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
