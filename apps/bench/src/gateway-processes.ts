@@ -10,23 +10,30 @@ export interface GatewayProcess {
 }
 
 /** Starts one agency gateway as its own OS process (dist/apps/gateway) and waits for /health. */
-export async function spawnGateway(id: string, port: number, env: Record<string, string>, profileDir?: string): Promise<GatewayProcess> {
+export async function spawnGateway(id: string, env: Record<string, string>, profileDir?: string): Promise<GatewayProcess> {
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${id}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
-    env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide.
+    env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  const collect = (d: Buffer) => {
+    output = (output + d.toString()).slice(-8000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
   const deadline = Date.now() + 60_000;
+  let url = '';
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway ${id} exited with ${child.exitCode}: ${stderr}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null) throw new Error(`gateway ${id} exited with ${child.exitCode}: ${output}`);
+    url ||= /running \[[^\]]*\] at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1] ?? '';
+    const ok = url !== '' && (await fetch(`${url}/health`).then((r) => r.ok, () => false));
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`gateway ${id} not healthy after 60s: ${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gateway ${id} not healthy after 60s: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {

@@ -17,7 +17,7 @@ import { batchBodies, spawnGateway, submitBatches, postBatch, type GatewayProces
 import { microCosts } from './micro-costs';
 import { naiveNestThroughput } from './naive-nest';
 import { rawKafkaThroughput } from './raw-kafka';
-import { processUsage, quantile, round } from './stats';
+import { medianOf, processUsage, quantile, round } from './stats';
 import { startLocalKafka, stopLocalKafka } from '../../demo/src/local-kafka';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -33,10 +33,10 @@ interface Options {
   batchSize: number;
   profile?: boolean;
   alg: 'EdDSA' | 'ES256';
+  repeat: number;
 }
 
 async function main(o: Options): Promise<void> {
-  const pgUrl = process.env.XIETONG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   let brokers = process.env.KAFKA_BROKERS;
   let ownKafka = false;
   if (!brokers) {
@@ -44,6 +44,25 @@ async function main(o: Options): Promise<void> {
     brokers = local.brokers;
     ownKafka = local.started;
   }
+  try {
+    const reports: Report[] = [];
+    for (let i = 1; i <= o.repeat; i++) {
+      log(`run ${i}/${o.repeat}`);
+      reports.push(await runOnce(o, brokers));
+    }
+    const report = { ...medianOf(reports), runs: reports.length };
+    mkdirSync(join(repoRoot(), 'reports'), { recursive: true });
+    writeFileSync(join(repoRoot(), 'reports', 'bench.json'), JSON.stringify(report, null, 2) + '\n');
+    printTable(report);
+  } finally {
+    if (ownKafka) stopLocalKafka();
+  }
+}
+
+type Report = Awaited<ReturnType<typeof runOnce>>;
+
+async function runOnce(o: Options, brokers: string) {
+  const pgUrl = process.env.XIETONG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const run = `bench${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), 'xt-bench-'));
   const pg = new Client({ connectionString: pgUrl });
@@ -65,7 +84,9 @@ async function main(o: Options): Promise<void> {
     });
     log(`starting gateways ${JD} (sender) and ${HZ} (receiver) as separate processes on PostgreSQL`);
     const profileDir = o.profile ? join(repoRoot(), 'reports', 'profiles') : undefined;
-    gateways.push(await spawnGateway(JD, 39101, env(schemaA), profileDir), await spawnGateway(HZ, 39102, env(schemaB), profileDir));
+    gateways.push(await spawnGateway(JD, env(schemaA), profileDir));
+    gateways.push(await spawnGateway(HZ, env(schemaB), profileDir));
+    running.push(...gateways);
     const [a, b] = gateways;
     const base = sampleLead('PAD');
     const pad = 'x'.repeat(Math.max(0, o.payloadBytes - JSON.stringify(base).length));
@@ -114,6 +135,7 @@ async function main(o: Options): Promise<void> {
     const delivery = lat.rows.map((r) => Number(r.delivery_ms)).sort((x, y) => x - y);
     const roundtrip = lat.rows.map((r) => Number(r.roundtrip_ms)).sort((x, y) => x - y);
     const usage = { sender: processUsage(a.child.pid!), receiver: processUsage(b.child.pid!) };
+    running.length = 0;
     for (const g of gateways.splice(0)) await g.stop();
 
     log('baseline (a): raw kafkajs produce and consume of the same signed bytes');
@@ -151,22 +173,24 @@ async function main(o: Options): Promise<void> {
       ratios: { vs_raw: round(gatewayThroughput / raw, 3), vs_naive: round(gatewayThroughput / naive.throughput_per_s, 2) },
       micro_us: micro,
     };
-    mkdirSync(join(repoRoot(), 'reports'), { recursive: true });
-    writeFileSync(join(repoRoot(), 'reports', 'bench.json'), JSON.stringify(report, null, 2) + '\n');
-    printTable(report);
+    return report;
   } finally {
     for (const g of gateways) await g.stop();
     for (const s of [schemaA, schemaB, `${run}_micro`]) await pg.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
     await pg.end();
     rmSync(dir, { recursive: true, force: true });
-    if (ownKafka) stopLocalKafka();
   }
 }
+
+/** Gateway processes of the current run: a wait fails at once if one of them died. */
+const running: GatewayProcess[] = [];
 
 async function waitUntil(probe: () => Promise<number>, target: number, what: string, progress?: (n: number) => void): Promise<void> {
   const deadline = Date.now() + 600_000;
   let last = -1;
   for (;;) {
+    const dead = running.find((g) => g.child.exitCode !== null);
+    if (dead) throw new Error(`gateway ${dead.id} exited (code ${dead.child.exitCode}) while waiting for ${what}`);
     const n = await probe();
     if (n >= target) return;
     if (n !== last && progress) progress(n);
@@ -179,7 +203,7 @@ async function waitUntil(probe: () => Promise<number>, target: number, what: str
 function printTable(r: any): void {
   const lines = [
     '',
-    `| measure (${r.machine.cpus} cores, ${r.params.alg}, N=${r.params.messages}, ~${r.params.payload_bytes} B) | value |`,
+    `| measure (${r.machine.cpus} cores, ${r.params.alg}, N=${r.params.messages}, ~${r.params.payload_bytes} B, median of ${r.runs} runs) | value |`,
     '|---|---|',
     `| gateway throughput, full path incl. receipt | ${r.gateway.throughput_per_s} msg/s |`,
     `| (a) raw kafkajs produce+consume | ${r.raw_kafkajs.throughput_per_s} msg/s |`,
@@ -217,6 +241,7 @@ new Command('bench')
     if (v !== 'EdDSA' && v !== 'ES256') throw new Error('--alg must be EdDSA or ES256');
     return v;
   }, 'EdDSA')
+  .option('--repeat <n>', 'whole runs; the report gives the median of each figure', positive, 3)
   .option('--profile', 'write V8 CPU profiles of both gateways to reports/profiles/')
   .action(async (o: Options) => {
     try {

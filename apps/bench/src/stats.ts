@@ -26,3 +26,17 @@ export function processUsage(pid: number): ProcessUsage {
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Median of every numeric figure across runs (machine and parameters are the same in all). */
+export function medianOf<T>(reports: T[]): T {
+  const merge = (values: unknown[]): unknown => {
+    const first = values[0];
+    if (typeof first === 'number') return median(values as number[]);
+    if (first && typeof first === 'object' && !Array.isArray(first)) {
+      return Object.fromEntries(Object.keys(first).map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]))]));
+    }
+    return first;
+  };
+  return merge(reports) as T;
+}
+
