@@ -64,4 +64,22 @@ describe('xietong CLI', () => {
     expect(await runCli(['keys', 'generate', '--kid', 'k', '--out', join(dir, 'k.json'), '--alg', 'RS256'], c.io)).not.toBe(0);
     expect(c.err.join('\n')).toContain('expected EdDSA or ES256');
   });
+
+  it('answers the due date of a working-day count', async () => {
+    const c = capture();
+    expect(await runCli(['deadline', '--received', '2026-02-11', '--working-days', '7'], c.io)).toBe(0);
+    expect(c.out).toEqual(['2026-02-27']);
+    const p = capture();
+    await runCli(['deadline', '--received', '2026-12-28', '--limit', 'lead-feedback'], p.io);
+    expect(p.out[0]).toMatch(/^2027-01-06 \(provisional/);
+    expect(await runCli(['deadline', '--received', '2026-02-11'], capture().io)).toBe(1);
+  });
+
+  it('checks a credit code and says which check character it expected', async () => {
+    const ok = capture();
+    expect(await runCli(['check-uscc', '91350200776049653A'], ok.io)).toBe(0);
+    const bad = capture();
+    expect(await runCli(['check-uscc', '91310000MA1FL0XX7M'], bad.io)).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/checksum mismatch: .*give Y/);
+  });
 });

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { repoRoot } from '@xietong/config';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
+import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
 import { Federation, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
 
@@ -137,11 +138,55 @@ export function buildCli(io: CliIo = stdio): Command {
     });
 
   program
+    .command('deadline')
+    .description('due date of a time limit on the working-day calendar (libs/workflow/data)')
+    .requiredOption('--received <date>', 'day the clock starts (not counted), YYYY-MM-DD')
+    .option('--working-days <n>', 'count this many working days', positiveInt)
+    .option('--days <n>', 'count this many calendar days', positiveInt)
+    .option('--limit <id>', 'a named time limit, e.g. lead-feedback, complaint-acceptance (see --list)')
+    .option('--extensions <n>', 'extensions granted for --limit', (v) => Number(v), 0)
+    .option('--list', 'list the named time limits')
+    .action((o: { received: string; workingDays?: number; days?: number; limit?: string; extensions: number; list?: boolean }) => {
+      const calendar = WorkingDayCalendar.load();
+      const limits = TimeLimits.load(calendar);
+      if (o.list) {
+        for (const l of limits.all()) io.out(`${l.id}\t${l.days} ${l.unit} days${l.extension ? ` (+${l.extension.days} x${l.extension.times})` : ''}\t${l.name}${l.check ? ' (check)' : ''}`);
+        return;
+      }
+      const chosen = [o.workingDays, o.days, o.limit].filter((x) => x !== undefined).length;
+      if (chosen !== 1) throw new InvalidArgumentError('give exactly one of --working-days, --days or --limit');
+      const due = o.limit
+        ? limits.due(o.limit, o.received, o.extensions)
+        : o.workingDays !== undefined
+          ? calendar.addWorkingDays(o.received, o.workingDays)
+          : calendar.addCalendarDays(o.received, o.days!);
+      io.out(due.provisional ? `${due.due} (provisional: holidays after ${calendar.loadedYears().slice(-1)[0]} are not loaded yet)` : due.due);
+    });
+
+  program
+    .command('check-uscc')
+    .description('check a unified social credit code (GB 32100); exit 1 if malformed or the check character fails')
+    .argument('<code>')
+    .action((code: string) => {
+      const r = checkUscc(code);
+      if (r.valid) return io.out(`${r.code}: valid`);
+      io.err(`${r.code}: ${r.problem === 'checksum' ? 'checksum mismatch' : 'malformed'}: ${r.message}`);
+      throw new CliExit(1);
+    });
+
+  program
     .command('wire-example')
     .description('print the worked example of docs/wire-format.md (deterministic: Ed25519 example key)')
     .action(async () => io.out(JSON.stringify(await wireExample(), null, 2)));
 
   return program;
+}
+
+/** Ends a command with an exit code after it printed its own explanation. */
+class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
 }
 
 /** Runs the CLI; domain errors become one clear line and exit code 1. */
@@ -151,6 +196,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
+    if (e instanceof CliExit) return e.exitCode;
     const err = e as { code?: string; exitCode?: number; message: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
     if (err.code?.startsWith('commander.')) return err.exitCode ?? 1;

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'SCHEMA_INCOMPATIBLE'
   | 'UNKNOWN_RECIPIENT'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NO_JURISDICTION'
   | 'NOT_FOUND';
 
 /** A failure with a stable code and, where one applies, the offending field path. */

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DomainError } from '@xietong/contracts';
+import { formatLocalDate, parseLocalDate, weekday } from './local-date';
+
+interface CalendarFile {
+  format: 'xietong-calendar/1';
+  years: Record<string, { source?: string; holidays: (string | [string, string])[]; workdays: string[] }>;
+}
+
+export interface DueDate {
+  /** Last day of the period (the deadline is the end of that day, Asia/Shanghai). */
+  due: string;
+  /** True when the count ran through a year whose holidays are not loaded yet. */
+  provisional: boolean;
+}
+
+/**
+ * Working days of mainland China: Monday to Friday, minus official holidays, plus make-up working
+ * days on weekends, from a versioned data file (libs/workflow/data/calendar.json).
+ */
+export class WorkingDayCalendar {
+  private readonly holidays = new Set<number>();
+  private readonly workdays = new Set<number>();
+  private readonly years = new Set<number>();
+
+  constructor(file: CalendarFile) {
+    if (file.format !== 'xietong-calendar/1') throw new DomainError('CONFIG_INVALID', `calendar format must be xietong-calendar/1, got ${String(file.format)}`);
+    for (const [year, y] of Object.entries(file.years)) {
+      this.years.add(Number(year));
+      for (const h of y.holidays) {
+        const [from, to] = typeof h === 'string' ? [h, h] : h;
+        for (let d = parseLocalDate(from, 'holiday'); d <= parseLocalDate(to, 'holiday'); d++) this.holidays.add(d);
+      }
+      for (const w of y.workdays) this.workdays.add(parseLocalDate(w, 'workday'));
+    }
+  }
+
+  static load(file = join(__dirname, '../data/calendar.json')): WorkingDayCalendar {
+    return new WorkingDayCalendar(JSON.parse(readFileSync(file, 'utf8')) as CalendarFile);
+  }
+
+  loadedYears(): number[] {
+    return [...this.years].sort();
+  }
+
+  isLoaded(date: string): boolean {
+    return this.years.has(Number(date.slice(0, 4)));
+  }
+
+  isWorkingDay(date: string): boolean {
+    const d = parseLocalDate(date);
+    if (this.workdays.has(d)) return true;
+    if (this.holidays.has(d)) return false;
+    const w = weekday(d);
+    return w !== 0 && w !== 6;
+  }
+
+  /**
+   * The day on which a period of `n` working days ends, counted from the day after `from`
+   * (the day of receipt is not counted).
+   */
+  addWorkingDays(from: string, n: number): DueDate {
+    if (!Number.isInteger(n) || n < 1) throw new DomainError('VALIDATION_FAILED', `working days must be a positive integer, got ${n}`, 'workingDays');
+    let day = parseLocalDate(from, 'from');
+    let provisional = !this.isLoaded(from);
+    for (let counted = 0; counted < n; ) {
+      day++;
+      const date = formatLocalDate(day);
+      if (!this.isLoaded(date)) provisional = true;
+      if (this.isWorkingDay(date)) counted++;
+    }
+    return { due: formatLocalDate(day), provisional };
+  }
+
+  /** The day on which a period of `n` calendar days ends, counted from the day after `from`. */
+  addCalendarDays(from: string, n: number): DueDate {
+    if (!Number.isInteger(n) || n < 1) throw new DomainError('VALIDATION_FAILED', `days must be a positive integer, got ${n}`, 'days');
+    const due = formatLocalDate(parseLocalDate(from, 'from') + n);
+    return { due, provisional: false };
+  }
+
+  /** Working days strictly after `from` up to and including `to` (0 if `to` is not later). */
+  workingDaysBetween(from: string, to: string): number {
+    let n = 0;
+    for (let d = parseLocalDate(from, 'from') + 1; d <= parseLocalDate(to, 'to'); d++) if (this.isWorkingDay(formatLocalDate(d))) n++;
+    return n;
+  }
+}
