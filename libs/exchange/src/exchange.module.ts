@@ -10,6 +10,7 @@ import { OutboxSignal } from './outbox-signal';
 import { RecordVerifier } from './record-verifier';
 import { RelayService } from './relay.service';
 import { SubmitMessageUseCase } from './submit-message.use-case';
+import { JurisdictionRouter } from '@xietong/workflow';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
 
@@ -99,7 +100,7 @@ export class ExchangeModule {
         {
           provide: SubmitMessageUseCase,
           useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal) =>
-            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s),
+            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load()),
           inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal],
         },
         {

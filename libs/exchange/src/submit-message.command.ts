@@ -19,7 +19,8 @@ export interface ComplainantInput {
 export class SubmitMessageCommand {
   private constructor(
     readonly type: BusinessType,
-    readonly recipient: string,
+    /** Absent for a lead or complaint to be routed by jurisdiction. */
+    readonly recipient: string | undefined,
     readonly body: Record<string, unknown>,
     readonly correlationId: string,
     readonly causationId: string | null,
@@ -32,7 +33,9 @@ export class SubmitMessageCommand {
     if (typeof request !== 'object' || request === null || Array.isArray(request)) throw invalid('', 'request must be a JSON object {recipient, body}');
     const r = request as Record<string, unknown>;
     for (const k of Object.keys(r)) if (!['recipient', 'body', 'causationId', 'messageId'].includes(k)) throw invalid(k, `unknown field ${k}`);
-    if (typeof r.recipient !== 'string' || !AGENCY.test(r.recipient)) throw invalid('recipient', 'field recipient: expected a six-digit agency id');
+    const routable = t === 'LEAD' || t === 'COMPLAINT';
+    if (r.recipient === undefined && !routable) throw invalid('recipient', `field recipient: required for ${t} (only leads and complaints are routed by jurisdiction)`);
+    if (r.recipient !== undefined && (typeof r.recipient !== 'string' || !AGENCY.test(r.recipient))) throw invalid('recipient', 'field recipient: expected a six-digit agency id');
     if (r.causationId !== undefined && r.causationId !== null && (typeof r.causationId !== 'string' || !UUID.test(r.causationId))) {
       throw invalid('causationId', 'field causationId: expected a UUID');
     }
@@ -43,7 +46,12 @@ export class SubmitMessageCommand {
     const cid = body[field];
     if (typeof cid !== 'string' || cid.length === 0 || cid.length > 64) throw invalid(`body.${field}`, `field body.${field}: expected a string of 1 to 64 characters`);
     if (t === 'COMPLAINT') assertComplainant(body.complainant);
-    return new SubmitMessageCommand(t, r.recipient, body, cid, (r.causationId as string | undefined) ?? null, r.messageId as string | undefined);
+    if (t === 'LEAD' && body.jurisdictionBasis === 'DESIGNATED') {
+      const reason = body.designationReason;
+      if (r.recipient === undefined) throw invalid('recipient', 'a lead with jurisdictionBasis DESIGNATED needs the designated recipient (指定管辖)');
+      if (typeof reason !== 'string' || reason.trim() === '') throw invalid('body.designationReason', 'field body.designationReason: required with jurisdictionBasis DESIGNATED (指定管辖)');
+    }
+    return new SubmitMessageCommand(t, r.recipient as string | undefined, body, cid, (r.causationId as string | undefined) ?? null, r.messageId as string | undefined);
   }
 }
 

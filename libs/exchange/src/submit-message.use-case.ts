@@ -2,6 +2,7 @@ import { DomainError, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
 import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, OutboxRepository } from '@xietong/persistence';
+import { JurisdictionRouter, type JurisdictionBasis } from '@xietong/workflow';
 import { outboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import type { SubmitMessageCommand } from './submit-message.command';
@@ -31,6 +32,7 @@ export class SubmitMessageUseCase {
     private readonly messages: MessageRepository,
     private readonly outbox: OutboxRepository,
     private readonly signal: OutboxSignal,
+    private readonly router: JurisdictionRouter,
   ) {}
 
   async execute(cmd: SubmitMessageCommand): Promise<SubmissionResult> {
@@ -67,11 +69,12 @@ export class SubmitMessageUseCase {
   }
 
   private async prepare(cmd: SubmitMessageCommand, federation: Federation, now: Date): Promise<Prepared> {
-    if (cmd.recipient === this.self) throw new DomainError('UNKNOWN_RECIPIENT', 'recipient is this agency itself');
-    const recipient = federation.member(cmd.recipient) ?? raise('UNKNOWN_RECIPIENT', `agency ${cmd.recipient} is not a member of the federation (manifest serial ${federation.serial})`);
-    const agreements = federation.agreementsFor(this.self, cmd.recipient, cmd.type);
+    const to = cmd.recipient ?? this.route(cmd, federation);
+    if (to === this.self) throw new DomainError('UNKNOWN_RECIPIENT', 'recipient is this agency itself');
+    const recipient = federation.member(to) ?? raise('UNKNOWN_RECIPIENT', `agency ${to} is not a member of the federation (manifest serial ${federation.serial})`);
+    const agreements = federation.agreementsFor(this.self, to, cmd.type);
     if (agreements.length === 0) {
-      throw new DomainError('NOT_IN_AGREEMENT', `no agreement lets ${this.self} send ${cmd.type} to ${cmd.recipient} (manifest serial ${federation.serial})`);
+      throw new DomainError('NOT_IN_AGREEMENT', `no agreement lets ${this.self} send ${cmd.type} to ${to} (manifest serial ${federation.serial})`);
     }
     const schema = this.codec.local.latest(cmd.type);
     if (!federation.catalog.find(schema.fingerprint)) {
@@ -79,14 +82,14 @@ export class SubmitMessageUseCase {
     }
     let body: Record<string, unknown> = cmd.body;
     if (cmd.type === 'COMPLAINT') {
-      const { key, kid } = await federation.encryptionKey(cmd.recipient);
+      const { key, kid } = await federation.encryptionKey(to);
       body = { ...body, complainant: await encryptJson(body.complainant, key, kid) };
     }
     body = prefixFieldErrors(() => validateBody(schema.avroType, body));
     const { envelope, value } = this.codec.compose({
       type: cmd.type,
       sender: this.self,
-      recipient: cmd.recipient,
+      recipient: to,
       zone: agreements[0].id,
       correlationId: cmd.correlationId,
       causationId: cmd.causationId,
@@ -95,6 +98,16 @@ export class SubmitMessageUseCase {
       body,
     });
     return { row: outboundRow(envelope, body, federation.serial), outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value } };
+  }
+
+  /** The agency with jurisdiction over a lead's subject or a complaint's respondent. */
+  private route(cmd: SubmitMessageCommand, federation: Federation): string {
+    const b = cmd.body as { jurisdictionBasis?: string; subject?: { registeredAddress?: { divisionCode?: string }; actualAddress?: { divisionCode?: string } | null }; respondent?: { divisionCode?: string } };
+    const request =
+      cmd.type === 'LEAD'
+        ? { basis: (b.jurisdictionBasis ?? 'SEAT') as JurisdictionBasis, seatCode: b.subject?.registeredAddress?.divisionCode, actualCode: b.subject?.actualAddress?.divisionCode }
+        : { basis: 'ACTUAL_PLACE_OF_BUSINESS' as const, seatCode: b.respondent?.divisionCode, actualCode: b.respondent?.divisionCode };
+    return this.router.route(federation, { sender: this.self, type: cmd.type, ...request }).recipient;
   }
 
   private result(m: MessageRecord, created: boolean): SubmissionResult {
