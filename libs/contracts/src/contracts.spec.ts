@@ -23,7 +23,7 @@ const lead = {
 describe('schema catalog', () => {
   it('loads every business schema and the receipt, keyed by SHA-256 fingerprint', () => {
     const types = catalog.entries().map((e) => e.type).sort();
-    expect(types).toEqual(['CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT']);
+    expect(types).toEqual(['CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT', 'REMINDER']);
     const leadEntry = catalog.latest('LEAD');
     expect(leadEntry.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(catalog.find(leadEntry.fingerprint)).toBe(leadEntry);

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'UNKNOWN_RECIPIENT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NO_JURISDICTION'
+  | 'ILLEGAL_TRANSITION'
+  | 'UNKNOWN_CASE'
   | 'NOT_FOUND';
 
 /** A failure with a stable code and, where one applies, the offending field path. */

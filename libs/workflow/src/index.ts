@@ -4,3 +4,4 @@ export * from './time-limits';
 export * from './uscc';
 export * from './resident-id';
 export * from './jurisdiction-router';
+export * from './lifecycle';

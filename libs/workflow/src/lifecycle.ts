@@ -1,0 +1,81 @@
+import { DomainError } from '@xietong/contracts';
+
+/** States of a transferred lead, kept the same on both gateways. */
+export const LEAD_STATES = ['TRANSFERRED', 'RECEIVED', 'VERIFYING', 'CASE_OPENED', 'NOT_OPENED', 'TRANSFERRED_ON', 'RETURNED', 'DISPOSED', 'CLOSED'] as const;
+export type LeadState = (typeof LEAD_STATES)[number];
+
+/** States of a transferred complaint. */
+export const COMPLAINT_STATES = ['FORWARDED', 'AWAITING_TRIAGE', 'ACCEPTED', 'REJECTED', 'MEDIATING', 'SETTLED', 'MEDIATION_ENDED', 'WITHDRAWN', 'CLOSED'] as const;
+export type ComplaintState = (typeof COMPLAINT_STATES)[number];
+
+export type CaseKind = 'LEAD' | 'COMPLAINT';
+export type CaseState = LeadState | ComplaintState;
+
+const DECISIONS: LeadState[] = ['CASE_OPENED', 'NOT_OPENED', 'TRANSFERRED_ON', 'RETURNED'];
+
+/**
+ * Allowed transitions. The transferor may see feedback before the receipt of the lead (they travel
+ * on different partitions), so decisions are allowed from TRANSFERRED too.
+ */
+const LEAD: Record<LeadState, LeadState[]> = {
+  TRANSFERRED: ['RECEIVED', 'VERIFYING', ...DECISIONS],
+  RECEIVED: ['VERIFYING', ...DECISIONS],
+  VERIFYING: DECISIONS,
+  CASE_OPENED: ['DISPOSED', 'CLOSED'],
+  DISPOSED: ['CLOSED'],
+  NOT_OPENED: [],
+  TRANSFERRED_ON: [],
+  RETURNED: [],
+  CLOSED: [],
+};
+
+const OPEN_COMPLAINT: ComplaintState[] = ['FORWARDED', 'AWAITING_TRIAGE', 'ACCEPTED', 'MEDIATING', 'SETTLED', 'MEDIATION_ENDED'];
+
+const COMPLAINT: Record<ComplaintState, ComplaintState[]> = {
+  FORWARDED: ['AWAITING_TRIAGE', 'ACCEPTED', 'REJECTED'],
+  AWAITING_TRIAGE: ['ACCEPTED', 'REJECTED'],
+  ACCEPTED: ['MEDIATING', 'CLOSED'],
+  MEDIATING: ['SETTLED', 'MEDIATION_ENDED'],
+  SETTLED: ['CLOSED'],
+  MEDIATION_ENDED: ['CLOSED'],
+  REJECTED: [],
+  WITHDRAWN: [],
+  CLOSED: [],
+};
+
+/** The state after `to` is reported in state `from`; ILLEGAL_TRANSITION (nothing changes) otherwise. */
+export function transition(kind: CaseKind, caseNo: string, from: CaseState, to: CaseState): CaseState {
+  const allowed =
+    kind === 'LEAD'
+      ? (LEAD[from as LeadState] ?? [])
+      : to === 'WITHDRAWN' && OPEN_COMPLAINT.includes(from as ComplaintState)
+        ? ['WITHDRAWN']
+        : (COMPLAINT[from as ComplaintState] ?? []);
+  if (!(allowed as string[]).includes(to)) {
+    const next = allowed.length > 0 ? `allowed next: ${allowed.join(', ')}` : 'it is final';
+    throw new DomainError('ILLEGAL_TRANSITION', `${kind.toLowerCase()} ${caseNo} is ${from}; it cannot become ${to} (${next})`);
+  }
+  return to;
+}
+
+/** Whether a state ends the case (no clock runs any more). */
+export function isFinal(kind: CaseKind, state: CaseState): boolean {
+  return kind === 'LEAD' ? LEAD[state as LeadState]?.length === 0 : COMPLAINT[state as ComplaintState]?.length === 0;
+}
+
+/** The lead state a case-result body reports. */
+export function leadStateOf(result: { stage: string; feedback?: { status: string } | null; disposal?: { closedAt?: string | null } | null }): LeadState[] {
+  if (result.stage === 'DISPOSAL') return result.disposal?.closedAt ? ['DISPOSED', 'CLOSED'] : ['DISPOSED'];
+  const status = result.feedback?.status;
+  const map: Record<string, LeadState> = {
+    VERIFYING: 'VERIFYING',
+    CASE_OPENED: 'CASE_OPENED',
+    NOT_OPENED: 'NOT_OPENED',
+    TRANSFERRED_TO_DEPARTMENT: 'TRANSFERRED_ON',
+    TRANSFERRED_TO_JUDICIAL: 'TRANSFERRED_ON',
+    RETURNED_NO_JURISDICTION: 'RETURNED',
+  };
+  const state = status ? map[status] : undefined;
+  if (!state) throw new DomainError('VALIDATION_FAILED', 'a verification feedback needs feedback.status', 'feedback.status');
+  return [state];
+}
