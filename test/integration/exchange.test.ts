@@ -21,6 +21,8 @@ describe.each(DIALECTS)('signed exchange between two gateways on %s', (dialect) 
     ];
     const ids: string[] = [];
     for (const s of sent) {
+      // Results answer a transfer, so each waits until what it answers has arrived.
+      if (s.from === HZ) await eventually('the transfer at 330100', async () => (await h.messages(HZ).list({ direction: 'in', correlationId: s.body[s.kind.startsWith('case') ? 'leadNo' : 'complaintNo'] as string })).length > 0);
       const res = await h.post(s.from, s.kind, { recipient: s.to, body: s.body });
       expect(res.status).toBe(202);
       expect(res.json).toMatchObject({ status: 'pending', recipient: s.to, zone: 'yrd', created: true });

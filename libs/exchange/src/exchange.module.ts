@@ -3,14 +3,15 @@ import type { Kafka } from 'kafkajs';
 import type { GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
 import { createKafka, deadLetterTopic, ensureTopics, InboxConsumer, RecordPublisher } from '@xietong/messaging';
-import { Database, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import { CaseRepository, Database, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
 import { InboundService } from './inbound.service';
 import { LocalKeys } from './local-keys';
 import { OutboxSignal } from './outbox-signal';
 import { RecordVerifier } from './record-verifier';
 import { RelayService } from './relay.service';
 import { SubmitMessageUseCase } from './submit-message.use-case';
-import { JurisdictionRouter } from '@xietong/workflow';
+import { JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import { CaseTracker } from './case-tracker';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
 
@@ -96,12 +97,16 @@ export class ExchangeModule {
         { provide: MessageRepository, useFactory: (db: Database) => new MessageRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
         { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
+        { provide: CaseRepository, useFactory: (db: Database) => new CaseRepository(db), inject: [Database] },
+        { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
+        { provide: TimeLimits, useFactory: (c: WorkingDayCalendar) => TimeLimits.load(c), inject: [WorkingDayCalendar] },
+        { provide: CaseTracker, useFactory: (r: CaseRepository, l: TimeLimits) => new CaseTracker(r, l), inject: [CaseRepository, TimeLimits] },
         { provide: RecordVerifier, useFactory: (codec: WireCodec) => new RecordVerifier(codec, config.agencyId), inject: [WireCodec] },
         {
           provide: SubmitMessageUseCase,
-          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal) =>
-            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load()),
-          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal],
+          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal, t: CaseTracker) =>
+            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t),
+          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal, CaseTracker],
         },
         {
           provide: RelayService,
@@ -111,13 +116,13 @@ export class ExchangeModule {
         },
         {
           provide: InboundService,
-          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal) =>
-            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, logFor(new Logger(`Inbound ${config.agencyId}`))),
-          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal],
+          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal, t: CaseTracker) =>
+            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, t, logFor(new Logger(`Inbound ${config.agencyId}`))),
+          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal, CaseTracker],
         },
         ExchangeLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
+      exports: [GATEWAY_CONFIG, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
 import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
+import type { CaseEvent, CaseTracker } from './case-tracker';
 import { inboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import { composeReceipt, type ReceiptItem } from './receipt-composer';
@@ -35,6 +36,7 @@ export class InboundService {
     private readonly quarantine: QuarantineRepository,
     private readonly publisher: RecordPublisher,
     private readonly signal: OutboxSignal,
+    private readonly cases: CaseTracker,
     private readonly log: Log,
   ) {}
 
@@ -54,17 +56,31 @@ export class InboundService {
       const answers = new Map<string, ReceiptItem[]>();
       const answer = (to: string, item: ReceiptItem) => answers.set(to, [...(answers.get(to) ?? []), item]);
       const quarantined = [...refused];
+      const fresh: VerifiedMessage[] = [];
       for (const v of verified) {
         if (known.has(v.envelope.messageId)) {
           quarantined.push({ ok: false, record: v.record, code: 'REPLAY', detail: `message ${v.envelope.messageId} was already received`, envelope: v.envelope });
           continue;
         }
         known.add(v.envelope.messageId);
+        fresh.push(v);
+      }
+      // Lifecycle first: a result the case cannot take (or about an unknown case) is refused whole.
+      const caseRefusals = await this.cases.apply(em, fresh.filter((v) => v.envelope.type !== 'RECEIPT').map(toCaseEvent), now, false);
+      const deliveredAt = new Map<string, Date>();
+      for (const v of fresh) {
+        const refusal = caseRefusals.get(v.envelope.messageId);
+        if (refusal) {
+          quarantined.push({ ok: false, record: v.record, code: refusal.code, detail: refusal.message, envelope: v.envelope });
+          continue;
+        }
         rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now));
         if (v.envelope.type === 'RECEIPT') {
-          for (const item of (v.body as { items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[] }).items) {
+          const body = v.body as { receivedAt: string; items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[] };
+          for (const item of body.items) {
             const status = item.status === 'ACCEPTED' ? 'accepted' : 'rejected';
             receipts.push({ receiptId: v.envelope.messageId, messageId: item.messageId, sender: v.envelope.sender, status, reasonCode: item.reasonCode, reason: item.reason });
+            if (status === 'accepted') deliveredAt.set(item.messageId, new Date(body.receivedAt));
           }
         } else {
           answer(v.envelope.sender, { messageId: v.envelope.messageId, status: 'ACCEPTED' });
@@ -87,6 +103,8 @@ export class InboundService {
       for (const r of receipts.filter((x) => !applied.has(x.messageId))) {
         this.log('warn', `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`);
       }
+      const delivered = await this.messages.findMany(em, [...applied].filter((id) => deliveredAt.has(id)));
+      await this.cases.delivered(em, delivered.map((m) => ({ type: m.type, partner: m.recipient, correlationId: m.correlationId, receivedAt: deliveredAt.get(m.messageId)! })), now);
       await this.outbox.insertMany(em, outgoing, now);
       const qIds = await this.quarantine.insertMany(em, quarantined.map((q) => quarantineRow(q, now)));
       return { quarantined, qIds, receipts: outgoing.length, accepted: verified.length - (quarantined.length - refused.length) };
@@ -136,4 +154,9 @@ function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {
     receivedAt: now,
     deadLettered: false,
   };
+}
+
+function toCaseEvent(v: VerifiedMessage): CaseEvent {
+  const e = v.envelope;
+  return { messageId: e.messageId, direction: 'in', type: e.type, partner: e.sender, correlationId: e.correlationId, body: v.body };
 }

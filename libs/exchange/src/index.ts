@@ -12,3 +12,4 @@ export * from './signed-record';
 export * from './inbound.service';
 export * from './exchange.module';
 export * from './message-rows';
+export * from './case-tracker';

@@ -3,6 +3,7 @@ import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
 import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, OutboxRepository } from '@xietong/persistence';
 import { JurisdictionRouter, type JurisdictionBasis } from '@xietong/workflow';
+import type { CaseTracker } from './case-tracker';
 import { outboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import type { SubmitMessageCommand } from './submit-message.command';
@@ -33,6 +34,7 @@ export class SubmitMessageUseCase {
     private readonly outbox: OutboxRepository,
     private readonly signal: OutboxSignal,
     private readonly router: JurisdictionRouter,
+    private readonly cases: CaseTracker,
   ) {}
 
   async execute(cmd: SubmitMessageCommand): Promise<SubmissionResult> {
@@ -61,6 +63,7 @@ export class SubmitMessageUseCase {
     if (fresh.length > 0) {
       await this.db.transaction(async (em) => {
         await this.messages.insertMany(em, fresh.map((p) => p.row));
+        await this.cases.apply(em, fresh.map((p) => ({ messageId: p.row.messageId, direction: 'out', type: p.row.type, partner: p.row.recipient, correlationId: p.row.correlationId, body: p.body })), now, true);
         await this.outbox.insertMany(em, fresh.map((p) => p.outbox), now);
       });
       this.signal.notify();
@@ -97,7 +100,7 @@ export class SubmitMessageUseCase {
       createdAt: now,
       body,
     });
-    return { row: outboundRow(envelope, body, federation.serial), outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value } };
+    return { row: outboundRow(envelope, body, federation.serial), outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value }, body };
   }
 
   /** The agency with jurisdiction over a lead's subject or a complaint's respondent. */
@@ -118,6 +121,7 @@ export class SubmitMessageUseCase {
 interface Prepared {
   row: MessageRecord;
   outbox: NewOutboxRecord;
+  body: Record<string, unknown>;
 }
 
 /** Prefixes the field path of a validation error with the item index of a batch. */

@@ -1,11 +1,12 @@
 import { EntitySchema } from 'typeorm';
 import { columnTypes, type Dialect } from './column-types';
-import type { MessageRecord, OutboxRecord, QuarantineRecord } from './records';
+import type { CaseRecord, MessageRecord, OutboxRecord, QuarantineRecord } from './records';
 
 export interface Entities {
   message: EntitySchema<MessageRecord>;
   outbox: EntitySchema<OutboxRecord>;
   quarantine: EntitySchema<QuarantineRecord>;
+  caseFile: EntitySchema<CaseRecord>;
 }
 
 /** Entity schemas for one dialect; the migrations create exactly these tables. */
@@ -70,5 +71,26 @@ export function defineEntities(dialect: Dialect): Entities {
       deadLettered: { name: 'dead_lettered', type: 'boolean' },
     },
   });
-  return { message, outbox, quarantine };
+  const caseFile = new EntitySchema<CaseRecord>({
+    name: 'case_file',
+    columns: {
+      kind: { type: 'varchar', length: 10, primary: true },
+      caseNo: { name: 'case_no', type: 'varchar', length: 64, primary: true },
+      partner: { type: 'varchar', length: 6, primary: true },
+      role: { type: 'varchar', length: 10 },
+      state: { type: 'varchar', length: 20 },
+      riskTier: { name: 'risk_tier', type: 'varchar', length: 10, nullable: true },
+      subject: { type: 'text', nullable: true },
+      receivedOn: { name: 'received_on', type: 'varchar', length: 10, nullable: true },
+      clock: { type: 'varchar', length: 40, nullable: true },
+      clockStart: { name: 'clock_start', type: 'varchar', length: 10, nullable: true },
+      dueOn: { name: 'due_on', type: 'varchar', length: 10, nullable: true },
+      dueProvisional: { name: 'due_provisional', type: 'boolean' },
+      reminders: { type: 'integer' },
+      lastReminderAt: { name: 'last_reminder_at', type: t.instant, nullable: true },
+      createdAt: { name: 'created_at', type: t.instant },
+      updatedAt: { name: 'updated_at', type: t.instant },
+    },
+  });
+  return { message, outbox, quarantine, caseFile };
 }

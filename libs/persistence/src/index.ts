@@ -5,3 +5,4 @@ export * from './database';
 export * from './message.repository';
 export * from './outbox.repository';
 export * from './quarantine.repository';
+export * from './case.repository';

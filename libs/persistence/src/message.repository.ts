@@ -96,6 +96,12 @@ export class MessageRepository {
     return updated;
   }
 
+  async findMany(em: EntityManager, ids: string[]): Promise<MessageRecord[]> {
+    const out: MessageRecord[] = [];
+    for (const part of chunks(ids, 1)) out.push(...(await em.getRepository(this.db.entities.message).find({ where: { messageId: In(part) } })));
+    return out;
+  }
+
   async find(messageId: string): Promise<MessageRecord | null> {
     return this.db.manager.getRepository(this.db.entities.message).findOneBy({ messageId });
   }

@@ -60,3 +60,25 @@ export interface QuarantineRecord {
   receivedAt: Date;
   deadLettered: boolean;
 }
+
+/** One lead or complaint this gateway transferred (transferor) or handles (handler). */
+export interface CaseRecord {
+  kind: 'LEAD' | 'COMPLAINT';
+  caseNo: string;
+  partner: string;
+  role: 'transferor' | 'handler';
+  state: string;
+  riskTier: string | null;
+  subject: string | null;
+  /** Local date the handler received it (both sides agree: it comes with the receipt). */
+  receivedOn: string | null;
+  /** The clock running now (time-limits.json id), its start and its due date. */
+  clock: string | null;
+  clockStart: string | null;
+  dueOn: string | null;
+  dueProvisional: boolean;
+  reminders: number;
+  lastReminderAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -1,0 +1,158 @@
+import { DomainError } from '@xietong/contracts';
+import type { CaseRecord, CaseRepository } from '@xietong/persistence';
+import { caseKey } from '@xietong/persistence';
+import { isFinal, leadStateOf, shanghaiDate, transition, type CaseKind, type CaseState, type TimeLimits } from '@xietong/workflow';
+import type { EntityManager } from 'typeorm';
+
+/** A business message as the tracker sees it: from this gateway (out) or to it (in). */
+export interface CaseEvent {
+  messageId: string;
+  direction: 'in' | 'out';
+  type: string;
+  /** The other agency. */
+  partner: string;
+  correlationId: string;
+  body: Record<string, unknown>;
+}
+
+/** A lead or complaint the partner confirmed receiving (accepted receipt at the transferor). */
+export interface Delivery {
+  type: string;
+  partner: string;
+  correlationId: string;
+  receivedAt: Date;
+}
+
+/**
+ * Keeps each transferred lead and complaint in step with the messages about it, on both
+ * gateways: lifecycle state, the clock that runs in that state and its due date. Works inside the
+ * caller's transaction; an event the lifecycle does not allow is refused and changes nothing.
+ */
+export class CaseTracker {
+  constructor(
+    private readonly repo: CaseRepository,
+    private readonly limits: TimeLimits,
+  ) {}
+
+  /**
+   * Applies events in order. Returns the refused ones by messageId (for inbound: reject them);
+   * with `strict`, throws the first refusal instead (for submissions: nothing is written).
+   */
+  async apply(em: EntityManager, events: CaseEvent[], now: Date, strict: boolean): Promise<Map<string, DomainError>> {
+    const relevant = events.filter((e) => ['LEAD', 'COMPLAINT', 'CASE_RESULT', 'COMPLAINT_RESULT', 'REMINDER'].includes(e.type));
+    const refused = new Map<string, DomainError>();
+    if (relevant.length === 0) return refused;
+    const cases = await this.repo.load(em, relevant.map((e) => ({ kind: kindOf(e), caseNo: e.correlationId, partner: e.partner })));
+    const changed = new Map<string, CaseRecord>();
+    for (const e of relevant) {
+      try {
+        const next = this.next(cases.get(caseKey({ kind: kindOf(e), caseNo: e.correlationId, partner: e.partner })), e, now);
+        cases.set(caseKey(next), next);
+        changed.set(caseKey(next), next);
+      } catch (err) {
+        if (!(err instanceof DomainError) || strict) throw err;
+        refused.set(e.messageId, err);
+      }
+    }
+    await this.repo.save(em, [...changed.values()]);
+    return refused;
+  }
+
+  /** The transferor learns the date the handler received a lead or complaint (its receipt). */
+  async delivered(em: EntityManager, deliveries: Delivery[], now: Date): Promise<void> {
+    const relevant = deliveries.filter((d) => d.type === 'LEAD' || d.type === 'COMPLAINT');
+    if (relevant.length === 0) return;
+    const cases = await this.repo.load(em, relevant.map((d) => ({ kind: d.type, caseNo: d.correlationId, partner: d.partner })));
+    const changed: CaseRecord[] = [];
+    for (const d of relevant) {
+      const c = cases.get(caseKey({ kind: d.type, caseNo: d.correlationId, partner: d.partner }));
+      if (!c || c.receivedOn) continue;
+      const state = c.kind === 'LEAD' && c.state === 'TRANSFERRED' ? 'RECEIVED' : c.state;
+      changed.push(this.withClock({ ...c, state, receivedOn: shanghaiDate(d.receivedAt), updatedAt: now }, shanghaiDate(d.receivedAt)));
+    }
+    await this.repo.save(em, changed);
+  }
+
+  private next(current: CaseRecord | undefined, e: CaseEvent, now: Date): CaseRecord {
+    const today = shanghaiDate(now);
+    const kind = kindOf(e);
+    if (e.type === 'LEAD' || e.type === 'COMPLAINT') {
+      if (current && !isFinal(kind, current.state as CaseState)) {
+        throw new DomainError('ILLEGAL_TRANSITION', `${kind.toLowerCase()} ${e.correlationId} is already ${current.state} with ${e.partner}; it is not transferred again`);
+      }
+      const handler = e.direction === 'in';
+      const fresh: CaseRecord = {
+        kind,
+        caseNo: e.correlationId,
+        partner: e.partner,
+        role: handler ? 'handler' : 'transferor',
+        state: kind === 'LEAD' ? (handler ? 'RECEIVED' : 'TRANSFERRED') : 'FORWARDED',
+        riskTier: kind === 'LEAD' ? String(e.body.riskTier ?? '') || null : null,
+        subject: subjectOf(e.body),
+        receivedOn: handler ? today : null,
+        clock: null,
+        clockStart: null,
+        dueOn: null,
+        dueProvisional: false,
+        reminders: 0,
+        lastReminderAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      return this.withClock(fresh, today);
+    }
+    if (!current) {
+      throw new DomainError('UNKNOWN_CASE', `no ${kind.toLowerCase()} ${e.correlationId} was transferred between this agency and ${e.partner}`);
+    }
+    if (e.type === 'REMINDER') {
+      return e.direction === 'out' ? { ...current, reminders: current.reminders + 1, lastReminderAt: now, updatedAt: now } : { ...current, updatedAt: now };
+    }
+    const expectedRole = e.direction === 'out' ? 'handler' : 'transferor';
+    if (current.role !== expectedRole) {
+      throw new DomainError('ILLEGAL_TRANSITION', `${e.type} for ${e.correlationId} must come from the agency that handles it`);
+    }
+    const targets = e.type === 'CASE_RESULT' ? leadStateOf(e.body as never) : [String(e.body.status) as CaseState];
+    let state = current.state as CaseState;
+    for (const t of targets) state = transition(kind, e.correlationId, state, t);
+    const clockStart = eventDate(e, today);
+    return this.withClock({ ...current, state, updatedAt: now }, clockStart, caseDueOf(e));
+  }
+
+  /** Sets the clock that runs in the case's state; keeps its start while the clock stays the same. */
+  private withClock(c: CaseRecord, eventDay: string, explicitDue?: string): CaseRecord {
+    const clock = clockFor(c.kind, c.state as CaseState);
+    if (!clock) return { ...c, clock: null, clockStart: null, dueOn: null, dueProvisional: false };
+    const fromReceipt = clock === 'lead-feedback' || clock === 'lead-verification' || clock === 'complaint-acceptance';
+    const start = fromReceipt ? c.receivedOn : clock === c.clock ? c.clockStart : eventDay;
+    if (!start) return { ...c, clock, clockStart: null, dueOn: null, dueProvisional: false };
+    if (explicitDue && clock === 'case-decision') return { ...c, clock, clockStart: start, dueOn: explicitDue, dueProvisional: false };
+    const due = this.limits.due(clock, start);
+    return { ...c, clock, clockStart: start, dueOn: due.due, dueProvisional: due.provisional };
+  }
+}
+
+function kindOf(e: CaseEvent): CaseKind {
+  if (e.type === 'REMINDER') return String(e.body.kind) as CaseKind;
+  return e.type === 'LEAD' || e.type === 'CASE_RESULT' ? 'LEAD' : 'COMPLAINT';
+}
+
+/** The clock that runs while a case is in a state (ids of libs/workflow/data/time-limits.json). */
+function clockFor(kind: CaseKind, state: CaseState): string | null {
+  if (kind === 'LEAD') return ({ TRANSFERRED: 'lead-feedback', RECEIVED: 'lead-feedback', VERIFYING: 'lead-verification', CASE_OPENED: 'case-decision' } as Record<string, string>)[state] ?? null;
+  return ({ FORWARDED: 'complaint-acceptance', AWAITING_TRIAGE: 'complaint-acceptance', ACCEPTED: 'complaint-mediation', MEDIATING: 'complaint-mediation' } as Record<string, string>)[state] ?? null;
+}
+
+function subjectOf(body: Record<string, unknown>): string | null {
+  const s = (body.subject ?? body.respondent) as { storeName?: string | null; operatorName?: string; name?: string } | undefined;
+  return s ? [s.storeName, s.operatorName ?? s.name].filter(Boolean).join(' / ') || null : null;
+}
+
+/** The day a reported state began: the case's opening date for CASE_OPENED, else the report's day. */
+function eventDate(e: CaseEvent, today: string): string {
+  const openedAt = (e.body.feedback as { openedAt?: string | null } | undefined)?.openedAt;
+  return openedAt ?? today;
+}
+
+function caseDueOf(e: CaseEvent): string | undefined {
+  return (e.body.feedback as { caseDue?: string | null } | undefined)?.caseDue ?? undefined;
+}
