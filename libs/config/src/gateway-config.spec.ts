@@ -5,7 +5,7 @@ describe('loadGatewayConfig', () => {
     const c = loadGatewayConfig({ XIETONG_AGENCY_ID: '341825' });
     expect(c.database).toEqual({ type: 'better-sqlite3', file: expect.stringMatching(/gateway-341825\.sqlite$/) });
     expect(c.kafka.brokers).toEqual(['127.0.0.1:19092']);
-    expect([...c.roles]).toEqual(['http', 'relay', 'inbound']);
+    expect([...c.roles]).toEqual(['http', 'relay', 'inbound', 'scheduler']);
   });
 
   it('reads a PostgreSQL URL and schema', () => {

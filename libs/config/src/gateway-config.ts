@@ -6,7 +6,7 @@ export type DatabaseConfig =
   | { type: 'postgres'; url: string; schema: string }
   | { type: 'better-sqlite3'; file: string };
 
-export type GatewayRole = 'http' | 'relay' | 'inbound';
+export type GatewayRole = 'http' | 'relay' | 'inbound' | 'scheduler';
 
 /** Everything a gateway process needs, validated once at boot. */
 export interface GatewayConfig {
@@ -26,6 +26,7 @@ export interface GatewayConfig {
   http: { host: string; port: number; bodyLimit: string };
   relay: { batchSize: number; pollMs: number; maxBackoffMs: number };
   inbound: { concurrency: number };
+  scheduler: { intervalMs: number; reminderIntervalHours: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -40,7 +41,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const fedDir = resolve(env.XIETONG_FEDERATION_DIR ?? join(root, 'data', 'federation'));
   return {
     agencyId,
-    roles: roles(env.XIETONG_ROLES ?? 'http,relay,inbound'),
+    roles: roles(env.XIETONG_ROLES ?? 'http,relay,inbound,scheduler'),
     database: database(env.XIETONG_DATABASE_URL ?? `sqlite:${join(root, 'data', `gateway-${agencyId}.sqlite`)}`, env.XIETONG_DATABASE_SCHEMA ?? 'public'),
     kafka: {
       brokers: list(env, 'KAFKA_BROKERS', '127.0.0.1:19092'),
@@ -67,6 +68,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxBackoffMs: int(env, 'XIETONG_RELAY_MAX_BACKOFF_MS', 30_000, 100, 3_600_000),
     },
     inbound: { concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64) },
+    scheduler: {
+      intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      reminderIntervalHours: int(env, 'XIETONG_REMINDER_INTERVAL_HOURS', 24, 1, 24 * 30),
+    },
   };
 }
 
@@ -95,9 +100,9 @@ function list(env: Env, name: string, dflt: string): string[] {
 }
 
 function roles(v: string): ReadonlySet<GatewayRole> {
-  const all: GatewayRole[] = ['http', 'relay', 'inbound'];
+  const all: GatewayRole[] = ['http', 'relay', 'inbound', 'scheduler'];
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0 || items.some((r) => !all.includes(r as GatewayRole))) fail('XIETONG_ROLES', 'a comma-separated subset of http,relay,inbound', v);
+  if (items.length === 0 || items.some((r) => !all.includes(r as GatewayRole))) fail('XIETONG_ROLES', 'a comma-separated subset of http,relay,inbound,scheduler', v);
   return new Set(items as GatewayRole[]);
 }
 

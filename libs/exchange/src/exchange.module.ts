@@ -12,6 +12,7 @@ import { RelayService } from './relay.service';
 import { SubmitMessageUseCase } from './submit-message.use-case';
 import { JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { CaseTracker } from './case-tracker';
+import { DeadlineSupervisor } from './deadline-supervisor';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
 
@@ -31,7 +32,7 @@ type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
 const logFor = (logger: Logger): Log => (level, message) => logger[level](message);
 
-/** Creates the topics up front and runs the relay loop when the relay role is configured. */
+/** Creates the topics up front; runs the relay loop and the deadline checks when those roles are configured. */
 @Injectable()
 class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: Logger;
@@ -41,6 +42,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly manifests: ManifestStore,
     private readonly relay: RelayService,
+    private readonly supervisor: DeadlineSupervisor,
     private readonly publisher: RecordPublisher,
     private readonly db: Database,
   ) {
@@ -54,9 +56,11 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     if (created.length > 0) this.logger.log(`created topics ${created.join(', ')}`);
     await this.publisher.connect();
     if (this.config.roles.has('relay')) this.relay.start();
+    if (this.config.roles.has('scheduler')) this.supervisor.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.supervisor.stop();
     await this.relay.stop();
     await this.publisher.close();
     this.manifests.close();
@@ -120,9 +124,15 @@ export class ExchangeModule {
             new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, t, logFor(new Logger(`Inbound ${config.agencyId}`))),
           inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal, CaseTracker],
         },
+        {
+          provide: DeadlineSupervisor,
+          useFactory: (c: CaseRepository, u: SubmitMessageUseCase, cal: WorkingDayCalendar) =>
+            new DeadlineSupervisor(c, u, cal, config.scheduler, logFor(new Logger(`Deadlines ${config.agencyId}`))),
+          inject: [CaseRepository, SubmitMessageUseCase, WorkingDayCalendar],
+        },
         ExchangeLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
+      exports: [GATEWAY_CONFIG, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
     };
   }
 }

@@ -13,3 +13,4 @@ export * from './inbound.service';
 export * from './exchange.module';
 export * from './message-rows';
 export * from './case-tracker';
+export * from './deadline-supervisor';

@@ -18,7 +18,7 @@ export interface ComplainantInput {
  */
 export class SubmitMessageCommand {
   private constructor(
-    readonly type: BusinessType,
+    readonly type: BusinessType | 'REMINDER',
     /** Absent for a lead or complaint to be routed by jurisdiction. */
     readonly recipient: string | undefined,
     readonly body: Record<string, unknown>,
@@ -26,6 +26,11 @@ export class SubmitMessageCommand {
     readonly causationId: string | null,
     readonly messageId: string | undefined,
   ) {}
+
+  /** A message the gateway itself sends (a supervision reminder), already shaped by code. */
+  static reminder(recipient: string, body: { caseNo: string } & Record<string, unknown>): SubmitMessageCommand {
+    return new SubmitMessageCommand('REMINDER', recipient, body, body.caseNo, null, undefined);
+  }
 
   static from(type: string, request: unknown): SubmitMessageCommand {
     if (!(BUSINESS_TYPES as readonly string[]).includes(type)) throw new DomainError('NOT_FOUND', `unknown message type ${type}`);

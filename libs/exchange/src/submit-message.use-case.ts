@@ -45,7 +45,12 @@ export class SubmitMessageUseCase {
    * Accepts several messages in one transaction (bulk push from a county system): all or none.
    * A validation error names the item (`items.3.body.riskTier`) when there is more than one.
    */
-  async executeMany(cmds: SubmitMessageCommand[]): Promise<SubmissionResult[]> {
+  /**
+   * `asOf` is the time the case files see (the deadline supervisor's clock); the records
+   * themselves always carry the real time.
+   */
+  async executeMany(cmds: SubmitMessageCommand[], asOf?: Date): Promise<SubmissionResult[]> {
+    const now = new Date();
     const wanted = cmds.map((c) => c.messageId).filter((id): id is string => id !== undefined);
     const existing = new Map<string, MessageRecord>();
     for (const id of wanted) {
@@ -53,7 +58,6 @@ export class SubmitMessageUseCase {
       if (m) existing.set(id, m);
     }
     const federation = this.manifests.federation;
-    const now = new Date();
     const prepared: (Prepared | MessageRecord)[] = [];
     for (const [i, cmd] of cmds.entries()) {
       const known = cmd.messageId ? existing.get(cmd.messageId) : undefined;
@@ -63,7 +67,7 @@ export class SubmitMessageUseCase {
     if (fresh.length > 0) {
       await this.db.transaction(async (em) => {
         await this.messages.insertMany(em, fresh.map((p) => p.row));
-        await this.cases.apply(em, fresh.map((p) => ({ messageId: p.row.messageId, direction: 'out', type: p.row.type, partner: p.row.recipient, correlationId: p.row.correlationId, body: p.body })), now, true);
+        await this.cases.apply(em, fresh.map((p) => ({ messageId: p.row.messageId, direction: 'out', type: p.row.type, partner: p.row.recipient, correlationId: p.row.correlationId, body: p.body })), asOf ?? now, true);
         await this.outbox.insertMany(em, fresh.map((p) => p.outbox), now);
       });
       this.signal.notify();

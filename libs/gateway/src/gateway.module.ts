@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
 import { ExchangeModule } from '@xietong/exchange';
+import { CaseController } from './http/case.controller';
 import { HealthController } from './http/health.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
@@ -14,7 +15,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [ExchangeModule.forRoot(config)],
       controllers: [
-        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, HealthController] : []),
+        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, HealthController] : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),
       ],
     };

@@ -1,0 +1,60 @@
+import type { CaseRecord, CaseRepository } from '@xietong/persistence';
+import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
+import { SubmitMessageCommand } from './submit-message.command';
+import type { SubmitMessageUseCase } from './submit-message.use-case';
+
+type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
+
+/**
+ * 督办: finds the items a partner is late on (the clock of a case this agency transferred ran out)
+ * and sends the partner a signed REMINDER, at most once per configured interval per case.
+ */
+export class DeadlineSupervisor {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly submit: SubmitMessageUseCase,
+    private readonly calendar: WorkingDayCalendar,
+    private readonly settings: { intervalMs: number; reminderIntervalHours: number },
+    private readonly log: Log,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.remindOverdue()
+        .catch((e) => this.log('error', `deadline check failed: ${(e as Error).message}`))
+        .finally(() => (this.running = undefined));
+    }, this.settings.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Sends the reminders due at `now`; returns the cases reminded. */
+  async remindOverdue(now = new Date()): Promise<CaseRecord[]> {
+    const today = shanghaiDate(now);
+    const overdue = await this.cases.list({ role: 'transferor', overdueOn: today, limit: 1000 });
+    const minGap = this.settings.reminderIntervalHours * 3_600_000;
+    const due = overdue.filter((c) => c.clock && c.dueOn && (!c.lastReminderAt || now.getTime() - c.lastReminderAt.getTime() >= minGap));
+    if (due.length === 0) return [];
+    const commands = due.map((c) =>
+      SubmitMessageCommand.reminder(c.partner, {
+        caseNo: c.caseNo,
+        kind: c.kind,
+        clock: c.clock!,
+        dueDate: c.dueOn!,
+        overdueWorkingDays: this.calendar.workingDaysBetween(c.dueOn!, today),
+        sequence: c.reminders + 1,
+        note: `${c.kind === 'LEAD' ? '线索' : '投诉'} ${c.caseNo}: ${c.clock} was due ${c.dueOn}${c.dueProvisional ? ' (provisional)' : ''}`,
+      }),
+    );
+    await this.submit.executeMany(commands, now);
+    this.log('log', `sent ${due.length} supervision reminder(s): ${due.map((c) => c.caseNo).join(', ')}`);
+    return due;
+  }
+}

@@ -1,0 +1,59 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { DomainError } from '@xietong/contracts';
+import { CaseRepository, MessageRepository, type CaseFilter, type CaseRecord } from '@xietong/persistence';
+import { parseLocalDate, shanghaiDate } from '@xietong/workflow';
+
+/** Open and closed leads and complaints with their state, running clock and due date. */
+@Controller('api/v1/cases')
+export class CaseController {
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly messages: MessageRepository,
+  ) {}
+
+  @Get()
+  async list(@Query() q: Record<string, string>) {
+    const today = shanghaiDate(new Date());
+    const filter: CaseFilter = {
+      kind: oneOf(q.kind, ['LEAD', 'COMPLAINT'], 'kind'),
+      state: q.state,
+      partner: q.partner,
+      role: oneOf(q.role, ['transferor', 'handler'], 'role'),
+      riskTier: oneOf(q.riskTier, ['KEY', 'WARNING', 'GENERAL'], 'riskTier'),
+      overdueOn: q.overdue === 'true' ? today : undefined,
+      createdFrom: q.from ? dayStart(q.from, 'from') : undefined,
+      createdTo: q.to ? dayStart(q.to, 'to', 1) : undefined,
+      limit: q.limit ? Math.min(1000, Math.max(1, Number(q.limit) || 100)) : 100,
+      offset: q.offset ? Math.max(0, Number(q.offset) || 0) : 0,
+    };
+    if (q.overdue !== undefined && q.overdue !== 'true' && q.overdue !== 'false') throw new DomainError('VALIDATION_FAILED', 'query overdue must be true or false', 'overdue');
+    return { today, items: (await this.cases.list(filter)).map((c) => view(c, today)) };
+  }
+
+  @Get(':kind/:caseNo')
+  async one(@Param('kind') kind: string, @Param('caseNo') caseNo: string) {
+    const k = oneOf(kind, ['LEAD', 'COMPLAINT'], 'kind');
+    const found = await this.cases.find(k!, caseNo);
+    if (found.length === 0) throw new DomainError('NOT_FOUND', `no ${kind.toLowerCase()} ${caseNo}`);
+    const today = shanghaiDate(new Date());
+    const history = (await this.messages.list({ correlationId: caseNo, limit: 1000 })).reverse();
+    return {
+      cases: found.map((c) => view(c, today)),
+      history: history.map((m) => ({ messageId: m.messageId, direction: m.direction, type: m.type, sender: m.sender, recipient: m.recipient, status: m.status, reasonCode: m.reasonCode, createdAt: m.createdAt, receivedAt: m.receivedAt, receiptAt: m.receiptAt })),
+    };
+  }
+}
+
+function view(c: CaseRecord, today: string) {
+  return { ...c, overdue: c.dueOn !== null && c.dueOn < today };
+}
+
+function dayStart(date: string, field: string, plusDays = 0): Date {
+  return new Date((parseLocalDate(date, field) + plusDays) * 86_400_000 - 8 * 3_600_000);
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: T[], name: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as string[]).includes(v)) throw new DomainError('VALIDATION_FAILED', `${name} must be one of ${allowed.join(', ')}`, name);
+  return v as T;
+}
