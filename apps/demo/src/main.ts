@@ -11,9 +11,9 @@ import { composeSignedRecord, LocalKeys, WireCodec } from '@xietong/exchange';
 import { federationFiles, initFederation, loadZoneData, ManifestStore } from '@xietong/federation';
 import { startGateway, type RunningGateway } from '@xietong/gateway';
 import { RecordPublisher, createKafka } from '@xietong/messaging';
-import { MessageRepository, QuarantineRepository } from '@xietong/persistence';
+import { CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { startLocalKafka, stopLocalKafka } from './local-kafka';
-import { AGENCIES, answers, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
+import { AGENCIES, disposals, feedback, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
 
 const log = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 
@@ -64,14 +64,17 @@ async function main(o: Options): Promise<number> {
       return { done: got >= first.length, progress: `${got}/${first.length} received` };
     });
 
-    const second = answers(o.leads, o.complaints);
-    log(`phase 2: 杭州 and 南京 report verification feedback, disposal results and complaint results (${second.length} messages)`);
+    const second = feedback(o.leads, o.complaints);
+    log(`phase 2: 杭州 and 南京 report verification feedback (case opened) and complaint results (${second.length} messages)`);
     await submitAll(byId, second);
+    const third = disposals(o.leads);
+    log(`phase 3: they report the disposal results that close the cases (${third.length} messages)`);
+    await submitAll(byId, third);
 
-    log('phase 3: two hostile records land in 杭州\'s inbox (a 旌德 record corrupted in transit, an impostor key)');
+    log('phase 4: two hostile records land in 杭州\'s inbox (a 旌德 record corrupted in transit, an impostor key)');
     await injectHostile(brokers, o.dir, byId.get(HANGZHOU)!);
 
-    const sent = first.length + second.length;
+    const sent = first.length + second.length + third.length;
     await waitFor('every receipt back at its sender', o.timeout, async () => {
       const c = await tally(gateways);
       return { done: c.accepted + c.rejected >= sent && c.quarantined >= 2, progress: `${c.accepted + c.rejected}/${sent} receipted, ${c.quarantined} quarantined` };
@@ -84,6 +87,8 @@ async function main(o: Options): Promise<number> {
       const a = await tally([g]);
       log(`  ${g.config.agencyId}  ${String(a.sent).padStart(4)}  ${String(a.delivered).padStart(8)}  ${String(a.accepted).padStart(8)}  ${String(a.rejected).padStart(8)}  ${String(a.quarantined).padStart(11)}`);
     }
+    const closed = (await byId.get(JINGDE)!.app.get(CaseRepository).list({ kind: 'LEAD', role: 'transferor', state: 'CLOSED', limit: 1000 })).length;
+    log(`旌德's case files: ${closed} transferred leads closed with a disposal result`);
     const summary = { agencies: gateways.length, sent: c.sent, delivered: c.delivered, accepted: c.accepted, rejected: c.rejected, injected: 2, quarantined: c.quarantined, lost: c.sent - c.delivered, seconds: Math.round((Date.now() - started) / 100) / 10 };
     process.stdout.write(JSON.stringify(summary) + '\n');
     return summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2 ? 0 : 1;

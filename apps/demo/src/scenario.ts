@@ -25,15 +25,21 @@ export function transfers(leads: number, complaints: number): Submission[] {
   return out;
 }
 
-/** The partners answer: verification feedback then disposal per lead, a result per complaint. */
-export function answers(leads: number, complaints: number): Submission[] {
+/** The partners answer: verification feedback (case opened) per lead and a result per complaint. */
+export function feedback(leads: number, complaints: number): Submission[] {
   const out: Submission[] = [];
   for (const from of [HANGZHOU, NANJING]) {
-    for (let i = 1; i <= leads; i++) {
-      out.push({ from, to: JINGDE, kind: 'case-results', body: sampleFeedback(leadNo(from, i), `${SHORT[from]}市监立〔2026〕${i}号`) });
-      out.push({ from, to: JINGDE, kind: 'case-results', body: sampleDisposal(leadNo(from, i), `${SHORT[from]}市监处罚〔2026〕${i}号`) });
-    }
+    for (let i = 1; i <= leads; i++) out.push({ from, to: JINGDE, kind: 'case-results', body: sampleFeedback(leadNo(from, i), `${SHORT[from]}市监立〔2026〕${i}号`) });
     for (let i = 1; i <= complaints; i++) out.push({ from, to: JINGDE, kind: 'complaint-results', body: sampleComplaintResult(complaintNo(from, i)) });
+  }
+  return out;
+}
+
+/** Then the disposal result that closes each case (the lifecycle refuses it before the feedback). */
+export function disposals(leads: number): Submission[] {
+  const out: Submission[] = [];
+  for (const from of [HANGZHOU, NANJING]) {
+    for (let i = 1; i <= leads; i++) out.push({ from, to: JINGDE, kind: 'case-results', body: sampleDisposal(leadNo(from, i), `${SHORT[from]}市监处罚〔2026〕${i}号`) });
   }
   return out;
 }
