@@ -47,7 +47,7 @@ describe('closed loop of a lead and a complaint between two gateways', () => {
     const closed = await bothIn('LEAD', 'JD-LOOP-1', 'CLOSED');
     expect(closed.transferor).toMatchObject({ clock: null, dueOn: null });
 
-    const view = (await (await fetch(`${h.gateway(JD).url}/api/v1/cases/LEAD/JD-LOOP-1`)).json()) as { cases: { state: string }[]; history: { type: string }[] };
+    const view = (await h.get(JD, '/api/v1/cases/LEAD/JD-LOOP-1')).json as { cases: { state: string }[]; history: { type: string }[] };
     expect(view.cases[0].state).toBe('CLOSED');
     expect(view.history.map((m) => m.type)).toEqual(['LEAD', 'CASE_RESULT', 'CASE_RESULT', 'CASE_RESULT']);
   });

@@ -74,7 +74,7 @@ describe('a partner that refuses a message', () => {
       return m?.status === 'rejected' ? m : undefined;
     });
     expect(out).toMatchObject({ reasonCode: 'NOT_IN_AGREEMENT', reason: expect.stringContaining('LEAD from 341825 to 330100') });
-    const view = (await (await fetch(`${h.gateway(JD).url}/api/v1/messages/${res.json.messageId}`)).json()) as Record<string, unknown>;
+    const view = (await h.get(JD, `/api/v1/messages/${res.json.messageId}`)).json as Record<string, unknown>;
     expect(view).toMatchObject({ status: 'rejected', reasonCode: 'NOT_IN_AGREEMENT' });
   });
 });

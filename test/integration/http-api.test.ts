@@ -92,12 +92,12 @@ describe('HTTP submission API', () => {
     const ok = await h.post(JD, 'leads', { recipient: NJ, body: sampleLead('L-OK') });
     expect(ok.status).toBe(202);
     const base = h.gateway(JD).url;
-    const one = await fetch(`${base}/api/v1/messages/${ok.json.messageId}`);
-    expect(await one.json()).toMatchObject({ messageId: ok.json.messageId, direction: 'out', body: { leadNo: 'L-OK' } });
-    expect((await fetch(`${base}/api/v1/messages/not-a-uuid`)).status).toBe(400);
-    expect((await fetch(`${base}/api/v1/messages/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
-    expect((await fetch(`${base}/api/v1/messages?status=lost`)).status).toBe(400);
-    const list = (await (await fetch(`${base}/api/v1/messages?direction=out&type=LEAD&correlationId=L-OK`)).json()) as { items: { correlationId: string }[] };
+    const one = await h.get(JD, `/api/v1/messages/${ok.json.messageId}`);
+    expect(one.json).toMatchObject({ messageId: ok.json.messageId, direction: 'out', body: { leadNo: 'L-OK' } });
+    expect((await h.get(JD, '/api/v1/messages/not-a-uuid')).status).toBe(400);
+    expect((await h.get(JD, '/api/v1/messages/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await h.get(JD, '/api/v1/messages?status=lost')).status).toBe(400);
+    const list = (await h.get(JD, '/api/v1/messages?direction=out&type=LEAD&correlationId=L-OK')).json as { items: { correlationId: string }[] };
     expect(list.items.map((m) => m.correlationId)).toEqual(['L-OK']);
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);

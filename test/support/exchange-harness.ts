@@ -5,8 +5,8 @@ import type { Kafka } from 'kafkajs';
 import type { LogLevel } from '@nestjs/common';
 import { loadGatewayConfig, repoRoot, type DatabaseConfig } from '@xietong/config';
 import { SchemaCatalog } from '@xietong/contracts';
-import { initFederation, loadZoneData, type ManifestAgreement, type MemberKeys } from '@xietong/federation';
-import { startGateway, type RunningGateway } from '@xietong/gateway';
+import { federationFiles, initFederation, loadZoneData, readJwk, type ManifestAgreement, type MemberKeys } from '@xietong/federation';
+import { issueToken, startGateway, type Role, type RunningGateway, type TokenRequest } from '@xietong/gateway';
 import { createKafka, ensureTopics } from '@xietong/messaging';
 import { MessageRepository, QuarantineRepository, type MessageRecord } from '@xietong/persistence';
 import { freshDatabase, type TestDialect } from './databases';
@@ -22,7 +22,10 @@ export interface Harness {
   gateway(id: string): RunningGateway;
   messages(id: string): MessageRepository;
   quarantine(id: string): QuarantineRepository;
-  post(id: string, kind: string, body: unknown, contentType?: string): Promise<{ status: number; json: any }>;
+  post(id: string, kind: string, body: unknown, contentType?: string, roles?: Role[]): Promise<{ status: number; json: any }>;
+  get(id: string, path: string, roles?: Role[]): Promise<{ status: number; json: any }>;
+  /** A bearer token of the agency's development issuer. */
+  token(id: string, roles?: Role[], overrides?: Partial<TokenRequest>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,9 @@ export interface HarnessOptions {
   /** Members for which no gateway is started (keys and inbox exist; tests act for them). */
   offline?: string[];
 }
+
+/** Roles of the county staff the tests act as unless a test says otherwise. */
+export const STAFF: Role[] = ['submitter', 'handler', 'auditor'];
 
 export const brokers = (): string => {
   const b = process.env.KAFKA_BROKERS;
@@ -65,6 +71,8 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     gateways.set(id, await startGateway(config, { logLevels: testLogLevels() }));
   }
   const gateway = (id: string) => gateways.get(id) ?? fail(`no gateway ${id}`);
+  const token = async (id: string, roles: Role[] = STAFF, overrides: Partial<TokenRequest> = {}) =>
+    issueToken(await readJwk(federationFiles(dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'test-user', roles, ...overrides });
   return {
     dir,
     prefix,
@@ -75,8 +83,17 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     gateway,
     messages: (id) => gateway(id).app.get(MessageRepository),
     quarantine: (id) => gateway(id).app.get(QuarantineRepository),
-    async post(id, kind, body, contentType = 'application/json') {
-      const res = await fetch(`${gateway(id).url}/api/v1/${kind}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    token,
+    async post(id, kind, body, contentType = 'application/json', roles = STAFF) {
+      const res = await fetch(`${gateway(id).url}/api/v1/${kind}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${await token(id, roles)}` },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, json: await res.json() };
+    },
+    async get(id, path, roles = STAFF) {
+      const res = await fetch(`${gateway(id).url}${path}`, { headers: { authorization: `Bearer ${await token(id, roles)}` } });
       return { status: res.status, json: await res.json() };
     },
     async close() {

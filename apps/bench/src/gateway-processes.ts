@@ -5,6 +5,8 @@ import { repoRoot } from '@xietong/config';
 export interface GatewayProcess {
   id: string;
   url: string;
+  /** Bearer token for the load generator (submitter). */
+  token?: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -64,13 +66,13 @@ export function batchBodies(items: object[], batchSize: number): { body: string;
 }
 
 /** Submits prepared batches, `concurrency` requests in flight. */
-export async function submitBatches(url: string, bodies: { body: string; count: number }[], concurrency: number, onProgress?: (done: number) => void): Promise<void> {
+export async function submitBatches(gw: GatewayProcess, bodies: { body: string; count: number }[], concurrency: number, onProgress?: (done: number) => void): Promise<void> {
   const queue = [...bodies];
   let done = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let b = queue.shift(); b; b = queue.shift()) {
-        await postBatch(url, b.body);
+        await postBatch(gw, b.body);
         done += b.count;
         onProgress?.(done);
       }
@@ -78,8 +80,8 @@ export async function submitBatches(url: string, bodies: { body: string; count: 
   );
 }
 
-export async function postBatch(url: string, itemsOrBody: object[] | string): Promise<void> {
+export async function postBatch(gw: GatewayProcess, itemsOrBody: object[] | string): Promise<void> {
   const body = typeof itemsOrBody === 'string' ? itemsOrBody : JSON.stringify({ items: itemsOrBody });
-  const res = await fetch(`${url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${gw.url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.token}` }, body });
   if (res.status !== 202) throw new Error(`batch refused: ${res.status} ${(await res.text()).slice(0, 500)}`);
 }

@@ -13,6 +13,7 @@ import { importKey } from '@xietong/crypto';
 import { composeSignedRecord, WireCodec } from '@xietong/exchange';
 import { federationFiles, initFederation, loadZoneData, readJwk, verifyManifest } from '@xietong/federation';
 import { createKafka } from '@xietong/messaging';
+import { issueToken } from '@xietong/gateway';
 import { batchBodies, spawnGateway, submitBatches, postBatch, type GatewayProcess } from './gateway-processes';
 import { microCosts } from './micro-costs';
 import { naiveNestThroughput } from './naive-nest';
@@ -88,6 +89,7 @@ async function runOnce(o: Options, brokers: string) {
     gateways.push(await spawnGateway(HZ, env(schemaB), profileDir));
     running.push(...gateways);
     const [a, b] = gateways;
+    a.token = await issueToken(await readJwk(federationFiles(dir).authIssuerKey(JD)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${JD}`, subject: 'bench', roles: ['submitter'] });
     const base = sampleLead('PAD');
     const pad = 'x'.repeat(Math.max(0, o.payloadBytes - JSON.stringify(base).length));
     const lead = (no: string) => ({ type: 'LEAD', recipient: HZ, body: { ...sampleLead(no), allegation: { category: 'FOOD', legalBasis: [], facts: pad || 'facts' } } });
@@ -95,14 +97,14 @@ async function runOnce(o: Options, brokers: string) {
     const acceptedLike = (prefix: string) => count(`SELECT COUNT(*) AS n FROM "${schemaA}".message WHERE direction='out' AND status='accepted' AND correlation_id LIKE '${prefix}%'`);
 
     // Warm-up: connections, JIT, topic metadata.
-    await postBatch(a.url, Array.from({ length: 200 }, (_, i) => lead(`WARM-${i}`)));
+    await postBatch(a, Array.from({ length: 200 }, (_, i) => lead(`WARM-${i}`)));
     await waitUntil(() => acceptedLike('WARM-'), 200, 'warm-up');
 
     log(`throughput: ${o.messages} messages of ~${o.payloadBytes} B, submitted in batches of ${o.batchSize}`);
     const bodies = batchBodies(Array.from({ length: o.messages }, (_, i) => lead(`TP-${i}`)), o.batchSize);
     const t0 = performance.now();
     let lastLog = 0;
-    await submitBatches(a.url, bodies, 4, (done) => {
+    await submitBatches(a, bodies, 4, (done) => {
       if (done - lastLog >= o.messages / 10) log(`  submitted ${(lastLog = done)}/${o.messages}`);
     });
     await waitUntil(() => acceptedLike('TP-'), o.messages, 'receipts', (n) => log(`  receipted ${n}/${o.messages}`));
@@ -120,7 +122,7 @@ async function runOnce(o: Options, brokers: string) {
     const start = performance.now();
     for (let sent = 0, tick = 0; sent < latencyTotal; tick++) {
       const n = Math.min(perTick, latencyTotal - sent);
-      inflight.push(postBatch(a.url, Array.from({ length: n }, (_, i) => lead(`LAT-${sent + i}`))));
+      inflight.push(postBatch(a, Array.from({ length: n }, (_, i) => lead(`LAT-${sent + i}`))));
       sent += n;
       const next = start + (tick + 1) * tickMs;
       await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));

@@ -82,4 +82,14 @@ describe('xietong CLI', () => {
     expect(await runCli(['check-uscc', '91310000MA1FL0XX7M'], bad.io)).toBe(1);
     expect(bad.err.join('\n')).toMatch(/checksum mismatch: .*give Y/);
   });
+
+  it('issues a development token that the gateway issuer keys verify', async () => {
+    const c = capture();
+    expect(await runCli(['auth', 'token', '--dir', dir, '--agency', '341825', '--roles', 'handler,auditor'], c.io)).toBe(0);
+    const { jwtVerify, createLocalJWKSet } = await import('jose');
+    const jwks = JSON.parse(readFileSync(join(dir, 'auth', '341825.jwks.json'), 'utf8'));
+    const { payload } = await jwtVerify(c.out[0], createLocalJWKSet(jwks), { issuer: 'xietong-local-idp', audience: 'xietong-gateway-341825' });
+    expect(payload.roles).toEqual(['handler', 'auditor']);
+    expect(await runCli(['auth', 'token', '--dir', dir, '--agency', '341825', '--roles', 'root'], capture().io)).not.toBe(0);
+  });
 });

@@ -6,7 +6,8 @@ import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainE
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
-import { Federation, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
+import { issueToken, ROLES, type Role } from '@xietong/gateway';
+import { federationFiles, Federation, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
 
 export interface CliIo {
   out(text: string): void;
@@ -135,6 +136,23 @@ export function buildCli(io: CliIo = stdio): Command {
       const newT = parseSchema(JSON.parse(await readFile(o.new, 'utf8')));
       assertCompatible(oldT, newT);
       io.out(`compatible: ${o.new} can replace ${o.old} (old readers read new data, new readers read old data)`);
+    });
+
+  const auth = program.command('auth').description('tokens of the development issuer `federation init` creates');
+  auth
+    .command('token')
+    .description('print a bearer token for one agency gateway (production tokens come from the agency identity provider)')
+    .requiredOption('--dir <dir>', 'federation directory')
+    .requiredOption('--agency <id>', 'agency whose gateway the token is for')
+    .option('--roles <roles>', 'comma-separated: submitter, handler, auditor, admin', 'submitter')
+    .option('--sub <subject>', 'user or system the token stands for', 'county-system')
+    .option('--ttl <seconds>', 'lifetime', positiveInt, 3600)
+    .action(async (o: { dir: string; agency: string; roles: string; sub: string; ttl: number }) => {
+      const roles = o.roles.split(',').map((r) => r.trim());
+      const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+      if (unknown.length > 0) throw new InvalidArgumentError(`unknown role ${unknown.join(', ')}; use ${ROLES.join(', ')}`);
+      const key = await readJwk(federationFiles(o.dir).authIssuerKey(o.agency));
+      io.out(await issueToken(key, { issuer: 'xietong-local-idp', audience: `xietong-gateway-${o.agency}`, subject: o.sub, roles: roles as Role[], ttlSeconds: o.ttl }));
     });
 
   program

@@ -8,14 +8,15 @@ import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
 import { composeSignedRecord, LocalKeys, WireCodec } from '@xietong/exchange';
-import { federationFiles, initFederation, loadZoneData, ManifestStore } from '@xietong/federation';
-import { startGateway, type RunningGateway } from '@xietong/gateway';
+import { federationFiles, initFederation, loadZoneData, ManifestStore, readJwk } from '@xietong/federation';
+import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
 import { RecordPublisher, createKafka } from '@xietong/messaging';
 import { CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { startLocalKafka, stopLocalKafka } from './local-kafka';
 import { AGENCIES, disposals, feedback, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
 
 const log = (line: string) => process.stderr.write(`[demo] ${line}\n`);
+const tokens = new Map<string, string>();
 
 interface Options {
   leads: number;
@@ -54,6 +55,11 @@ async function main(o: Options): Promise<number> {
       log(`gateway ${id} up at ${gw.url} (SQLite ${config.database.type === 'better-sqlite3' ? config.database.file : ''})`);
     }
     const byId = new Map(gateways.map((g) => [g.config.agencyId, g]));
+    // County staff of each agency, with tokens of the agency's development issuer.
+    const files = federationFiles(o.dir);
+    for (const g of gateways) {
+      tokens.set(g.config.agencyId, await issueToken(await readJwk(files.authIssuerKey(g.config.agencyId)), { issuer: g.config.auth.issuer, audience: g.config.auth.audience, subject: 'demo-staff', roles: ['submitter', 'handler'] }));
+    }
     const repo = (id: string) => byId.get(id)!.app.get(MessageRepository);
 
     const first = transfers(o.leads, o.complaints);
@@ -107,7 +113,7 @@ async function submitAll(byId: Map<string, RunningGateway>, items: Submission[])
       for (let s = queue.shift(); s; s = queue.shift()) {
         const res = await fetch(`${byId.get(s.from)!.url}/api/v1/${s.kind}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(s.from)}` },
           body: JSON.stringify({ recipient: s.to, body: s.body }),
         });
         if (res.status !== 202) throw new Error(`submission ${s.kind} ${s.from}->${s.to} refused: ${res.status} ${await res.text()}`);

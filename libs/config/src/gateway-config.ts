@@ -27,6 +27,8 @@ export interface GatewayConfig {
   relay: { batchSize: number; pollMs: number; maxBackoffMs: number };
   inbound: { concurrency: number };
   scheduler: { intervalMs: number; reminderIntervalHours: number };
+  /** Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL. */
+  auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -68,6 +70,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxBackoffMs: int(env, 'XIETONG_RELAY_MAX_BACKOFF_MS', 30_000, 100, 3_600_000),
     },
     inbound: { concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64) },
+    auth: {
+      issuer: env.XIETONG_AUTH_ISSUER ?? 'xietong-local-idp',
+      audience: env.XIETONG_AUTH_AUDIENCE ?? `xietong-gateway-${agencyId}`,
+      jwksUrl: env.XIETONG_AUTH_JWKS_URL,
+      jwksFile: env.XIETONG_AUTH_JWKS_URL ? undefined : resolve(env.XIETONG_AUTH_JWKS_FILE ?? join(fedDir, 'auth', `${agencyId}.jwks.json`)),
+    },
     scheduler: {
       intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       reminderIntervalHours: int(env, 'XIETONG_REMINDER_INTERVAL_HOURS', 24, 1, 24 * 30),

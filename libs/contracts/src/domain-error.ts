@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'NO_JURISDICTION'
   | 'ILLEGAL_TRANSITION'
   | 'UNKNOWN_CASE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND';
 
 /** A failure with a stable code and, where one applies, the offending field path. */

@@ -15,6 +15,9 @@ export const federationFiles = (dir: string) => ({
   manifest: join(dir, 'manifest.jws'),
   signingKey: (id: string) => join(dir, 'keys', `${id}.signing.private.jwk.json`),
   encryptionKey: (id: string) => join(dir, 'keys', `${id}.encryption.private.jwk.json`),
+  /** Development token issuer of each agency's HTTP API (production uses the agency's IdP). */
+  authIssuerKey: (id: string) => join(dir, 'auth', `${id}.issuer.private.jwk.json`),
+  authJwks: (id: string) => join(dir, 'auth', `${id}.jwks.json`),
 });
 
 export interface InitFederationOptions {
@@ -47,6 +50,10 @@ export async function initFederation(o: InitFederationOptions): Promise<{ manife
     members.push({ id, signing: [{ ...signing, ...window }], encryption });
     await writeJson(files.signingKey(id), signing.privateJwk);
     await writeJson(files.encryptionKey(id), encryption.privateJwk);
+    const issuer = await generateSigningKey('ES256', `${id}-idp-1`);
+    await mkdir(join(o.dir, 'auth'), { recursive: true });
+    await writeJson(files.authIssuerKey(id), issuer.privateJwk);
+    await writeJson(files.authJwks(id), { keys: [issuer.publicJwk] });
   }
   const manifest = buildManifest({ serial: 1, issuer: 'zone-authority', issuedAt: now, validDays, members, zones: o.zones, catalog: o.catalog, agreements: o.agreements, topicPrefix: o.topicPrefix });
   const manifestJws = await signManifest(manifest, authority.privateJwk);

@@ -1,4 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth/auth.guard';
+import { TokenVerifier } from './auth/token-verifier';
 import type { GatewayConfig } from '@xietong/config';
 import { ExchangeModule } from '@xietong/exchange';
 import { CaseController } from './http/case.controller';
@@ -14,6 +17,9 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ExchangeModule.forRoot(config)],
+      providers: config.roles.has('http')
+        ? [{ provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth) }, { provide: APP_GUARD, useClass: AuthGuard }]
+        : [],
       controllers: [
         ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, HealthController] : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),

@@ -2,3 +2,5 @@ export * from './gateway.module';
 export * from './start-gateway';
 export * from './http/domain-error.filter';
 export * from './run-gateway-process';
+export * from './auth/roles';
+export * from './auth/token-issuer';

@@ -2,9 +2,11 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
 import { CaseRepository, MessageRepository, type CaseFilter, type CaseRecord } from '@xietong/persistence';
 import { parseLocalDate, shanghaiDate } from '@xietong/workflow';
+import { Roles } from '../auth/roles';
 
 /** Open and closed leads and complaints with their state, running clock and due date. */
 @Controller('api/v1/cases')
+@Roles('submitter', 'handler', 'auditor')
 export class CaseController {
   constructor(
     private readonly cases: CaseRepository,

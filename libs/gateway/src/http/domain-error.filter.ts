@@ -4,6 +4,8 @@ import { DomainError, type ErrorCode } from '@xietong/contracts';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNKNOWN_RECIPIENT: 422,
@@ -28,6 +30,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof DomainError) {
       const status = STATUS[exception.code] ?? 500;
+      if (status === 401) res.setHeader('WWW-Authenticate', `Bearer error="invalid_token", error_description="${exception.message.replace(/"/g, "'")}"`);
       res.status(status).json({ error: exception.code, message: exception.message, ...(exception.field !== undefined ? { field: exception.field } : {}) });
       return;
     }

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '@xietong/config';
 import { GATEWAY_CONFIG, KAFKA } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { Database, OutboxRepository } from '@xietong/persistence';
+import { Public } from '../auth/roles';
 
 /** Liveness of the parts a gateway needs: database, Kafka, a valid manifest. */
 @Controller()
@@ -18,6 +19,7 @@ export class HealthController {
   ) {}
 
   @Get('health')
+  @Public()
   async health(@Res() res: Response): Promise<void> {
     const [database, kafka] = await Promise.all([probe(() => this.db.ping()), probe(() => this.kafkaPing())]);
     const m = this.manifests.lastKnown;

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
 import { MessageRepository, QuarantineRepository, type MessageFilter, type MessageRecord } from '@xietong/persistence';
+import { Roles } from '../auth/roles';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,6 +14,7 @@ export class MessageQueryController {
   ) {}
 
   @Get('messages')
+  @Roles('submitter', 'handler', 'auditor')
   async list(@Query() q: Record<string, string>) {
     const filter: MessageFilter = {
       direction: oneOf(q.direction, ['in', 'out'], 'direction'),
@@ -27,6 +29,7 @@ export class MessageQueryController {
   }
 
   @Get('messages/:id')
+  @Roles('submitter', 'handler', 'auditor')
   async one(@Param('id') id: string) {
     if (!UUID.test(id)) throw new DomainError('VALIDATION_FAILED', 'message id must be a UUID', 'id');
     const m = await this.messages.find(id);
@@ -35,6 +38,7 @@ export class MessageQueryController {
   }
 
   @Get('quarantine')
+  @Roles('auditor')
   async quarantined(@Query('reason') reason?: string) {
     const rows = await this.quarantine.list(reason);
     return {

@@ -1,6 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
 import { SubmitMessageCommand, SubmitMessageUseCase, type SubmissionResult } from '@xietong/exchange';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { requireRole, Roles, type Caller, type Role } from '../auth/roles';
 
 /** URL segment -> business message type. */
 const TYPES: Record<string, string> = {
@@ -11,6 +13,9 @@ const TYPES: Record<string, string> = {
 };
 
 const MAX_BATCH = 1000;
+
+/** Transfers are submitted by intake staff, results by the staff handling the case. */
+const ROLE_FOR: Record<string, Role> = { LEAD: 'submitter', COMPLAINT: 'submitter', CASE_RESULT: 'handler', COMPLAINT_RESULT: 'handler', REMINDER: 'admin' };
 
 function requireJson(contentType: string | undefined): void {
   if (!contentType?.toLowerCase().startsWith('application/json')) {
@@ -26,7 +31,8 @@ export class SubmissionController {
   /** Bulk push: `{ items: [{ type, recipient, body, messageId?, causationId? }] }`, all or none. */
   @Post('batch')
   @HttpCode(202)
-  async createMany(@Body() body: unknown, @Headers('content-type') contentType?: string): Promise<{ items: SubmissionResult[] }> {
+  @Roles('submitter', 'handler')
+  async createMany(@CurrentCaller() caller: Caller, @Body() body: unknown, @Headers('content-type') contentType?: string): Promise<{ items: SubmissionResult[] }> {
     requireJson(contentType);
     const items = (body as { items?: unknown } | null)?.items;
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
@@ -35,7 +41,9 @@ export class SubmissionController {
     const commands = items.map((item, i) => {
       try {
         const { type, ...request } = (item ?? {}) as { type?: unknown };
-        return SubmitMessageCommand.from(String(type), request);
+        const command = SubmitMessageCommand.from(String(type), request);
+        requireRole(caller, ROLE_FOR[command.type], `submitting ${command.type}`);
+        return command;
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         const field = `items.${i}${e.field ? `.${e.field}` : ''}`;
@@ -47,9 +55,11 @@ export class SubmissionController {
 
   @Post(':kind')
   @HttpCode(202)
-  async create(@Param('kind') kind: string, @Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SubmissionResult> {
+  @Roles('submitter', 'handler')
+  async create(@CurrentCaller() caller: Caller, @Param('kind') kind: string, @Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SubmissionResult> {
     const type = TYPES[kind];
     if (!type) throw new DomainError('NOT_FOUND', `no such resource /api/v1/${kind}; use one of ${Object.keys(TYPES).join(', ')}`);
+    requireRole(caller, ROLE_FOR[type], `POST /api/v1/${kind}`);
     requireJson(contentType);
     return this.submit.execute(SubmitMessageCommand.from(type, body));
   }
