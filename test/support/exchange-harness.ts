@@ -35,6 +35,8 @@ export interface HarnessOptions {
   agreements?: ManifestAgreement[];
   /** Members for which no gateway is started (keys and inbox exist; tests act for them). */
   offline?: string[];
+  /** Gateway log levels (default: errors only, or all with XIETONG_TEST_LOG). */
+  logLevels?: LogLevel[];
 }
 
 /** Roles of the county staff the tests act as unless a test says otherwise. */
@@ -68,7 +70,7 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
   });
   for (const id of o.members.filter((m) => !o.offline?.includes(m))) {
     const config = loadGatewayConfig(envFor(id, freshDatabase(o.dialect, `${prefix}_${id}`)));
-    gateways.set(id, await startGateway(config, { logLevels: testLogLevels() }));
+    gateways.set(id, await startGateway(config, { logLevels: o.logLevels ?? testLogLevels() }));
   }
   const gateway = (id: string) => gateways.get(id) ?? fail(`no gateway ${id}`);
   const token = async (id: string, roles: Role[] = STAFF, overrides: Partial<TokenRequest> = {}) =>

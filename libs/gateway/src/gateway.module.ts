@@ -5,6 +5,8 @@ import { TokenVerifier } from './auth/token-verifier';
 import type { GatewayConfig } from '@xietong/config';
 import { ExchangeModule } from '@xietong/exchange';
 import { CaseController } from './http/case.controller';
+import { ComplainantController } from './http/complainant.controller';
+import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
 import { HealthController } from './http/health.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
@@ -18,10 +20,14 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [ExchangeModule.forRoot(config)],
       providers: config.roles.has('http')
-        ? [{ provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth) }, { provide: APP_GUARD, useClass: AuthGuard }]
+        ? [
+            { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth) },
+            { provide: APP_GUARD, useClass: AuthGuard },
+            { provide: PersonalDataAccessRepository, useFactory: (db: Database) => new PersonalDataAccessRepository(db), inject: [Database] },
+          ]
         : [],
       controllers: [
-        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, HealthController] : []),
+        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController] : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),
       ],
     };

@@ -6,3 +6,4 @@ export * from './message.repository';
 export * from './outbox.repository';
 export * from './quarantine.repository';
 export * from './case.repository';
+export * from './personal-data-access.repository';
