@@ -88,6 +88,20 @@ describe('HTTP submission API', () => {
     expect(await h.messages(JD).list({ direction: 'out' })).toHaveLength(2);
   });
 
+  it('publishes an OpenAPI document at /docs, with bodies derived from the Avro schemas', async () => {
+    const base = h.gateway(JD).url;
+    const ui = await fetch(`${base}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as any;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/leads', '/api/v1/case-results', '/api/v1/complaints', '/api/v1/complaint-results', '/api/v1/cases', '/health']));
+    expect(doc.paths['/api/v1/leads'].post.requestBody.content['application/json'].schema.properties.body).toEqual({ $ref: '#/components/schemas/Lead' });
+    expect(doc.components.schemas.Lead.properties.riskTier).toEqual({ type: 'string', enum: ['KEY', 'WARNING', 'GENERAL'] });
+    expect(doc.components.schemas.Lead.required).toEqual(expect.arrayContaining(['leadNo', 'subject', 'allegation']));
+    expect(doc.components.schemas.Complaint.properties.complainant.required).toEqual(['name', 'phone', 'address']);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
   it('serves status queries with validated parameters', async () => {
     const ok = await h.post(JD, 'leads', { recipient: NJ, body: sampleLead('L-OK') });
     expect(ok.status).toBe(202);

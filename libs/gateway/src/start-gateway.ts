@@ -2,11 +2,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { INestApplicationContext, INestMicroservice, LogLevel } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
-import { createInboxConsumer, KAFKA } from '@xietong/exchange';
+import { createInboxConsumer, KAFKA, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { KafkaInboxTransport } from '@xietong/messaging';
 import { GatewayModule } from './gateway.module';
 import { DomainErrorFilter } from './http/domain-error.filter';
+import { setupOpenApi } from './http/openapi';
 
 export interface RunningGateway {
   readonly config: GatewayConfig;
@@ -38,6 +39,7 @@ export async function startGateway(config: GatewayConfig, options: { logLevels?:
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalFilters(new DomainErrorFilter());
   app.disable('x-powered-by');
+  setupOpenApi(app, config, app.get(WireCodec));
   if (config.roles.has('inbound')) {
     app.connectMicroservice({ strategy: new KafkaInboxTransport(() => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore))) });
     await app.init();
