@@ -1,4 +1,5 @@
 import { sampleComplaint, sampleLead } from '@xietong/contracts';
+import { CaseRepository } from '@xietong/persistence';
 import { eventually, startFederation, type Harness } from '@xietong/testing';
 
 const JD = '341825';
@@ -51,6 +52,15 @@ describe('jurisdiction routing of submissions without a recipient', () => {
     expect(ok).toMatchObject({ status: 202, json: { recipient: NJ } });
     const got = await eventually('designated lead at 320100', () => h.messages(NJ).find(ok.json.messageId));
     expect(JSON.parse(got.body)).toMatchObject({ jurisdictionBasis: 'DESIGNATED', designationReason: '市局指定南京管辖' });
+  });
+
+  it('flags a credit code that fails its checksum for review on both sides, without refusing the lead', async () => {
+    const l = leadAbout('JD-R-5', 'SEAT', '330106') as { subject: Record<string, unknown> } & Record<string, unknown>;
+    const res = await h.post(JD, 'leads', { body: { ...l, subject: { ...l.subject, operatorUscc: '91310000MA1FL0XX7M' } } });
+    expect(res).toMatchObject({ status: 202, json: { warnings: [expect.objectContaining({ field: 'body.subject.operatorUscc', code: 'USCC_CHECKSUM' })] } });
+    const flags = async (id: string) => (await h.gateway(id).app.get(CaseRepository).find('LEAD', 'JD-R-5'))[0]?.flags;
+    expect(JSON.parse((await flags(JD))!)).toEqual([expect.objectContaining({ code: 'USCC_CHECKSUM' })]);
+    expect(JSON.parse(await eventually('case at 330100', () => flags(HZ)))).toEqual([expect.objectContaining({ code: 'USCC_CHECKSUM' })]);
   });
 
   it('still requires a recipient for case results', async () => {

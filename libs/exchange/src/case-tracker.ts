@@ -1,7 +1,7 @@
 import { DomainError } from '@xietong/contracts';
 import type { CaseRecord, CaseRepository } from '@xietong/persistence';
 import { caseKey } from '@xietong/persistence';
-import { isFinal, leadStateOf, shanghaiDate, transition, type CaseKind, type CaseState, type TimeLimits } from '@xietong/workflow';
+import { identifierWarnings, isFinal, leadStateOf, shanghaiDate, transition, type CaseKind, type CaseState, type DivisionCodes, type RecordWarning, type TimeLimits } from '@xietong/workflow';
 import type { EntityManager } from 'typeorm';
 
 /** A business message as the tracker sees it: from this gateway (out) or to it (in). */
@@ -13,6 +13,8 @@ export interface CaseEvent {
   partner: string;
   correlationId: string;
   body: Record<string, unknown>;
+  /** Findings for manual review (identifier checks) to keep on the case file. */
+  warnings?: RecordWarning[];
 }
 
 /** A lead or complaint the partner confirmed receiving (accepted receipt at the transferor). */
@@ -32,6 +34,7 @@ export class CaseTracker {
   constructor(
     private readonly repo: CaseRepository,
     private readonly limits: TimeLimits,
+    private readonly divisions: DivisionCodes,
   ) {}
 
   /**
@@ -96,6 +99,7 @@ export class CaseTracker {
         dueProvisional: false,
         reminders: 0,
         lastReminderAt: null,
+        flags: flagsOf(e.warnings ?? identifierWarnings(e.type, e.body, this.divisions)),
         createdAt: now,
         updatedAt: now,
       };
@@ -155,4 +159,8 @@ function eventDate(e: CaseEvent, today: string): string {
 
 function caseDueOf(e: CaseEvent): string | undefined {
   return (e.body.feedback as { caseDue?: string | null } | undefined)?.caseDue ?? undefined;
+}
+
+function flagsOf(warnings: RecordWarning[]): string | null {
+  return warnings.length > 0 ? JSON.stringify(warnings) : null;
 }

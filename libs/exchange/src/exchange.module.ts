@@ -10,7 +10,7 @@ import { OutboxSignal } from './outbox-signal';
 import { RecordVerifier } from './record-verifier';
 import { RelayService } from './relay.service';
 import { SubmitMessageUseCase } from './submit-message.use-case';
-import { JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import { DivisionCodes, JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { CaseTracker } from './case-tracker';
 import { DeadlineSupervisor } from './deadline-supervisor';
 import { GATEWAY_CONFIG } from './tokens';
@@ -104,13 +104,14 @@ export class ExchangeModule {
         { provide: CaseRepository, useFactory: (db: Database) => new CaseRepository(db), inject: [Database] },
         { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
         { provide: TimeLimits, useFactory: (c: WorkingDayCalendar) => TimeLimits.load(c), inject: [WorkingDayCalendar] },
-        { provide: CaseTracker, useFactory: (r: CaseRepository, l: TimeLimits) => new CaseTracker(r, l), inject: [CaseRepository, TimeLimits] },
+        { provide: DivisionCodes, useFactory: () => DivisionCodes.load() },
+        { provide: CaseTracker, useFactory: (r: CaseRepository, l: TimeLimits, d: DivisionCodes) => new CaseTracker(r, l, d), inject: [CaseRepository, TimeLimits, DivisionCodes] },
         { provide: RecordVerifier, useFactory: (codec: WireCodec) => new RecordVerifier(codec, config.agencyId), inject: [WireCodec] },
         {
           provide: SubmitMessageUseCase,
-          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal, t: CaseTracker) =>
-            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t),
-          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal, CaseTracker],
+          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal, t: CaseTracker, d: DivisionCodes) =>
+            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d),
+          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal, CaseTracker, DivisionCodes],
         },
         {
           provide: RelayService,

@@ -2,7 +2,7 @@ import { DomainError, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
 import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, OutboxRepository } from '@xietong/persistence';
-import { JurisdictionRouter, type JurisdictionBasis } from '@xietong/workflow';
+import { identifierWarnings, JurisdictionRouter, type DivisionCodes, type JurisdictionBasis, type RecordWarning } from '@xietong/workflow';
 import type { CaseTracker } from './case-tracker';
 import { outboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
@@ -17,6 +17,8 @@ export interface SubmissionResult {
   correlationId: string;
   /** false when the same messageId had been submitted before (idempotent retry). */
   created: boolean;
+  /** Findings for manual review that did not stop the message (e.g. a credit-code checksum). */
+  warnings: RecordWarning[];
 }
 
 /**
@@ -35,6 +37,7 @@ export class SubmitMessageUseCase {
     private readonly signal: OutboxSignal,
     private readonly router: JurisdictionRouter,
     private readonly cases: CaseTracker,
+    private readonly divisions: DivisionCodes,
   ) {}
 
   async execute(cmd: SubmitMessageCommand): Promise<SubmissionResult> {
@@ -67,15 +70,16 @@ export class SubmitMessageUseCase {
     if (fresh.length > 0) {
       await this.db.transaction(async (em) => {
         await this.messages.insertMany(em, fresh.map((p) => p.row));
-        await this.cases.apply(em, fresh.map((p) => ({ messageId: p.row.messageId, direction: 'out', type: p.row.type, partner: p.row.recipient, correlationId: p.row.correlationId, body: p.body })), asOf ?? now, true);
+        await this.cases.apply(em, fresh.map((p) => ({ messageId: p.row.messageId, direction: 'out', type: p.row.type, partner: p.row.recipient, correlationId: p.row.correlationId, body: p.body, warnings: p.warnings })), asOf ?? now, true);
         await this.outbox.insertMany(em, fresh.map((p) => p.outbox), now);
       });
       this.signal.notify();
     }
-    return prepared.map((p) => ('outbox' in p ? this.result(p.row, true) : this.result(p, false)));
+    return prepared.map((p) => ('outbox' in p ? this.result(p.row, true, p.warnings) : this.result(p, false, [])));
   }
 
   private async prepare(cmd: SubmitMessageCommand, federation: Federation, now: Date): Promise<Prepared> {
+    const warnings = identifierWarnings(cmd.type, cmd.body, this.divisions);
     const to = cmd.recipient ?? this.route(cmd, federation);
     if (to === this.self) throw new DomainError('UNKNOWN_RECIPIENT', 'recipient is this agency itself');
     const recipient = federation.member(to) ?? raise('UNKNOWN_RECIPIENT', `agency ${to} is not a member of the federation (manifest serial ${federation.serial})`);
@@ -104,7 +108,7 @@ export class SubmitMessageUseCase {
       createdAt: now,
       body,
     });
-    return { row: outboundRow(envelope, body, federation.serial), outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value }, body };
+    return { row: outboundRow(envelope, body, federation.serial), outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value }, body, warnings };
   }
 
   /** The agency with jurisdiction over a lead's subject or a complaint's respondent. */
@@ -117,8 +121,8 @@ export class SubmitMessageUseCase {
     return this.router.route(federation, { sender: this.self, type: cmd.type, ...request }).recipient;
   }
 
-  private result(m: MessageRecord, created: boolean): SubmissionResult {
-    return { messageId: m.messageId, status: m.status, recipient: m.recipient, zone: m.zone, correlationId: m.correlationId, created };
+  private result(m: MessageRecord, created: boolean, warnings: RecordWarning[]): SubmissionResult {
+    return { messageId: m.messageId, status: m.status, recipient: m.recipient, zone: m.zone, correlationId: m.correlationId, created, warnings };
   }
 }
 
@@ -126,6 +130,7 @@ interface Prepared {
   row: MessageRecord;
   outbox: NewOutboxRecord;
   body: Record<string, unknown>;
+  warnings: RecordWarning[];
 }
 
 /** Prefixes the field path of a validation error with the item index of a batch. */

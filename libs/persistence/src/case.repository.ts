@@ -20,7 +20,7 @@ export interface CaseFilter {
 const COLUMNS: [string, keyof CaseRecord][] = [
   ['kind', 'kind'], ['case_no', 'caseNo'], ['partner', 'partner'], ['role', 'role'], ['state', 'state'], ['risk_tier', 'riskTier'],
   ['subject', 'subject'], ['received_on', 'receivedOn'], ['clock', 'clock'], ['clock_start', 'clockStart'], ['due_on', 'dueOn'],
-  ['due_provisional', 'dueProvisional'], ['reminders', 'reminders'], ['last_reminder_at', 'lastReminderAt'], ['created_at', 'createdAt'], ['updated_at', 'updatedAt'],
+  ['due_provisional', 'dueProvisional'], ['reminders', 'reminders'], ['last_reminder_at', 'lastReminderAt'], ['flags', 'flags'], ['created_at', 'createdAt'], ['updated_at', 'updatedAt'],
 ];
 const KEY = ['kind', 'case_no', 'partner'];
 

@@ -88,6 +88,7 @@ export function defineEntities(dialect: Dialect): Entities {
       dueProvisional: { name: 'due_provisional', type: 'boolean' },
       reminders: { type: 'integer' },
       lastReminderAt: { name: 'last_reminder_at', type: t.instant, nullable: true },
+      flags: { type: 'text', nullable: true },
       createdAt: { name: 'created_at', type: t.instant },
       updatedAt: { name: 'updated_at', type: t.instant },
     },

@@ -79,6 +79,8 @@ export interface CaseRecord {
   dueProvisional: boolean;
   reminders: number;
   lastReminderAt: Date | null;
+  /** JSON array of warnings for manual review, e.g. a credit code failing its checksum. */
+  flags: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -5,3 +5,5 @@ export * from './uscc';
 export * from './resident-id';
 export * from './jurisdiction-router';
 export * from './lifecycle';
+export * from './division-codes';
+export * from './identifier-warnings';

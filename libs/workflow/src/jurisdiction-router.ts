@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DomainError, type MessageType } from '@xietong/contracts';
 import { covers, specificity, type Federation } from '@xietong/federation';
+import { divisionChanges } from './division-codes';
 
 export type JurisdictionBasis = 'SEAT' | 'ACTUAL_PLACE_OF_BUSINESS' | 'PLATFORM_SEAT_FOUND_FIRST' | 'DESIGNATED';
 
@@ -38,8 +37,8 @@ export class JurisdictionRouter {
     this.changes = new Map(changes.map((c) => [c.from, c.to]));
   }
 
-  static load(file = join(__dirname, '../data/division-code-changes.json')): JurisdictionRouter {
-    return new JurisdictionRouter((JSON.parse(readFileSync(file, 'utf8')) as { changes: { from: string; to: string }[] }).changes);
+  static load(): JurisdictionRouter {
+    return new JurisdictionRouter(divisionChanges());
   }
 
   /** The current code for one that was replaced (广德 341822 -> 341882). */
