@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
+import { stopChild } from './stats';
 
 export interface GatewayProcess {
   id: string;
@@ -42,16 +43,7 @@ export async function spawnGateway(id: string, env: Record<string, string>, prof
     id,
     url,
     child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child, 15_000),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Kafka } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { Client } from 'pg';
 import { ensureTopics } from '@xietong/messaging';
-import { processUsage, type ProcessUsage } from './stats';
+import { processUsage, stopChild, type ProcessUsage } from './stats';
 
 export interface NaiveResult {
   throughput_per_s: number;
@@ -45,15 +45,7 @@ export async function naiveNestThroughput(kafka: Kafka, brokers: string, topic: 
     await client.close();
     return { throughput_per_s: messages.length / seconds, consumer: usage };
   } finally {
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    await stopChild(child, 10_000);
     await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await pg.end();
   }

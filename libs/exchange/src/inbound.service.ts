@@ -103,7 +103,7 @@ export class InboundService {
       for (const r of receipts.filter((x) => !applied.has(x.messageId))) {
         this.log('warn', `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`);
       }
-      const delivered = await this.messages.findMany(em, [...applied].filter((id) => deliveredAt.has(id)));
+      const delivered = await this.messages.findHeaders(em, [...applied].filter((id) => deliveredAt.has(id)));
       await this.cases.delivered(em, delivered.map((m) => ({ type: m.type, partner: m.recipient, correlationId: m.correlationId, receivedAt: deliveredAt.get(m.messageId)! })), now);
       await this.outbox.insertMany(em, outgoing, now);
       const qIds = await this.quarantine.insertMany(em, quarantined.map((q) => quarantineRow(q, now)));

@@ -1,7 +1,7 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { CaseRecord } from './records';
-import { insertRows } from './sql';
+import { chunks, insertRows } from './sql';
 
 export interface CaseFilter {
   kind?: 'LEAD' | 'COMPLAINT';
@@ -31,11 +31,11 @@ export class CaseRepository {
   /** Current rows for these keys, by `kind/caseNo/partner`. */
   async load(em: EntityManager, keys: { kind: string; caseNo: string; partner: string }[]): Promise<Map<string, CaseRecord>> {
     const out = new Map<string, CaseRecord>();
-    const repo = em.getRepository(this.db.entities.caseFile);
-    for (let i = 0; i < keys.length; i += 200) {
-      const part = keys.slice(i, i + 200);
-      const rows = await repo.find({ where: part.map((k) => ({ kind: k.kind as CaseRecord['kind'], caseNo: k.caseNo, partner: k.partner })) });
-      for (const r of rows) out.set(caseKey(r), r);
+    const wanted = new Set(keys.map(caseKey));
+    const caseNos = [...new Set(keys.map((k) => k.caseNo))];
+    for (const part of chunks(caseNos, 1)) {
+      const rows = await em.getRepository(this.db.entities.caseFile).find({ where: { caseNo: In(part) } });
+      for (const r of rows) if (wanted.has(caseKey(r))) out.set(caseKey(r), r);
     }
     return out;
   }

@@ -96,9 +96,12 @@ export class MessageRepository {
     return updated;
   }
 
-  async findMany(em: EntityManager, ids: string[]): Promise<MessageRecord[]> {
-    const out: MessageRecord[] = [];
-    for (const part of chunks(ids, 1)) out.push(...(await em.getRepository(this.db.entities.message).find({ where: { messageId: In(part) } })));
+  /** Routing columns only (no body) of these messages. */
+  async findHeaders(em: EntityManager, ids: string[]): Promise<Pick<MessageRecord, 'messageId' | 'type' | 'recipient' | 'correlationId'>[]> {
+    const out: Pick<MessageRecord, 'messageId' | 'type' | 'recipient' | 'correlationId'>[] = [];
+    for (const part of chunks(ids, 1)) {
+      out.push(...(await em.getRepository(this.db.entities.message).find({ select: { messageId: true, type: true, recipient: true, correlationId: true }, where: { messageId: In(part) } })));
+    }
     return out;
   }
 

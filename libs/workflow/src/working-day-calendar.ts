@@ -49,11 +49,18 @@ export class WorkingDayCalendar {
   }
 
   isWorkingDay(date: string): boolean {
-    const d = parseLocalDate(date);
+    return this.isWorkingDayNumber(parseLocalDate(date));
+  }
+
+  private isWorkingDayNumber(d: number): boolean {
     if (this.workdays.has(d)) return true;
     if (this.holidays.has(d)) return false;
     const w = weekday(d);
     return w !== 0 && w !== 6;
+  }
+
+  private yearOf(d: number): number {
+    return new Date(d * 86_400_000).getUTCFullYear();
   }
 
   /**
@@ -66,9 +73,8 @@ export class WorkingDayCalendar {
     let provisional = !this.isLoaded(from);
     for (let counted = 0; counted < n; ) {
       day++;
-      const date = formatLocalDate(day);
-      if (!this.isLoaded(date)) provisional = true;
-      if (this.isWorkingDay(date)) counted++;
+      if (!this.years.has(this.yearOf(day))) provisional = true;
+      if (this.isWorkingDayNumber(day)) counted++;
     }
     return { due: formatLocalDate(day), provisional };
   }
@@ -83,7 +89,8 @@ export class WorkingDayCalendar {
   /** Working days strictly after `from` up to and including `to` (0 if `to` is not later). */
   workingDaysBetween(from: string, to: string): number {
     let n = 0;
-    for (let d = parseLocalDate(from, 'from') + 1; d <= parseLocalDate(to, 'to'); d++) if (this.isWorkingDay(formatLocalDate(d))) n++;
+    const end = parseLocalDate(to, 'to');
+    for (let d = parseLocalDate(from, 'from') + 1; d <= end; d++) if (this.isWorkingDayNumber(d)) n++;
     return n;
   }
 }
