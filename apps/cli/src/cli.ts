@@ -1,7 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { repoRoot } from '@xietong/config';
+import { loadGatewayConfig, repoRoot } from '@xietong/config';
+import { verifyAuditTrail } from '@xietong/exchange';
+import { AuditRepository, Database } from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
@@ -153,6 +155,36 @@ export function buildCli(io: CliIo = stdio): Command {
       if (unknown.length > 0) throw new InvalidArgumentError(`unknown role ${unknown.join(', ')}; use ${ROLES.join(', ')}`);
       const key = await readJwk(federationFiles(o.dir).authIssuerKey(o.agency));
       io.out(await issueToken(key, { issuer: 'xietong-local-idp', audience: `xietong-gateway-${o.agency}`, subject: o.sub, roles: roles as Role[], ttlSeconds: o.ttl }));
+    });
+
+  const audit = program.command('audit').description('verify the audit trail of a gateway');
+  audit
+    .command('verify')
+    .description('re-walk the hash chain and the signed checkpoints of a gateway database; exit 1 naming the first entry that does not match')
+    .requiredOption('--agency <id>', 'the gateway whose trail this is')
+    .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
+    .option('--schema <schema>', 'PostgreSQL schema of that gateway')
+    .option('--federation-dir <dir>', 'where manifest.jws and authority.public.jwk.json are')
+    .action(async (o: { agency: string; databaseUrl?: string; schema?: string; federationDir?: string }) => {
+      const config = loadGatewayConfig({
+        ...process.env,
+        XIETONG_AGENCY_ID: o.agency,
+        ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
+        ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
+        ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
+      });
+      const federation = new Federation(await verifyManifest(await readFile(config.federation.manifestFile, 'utf8'), await readJwk(config.federation.authorityKeyFile)));
+      const db = await Database.open(config.database, { migrate: false });
+      try {
+        const r = await verifyAuditTrail(o.agency, new AuditRepository(db), federation);
+        if (!r.ok) {
+          io.err(`audit trail of ${o.agency} FAILED at entry ${r.finding!.seq}: ${r.finding!.problem}`);
+          throw new CliExit(1);
+        }
+        io.out(`audit trail of ${o.agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, head ${r.head.seq} ${r.head.hash}`);
+      } finally {
+        await db.close();
+      }
     });
 
   program

@@ -2,12 +2,13 @@ import type { CaseRecord, CaseRepository } from '@xietong/persistence';
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
 import { SubmitMessageCommand } from './submit-message.command';
 import type { SubmitMessageUseCase } from './submit-message.use-case';
+import type { AuditCheckpointer } from './audit-checkpointer';
 
 type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
 /**
- * 督办: finds the items a partner is late on (the clock of a case this agency transferred ran out)
- * and sends the partner a signed REMINDER, at most once per configured interval per case.
+ * The scheduler role's periodic work. 督办: finds the items a partner is late on (the clock of a case this agency transferred ran out)
+ * and sends the partner a signed REMINDER, at most once per configured interval per case. Then signs the audit chain head.
  */
 export class DeadlineSupervisor {
   private timer?: NodeJS.Timeout;
@@ -19,11 +20,13 @@ export class DeadlineSupervisor {
     private readonly calendar: WorkingDayCalendar,
     private readonly settings: { intervalMs: number; reminderIntervalHours: number },
     private readonly log: Log,
+    private readonly checkpointer?: AuditCheckpointer,
   ) {}
 
   start(): void {
     this.timer = setInterval(() => {
       this.running ??= this.remindOverdue()
+        .then(() => this.checkpointer?.checkpoint())
         .catch((e) => this.log('error', `deadline check failed: ${(e as Error).message}`))
         .finally(() => (this.running = undefined));
     }, this.settings.intervalMs);

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
 import { createKafka, deadLetterTopic, ensureTopics, InboxConsumer, RecordPublisher } from '@xietong/messaging';
-import { CaseRepository, Database, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import { AuditRepository, CaseRepository, Database, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
 import { InboundService } from './inbound.service';
 import { LocalKeys } from './local-keys';
 import { OutboxSignal } from './outbox-signal';
@@ -13,6 +13,7 @@ import { SubmitMessageUseCase } from './submit-message.use-case';
 import { DivisionCodes, JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { CaseTracker } from './case-tracker';
 import { DeadlineSupervisor } from './deadline-supervisor';
+import { AuditCheckpointer } from './audit-checkpointer';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
 
@@ -102,6 +103,8 @@ export class ExchangeModule {
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
         { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
         { provide: CaseRepository, useFactory: (db: Database) => new CaseRepository(db), inject: [Database] },
+        { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
+        { provide: AuditCheckpointer, useFactory: (a: AuditRepository, k: LocalKeys) => new AuditCheckpointer(config.agencyId, a, k.signer), inject: [AuditRepository, LocalKeys] },
         { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
         { provide: TimeLimits, useFactory: (c: WorkingDayCalendar) => TimeLimits.load(c), inject: [WorkingDayCalendar] },
         { provide: DivisionCodes, useFactory: () => DivisionCodes.load() },
@@ -109,31 +112,31 @@ export class ExchangeModule {
         { provide: RecordVerifier, useFactory: (codec: WireCodec) => new RecordVerifier(codec, config.agencyId), inject: [WireCodec] },
         {
           provide: SubmitMessageUseCase,
-          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal, t: CaseTracker, d: DivisionCodes) =>
-            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d),
-          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal, CaseTracker, DivisionCodes],
+          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal, t: CaseTracker, d: DivisionCodes, a: AuditRepository) =>
+            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d, a),
+          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal, CaseTracker, DivisionCodes, AuditRepository],
         },
         {
           provide: RelayService,
-          useFactory: (db: Database, o: OutboxRepository, mr: MessageRepository, p: RecordPublisher, k: LocalKeys, s: OutboxSignal) =>
-            new RelayService(db, o, mr, p, k.signer, s, config.relay, logFor(new Logger(`Relay ${config.agencyId}`))),
-          inject: [Database, OutboxRepository, MessageRepository, RecordPublisher, LocalKeys, OutboxSignal],
+          useFactory: (db: Database, o: OutboxRepository, mr: MessageRepository, p: RecordPublisher, k: LocalKeys, s: OutboxSignal, a: AuditRepository) =>
+            new RelayService(db, o, mr, p, k.signer, s, config.relay, logFor(new Logger(`Relay ${config.agencyId}`)), a),
+          inject: [Database, OutboxRepository, MessageRepository, RecordPublisher, LocalKeys, OutboxSignal, AuditRepository],
         },
         {
           provide: InboundService,
-          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal, t: CaseTracker) =>
-            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, t, logFor(new Logger(`Inbound ${config.agencyId}`))),
-          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal, CaseTracker],
+          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal, t: CaseTracker, a: AuditRepository) =>
+            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, t, logFor(new Logger(`Inbound ${config.agencyId}`)), a),
+          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal, CaseTracker, AuditRepository],
         },
         {
           provide: DeadlineSupervisor,
-          useFactory: (c: CaseRepository, u: SubmitMessageUseCase, cal: WorkingDayCalendar) =>
-            new DeadlineSupervisor(c, u, cal, config.scheduler, logFor(new Logger(`Deadlines ${config.agencyId}`))),
-          inject: [CaseRepository, SubmitMessageUseCase, WorkingDayCalendar],
+          useFactory: (c: CaseRepository, u: SubmitMessageUseCase, cal: WorkingDayCalendar, cp: AuditCheckpointer) =>
+            new DeadlineSupervisor(c, u, cal, config.scheduler, logFor(new Logger(`Deadlines ${config.agencyId}`)), cp),
+          inject: [CaseRepository, SubmitMessageUseCase, WorkingDayCalendar, AuditCheckpointer],
         },
         ExchangeLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
+      exports: [GATEWAY_CONFIG, AuditRepository, AuditCheckpointer, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
-import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
+import type { AuditRepository, Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
 import type { CaseEvent, CaseTracker } from './case-tracker';
 import { inboundRow } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
@@ -38,6 +38,7 @@ export class InboundService {
     private readonly signal: OutboxSignal,
     private readonly cases: CaseTracker,
     private readonly log: Log,
+    private readonly audit: AuditRepository,
   ) {}
 
   async handleBatch(records: InboundRecord[]): Promise<BatchOutcome> {
@@ -107,6 +108,14 @@ export class InboundService {
       await this.cases.delivered(em, delivered.map((m) => ({ type: m.type, partner: m.recipient, correlationId: m.correlationId, receivedAt: deliveredAt.get(m.messageId)! })), now);
       await this.outbox.insertMany(em, outgoing, now);
       const qIds = await this.quarantine.insertMany(em, quarantined.map((q) => quarantineRow(q, now)));
+      await this.audit.append(em, [
+        ...rows.map((m) =>
+          m.direction === 'in'
+            ? { kind: m.type === 'RECEIPT' ? 'RECEIPT_RECEIVED' : 'RECEIVED', actor: 'inbound', messageId: m.messageId, caseNo: m.correlationId, partner: m.sender, detail: { type: m.type, kid: readKid(m.signature), manifestSerial: m.manifestSerial }, occurredAt: now }
+            : { kind: 'RECEIPT_SENT', actor: 'inbound', messageId: m.messageId, caseNo: m.correlationId, partner: m.recipient, detail: { items: (JSON.parse(m.body) as { items: unknown[] }).items }, occurredAt: now },
+        ),
+        ...quarantined.map((q) => ({ kind: 'QUARANTINED', actor: 'inbound', messageId: q.envelope?.messageId ?? null, caseNo: q.envelope?.correlationId.slice(0, 64) ?? null, partner: q.envelope?.sender ?? null, detail: { reason: q.code, detail: q.detail.slice(0, 500), topic: q.record.topic, partition: q.record.partition, offset: q.record.offset }, occurredAt: now })),
+      ]);
       return { quarantined, qIds, receipts: outgoing.length, accepted: verified.length - (quarantined.length - refused.length) };
     });
     if (outcome.receipts > 0) this.signal.notify();
@@ -159,4 +168,13 @@ function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {
 function toCaseEvent(v: VerifiedMessage): CaseEvent {
   const e = v.envelope;
   return { messageId: e.messageId, direction: 'in', type: e.type, partner: e.sender, correlationId: e.correlationId, body: v.body };
+}
+
+function readKid(jws: string | null): string | null {
+  if (!jws) return null;
+  try {
+    return (JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString('utf8')) as { kid?: string }).kid ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -14,3 +14,7 @@ export * from './exchange.module';
 export * from './message-rows';
 export * from './case-tracker';
 export * from './deadline-supervisor';
+export * from './audit-chain-verifier';
+export * from './audit-checkpoint';
+export * from './audit-checkpointer';
+export * from './audit-verifier';

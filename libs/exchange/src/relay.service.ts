@@ -1,6 +1,6 @@
 import { signDetached, type Signer } from '@xietong/crypto';
 import { HEADERS, type RecordPublisher } from '@xietong/messaging';
-import type { Database, MessageRepository, OutboxRecord, OutboxRepository } from '@xietong/persistence';
+import type { AuditRepository, Database, MessageRepository, OutboxRecord, OutboxRepository } from '@xietong/persistence';
 import type { OutboxSignal } from './outbox-signal';
 
 export interface RelaySettings {
@@ -29,6 +29,7 @@ export class RelayService {
     private readonly signal: OutboxSignal,
     private readonly settings: RelaySettings,
     private readonly log: Log,
+    private readonly audit: AuditRepository,
   ) {}
 
   start(): void {
@@ -59,6 +60,7 @@ export class RelayService {
       const sentAt = new Date();
       await this.outbox.markSent(em, rows.map((r) => r.id), sentAt);
       await this.messages.markSent(em, rows.map((r, i) => ({ messageId: r.messageId, signature: signatures[i] })), sentAt);
+      await this.audit.append(em, rows.map((r) => ({ kind: 'PUBLISHED', actor: 'relay', messageId: r.messageId, caseNo: r.recordKey, detail: { topic: r.topic, kid: this.signer.kid }, occurredAt: sentAt })));
       return rows.length;
     });
   }

@@ -1,7 +1,7 @@
 import { DomainError, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
-import type { Database, MessageRecord, MessageRepository, NewOutboxRecord, OutboxRepository } from '@xietong/persistence';
+import type { AuditRepository, Database, MessageRecord, MessageRepository, NewOutboxRecord, OutboxRepository } from '@xietong/persistence';
 import { identifierWarnings, JurisdictionRouter, type DivisionCodes, type JurisdictionBasis, type RecordWarning } from '@xietong/workflow';
 import type { CaseTracker } from './case-tracker';
 import { outboundRow } from './message-rows';
@@ -38,10 +38,11 @@ export class SubmitMessageUseCase {
     private readonly router: JurisdictionRouter,
     private readonly cases: CaseTracker,
     private readonly divisions: DivisionCodes,
+    private readonly audit: AuditRepository,
   ) {}
 
-  async execute(cmd: SubmitMessageCommand): Promise<SubmissionResult> {
-    return (await this.executeMany([cmd]))[0];
+  async execute(cmd: SubmitMessageCommand, actor?: string): Promise<SubmissionResult> {
+    return (await this.executeMany([cmd], undefined, actor))[0];
   }
 
   /**
@@ -52,7 +53,7 @@ export class SubmitMessageUseCase {
    * `asOf` is the time the case files see (the deadline supervisor's clock); the records
    * themselves always carry the real time.
    */
-  async executeMany(cmds: SubmitMessageCommand[], asOf?: Date): Promise<SubmissionResult[]> {
+  async executeMany(cmds: SubmitMessageCommand[], asOf?: Date, actor = 'gateway'): Promise<SubmissionResult[]> {
     const now = new Date();
     const wanted = cmds.map((c) => c.messageId).filter((id): id is string => id !== undefined);
     const existing = new Map<string, MessageRecord>();
@@ -72,6 +73,7 @@ export class SubmitMessageUseCase {
         await this.messages.insertMany(em, fresh.map((p) => p.row));
         await this.cases.apply(em, fresh.map((p) => ({ messageId: p.row.messageId, direction: 'out', type: p.row.type, partner: p.row.recipient, correlationId: p.row.correlationId, body: p.body, warnings: p.warnings })), asOf ?? now, true);
         await this.outbox.insertMany(em, fresh.map((p) => p.outbox), now);
+        await this.audit.append(em, fresh.map((p) => ({ kind: 'SUBMITTED', actor, messageId: p.row.messageId, caseNo: p.row.correlationId, partner: p.row.recipient, detail: { type: p.row.type, zone: p.row.zone }, occurredAt: now })));
       });
       this.signal.notify();
     }

@@ -7,3 +7,4 @@ export * from './outbox.repository';
 export * from './quarantine.repository';
 export * from './case.repository';
 export * from './personal-data-access.repository';
+export * from './audit.repository';

@@ -1,4 +1,5 @@
 import type { Database } from './database';
+import { AuditRepository } from './audit.repository';
 import { insertRows } from './sql';
 
 export interface PersonalDataAccess {
@@ -14,10 +15,12 @@ export interface PersonalDataAccess {
 export class PersonalDataAccessRepository {
   constructor(private readonly db: Database) {}
 
+  /** Records the access in its table and in the audit chain, in one transaction. */
   async record(a: PersonalDataAccess): Promise<void> {
-    await this.db.transaction((em) =>
-      insertRows(em, this.db.dialect, 'personal_data_access', ['message_id', 'case_no', 'subject', 'roles', 'ip', 'accessed_at'], [[a.messageId, a.caseNo, a.subject, a.roles, a.ip, a.accessedAt]]),
-    );
+    await this.db.transaction(async (em) => {
+      await insertRows(em, this.db.dialect, 'personal_data_access', ['message_id', 'case_no', 'subject', 'roles', 'ip', 'accessed_at'], [[a.messageId, a.caseNo, a.subject, a.roles, a.ip, a.accessedAt]]);
+      await new AuditRepository(this.db).append(em, [{ kind: 'PERSONAL_DATA_DECRYPTED', actor: a.subject, messageId: a.messageId, caseNo: a.caseNo, detail: { roles: a.roles, ip: a.ip }, occurredAt: a.accessedAt }]);
+    });
   }
 
   async forCase(caseNo: string): Promise<PersonalDataAccess[]> {

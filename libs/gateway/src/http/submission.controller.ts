@@ -50,7 +50,7 @@ export class SubmissionController {
         throw new DomainError(e.code === 'NOT_FOUND' ? 'VALIDATION_FAILED' : e.code, `items.${i}: ${e.message}`, field);
       }
     });
-    return { items: await this.submit.executeMany(commands) };
+    return { items: await this.submit.executeMany(commands, undefined, caller.subject) };
   }
 
   @Post(':kind')
@@ -61,6 +61,6 @@ export class SubmissionController {
     if (!type) throw new DomainError('NOT_FOUND', `no such resource /api/v1/${kind}; use one of ${Object.keys(TYPES).join(', ')}`);
     requireRole(caller, ROLE_FOR[type], `POST /api/v1/${kind}`);
     requireJson(contentType);
-    return this.submit.execute(SubmitMessageCommand.from(type, body));
+    return this.submit.execute(SubmitMessageCommand.from(type, body), caller.subject);
   }
 }

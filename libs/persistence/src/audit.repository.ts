@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Database } from './database';
+import { insertRows, params } from './sql';
+
+/** One data-flow event as the caller describes it. */
+export interface AuditInput {
+  kind: string;
+  actor: string;
+  messageId?: string | null;
+  caseNo?: string | null;
+  partner?: string | null;
+  detail?: Record<string, unknown>;
+  occurredAt?: Date;
+}
+
+/** A stored, chained entry. */
+export interface AuditEntry {
+  seq: number;
+  occurredAt: string;
+  kind: string;
+  actor: string;
+  messageId: string | null;
+  caseNo: string | null;
+  partner: string | null;
+  detail: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hash of an entry: SHA-256 over the previous hash and the entry's fields, in a fixed order. */
+export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
+  const canonical = JSON.stringify([e.seq, e.occurredAt, e.kind, e.actor, e.messageId, e.caseNo, e.partner, e.detail]);
+  return createHash('sha256').update(e.prevHash).update('\n').update(canonical, 'utf8').digest('hex');
+}
+
+/**
+ * Append-only, hash-chained audit log. Each append locks the chain head (one row) inside the
+ * caller's transaction, so entries of concurrent transactions get gapless sequence numbers and
+ * the chain commits or rolls back with the business change it records.
+ */
+export class AuditRepository {
+  constructor(private readonly db: Database) {}
+
+  async append(em: EntityManager, inputs: AuditInput[]): Promise<void> {
+    if (inputs.length === 0) return;
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const [head] = (await em.query(`SELECT seq, hash FROM audit_head WHERE id = 1${lock}`)) as { seq: string | number; hash: string }[];
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    const rows: AuditEntry[] = [];
+    for (const i of inputs) {
+      seq++;
+      const e = {
+        seq,
+        occurredAt: (i.occurredAt ?? new Date()).toISOString(),
+        kind: i.kind,
+        actor: i.actor.slice(0, 200),
+        messageId: i.messageId ?? null,
+        caseNo: i.caseNo ?? null,
+        partner: i.partner ?? null,
+        detail: JSON.stringify(i.detail ?? {}),
+        prevHash,
+      };
+      const hash = entryHash(e);
+      rows.push({ ...e, hash });
+      prevHash = hash;
+    }
+    await insertRows(
+      em,
+      this.db.dialect,
+      'audit_event',
+      ['seq', 'occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail', 'prev_hash', 'hash'],
+      rows.map((r) => [r.seq, new Date(r.occurredAt), r.kind, r.actor, r.messageId, r.caseNo, r.partner, r.detail, r.prevHash, r.hash]),
+    );
+    const p = params(this.db.dialect, 2);
+    await em.query(`UPDATE audit_head SET seq = ${p[0]}, hash = ${p[1]} WHERE id = 1`, [seq, prevHash]);
+  }
+
+  async head(): Promise<{ seq: number; hash: string }> {
+    const [h] = (await this.db.manager.query('SELECT seq, hash FROM audit_head WHERE id = 1')) as { seq: string | number; hash: string }[];
+    return { seq: Number(h.seq), hash: h.hash };
+  }
+
+  /** Entries in sequence order, a page at a time, as stored (for verification and export). */
+  async *entries(pageSize = 5000): AsyncGenerator<AuditEntry> {
+    let after = 0;
+    const p = params(this.db.dialect, 2);
+    for (;;) {
+      const rows = (await this.db.manager.query(
+        `SELECT seq, occurred_at, kind, actor, message_id, case_no, partner, detail, prev_hash, hash FROM audit_event WHERE seq > ${p[0]} ORDER BY seq LIMIT ${p[1]}`,
+        [after, pageSize],
+      )) as Record<string, unknown>[];
+      if (rows.length === 0) return;
+      for (const r of rows) {
+        yield {
+          seq: Number(r.seq),
+          occurredAt: new Date(this.db.dialect === 'postgres' ? (r.occurred_at as Date) : `${String(r.occurred_at).replace(' ', 'T')}Z`).toISOString(),
+          kind: String(r.kind),
+          actor: String(r.actor),
+          messageId: (r.message_id as string | null) ?? null,
+          caseNo: (r.case_no as string | null) ?? null,
+          partner: (r.partner as string | null) ?? null,
+          detail: String(r.detail),
+          prevHash: String(r.prev_hash),
+          hash: String(r.hash),
+        };
+      }
+      after = Number(rows[rows.length - 1].seq);
+    }
+  }
+
+  async saveCheckpoint(c: { seq: number; hash: string; signedAt: Date; jws: string }): Promise<void> {
+    await this.db.transaction((em) => insertRows(em, this.db.dialect, 'audit_checkpoint', ['seq', 'hash', 'signed_at', 'jws'], [[c.seq, c.hash, c.signedAt, c.jws]], undefined, 'ON CONFLICT ("seq") DO NOTHING'));
+  }
+
+  async checkpoints(): Promise<{ seq: number; hash: string; signedAt: string; jws: string }[]> {
+    const rows = (await this.db.manager.query('SELECT seq, hash, signed_at, jws FROM audit_checkpoint ORDER BY seq')) as Record<string, unknown>[];
+    return rows.map((r) => ({ seq: Number(r.seq), hash: String(r.hash), signedAt: String(r.signed_at), jws: String(r.jws) }));
+  }
+}

@@ -1,0 +1,108 @@
+import { runCli } from '../../apps/cli/src/cli';
+import { sampleFeedback, sampleLead } from '@xietong/contracts';
+import { AuditCheckpointer, verifyAuditTrail } from '@xietong/exchange';
+import { ManifestStore } from '@xietong/federation';
+import { AuditRepository, Database, entryHash, OutboxRepository, type AuditEntry } from '@xietong/persistence';
+import { eventually, startFederation, type Harness } from '@xietong/testing';
+
+const JD = '341825';
+const HZ = '330100';
+
+describe('hash-chained audit trail', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startFederation({ members: [JD, HZ], dialect: 'postgres' });
+    const lead = await h.post(JD, 'leads', { recipient: HZ, body: sampleLead('JD-AUDIT-1') });
+    await eventually('lead accepted', async () => (await h.messages(JD).find(lead.json.messageId))?.status === 'accepted');
+    const fb = await h.post(HZ, 'case-results', { recipient: JD, body: sampleFeedback('JD-AUDIT-1', 'x') });
+    await eventually('feedback accepted', async () => (await h.messages(HZ).find(fb.json.messageId))?.status === 'accepted');
+    // Let the last receipt's relay cycle commit before the trail is inspected.
+    await eventually('relay idle at 341825', async () => (await h.gateway(JD).app.get(OutboxRepository).pendingCount()) === 0);
+    await new Promise((r) => setTimeout(r, 500));
+    await h.gateway(JD).app.get(AuditCheckpointer).checkpoint();
+  });
+  afterAll(() => h?.close());
+
+  const audit = () => h.gateway(JD).app.get(AuditRepository);
+  const sql = (q: string, args: unknown[] = []) => h.gateway(JD).app.get(Database).dataSource.query(q, args);
+  const verify = () => verifyAuditTrail(JD, audit(), h.gateway(JD).app.get(ManifestStore).federation);
+  const entries = async () => {
+    const out: AuditEntry[] = [];
+    for await (const e of audit().entries()) out.push(e);
+    return out;
+  };
+  const cli = async () => {
+    const db = h.gateway(JD).config.database as { url: string; schema: string };
+    const out: string[] = [];
+    const code = await runCli(['audit', 'verify', '--agency', JD, '--database-url', db.url, '--schema', db.schema, '--federation-dir', h.dir], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    return { code, text: out.join('\n') };
+  };
+
+  it('records every data-flow event of both sides and verifies, also from the CLI', async () => {
+    expect((await entries()).map((e) => e.kind)).toEqual(expect.arrayContaining(['SUBMITTED', 'PUBLISHED', 'RECEIPT_RECEIVED', 'RECEIVED', 'RECEIPT_SENT']));
+    const hz: string[] = [];
+    for await (const e of h.gateway(HZ).app.get(AuditRepository).entries()) hz.push(e.kind);
+    expect(hz).toEqual(expect.arrayContaining(['RECEIVED', 'RECEIPT_SENT', 'SUBMITTED', 'PUBLISHED', 'RECEIPT_RECEIVED']));
+    expect(await verify()).toMatchObject({ ok: true, checkpoints: 1 });
+    expect(await cli()).toMatchObject({ code: 0, text: expect.stringMatching(/verified: \d+ entries, 1 signed checkpoints/) });
+  });
+
+  it('names an entry whose content was changed', async () => {
+    const [{ actor }] = await sql(`SELECT actor FROM audit_event WHERE seq = 2`);
+    await sql(`UPDATE audit_event SET actor = 'mallory' WHERE seq = 2`);
+    try {
+      expect((await verify()).finding).toEqual({ seq: 2, problem: expect.stringContaining('content was changed') });
+      expect(await cli()).toMatchObject({ code: 1, text: expect.stringContaining('FAILED at entry 2') });
+    } finally {
+      await sql(`UPDATE audit_event SET actor = $1 WHERE seq = 2`, [actor]);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('names the place of a deleted entry', async () => {
+    const [row] = await sql(`SELECT * FROM audit_event WHERE seq = 3`);
+    await sql(`DELETE FROM audit_event WHERE seq = 3`);
+    try {
+      expect((await verify()).finding).toEqual({ seq: 4, problem: 'entry 3 is missing before entry 4 (deleted?)' });
+    } finally {
+      const cols = Object.keys(row);
+      await sql(`INSERT INTO audit_event (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => row[c]));
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('detects an inserted entry', async () => {
+    const head = await audit().head();
+    const forged = { seq: head.seq + 1, occurredAt: new Date().toISOString(), kind: 'RECEIVED', actor: 'inbound', messageId: null, caseNo: 'FAKE', partner: HZ, detail: '{}', prevHash: 'f'.repeat(64) };
+    await sql(`INSERT INTO audit_event (seq, occurred_at, kind, actor, message_id, case_no, partner, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+      forged.seq, forged.occurredAt, forged.kind, forged.actor, null, forged.caseNo, forged.partner, forged.detail, forged.prevHash, entryHash(forged),
+    ]);
+    try {
+      expect((await verify()).finding).toEqual({ seq: head.seq + 1, problem: expect.stringContaining(`does not link to entry ${head.seq}`) });
+    } finally {
+      await sql(`DELETE FROM audit_event WHERE seq = $1`, [forged.seq]);
+    }
+  });
+
+  it('detects a chain rewritten consistently after a signed checkpoint', async () => {
+    const original = await entries();
+    // Rewrite entry 1 and recompute every later hash and the head, as an insider with database access could.
+    let prev = '0'.repeat(64);
+    for (const e of original) {
+      const changed = { ...e, actor: e.seq === 1 ? 'someone-else' : e.actor, prevHash: prev };
+      const { hash: _old, ...rest } = changed;
+      const hash = entryHash(rest);
+      await sql(`UPDATE audit_event SET actor = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, [changed.actor, changed.prevHash, hash, e.seq]);
+      prev = hash;
+    }
+    await sql(`UPDATE audit_head SET hash = $1 WHERE id = 1`, [prev]);
+    try {
+      const r = await verify();
+      expect(r.finding?.problem).toContain('differs from the signed checkpoint');
+    } finally {
+      for (const e of original) await sql(`UPDATE audit_event SET actor = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, [e.actor, e.prevHash, e.hash, e.seq]);
+      await sql(`UPDATE audit_head SET hash = $1 WHERE id = 1`, [original[original.length - 1].hash]);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+});
