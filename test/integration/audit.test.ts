@@ -47,6 +47,23 @@ describe('hash-chained audit trail', () => {
     expect(await cli()).toMatchObject({ code: 0, text: expect.stringMatching(/verified: \d+ entries, 1 signed checkpoints/) });
   });
 
+  it('records API access, refused or served, with who, what and the outcome', async () => {
+    await h.get(JD, '/api/v1/cases', ['auditor']);
+    await fetch(`${h.gateway(JD).url}/api/v1/quarantine`);
+    const access = await eventually('access events', async () => {
+      const found = (await entries()).filter((e) => e.kind === 'API_ACCESS');
+      return found.some((e) => e.actor === 'anonymous') && found.some((e) => e.detail.includes('/api/v1/cases')) ? found : undefined;
+    });
+    expect(access.map((e) => ({ actor: e.actor, ...JSON.parse(e.detail) }))).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actor: 'test-user', method: 'GET', path: '/api/v1/cases', status: 200, roles: ['auditor'] }),
+        expect.objectContaining({ actor: 'anonymous', path: '/api/v1/quarantine', status: 401 }),
+      ]),
+    );
+    await h.gateway(JD).app.get(AuditCheckpointer).checkpoint();
+    expect((await verify()).ok).toBe(true);
+  });
+
   it('names an entry whose content was changed', async () => {
     const [{ actor }] = await sql(`SELECT actor FROM audit_event WHERE seq = 2`);
     await sql(`UPDATE audit_event SET actor = 'mallory' WHERE seq = 2`);

@@ -112,7 +112,7 @@ export class InboundService {
         ...rows.map((m) =>
           m.direction === 'in'
             ? { kind: m.type === 'RECEIPT' ? 'RECEIPT_RECEIVED' : 'RECEIVED', actor: 'inbound', messageId: m.messageId, caseNo: m.correlationId, partner: m.sender, detail: { type: m.type, kid: readKid(m.signature), manifestSerial: m.manifestSerial }, occurredAt: now }
-            : { kind: 'RECEIPT_SENT', actor: 'inbound', messageId: m.messageId, caseNo: m.correlationId, partner: m.recipient, detail: { items: (JSON.parse(m.body) as { items: unknown[] }).items }, occurredAt: now },
+            : { kind: 'RECEIPT_SENT', actor: 'inbound', messageId: m.messageId, caseNo: m.correlationId, partner: m.recipient, detail: receiptSummary(m.body), occurredAt: now },
         ),
         ...quarantined.map((q) => ({ kind: 'QUARANTINED', actor: 'inbound', messageId: q.envelope?.messageId ?? null, caseNo: q.envelope?.correlationId.slice(0, 64) ?? null, partner: q.envelope?.sender ?? null, detail: { reason: q.code, detail: q.detail.slice(0, 500), topic: q.record.topic, partition: q.record.partition, offset: q.record.offset }, occurredAt: now })),
       ]);
@@ -177,4 +177,11 @@ function readKid(jws: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+/** Audit detail of a receipt: how many items, and which were rejected why (the receipt itself is stored). */
+function receiptSummary(body: string): Record<string, unknown> {
+  const items = (JSON.parse(body) as { items: { messageId: string; status: string; reasonCode: string | null }[] }).items;
+  const rejected = items.filter((i) => i.status === 'REJECTED').map((i) => ({ messageId: i.messageId, reasonCode: i.reasonCode }));
+  return { items: items.length, accepted: items.length - rejected.length, rejected };
 }

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { INestApplicationContext, INestMicroservice, LogLevel } from '@nestjs/common';
+import { Logger, type INestApplicationContext, type INestMicroservice, type LogLevel } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
 import { createInboxConsumer, KAFKA, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
@@ -8,6 +8,8 @@ import { KafkaInboxTransport } from '@xietong/messaging';
 import { GatewayModule } from './gateway.module';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { setupOpenApi } from './http/openapi';
+import { accessLog } from './http/access-log';
+import { AuditRepository, Database } from '@xietong/persistence';
 
 export interface RunningGateway {
   readonly config: GatewayConfig;
@@ -39,6 +41,7 @@ export async function startGateway(config: GatewayConfig, options: { logLevels?:
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalFilters(new DomainErrorFilter());
   app.disable('x-powered-by');
+  app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));
   setupOpenApi(app, config, app.get(WireCodec));
   if (config.roles.has('inbound')) {
     app.connectMicroservice({ strategy: new KafkaInboxTransport(() => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore))) });
