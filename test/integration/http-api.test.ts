@@ -102,6 +102,19 @@ describe('HTTP submission API', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
+  it('exposes Prometheus metrics to the auditor role', async () => {
+    const res = await fetch(`${h.gateway(JD).url}/metrics`, { headers: { authorization: `Bearer ${await h.token(JD, ['auditor'])}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/xietong_messages\{direction="out",type="LEAD",status="(pending|sent)",agency="341825"\} [1-9]/);
+    expect(text).toContain('xietong_outbox_pending{agency="341825"}');
+    expect(text).toMatch(/xietong_consumer_lag\{partition="0",agency="341825"\} \d+/);
+    expect(text).toMatch(/xietong_manifest_expiry_seconds\{agency="341825"\} \d+/);
+    expect(text).toMatch(/xietong_cases_overdue\{kind="LEAD",agency="341825"\} 0/);
+    expect((await fetch(`${h.gateway(JD).url}/metrics`, { headers: { authorization: `Bearer ${await h.token(JD, ['submitter'])}` } })).status).toBe(403);
+  });
+
   it('serves status queries with validated parameters', async () => {
     const ok = await h.post(JD, 'leads', { recipient: NJ, body: sampleLead('L-OK') });
     expect(ok.status).toBe(202);

@@ -8,6 +8,7 @@ import { CaseController } from './http/case.controller';
 import { ComplainantController } from './http/complainant.controller';
 import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
 import { HealthController } from './http/health.controller';
+import { MetricsController } from './http/metrics.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
@@ -27,7 +28,7 @@ export class GatewayModule {
           ]
         : [],
       controllers: [
-        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController] : []),
+        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController, MetricsController] : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),
       ],
     };

@@ -1,0 +1,83 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { Gauge, Registry } from 'prom-client';
+import type { GatewayConfig } from '@xietong/config';
+import { GATEWAY_CONFIG, KAFKA } from '@xietong/exchange';
+import { ManifestStore } from '@xietong/federation';
+import { CaseRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import { shanghaiDate } from '@xietong/workflow';
+import { Roles } from '../auth/roles';
+
+/**
+ * Prometheus metrics, computed from the database and the broker at scrape time so that every
+ * instance of a gateway reports the same figures: messages by type and outcome, quarantine by
+ * reason, pending outbox rows, overdue cases, inbox consumer lag, manifest expiry.
+ */
+@Controller()
+export class MetricsController {
+  private readonly registry = new Registry();
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly messages: MessageRepository,
+    private readonly quarantine: QuarantineRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly cases: CaseRepository,
+    private readonly manifests: ManifestStore,
+  ) {
+    this.registry.setDefaultLabels({ agency: config.agencyId });
+    const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void>) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          await collect(this);
+        },
+      });
+    gauge('xietong_messages', 'Messages stored, by direction, type and status (pending, sent, accepted, rejected)', ['direction', 'type', 'status'], async (g) => {
+      for (const c of await this.messages.counts()) g.set({ direction: c.direction, type: c.type, status: c.status }, c.n);
+    });
+    gauge('xietong_quarantined', 'Records quarantined, by reason code', ['reason'], async (g) => {
+      for (const [reason, n] of Object.entries(await this.quarantine.countsByReason())) g.set({ reason }, n);
+    });
+    gauge('xietong_outbox_pending', 'Outbox rows not yet published', [], async (g) => g.set(await this.outbox.pendingCount()));
+    gauge('xietong_cases_overdue', 'Transferred cases whose running clock has passed, by kind', ['kind'], async (g) => {
+      const overdue = await this.cases.list({ role: 'transferor', overdueOn: shanghaiDate(new Date()), limit: 100_000 });
+      for (const kind of ['LEAD', 'COMPLAINT']) g.set({ kind }, overdue.filter((c) => c.kind === kind).length);
+    });
+    gauge('xietong_consumer_lag', 'Records in the inbox not yet processed, by partition', ['partition'], async (g) => {
+      for (const [partition, lag] of await this.lag()) g.set({ partition: String(partition) }, lag);
+    });
+    gauge('xietong_manifest_expiry_seconds', 'Seconds until the federation manifest in force expires', [], async (g) => {
+      g.set((this.manifests.lastKnown.expiresAt.getTime() - Date.now()) / 1000);
+    });
+  }
+
+  @Get('metrics')
+  @Roles('auditor')
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private async lag(): Promise<[number, number][]> {
+    const topic = this.manifests.lastKnown.member(this.config.agencyId)?.inbox;
+    if (!topic) return [];
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [group] = await admin.fetchOffsets({ groupId: `${this.config.kafka.topicPrefix}-inbound-${this.config.agencyId}`, topics: [topic] });
+      return ends.map((e) => {
+        const committed = Number(group?.partitions.find((p) => p.partition === e.partition)?.offset ?? -1);
+        return [e.partition, Math.max(0, Number(e.offset) - Math.max(0, committed))];
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
