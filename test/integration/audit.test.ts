@@ -4,6 +4,7 @@ import { AuditCheckpointer, verifyAuditTrail } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { AuditRepository, Database, entryHash, OutboxRepository, type AuditEntry } from '@xietong/persistence';
 import { eventually, startFederation, type Harness } from '@xietong/testing';
+import { shanghaiDate } from '@xietong/workflow';
 
 const JD = '341825';
 const HZ = '330100';
@@ -62,6 +63,24 @@ describe('hash-chained audit trail', () => {
     );
     await h.gateway(JD).app.get(AuditCheckpointer).checkpoint();
     expect((await verify()).ok).toBe(true);
+  });
+
+  it('reports the month\'s flows per partner and type exactly as exchanged, as JSON and CSV', async () => {
+    const month = shanghaiDate(new Date()).slice(0, 7);
+    const jd = await h.get(JD, `/api/v1/reports/monthly?month=${month}`, ['auditor']);
+    expect(jd.json.rows).toEqual([
+      { partner: HZ, type: 'CASE_RESULT', sent: 0, received: 1, accepted: 0, rejected: 0, overdue: 0, avgFeedbackWorkingDays: null },
+      { partner: HZ, type: 'LEAD', sent: 1, received: 0, accepted: 1, rejected: 0, overdue: 0, avgFeedbackWorkingDays: 0 },
+    ]);
+    const hz = await h.get(HZ, `/api/v1/reports/monthly?month=${month}`, ['auditor']);
+    expect(hz.json.rows).toEqual([
+      expect.objectContaining({ partner: JD, type: 'CASE_RESULT', sent: 1, accepted: 1 }),
+      expect.objectContaining({ partner: JD, type: 'LEAD', received: 1 }),
+    ]);
+    const csv = await fetch(`${h.gateway(JD).url}/api/v1/reports/monthly?month=${month}&format=csv`, { headers: { authorization: `Bearer ${await h.token(JD, ['auditor'])}` } });
+    expect((await csv.text()).split('\n')).toEqual(['partner,type,sent,received,accepted,rejected,overdue,avg_feedback_working_days', `${HZ},CASE_RESULT,0,1,0,0,0,`, `${HZ},LEAD,1,0,1,0,0,0`, '']);
+    expect((await h.get(JD, '/api/v1/reports/monthly?month=2026-13', ['auditor'])).status).toBe(400);
+    expect((await h.get(JD, `/api/v1/reports/monthly?month=${month}`, ['submitter'])).status).toBe(403);
   });
 
   it('names an entry whose content was changed', async () => {

@@ -2,8 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
-import { verifyAuditTrail } from '@xietong/exchange';
-import { AuditRepository, Database } from '@xietong/persistence';
+import { MonthlyReport, verifyAuditTrail } from '@xietong/exchange';
+import { AuditRepository, CaseRepository, Database } from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
@@ -182,6 +182,26 @@ export function buildCli(io: CliIo = stdio): Command {
           throw new CliExit(1);
         }
         io.out(`audit trail of ${o.agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, head ${r.head.seq} ${r.head.hash}`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  audit
+    .command('report')
+    .description('monthly report of the leading group office: per partner and message type (JSON or CSV)')
+    .requiredOption('--agency <id>', 'the gateway whose flows to report')
+    .requiredOption('--month <YYYY-MM>', 'month (Asia/Shanghai)')
+    .option('--format <format>', 'json or csv', 'json')
+    .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
+    .option('--schema <schema>', 'PostgreSQL schema of that gateway')
+    .action(async (o: { agency: string; month: string; format: string; databaseUrl?: string; schema?: string }) => {
+      if (o.format !== 'json' && o.format !== 'csv') throw new InvalidArgumentError('--format must be json or csv');
+      const config = loadGatewayConfig({ ...process.env, XIETONG_AGENCY_ID: o.agency, ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}), ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}) });
+      const db = await Database.open(config.database, { migrate: false });
+      try {
+        const report = await new MonthlyReport(db, new CaseRepository(db), WorkingDayCalendar.load()).build(o.month);
+        io.out(o.format === 'csv' ? MonthlyReport.csv(report).trimEnd() : JSON.stringify(report, null, 2));
       } finally {
         await db.close();
       }

@@ -14,6 +14,7 @@ import { DivisionCodes, JurisdictionRouter, TimeLimits, WorkingDayCalendar } fro
 import { CaseTracker } from './case-tracker';
 import { DeadlineSupervisor } from './deadline-supervisor';
 import { AuditCheckpointer } from './audit-checkpointer';
+import { MonthlyReport } from './monthly-report';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
 
@@ -104,6 +105,7 @@ export class ExchangeModule {
         { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
         { provide: CaseRepository, useFactory: (db: Database) => new CaseRepository(db), inject: [Database] },
         { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
+        { provide: MonthlyReport, useFactory: (db: Database, c: CaseRepository, cal: WorkingDayCalendar) => new MonthlyReport(db, c, cal), inject: [Database, CaseRepository, WorkingDayCalendar] },
         { provide: AuditCheckpointer, useFactory: (a: AuditRepository, k: LocalKeys) => new AuditCheckpointer(config.agencyId, a, k.signer), inject: [AuditRepository, LocalKeys] },
         { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
         { provide: TimeLimits, useFactory: (c: WorkingDayCalendar) => TimeLimits.load(c), inject: [WorkingDayCalendar] },
@@ -136,7 +138,7 @@ export class ExchangeModule {
         },
         ExchangeLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, AuditRepository, AuditCheckpointer, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
+      exports: [GATEWAY_CONFIG, MonthlyReport, AuditRepository, AuditCheckpointer, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
     };
   }
 }

@@ -18,3 +18,4 @@ export * from './audit-chain-verifier';
 export * from './audit-checkpoint';
 export * from './audit-checkpointer';
 export * from './audit-verifier';
+export * from './monthly-report';

@@ -9,6 +9,7 @@ import { ComplainantController } from './http/complainant.controller';
 import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
+import { ReportController } from './http/report.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
@@ -28,7 +29,7 @@ export class GatewayModule {
           ]
         : [],
       controllers: [
-        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController, MetricsController] : []),
+        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController, MetricsController, ReportController] : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),
       ],
     };
