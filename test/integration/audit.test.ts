@@ -45,7 +45,21 @@ describe('hash-chained audit trail', () => {
     for await (const e of h.gateway(HZ).app.get(AuditRepository).entries()) hz.push(e.kind);
     expect(hz).toEqual(expect.arrayContaining(['RECEIVED', 'RECEIPT_SENT', 'SUBMITTED', 'PUBLISHED', 'RECEIPT_RECEIVED']));
     expect(await verify()).toMatchObject({ ok: true, checkpoints: 1 });
-    expect(await cli()).toMatchObject({ code: 0, text: expect.stringMatching(/verified: \d+ entries, 1 signed checkpoints/) });
+    expect(await cli()).toMatchObject({ code: 0, text: expect.stringMatching(/verified: \d+ entries, 1 signed checkpoints, [1-9]\d* message signatures/) });
+  });
+
+  it('names a stored message whose signature was swapped', async () => {
+    // Another message signed by the same partner key: the header still names a valid key.
+    const rows = (await sql(`SELECT message_id, signature FROM message WHERE direction = 'in' AND sender = $1 ORDER BY message_id`, [HZ])) as { message_id: string; signature: string }[];
+    const [victim] = (await sql(`SELECT message_id, signature FROM message WHERE direction = 'in' AND type = 'CASE_RESULT'`)) as { message_id: string; signature: string }[];
+    const other = rows.find((r) => r.message_id !== victim.message_id)!;
+    await sql(`UPDATE message SET signature = $1 WHERE message_id = $2`, [other.signature, victim.message_id]);
+    try {
+      expect(await cli()).toMatchObject({ code: 1, text: expect.stringContaining(`FAILED at stored message ${victim.message_id}: message ${victim.message_id}: stored signature does not verify`) });
+    } finally {
+      await sql(`UPDATE message SET signature = $1 WHERE message_id = $2`, [victim.signature, victim.message_id]);
+    }
+    expect((await cli()).code).toBe(0);
   });
 
   it('records API access, refused or served, with who, what and the outcome', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { MonthlyReport, verifyAuditTrail } from '@xietong/exchange';
-import { AuditRepository, CaseRepository, Database } from '@xietong/persistence';
+import { AuditRepository, CaseRepository, Database, ManifestArchiveRepository, MessageRepository } from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
@@ -173,15 +173,20 @@ export function buildCli(io: CliIo = stdio): Command {
         ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
         ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
       });
-      const federation = new Federation(await verifyManifest(await readFile(config.federation.manifestFile, 'utf8'), await readJwk(config.federation.authorityKeyFile)));
+      const authority = await readJwk(config.federation.authorityKeyFile);
+      const federation = new Federation(await verifyManifest(await readFile(config.federation.manifestFile, 'utf8'), authority));
       const db = await Database.open(config.database, { migrate: false });
       try {
-        const r = await verifyAuditTrail(o.agency, new AuditRepository(db), federation);
+        // Archived manifests count only if the zone authority signed them (expired ones included).
+        const manifests = new Map<number, Federation>();
+        for (const a of await new ManifestArchiveRepository(db).all()) manifests.set(a.serial, new Federation(await verifyManifest(a.jws, authority, new Date(0))));
+        const r = await verifyAuditTrail(o.agency, new AuditRepository(db), federation, { messages: new MessageRepository(db), manifests });
         if (!r.ok) {
-          io.err(`audit trail of ${o.agency} FAILED at entry ${r.finding!.seq}: ${r.finding!.problem}`);
+          const where = r.finding!.messageId ? `stored message ${r.finding!.messageId}` : `entry ${r.finding!.seq}`;
+          io.err(`audit trail of ${o.agency} FAILED at ${where}: ${r.finding!.problem}`);
           throw new CliExit(1);
         }
-        io.out(`audit trail of ${o.agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, head ${r.head.seq} ${r.head.hash}`);
+        io.out(`audit trail of ${o.agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}`);
       } finally {
         await db.close();
       }

@@ -1,7 +1,9 @@
 import { GENESIS_HASH, entryHash, type AuditEntry } from '@xietong/persistence';
 
 export interface ChainFinding {
+  /** The audit entry concerned (0 for a stored message signature). */
   seq: number;
+  messageId?: string;
   problem: string;
 }
 

@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
-import { importKey } from '@xietong/crypto';
+import { importKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
-import type { AuditEntry, AuditRepository } from '@xietong/persistence';
+import type { AuditEntry, AuditRepository, MessageRepository } from '@xietong/persistence';
 import { verifyChain, type ChainFinding } from './audit-chain-verifier';
 import { verifyCheckpoint } from './audit-checkpoint';
 
@@ -9,6 +9,8 @@ export interface AuditReport {
   ok: boolean;
   entries: number;
   checkpoints: number;
+  /** Stored message signatures re-verified over their exact record bytes. */
+  signatures: number;
   head: { seq: number; hash: string };
   finding?: ChainFinding;
 }
@@ -17,7 +19,12 @@ export interface AuditReport {
  * Verifies a gateway's audit trail: the hash chain entry by entry, and every signed checkpoint
  * against the chain and against the agency's key in the federation manifest.
  */
-export async function verifyAuditTrail(agency: string, audit: AuditRepository, federation: Federation): Promise<AuditReport> {
+export async function verifyAuditTrail(
+  agency: string,
+  audit: AuditRepository,
+  federation: Federation,
+  stored?: { messages: MessageRepository; manifests: Map<number, Federation> },
+): Promise<AuditReport> {
   const head = await audit.head();
   const hashes = new Map<number, string>();
   async function* remember(): AsyncGenerator<AuditEntry> {
@@ -28,7 +35,8 @@ export async function verifyAuditTrail(agency: string, audit: AuditRepository, f
   }
   const chain = await verifyChain(remember(), head);
   const checkpoints = await audit.checkpoints();
-  const report = (finding?: ChainFinding): AuditReport => ({ ok: !finding, entries: chain.entries, checkpoints: checkpoints.length, head, finding });
+  let signatures = 0;
+  const report = (finding?: ChainFinding): AuditReport => ({ ok: !finding, entries: chain.entries, checkpoints: checkpoints.length, signatures, head, finding });
   if (chain.finding) return report(chain.finding);
   const keys = federation.member(agency)?.signingKeys ?? [];
   for (const c of checkpoints) {
@@ -44,5 +52,27 @@ export async function verifyAuditTrail(agency: string, audit: AuditRepository, f
     if (claim.seq !== c.seq || claim.hash !== c.hash || claim.agency !== agency) return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq} does not match its signed content` });
     if (hashes.get(c.seq) !== c.hash) return report({ seq: c.seq, problem: `entry ${c.seq} differs from the signed checkpoint (the chain was rewritten up to here)` });
   }
+  if (stored) {
+    for await (const m of stored.messages.signedRecords()) {
+      // The sender's key as listed in the manifest that was in force when the message was stored.
+      const fed = (m.manifestSerial !== null && stored.manifests.get(m.manifestSerial)) || federation;
+      const problem = await signatureProblem(m, fed);
+      if (problem) return report({ seq: 0, messageId: m.messageId, problem: `message ${m.messageId}: ${problem}` });
+      signatures++;
+    }
+  }
   return report();
+}
+
+async function signatureProblem(m: { sender: string; signature: string; value: Buffer | null }, federation: Federation): Promise<string | undefined> {
+  if (!m.value) return 'the signed record bytes are not kept, the signature cannot be checked';
+  try {
+    const header = readDetachedHeader(m.signature);
+    const key = federation.member(m.sender)?.signingKeys.find((k) => k.kid === header.kid);
+    if (!key) return `key ${header.kid} of ${m.sender} is not in manifest serial ${federation.serial}`;
+    await verifyDetached(m.signature, m.value, await importKey(key.publicJwk, key.alg), header.alg);
+    return undefined;
+  } catch (e) {
+    return `stored signature does not verify (${(e as Error).message})`;
+  }
 }

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
 import { createKafka, deadLetterTopic, ensureTopics, InboxConsumer, RecordPublisher } from '@xietong/messaging';
-import { AuditRepository, CaseRepository, Database, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import { AuditRepository, CaseRepository, Database, ManifestArchiveRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
 import { InboundService } from './inbound.service';
 import { LocalKeys } from './local-keys';
 import { OutboxSignal } from './outbox-signal';
@@ -47,11 +47,13 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly supervisor: DeadlineSupervisor,
     private readonly publisher: RecordPublisher,
     private readonly db: Database,
+    private readonly archive: ManifestArchiveRepository,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.manifests.onChange((serial, jws) => void this.archive.keep(serial, jws).catch((e) => this.logger.error(`could not archive manifest ${serial}: ${(e as Error).message}`)));
     const federation = this.manifests.federation;
     const topics = [...federation.manifest.members.map((m) => m.inbox), deadLetterTopic(this.config.agencyId, this.config.kafka.topicPrefix)];
     const created = await ensureTopics(this.kafka, topics, this.config.kafka.topicPartitions);
@@ -105,6 +107,7 @@ export class ExchangeModule {
         { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
         { provide: CaseRepository, useFactory: (db: Database) => new CaseRepository(db), inject: [Database] },
         { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
+        { provide: ManifestArchiveRepository, useFactory: (db: Database) => new ManifestArchiveRepository(db), inject: [Database] },
         { provide: MonthlyReport, useFactory: (db: Database, c: CaseRepository, cal: WorkingDayCalendar) => new MonthlyReport(db, c, cal), inject: [Database, CaseRepository, WorkingDayCalendar] },
         { provide: AuditCheckpointer, useFactory: (a: AuditRepository, k: LocalKeys) => new AuditCheckpointer(config.agencyId, a, k.signer), inject: [AuditRepository, LocalKeys] },
         { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
@@ -138,7 +141,7 @@ export class ExchangeModule {
         },
         ExchangeLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, MonthlyReport, AuditRepository, AuditCheckpointer, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
+      exports: [GATEWAY_CONFIG, ManifestArchiveRepository, MonthlyReport, AuditRepository, AuditCheckpointer, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
     };
   }
 }

@@ -75,7 +75,7 @@ export class InboundService {
           quarantined.push({ ok: false, record: v.record, code: refusal.code, detail: refusal.message, envelope: v.envelope });
           continue;
         }
-        rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now));
+        rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now, v.record.value));
         if (v.envelope.type === 'RECEIPT') {
           const body = v.body as { receivedAt: string; items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[] };
           for (const item of body.items) {

@@ -7,8 +7,8 @@ export function outboundRow(e: Envelope, body: unknown, manifestSerial: number):
 }
 
 /** The stored row of a verified inbound message (status accepted). */
-export function inboundRow(e: Envelope, body: unknown, signature: string, manifestSerial: number, receivedAt: Date): MessageRecord {
-  return { ...envelopeColumns(e, body, manifestSerial), direction: 'in', status: 'accepted', receivedAt, signature };
+export function inboundRow(e: Envelope, body: unknown, signature: string, manifestSerial: number, receivedAt: Date, record: Buffer | null): MessageRecord {
+  return { ...envelopeColumns(e, body, manifestSerial), direction: 'in', status: 'accepted', receivedAt, signature, record };
 }
 
 function envelopeColumns(e: Envelope, body: unknown, manifestSerial: number) {

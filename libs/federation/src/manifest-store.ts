@@ -22,7 +22,9 @@ export interface ManifestStoreOptions {
 export class ManifestStore {
   private current!: Federation;
   private lastText = '';
+  private lastAccepted = '';
   private timer?: NodeJS.Timeout;
+  private readonly listeners: ((serial: number, jws: string) => void)[] = [];
 
   private constructor(private readonly options: ManifestStoreOptions) {}
 
@@ -32,6 +34,7 @@ export class ManifestStore {
     const text = await store.read();
     store.current = new Federation(await verifyManifest(text, options.authorityJwk));
     store.lastText = text;
+    store.lastAccepted = text;
     if (options.refreshMs > 0) {
       store.timer = setInterval(() => void store.refresh(), options.refreshMs);
       store.timer.unref();
@@ -45,6 +48,17 @@ export class ManifestStore {
       throw new DomainError('MANIFEST_EXPIRED', `manifest serial ${this.current.serial} expired at ${this.current.manifest.expiresAt}; no newer valid manifest at ${this.options.file}`);
     }
     return this.current;
+  }
+
+  /** The signed manifest in force, as distributed. */
+  get jws(): string {
+    return this.lastAccepted;
+  }
+
+  /** Called with every manifest taken into force, starting with the current one. */
+  onChange(listener: (serial: number, jws: string) => void): void {
+    this.listeners.push(listener);
+    listener(this.current.serial, this.lastAccepted);
   }
 
   /** The manifest in force even if expired (health reporting). */
@@ -69,6 +83,8 @@ export class ManifestStore {
       }
       this.current = new Federation(manifest);
       this.lastText = text;
+      this.lastAccepted = text;
+      for (const l of this.listeners) l(manifest.serial, text);
       this.options.log?.('log', `manifest serial ${manifest.serial} in force (expires ${manifest.expiresAt})`);
       return true;
     } catch (e) {

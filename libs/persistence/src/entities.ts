@@ -34,6 +34,7 @@ export function defineEntities(dialect: Dialect): Entities {
       receivedAt: { name: 'received_at', type: t.instant, nullable: true },
       signature: { type: 'text', nullable: true },
       manifestSerial: { name: 'manifest_serial', type: 'integer', nullable: true },
+      record: { type: t.binary, nullable: true, select: false },
     },
   });
   const outbox = new EntitySchema<OutboxRecord>({

@@ -8,3 +8,4 @@ export * from './quarantine.repository';
 export * from './case.repository';
 export * from './personal-data-access.repository';
 export * from './audit.repository';
+export * from './manifest-archive.repository';

@@ -7,7 +7,7 @@ const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
   ['message_id', 'messageId'], ['direction', 'direction'], ['type', 'type'], ['sender', 'sender'], ['recipient', 'recipient'], ['zone', 'zone'],
   ['correlation_id', 'correlationId'], ['causation_id', 'causationId'], ['created_at', 'createdAt'], ['body_schema', 'bodySchema'], ['body', 'body'],
   ['status', 'status'], ['reason_code', 'reasonCode'], ['reason', 'reason'], ['sent_at', 'sentAt'], ['receipt_at', 'receiptAt'],
-  ['received_at', 'receivedAt'], ['signature', 'signature'], ['manifest_serial', 'manifestSerial'],
+  ['received_at', 'receivedAt'], ['signature', 'signature'], ['manifest_serial', 'manifestSerial'], ['record', 'record'],
 ];
 
 export interface ReceiptUpdate {
@@ -35,7 +35,7 @@ export class MessageRepository {
 
   async insertMany(em: EntityManager, rows: MessageRecord[]): Promise<void> {
     if (rows.length === 0) return;
-    await insertRows(em, this.db.dialect, 'message', MESSAGE_COLUMNS.map(([c]) => c), rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f])));
+    await insertRows(em, this.db.dialect, 'message', MESSAGE_COLUMNS.map(([c]) => c), rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)));
   }
 
   /** Which of these ids are already stored (dedupe). */
@@ -103,6 +103,28 @@ export class MessageRepository {
       out.push(...(await em.getRepository(this.db.entities.message).find({ select: { messageId: true, type: true, recipient: true, correlationId: true }, where: { messageId: In(part) } })));
     }
     return out;
+  }
+
+  /**
+   * Stored signatures with the exact bytes they sign (inbound: the kept record; outbound: the
+   * outbox value), a page at a time, for re-verification.
+   */
+  async *signedRecords(pageSize = 1000): AsyncGenerator<{ messageId: string; direction: string; sender: string; signature: string; manifestSerial: number | null; value: Buffer | null }> {
+    let after = '';
+    const p = params(this.db.dialect, 2);
+    for (;;) {
+      const rows = (await this.db.manager.query(
+        `SELECT m.message_id, m.direction, m.sender, m.signature, m.manifest_serial, CASE WHEN m.direction = 'in' THEN m.record ELSE o.value END AS value
+         FROM message m LEFT JOIN outbox o ON o.message_id = m.message_id
+         WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ORDER BY m.message_id LIMIT ${p[1]}`,
+        [after, pageSize],
+      )) as Record<string, unknown>[];
+      if (rows.length === 0) return;
+      for (const r of rows) {
+        yield { messageId: String(r.message_id), direction: String(r.direction), sender: String(r.sender), signature: String(r.signature), manifestSerial: r.manifest_serial === null ? null : Number(r.manifest_serial), value: (r.value as Buffer | null) ?? null };
+      }
+      after = String(rows[rows.length - 1].message_id);
+    }
   }
 
   async find(messageId: string): Promise<MessageRecord | null> {

@@ -26,6 +26,8 @@ export interface MessageRecord {
   /** Detached JWS over the record value (both directions), kept for audit re-verification. */
   signature: string | null;
   manifestSerial: number | null;
+  /** Exact record value of an inbound message (outbound: the outbox keeps it). */
+  record?: Buffer | null;
 }
 
 export interface OutboxRecord {
