@@ -10,6 +10,7 @@ import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
 import { ReportController } from './http/report.controller';
+import { DashboardController } from './http/dashboard.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
@@ -29,7 +30,7 @@ export class GatewayModule {
           ]
         : [],
       controllers: [
-        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController, MetricsController, ReportController] : []),
+        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController, MetricsController, ReportController, DashboardController] : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),
       ],
     };

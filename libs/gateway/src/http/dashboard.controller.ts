@@ -1,0 +1,51 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GatewayConfig } from '@xietong/config';
+import { GATEWAY_CONFIG } from '@xietong/exchange';
+import { CaseRepository, Database, QuarantineRepository } from '@xietong/persistence';
+import { shanghaiDate, WorkingDayCalendar } from '@xietong/workflow';
+import { Public, Roles } from '../auth/roles';
+
+const PAGE = readFileSync(join(__dirname, 'dashboard.html'), 'utf8');
+
+/**
+ * The auditor's dashboard: a page (no data in it) that loads the figures from
+ * /api/v1/dashboard with the auditor's bearer token.
+ */
+@Controller()
+export class DashboardController {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly db: Database,
+    private readonly cases: CaseRepository,
+    private readonly quarantine: QuarantineRepository,
+    private readonly calendar: WorkingDayCalendar,
+  ) {}
+
+  @Get('dashboard')
+  @Public()
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+  page(): string {
+    return PAGE;
+  }
+
+  @Get('api/v1/dashboard')
+  @Roles('auditor')
+  async data() {
+    const today = shanghaiDate(new Date());
+    const soon = this.calendar.addWorkingDays(today, 2).due;
+    const flows = (await this.db.manager.query(
+      `SELECT sender, recipient, type, COUNT(*) AS n, SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected FROM message WHERE type <> 'RECEIPT' GROUP BY sender, recipient, type ORDER BY sender, recipient, type`,
+    )) as { sender: string; recipient: string; type: string; n: string | number; rejected: string | number }[];
+    const open = (await this.cases.list({ limit: 1000 })).filter((c) => c.dueOn !== null);
+    return {
+      agency: this.config.agencyId,
+      today,
+      flows: flows.map((f) => ({ from: f.sender, to: f.recipient, type: f.type, count: Number(f.n), rejected: Number(f.rejected) })),
+      deadlines: open.map((c) => ({ kind: c.kind, caseNo: c.caseNo, partner: c.partner, role: c.role, state: c.state, clock: c.clock, dueOn: c.dueOn, provisional: c.dueProvisional, overdue: c.dueOn! < today, dueSoon: c.dueOn! >= today && c.dueOn! <= soon })),
+      quarantine: { counts: await this.quarantine.countsByReason(), latest: (await this.quarantine.list(undefined, 20)).map((q) => ({ id: q.id, reasonCode: q.reasonCode, reason: q.reason, claimedSender: q.claimedSender, receivedAt: q.receivedAt })) },
+    };
+  }
+}
