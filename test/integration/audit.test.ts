@@ -1,4 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from '../../apps/cli/src/cli';
+import { generateSigningKey } from '@xietong/crypto';
 import { sampleFeedback, sampleLead } from '@xietong/contracts';
 import { AuditCheckpointer, verifyAuditTrail } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
@@ -95,6 +98,34 @@ describe('hash-chained audit trail', () => {
     expect((await csv.text()).split('\n')).toEqual(['partner,type,sent,received,accepted,rejected,overdue,avg_feedback_working_days', `${HZ},CASE_RESULT,0,1,0,0,0,`, `${HZ},LEAD,1,0,1,0,0,0`, '']);
     expect((await h.get(JD, '/api/v1/reports/monthly?month=2026-13', ['auditor'])).status).toBe(400);
     expect((await h.get(JD, `/api/v1/reports/monthly?month=${month}`, ['submitter'])).status).toBe(403);
+  });
+
+  it('exports the trail of one case to a file that verifies offline, and catches edits to it', async () => {
+    const db = h.gateway(JD).config.database as { url: string; schema: string };
+    const file = join(h.dir, 'trail.json');
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const code = await runCli(args, { out: (t) => out.push(t), err: (t) => out.push(t) });
+      return { code, text: out.join('\n') };
+    };
+    expect(await run('audit', 'export', '--agency', JD, '--case', 'JD-AUDIT-1', '--out', file, '--database-url', db.url, '--schema', db.schema, '--federation-dir', h.dir)).toMatchObject({ code: 0 });
+    const authority = join(h.dir, 'authority.public.jwk.json');
+    const ok = await run('audit', 'verify', '--file', file, '--authority', authority);
+    expect(ok).toMatchObject({ code: 0, text: expect.stringMatching(/verified offline: \d+ audit entries up to signed checkpoint \d+, 2 message signatures/) });
+
+    const trail = JSON.parse(readFileSync(file, 'utf8'));
+    const edit = async (change: (t: any) => void) => {
+      const copy = structuredClone(trail);
+      change(copy);
+      writeFileSync(join(h.dir, 'edited.json'), JSON.stringify(copy));
+      return run('audit', 'verify', '--file', join(h.dir, 'edited.json'), '--authority', authority);
+    };
+    expect(await edit((t) => (t.messages[0].record = Buffer.from(Buffer.from(t.messages[0].record, 'base64').map((b: number, i: number) => (i === 40 ? b ^ 1 : b))).toString('base64')))).toMatchObject({ code: 1, text: expect.stringContaining('signature does not verify') });
+    expect(await edit((t) => (t.segment[0].actor = 'someone-else'))).toMatchObject({ code: 1, text: expect.stringContaining('its content was changed') });
+    expect(await edit((t) => t.segment.splice(1, 1))).toMatchObject({ code: 1, text: expect.stringContaining('is missing from the segment') });
+    const rogue = await generateSigningKey('EdDSA', JSON.parse(readFileSync(authority, 'utf8')).kid);
+    writeFileSync(join(h.dir, 'rogue.json'), JSON.stringify(rogue.publicJwk));
+    expect(await run('audit', 'verify', '--file', file, '--authority', join(h.dir, 'rogue.json'))).toMatchObject({ code: 1, text: expect.stringContaining('manifest serial') });
   });
 
   it('names an entry whose content was changed', async () => {

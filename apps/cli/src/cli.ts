@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
-import { MonthlyReport, verifyAuditTrail } from '@xietong/exchange';
+import { AuditCheckpointer, exportCaseTrail, LocalKeys, MonthlyReport, verifyAuditTrail, verifyCaseTrail, type CaseTrail } from '@xietong/exchange';
 import { AuditRepository, CaseRepository, Database, ManifestArchiveRepository, MessageRepository } from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
@@ -160,15 +160,30 @@ export function buildCli(io: CliIo = stdio): Command {
   const audit = program.command('audit').description('verify the audit trail of a gateway');
   audit
     .command('verify')
-    .description('re-walk the hash chain and the signed checkpoints of a gateway database; exit 1 naming the first entry that does not match')
-    .requiredOption('--agency <id>', 'the gateway whose trail this is')
+    .description('re-walk the hash chain, the signed checkpoints and the stored signatures of a gateway database (or of an exported file); exit 1 naming the first entry that does not match')
+    .option('--agency <id>', 'the gateway whose trail this is (database mode)')
+    .option('--file <file>', 'an exported case trail to verify offline (needs --authority)')
+    .option('--authority <file>', 'zone authority public JWK, the trust anchor for --file')
     .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
     .option('--schema <schema>', 'PostgreSQL schema of that gateway')
     .option('--federation-dir <dir>', 'where manifest.jws and authority.public.jwk.json are')
-    .action(async (o: { agency: string; databaseUrl?: string; schema?: string; federationDir?: string }) => {
+    .action(async (o: { agency?: string; file?: string; authority?: string; databaseUrl?: string; schema?: string; federationDir?: string }) => {
+      if (o.file) {
+        if (!o.authority) throw new InvalidArgumentError('--file needs --authority <zone authority public JWK>');
+        const trail = JSON.parse(await readFile(o.file, 'utf8')) as CaseTrail;
+        const problem = await verifyCaseTrail(trail, await readJwk(o.authority));
+        if (problem) {
+          io.err(`trail of ${trail.caseNo} FAILED: ${problem}`);
+          throw new CliExit(1);
+        }
+        io.out(`trail of ${trail.caseNo} verified offline: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} message signatures`);
+        return;
+      }
+      if (!o.agency) throw new InvalidArgumentError('give --agency (database) or --file (exported trail)');
+      const agency = o.agency;
       const config = loadGatewayConfig({
         ...process.env,
-        XIETONG_AGENCY_ID: o.agency,
+        XIETONG_AGENCY_ID: agency,
         ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
         ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
         ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
@@ -180,13 +195,43 @@ export function buildCli(io: CliIo = stdio): Command {
         // Archived manifests count only if the zone authority signed them (expired ones included).
         const manifests = new Map<number, Federation>();
         for (const a of await new ManifestArchiveRepository(db).all()) manifests.set(a.serial, new Federation(await verifyManifest(a.jws, authority, new Date(0))));
-        const r = await verifyAuditTrail(o.agency, new AuditRepository(db), federation, { messages: new MessageRepository(db), manifests });
+        const r = await verifyAuditTrail(agency, new AuditRepository(db), federation, { messages: new MessageRepository(db), manifests });
         if (!r.ok) {
           const where = r.finding!.messageId ? `stored message ${r.finding!.messageId}` : `entry ${r.finding!.seq}`;
-          io.err(`audit trail of ${o.agency} FAILED at ${where}: ${r.finding!.problem}`);
+          io.err(`audit trail of ${agency} FAILED at ${where}: ${r.finding!.problem}`);
           throw new CliExit(1);
         }
-        io.out(`audit trail of ${o.agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}`);
+        io.out(`audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  audit
+    .command('export')
+    .description('write the whole trail of one case (audit segment, signed checkpoint, messages with their signed bytes, manifests) to one file that verify --file accepts offline')
+    .requiredOption('--agency <id>', 'the gateway whose trail this is')
+    .requiredOption('--case <caseNo>', 'leadNo or complaintNo')
+    .requiredOption('--out <file>', 'where to write the JSON file')
+    .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
+    .option('--schema <schema>', 'PostgreSQL schema of that gateway')
+    .option('--federation-dir <dir>', 'where the gateway keys are (a checkpoint is signed if none covers the case yet)')
+    .action(async (o: { agency: string; case: string; out: string; databaseUrl?: string; schema?: string; federationDir?: string }) => {
+      const config = loadGatewayConfig({
+        ...process.env,
+        XIETONG_AGENCY_ID: o.agency,
+        ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
+        ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
+        ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
+      });
+      const db = await Database.open(config.database, { migrate: false });
+      try {
+        const audit = new AuditRepository(db);
+        const keys = await LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile);
+        await new AuditCheckpointer(o.agency, audit, keys.signer).checkpoint();
+        const trail = await exportCaseTrail(o.agency, o.case, { audit, messages: new MessageRepository(db), archive: new ManifestArchiveRepository(db) });
+        await writeFile(o.out, JSON.stringify(trail, null, 2) + '\n');
+        io.out(`trail of ${o.case}: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} messages, ${trail.manifests.length} manifests -> ${o.out}`);
       } finally {
         await db.close();
       }

@@ -19,3 +19,4 @@ export * from './audit-checkpoint';
 export * from './audit-checkpointer';
 export * from './audit-verifier';
 export * from './monthly-report';
+export * from './audit-export';

@@ -10,6 +10,17 @@ const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
   ['received_at', 'receivedAt'], ['signature', 'signature'], ['manifest_serial', 'manifestSerial'], ['record', 'record'],
 ];
 
+export interface SignedRecordRow {
+  messageId: string;
+  direction: string;
+  type: string;
+  sender: string;
+  recipient: string;
+  signature: string;
+  manifestSerial: number | null;
+  value: Buffer | null;
+}
+
 export interface ReceiptUpdate {
   messageId: string;
   /** The agency that sent the receipt: must be the recipient of the message. */
@@ -109,19 +120,28 @@ export class MessageRepository {
    * Stored signatures with the exact bytes they sign (inbound: the kept record; outbound: the
    * outbox value), a page at a time, for re-verification.
    */
-  async *signedRecords(pageSize = 1000): AsyncGenerator<{ messageId: string; direction: string; sender: string; signature: string; manifestSerial: number | null; value: Buffer | null }> {
+  async *signedRecords(correlationId?: string, pageSize = 1000): AsyncGenerator<SignedRecordRow> {
     let after = '';
-    const p = params(this.db.dialect, 2);
+    const p = params(this.db.dialect, 3);
     for (;;) {
       const rows = (await this.db.manager.query(
-        `SELECT m.message_id, m.direction, m.sender, m.signature, m.manifest_serial, CASE WHEN m.direction = 'in' THEN m.record ELSE o.value END AS value
+        `SELECT m.message_id, m.direction, m.type, m.sender, m.recipient, m.signature, m.manifest_serial, CASE WHEN m.direction = 'in' THEN m.record ELSE o.value END AS value
          FROM message m LEFT JOIN outbox o ON o.message_id = m.message_id
-         WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ORDER BY m.message_id LIMIT ${p[1]}`,
-        [after, pageSize],
+         WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ${correlationId ? `AND m.correlation_id = ${p[2]}` : ''} ORDER BY m.message_id LIMIT ${p[1]}`,
+        correlationId ? [after, pageSize, correlationId] : [after, pageSize],
       )) as Record<string, unknown>[];
       if (rows.length === 0) return;
       for (const r of rows) {
-        yield { messageId: String(r.message_id), direction: String(r.direction), sender: String(r.sender), signature: String(r.signature), manifestSerial: r.manifest_serial === null ? null : Number(r.manifest_serial), value: (r.value as Buffer | null) ?? null };
+        yield {
+          messageId: String(r.message_id),
+          direction: String(r.direction),
+          type: String(r.type),
+          sender: String(r.sender),
+          recipient: String(r.recipient),
+          signature: String(r.signature),
+          manifestSerial: r.manifest_serial === null ? null : Number(r.manifest_serial),
+          value: (r.value as Buffer | null) ?? null,
+        };
       }
       after = String(rows[rows.length - 1].message_id);
     }
