@@ -181,13 +181,7 @@ export function buildCli(io: CliIo = stdio): Command {
       }
       if (!o.agency) throw new InvalidArgumentError('give --agency (database) or --file (exported trail)');
       const agency = o.agency;
-      const config = loadGatewayConfig({
-        ...process.env,
-        XIETONG_AGENCY_ID: agency,
-        ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
-        ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
-        ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
-      });
+      const config = gatewayConfigFor(agency, o);
       const authority = await readJwk(config.federation.authorityKeyFile);
       const federation = new Federation(await verifyManifest(await readFile(config.federation.manifestFile, 'utf8'), authority));
       const db = await Database.open(config.database, { migrate: false });
@@ -217,13 +211,7 @@ export function buildCli(io: CliIo = stdio): Command {
     .option('--schema <schema>', 'PostgreSQL schema of that gateway')
     .option('--federation-dir <dir>', 'where the gateway keys are (a checkpoint is signed if none covers the case yet)')
     .action(async (o: { agency: string; case: string; out: string; databaseUrl?: string; schema?: string; federationDir?: string }) => {
-      const config = loadGatewayConfig({
-        ...process.env,
-        XIETONG_AGENCY_ID: o.agency,
-        ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
-        ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
-        ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
-      });
+      const config = gatewayConfigFor(o.agency, o);
       const db = await Database.open(config.database, { migrate: false });
       try {
         const audit = new AuditRepository(db);
@@ -247,7 +235,7 @@ export function buildCli(io: CliIo = stdio): Command {
     .option('--schema <schema>', 'PostgreSQL schema of that gateway')
     .action(async (o: { agency: string; month: string; format: string; databaseUrl?: string; schema?: string }) => {
       if (o.format !== 'json' && o.format !== 'csv') throw new InvalidArgumentError('--format must be json or csv');
-      const config = loadGatewayConfig({ ...process.env, XIETONG_AGENCY_ID: o.agency, ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}), ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}) });
+      const config = gatewayConfigFor(o.agency, o);
       const db = await Database.open(config.database, { migrate: false });
       try {
         const report = await new MonthlyReport(db, new CaseRepository(db), WorkingDayCalendar.load()).build(o.month);
@@ -300,6 +288,17 @@ export function buildCli(io: CliIo = stdio): Command {
     .action(async () => io.out(JSON.stringify(await wireExample(), null, 2)));
 
   return program;
+}
+
+/** A gateway's configuration for an offline tool: its environment, with the options given. */
+function gatewayConfigFor(agency: string, o: { databaseUrl?: string; schema?: string; federationDir?: string }) {
+  return loadGatewayConfig({
+    ...process.env,
+    XIETONG_AGENCY_ID: agency,
+    ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
+    ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
+    ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
+  });
 }
 
 /** Ends a command with an exit code after it printed its own explanation. */
