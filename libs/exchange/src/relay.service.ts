@@ -60,7 +60,13 @@ export class RelayService {
       const sentAt = new Date();
       await this.outbox.markSent(em, rows.map((r) => r.id), sentAt);
       await this.messages.markSent(em, rows.map((r, i) => ({ messageId: r.messageId, signature: signatures[i] })), sentAt);
-      await this.audit.append(em, rows.map((r) => ({ kind: 'PUBLISHED', actor: 'relay', messageId: r.messageId, caseNo: r.recordKey, detail: { topic: r.topic, kid: this.signer.kid }, occurredAt: sentAt })));
+      // One entry per acknowledged producer batch and topic, listing its messages.
+      const byTopic = new Map<string, string[]>();
+      for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r.messageId]);
+      await this.audit.append(
+        em,
+        [...byTopic].map(([topic, ids]) => ({ kind: 'PUBLISHED', actor: 'relay', messageId: ids.length === 1 ? ids[0] : null, detail: { topic, kid: this.signer.kid, messages: ids }, occurredAt: sentAt })),
+      );
       return rows.length;
     });
   }
