@@ -32,10 +32,13 @@ export class CaseRepository {
   async load(em: EntityManager, keys: { kind: string; caseNo: string; partner: string }[]): Promise<Map<string, CaseRecord>> {
     const out = new Map<string, CaseRecord>();
     const wanted = new Set(keys.map(caseKey));
-    const caseNos = [...new Set(keys.map((k) => k.caseNo))];
-    for (const part of chunks(caseNos, 1)) {
-      const rows = await em.getRepository(this.db.entities.caseFile).find({ where: { caseNo: In(part) } });
-      for (const r of rows) if (wanted.has(caseKey(r))) out.set(caseKey(r), r);
+    // kind leads the primary key: query per kind so the index serves the lookup.
+    for (const kind of new Set(keys.map((k) => k.kind))) {
+      const caseNos = [...new Set(keys.filter((k) => k.kind === kind).map((k) => k.caseNo))];
+      for (const part of chunks(caseNos, 1)) {
+        const rows = await em.getRepository(this.db.entities.caseFile).find({ where: { kind: kind as CaseRecord['kind'], caseNo: In(part) } });
+        for (const r of rows) if (wanted.has(caseKey(r))) out.set(caseKey(r), r);
+      }
     }
     return out;
   }
