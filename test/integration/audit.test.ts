@@ -29,6 +29,12 @@ describe('hash-chained audit trail', () => {
 
   const audit = () => h.gateway(JD).app.get(AuditRepository);
   const sql = (q: string, args: unknown[] = []) => h.gateway(JD).app.get(Database).dataSource.query(q, args);
+  /** Waits for in-flight audit events (access events are written after the response) and chains them. */
+  const settle = async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    await audit().chainAll();
+    await eventually('audit chained', async () => (await audit().pendingCount()) === 0);
+  };
   const verify = () => verifyAuditTrail(JD, audit(), h.gateway(JD).app.get(ManifestStore).federation);
   const entries = async () => {
     const out: AuditEntry[] = [];
@@ -52,6 +58,7 @@ describe('hash-chained audit trail', () => {
   });
 
   it('names a stored message whose signature was swapped', async () => {
+    await settle();
     // Another message signed by the same partner key: the header still names a valid key.
     const rows = (await sql(`SELECT message_id, signature FROM message WHERE direction = 'in' AND sender = $1 ORDER BY message_id`, [HZ])) as { message_id: string; signature: string }[];
     const [victim] = (await sql(`SELECT message_id, signature FROM message WHERE direction = 'in' AND type = 'CASE_RESULT'`)) as { message_id: string; signature: string }[];
@@ -69,6 +76,7 @@ describe('hash-chained audit trail', () => {
     await h.get(JD, '/api/v1/cases', ['auditor']);
     await fetch(`${h.gateway(JD).url}/api/v1/quarantine`);
     const access = await eventually('access events', async () => {
+      await audit().chainAll();
       const found = (await entries()).filter((e) => e.kind === 'API_ACCESS');
       return found.some((e) => e.actor === 'anonymous') && found.some((e) => e.detail.includes('/api/v1/cases')) ? found : undefined;
     });
@@ -129,6 +137,7 @@ describe('hash-chained audit trail', () => {
   });
 
   it('names an entry whose content was changed', async () => {
+    await settle();
     const [{ actor }] = await sql(`SELECT actor FROM audit_event WHERE seq = 2`);
     await sql(`UPDATE audit_event SET actor = 'mallory' WHERE seq = 2`);
     try {
@@ -141,6 +150,7 @@ describe('hash-chained audit trail', () => {
   });
 
   it('names the place of a deleted entry', async () => {
+    await settle();
     const [row] = await sql(`SELECT * FROM audit_event WHERE seq = 3`);
     await sql(`DELETE FROM audit_event WHERE seq = 3`);
     try {
@@ -153,6 +163,7 @@ describe('hash-chained audit trail', () => {
   });
 
   it('detects an inserted entry', async () => {
+    await settle();
     const head = await audit().head();
     const forged = { seq: head.seq + 1, occurredAt: new Date().toISOString(), kind: 'RECEIVED', actor: 'inbound', messageId: null, caseNo: 'FAKE', partner: HZ, detail: '{}', prevHash: 'f'.repeat(64) };
     await sql(`INSERT INTO audit_event (seq, occurred_at, kind, actor, message_id, case_no, partner, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
@@ -166,6 +177,7 @@ describe('hash-chained audit trail', () => {
   });
 
   it('detects a chain rewritten consistently after a signed checkpoint', async () => {
+    await settle();
     const original = await entries();
     // Rewrite entry 1 and recompute every later hash and the head, as an insider with database access could.
     let prev = '0'.repeat(64);

@@ -195,7 +195,7 @@ export function buildCli(io: CliIo = stdio): Command {
           io.err(`audit trail of ${agency} FAILED at ${where}: ${r.finding!.problem}`);
           throw new CliExit(1);
         }
-        io.out(`audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}`);
+        io.out(`audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`);
       } finally {
         await db.close();
       }

@@ -14,6 +14,7 @@ export class AuditCheckpointer {
 
   /** Signs and stores the current head unless it was signed already; returns its seq. */
   async checkpoint(now = new Date()): Promise<number | undefined> {
+    await this.audit.chainAll();
     const head = await this.audit.head();
     if (head.seq === 0 || head.seq === this.lastSeq) return undefined;
     const jws = await signCheckpoint({ agency: this.agency, seq: head.seq, hash: head.hash, signedAt: now.toISOString() }, this.signer);

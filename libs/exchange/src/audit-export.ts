@@ -24,6 +24,7 @@ export interface CaseTrail {
 
 /** Collects the trail of one case; the chain must have a checkpoint at or after its last entry. */
 export async function exportCaseTrail(agency: string, caseNo: string, deps: { audit: AuditRepository; messages: MessageRepository; archive: ManifestArchiveRepository }): Promise<CaseTrail> {
+  await deps.audit.chainAll();
   const all: AuditEntry[] = [];
   for await (const e of deps.audit.entries()) all.push(e);
   const own = all.filter((e) => e.caseNo === caseNo);

@@ -11,6 +11,8 @@ export interface AuditReport {
   checkpoints: number;
   /** Stored message signatures re-verified over their exact record bytes. */
   signatures: number;
+  /** Events written but not chained yet (not covered by this verification). */
+  pending: number;
   head: { seq: number; hash: string };
   finding?: ChainFinding;
 }
@@ -36,7 +38,8 @@ export async function verifyAuditTrail(
   const chain = await verifyChain(remember(), head);
   const checkpoints = await audit.checkpoints();
   let signatures = 0;
-  const report = (finding?: ChainFinding): AuditReport => ({ ok: !finding, entries: chain.entries, checkpoints: checkpoints.length, signatures, head, finding });
+  const pending = await audit.pendingCount();
+  const report = (finding?: ChainFinding): AuditReport => ({ ok: !finding, entries: chain.entries, checkpoints: checkpoints.length, signatures, pending, head, finding });
   if (chain.finding) return report(chain.finding);
   const keys = federation.member(agency)?.signingKeys ?? [];
   for (const c of checkpoints) {

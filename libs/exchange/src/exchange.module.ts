@@ -38,6 +38,8 @@ const logFor = (logger: Logger): Log => (level, message) => logger[level](messag
 @Injectable()
 class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: Logger;
+  private chainer?: NodeJS.Timeout;
+  private chaining?: Promise<unknown>;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -48,6 +50,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly publisher: RecordPublisher,
     private readonly db: Database,
     private readonly archive: ManifestArchiveRepository,
+    private readonly audit: AuditRepository,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
   }
@@ -59,11 +62,21 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     const created = await ensureTopics(this.kafka, topics, this.config.kafka.topicPartitions);
     if (created.length > 0) this.logger.log(`created topics ${created.join(', ')}`);
     await this.publisher.connect();
+    // Chain audit events written by finished transactions, a few times a second.
+    this.chainer = setInterval(() => {
+      this.chaining ??= this.audit
+        .chainAll()
+        .catch((e) => this.logger.error(`audit chaining failed: ${(e as Error).message}`))
+        .finally(() => (this.chaining = undefined));
+    }, 200);
+    this.chainer.unref();
     if (this.config.roles.has('relay')) this.relay.start();
     if (this.config.roles.has('scheduler')) this.supervisor.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.chainer) clearInterval(this.chainer);
+    await this.chaining;
     await this.supervisor.stop();
     await this.relay.stop();
     await this.publisher.close();

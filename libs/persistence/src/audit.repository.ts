@@ -37,46 +37,95 @@ export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
 }
 
 /**
- * Append-only, hash-chained audit log. Each append locks the chain head (one row) inside the
- * caller's transaction, so entries of concurrent transactions get gapless sequence numbers and
- * the chain commits or rolls back with the business change it records.
+ * Append-only, hash-chained audit log. Events are written in the transaction of the change they
+ * record (so they commit or roll back with it) into audit_pending, without a lock; a chainer then
+ * gives them gapless sequence numbers and hashes under the one-row chain head.
  */
 export class AuditRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * Records events inside the caller's transaction without touching the chain: they become
+   * chain entries when {@link chainPending} runs after the transaction is over.
+   */
   async append(em: EntityManager, inputs: AuditInput[]): Promise<void> {
     if (inputs.length === 0) return;
-    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const [head] = (await em.query(`SELECT seq, hash FROM audit_head WHERE id = 1${lock}`)) as { seq: string | number; hash: string }[];
-    let seq = Number(head.seq);
-    let prevHash = head.hash;
-    const rows: AuditEntry[] = [];
-    for (const i of inputs) {
-      seq++;
-      const e = {
-        seq,
-        occurredAt: (i.occurredAt ?? new Date()).toISOString(),
-        kind: i.kind,
-        actor: i.actor.slice(0, 200),
-        messageId: i.messageId ?? null,
-        caseNo: i.caseNo ?? null,
-        partner: i.partner ?? null,
-        detail: JSON.stringify(i.detail ?? {}),
-        prevHash,
-      };
-      const hash = entryHash(e);
-      rows.push({ ...e, hash });
-      prevHash = hash;
-    }
     await insertRows(
       em,
       this.db.dialect,
-      'audit_event',
-      ['seq', 'occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail', 'prev_hash', 'hash'],
-      rows.map((r) => [r.seq, new Date(r.occurredAt), r.kind, r.actor, r.messageId, r.caseNo, r.partner, r.detail, r.prevHash, r.hash]),
+      'audit_pending',
+      ['occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail'],
+      inputs.map((i) => [i.occurredAt ?? new Date(), i.kind, i.actor.slice(0, 200), i.messageId ?? null, i.caseNo ?? null, i.partner ?? null, JSON.stringify(i.detail ?? {})]),
     );
-    const p = params(this.db.dialect, 2);
-    await em.query(`UPDATE audit_head SET seq = ${p[0]}, hash = ${p[1]} WHERE id = 1`, [seq, prevHash]);
+  }
+
+  /**
+   * Moves finished events into the chain, in a fixed order: on PostgreSQL those whose writing
+   * transaction is older than every running one (their set can no longer grow), ordered by
+   * transaction id then row id; on SQLite, where transactions run one at a time, by row id.
+   * Returns how many entries were chained.
+   */
+  async chainPending(limit = 5000): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const postgres = this.db.dialect === 'postgres';
+      const [head] = (await em.query(`SELECT seq, hash FROM audit_head WHERE id = 1${postgres ? ' FOR UPDATE' : ''}`)) as { seq: string | number; hash: string }[];
+      const pending = (await em.query(
+        postgres
+          ? `SELECT id, occurred_at, kind, actor, message_id, case_no, partner, detail FROM audit_pending WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id LIMIT ${Number(limit)}`
+          : `SELECT id, occurred_at, kind, actor, message_id, case_no, partner, detail FROM audit_pending ORDER BY id LIMIT ${Number(limit)}`,
+      )) as Record<string, unknown>[];
+      if (pending.length === 0) return 0;
+      let seq = Number(head.seq);
+      let prevHash = head.hash;
+      const rows: AuditEntry[] = [];
+      for (const p of pending) {
+        seq++;
+        const e = {
+          seq,
+          occurredAt: this.instantOf(p.occurred_at),
+          kind: String(p.kind),
+          actor: String(p.actor),
+          messageId: (p.message_id as string | null) ?? null,
+          caseNo: (p.case_no as string | null) ?? null,
+          partner: (p.partner as string | null) ?? null,
+          detail: String(p.detail),
+          prevHash,
+        };
+        const hash = entryHash(e);
+        rows.push({ ...e, hash });
+        prevHash = hash;
+      }
+      await insertRows(
+        em,
+        this.db.dialect,
+        'audit_event',
+        ['seq', 'occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail', 'prev_hash', 'hash'],
+        rows.map((r) => [r.seq, new Date(r.occurredAt), r.kind, r.actor, r.messageId, r.caseNo, r.partner, r.detail, r.prevHash, r.hash]),
+      );
+      const ids = pending.map((p) => Number(p.id));
+      for (let i = 0; i < ids.length; i += 1000) {
+        const part = ids.slice(i, i + 1000);
+        await em.query(`DELETE FROM audit_pending WHERE id IN (${params(this.db.dialect, part.length).join(', ')})`, part);
+      }
+      const p = params(this.db.dialect, 2);
+      await em.query(`UPDATE audit_head SET seq = ${p[0]}, hash = ${p[1]} WHERE id = 1`, [seq, prevHash]);
+      return rows.length;
+    });
+  }
+
+  /** Chains everything finished so far (tests, checkpoints, exports). */
+  async chainAll(): Promise<void> {
+    while ((await this.chainPending()) > 0);
+  }
+
+  private instantOf(v: unknown): string {
+    return new Date(this.db.dialect === 'postgres' ? (v as Date) : `${String(v).replace(' ', 'T')}Z`).toISOString();
+  }
+
+  /** Events written but not chained yet. */
+  async pendingCount(): Promise<number> {
+    const [r] = (await this.db.manager.query('SELECT COUNT(*) AS n FROM audit_pending')) as { n: string | number }[];
+    return Number(r.n);
   }
 
   async head(): Promise<{ seq: number; hash: string }> {

@@ -11,8 +11,9 @@ import { PersonalDataAccess1764400000000 } from './migrations/1764400000000-pers
 import { CaseFlags1764500000000 } from './migrations/1764500000000-case-flags';
 import { AuditLog1764600000000 } from './migrations/1764600000000-audit-log';
 import { RecordBytesAndManifests1764700000000 } from './migrations/1764700000000-record-bytes-and-manifests';
+import { AuditPending1764800000000 } from './migrations/1764800000000-audit-pending';
 
-export const MIGRATIONS = [InitialSchema1764200000000, CaseFiles1764300000000, PersonalDataAccess1764400000000, CaseFlags1764500000000, AuditLog1764600000000, RecordBytesAndManifests1764700000000];
+export const MIGRATIONS = [InitialSchema1764200000000, CaseFiles1764300000000, PersonalDataAccess1764400000000, CaseFlags1764500000000, AuditLog1764600000000, RecordBytesAndManifests1764700000000, AuditPending1764800000000];
 
 /**
  * The gateway's database: a TypeORM DataSource over PostgreSQL or SQLite, migrated on open.
