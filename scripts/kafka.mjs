@@ -3,7 +3,7 @@
 // Jars come from Maven Central through tools/kafka/pom.xml and are cached in .kafka/lib;
 // the broker runs detached and is tracked by a pid file, so `stop` works from any shell.
 //
-//   node scripts/kafka.mjs start|stop|status   (npm run kafka:start / kafka:stop)
+//   node scripts/kafka.mjs start|resume|stop|status   (npm run kafka:start / kafka:stop)
 //
 // Environment: KAFKA_PORT (default 19092), KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1),
 // KAFKA_HOME (default <repo>/.kafka), KAFKA_HEAP (default 768m).
@@ -116,7 +116,7 @@ async function waitReady(timeoutMs) {
   fail(`broker not ready after ${timeoutMs / 1000}s: ${lastError}`);
 }
 
-async function start() {
+async function start(resume = false) {
   const pid = runningPid();
   if (pid) {
     log(`already running (pid ${pid}) on 127.0.0.1:${port}`);
@@ -125,15 +125,19 @@ async function start() {
     return;
   }
   resolveJars();
-  // Each start is a fresh, empty store: the local broker is for demos and tests, not for keeping data.
-  rmSync(dataDir, { recursive: true, force: true });
-  writeConfig();
   const cp = `${libDir}/*`;
   const props = join(dataDir, 'server.properties');
-  const format = spawnSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', randomUUID(), '-c', props, '-g'], {
-    encoding: 'utf8',
-  });
-  if (format.status !== 0) fail(`storage format failed: ${format.stderr || format.stdout}`);
+  // `start` is a fresh, empty store (demos and tests); `resume` restarts on the existing data after
+  // a crash (the fault suite kills the broker and brings it back).
+  const keep = resume && existsSync(join(dataDir, 'logs', 'meta.properties'));
+  if (!keep) {
+    rmSync(dataDir, { recursive: true, force: true });
+    writeConfig();
+    const format = spawnSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', randomUUID(), '-c', props, '-g'], {
+      encoding: 'utf8',
+    });
+    if (format.status !== 0) fail(`storage format failed: ${format.stderr || format.stdout}`);
+  }
   const out = openSync(join(dataDir, 'stdout.log'), 'a');
   const child = spawn(
     'java',
@@ -178,9 +182,10 @@ async function stop() {
 
 const command = process.argv[2];
 if (command === 'start') await start();
+else if (command === 'resume') await start(true);
 else if (command === 'stop') await stop();
 else if (command === 'status') {
   const pid = runningPid();
   console.log(pid ? `running (pid ${pid}) on 127.0.0.1:${port}` : 'not running');
   process.exit(pid ? 0 : 3);
-} else fail('usage: kafka.mjs start|stop|status');
+} else fail('usage: kafka.mjs start|resume|stop|status');

@@ -35,7 +35,8 @@ export class InboxConsumer {
     kafka: Kafka,
     private readonly options: InboxConsumerOptions,
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50 });
+    // A 10 s session lets the group hand a crashed instance's partitions to the others quickly.
+    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
   }
 
   async start(handler: BatchHandler): Promise<void> {

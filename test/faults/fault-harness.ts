@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { repoRoot } from '@xietong/config';
+import { sampleLead, SchemaCatalog } from '@xietong/contracts';
+import { federationFiles, initFederation, loadZoneData, readJwk } from '@xietong/federation';
+import { issueToken } from '@xietong/gateway';
+import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
+import { brokers, TEST_POSTGRES_URL } from '@xietong/testing';
+
+export const JD = '341825';
+export const HZ = '330100';
+
+export interface FaultResult {
+  scenario: string;
+  sent: number;
+  delivered: number;
+  duplicates: number;
+  lost: number;
+  recover_s: number;
+}
+
+/**
+ * Two agencies whose gateways run as separate OS processes (dist/apps/gateway) on PostgreSQL and
+ * the local broker, so that a fault can kill any of them with SIGKILL.
+ */
+export class FaultRig {
+  readonly dir = mkdtempSync(join(tmpdir(), 'xt-faults-'));
+  readonly prefix = `f${Date.now().toString(36)}`;
+  readonly pg = new Client({ connectionString: TEST_POSTGRES_URL });
+  private readonly processes: GatewayProcess[] = [];
+
+  schema(id: string): string {
+    return `t_${this.prefix}_${id}`;
+  }
+
+  async init(): Promise<void> {
+    await this.pg.connect();
+    const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+    await initFederation({ dir: this.dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: this.prefix });
+  }
+
+  async start(id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+    const gw = await spawnGateway(id, {
+      KAFKA_BROKERS: brokers(),
+      XIETONG_FEDERATION_DIR: this.dir,
+      XIETONG_TOPIC_PREFIX: this.prefix,
+      XIETONG_DATABASE_URL: TEST_POSTGRES_URL,
+      XIETONG_DATABASE_SCHEMA: this.schema(id),
+      XIETONG_RELAY_MAX_BACKOFF_MS: '2000',
+      ...env,
+    });
+    gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'fault-suite', roles: ['submitter', 'handler'] });
+    this.processes.push(gw);
+    return gw;
+  }
+
+  /** Submits `count` leads with the given prefix in batches of 100, `perSecond` messages a second. */
+  async submit(gw: () => GatewayProcess, tag: string, count: number, perSecond: number): Promise<void> {
+    for (let i = 0; i < count; i += 100) {
+      const started = Date.now();
+      const items = Array.from({ length: Math.min(100, count - i) }, (_, k) => ({ type: 'LEAD', recipient: HZ, body: sampleLead(`${tag}-${i + k}`, i + k) }));
+      for (let attempt = 0; ; attempt++) {
+        const g = gw();
+        const res = await fetch(`${g.url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${g.token}` }, body: JSON.stringify({ items }) }).catch(() => undefined);
+        if (res?.status === 202) break;
+        if (attempt > 100) throw new Error(`submission kept failing: ${res?.status}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, (100 / perSecond) * 1000 - (Date.now() - started))));
+    }
+  }
+
+  async count(sql: string, args: unknown[] = []): Promise<number> {
+    return Number((await this.pg.query(sql, args)).rows[0].n);
+  }
+
+  accepted(tag: string): Promise<number> {
+    return this.count(`SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND status = 'accepted' AND correlation_id LIKE $1`, [`${tag}-%`]);
+  }
+
+  delivered(tag: string): Promise<number> {
+    return this.count(`SELECT COUNT(DISTINCT message_id) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
+  }
+
+  /** Counts both sides once everything that was sent has been receipted (or the wait ran out). */
+  async result(scenario: string, tag: string, sent: number, recoverS: number): Promise<FaultResult> {
+    const deadline = Date.now() + 180_000;
+    while ((await this.accepted(tag)) < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    const delivered = await this.delivered(tag);
+    const rows = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
+    const outbound = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND correlation_id LIKE $1`, [`${tag}-%`]);
+    const replays = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine WHERE reason_code = 'REPLAY'`);
+    // A message applied twice would be a second row (impossible by key) or a second submission.
+    const duplicates = rows - delivered + Math.max(0, outbound - sent);
+    return { scenario, sent, delivered, duplicates, lost: sent - delivered, recover_s: Math.round(recoverS * 10) / 10, ...(replays ? { redelivered_ignored: replays } : {}) } as FaultResult;
+  }
+
+  /** Seconds until deliveries move again after a fault at `since`. */
+  async recovery(tag: string, since: number): Promise<number> {
+    const before = await this.delivered(tag);
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if ((await this.delivered(tag)) > before) return (Date.now() - since) / 1000;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return (Date.now() - since) / 1000;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.processes) await p.stop();
+    for (const id of [JD, HZ]) await this.pg.query(`DROP SCHEMA IF EXISTS "${this.schema(id)}" CASCADE`).catch(() => undefined);
+    await this.pg.end();
+  }
+}
+
+/** The local broker the test run started (scripts/kafka.mjs), killed and resumed by scenarios. */
+export const localBroker = {
+  port(): string {
+    const port = process.env.XIETONG_TEST_STARTED_KAFKA;
+    if (!port) throw new Error('the fault suite needs the local broker it starts itself (do not set KAFKA_BROKERS)');
+    return port;
+  },
+  kill(): void {
+    const pid = Number(readFileSync(join(repoRoot(), '.kafka', `broker-${this.port()}`, 'broker.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+  },
+  resume(): void {
+    execFileSync('node', [join(repoRoot(), 'scripts', 'kafka.mjs'), 'resume'], { env: { ...process.env, KAFKA_PORT: this.port() }, stdio: ['ignore', 'ignore', 'inherit'] });
+  },
+};
