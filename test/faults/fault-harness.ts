@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -29,7 +30,7 @@ export interface FaultResult {
 export class FaultRig {
   readonly dir = mkdtempSync(join(tmpdir(), 'xt-faults-'));
   readonly prefix = `f${Date.now().toString(36)}`;
-  readonly pg = new Client({ connectionString: TEST_POSTGRES_URL });
+  readonly pg = quietClient();
   private readonly processes: GatewayProcess[] = [];
 
   schema(id: string): string {
@@ -70,6 +71,22 @@ export class FaultRig {
         await new Promise((r) => setTimeout(r, 200));
       }
       await new Promise((r) => setTimeout(r, Math.max(0, (100 / perSecond) * 1000 - (Date.now() - started))));
+    }
+  }
+
+  /** A new connection after the database was restarted. */
+  async reconnect(): Promise<void> {
+    await this.pg.end().catch(() => undefined);
+    (this as { pg: Client }).pg = quietClient();
+    for (let i = 0; ; i++) {
+      try {
+        await this.pg.connect();
+        return;
+      } catch (e) {
+        if (i > 50) throw e;
+        (this as { pg: Client }).pg = quietClient();
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 
@@ -131,3 +148,29 @@ export const localBroker = {
     execFileSync('node', [join(repoRoot(), 'scripts', 'kafka.mjs'), 'resume'], { env: { ...process.env, KAFKA_PORT: this.port() }, stdio: ['ignore', 'ignore', 'inherit'] });
   },
 };
+
+/** The machine's PostgreSQL cluster (the one the tests use), restarted by a scenario. */
+export const postgres = {
+  async restart(): Promise<void> {
+    const version = readdirSync('/etc/postgresql')[0];
+    await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart', '-m', 'fast']);
+  },
+};
+
+/** Polls a gateway's /health until it answers `status` (true) or the wait runs out (false). */
+export async function waitForHealth(url: string, status: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const s = await fetch(`${url}/health`).then((r) => r.status, () => 0);
+    if (s === status) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** A client whose connection may be cut by a database restart (the scenario reconnects). */
+function quietClient(): Client {
+  const client = new Client({ connectionString: TEST_POSTGRES_URL });
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
-import { FaultRig, HZ, JD, localBroker, type FaultResult } from './fault-harness';
+import { FaultRig, HZ, JD, localBroker, postgres, waitForHealth, type FaultResult } from './fault-harness';
 
 const N = Number(process.env.XIETONG_FAULT_MESSAGES ?? 2000);
 const RATE = 400;
@@ -52,6 +52,47 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     const r = await rig.result('broker SIGKILL', 'KILLBROKER', N, recover);
     results.push(r);
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
+    await receiver.stop();
+    await sender.stop();
+  });
+
+  it('survives the sending gateway killed repeatedly while its relay publishes (acked but not yet marked sent)', async () => {
+    let sender = await rig.start(JD);
+    const receiver = await rig.start(HZ);
+    const sending = rig.submit(() => sender, 'KILLTX', N, RATE);
+    let t0 = 0;
+    for (let k = 1; k <= 3; k++) {
+      while ((await rig.delivered('KILLTX')) < (N * k) / 4) await new Promise((r) => setTimeout(r, 50));
+      t0 = Date.now();
+      sender.child.kill('SIGKILL');
+      sender = await rig.start(JD);
+    }
+    const recover = await rig.recovery('KILLTX', t0);
+    await sending;
+    const r = await rig.result('sending gateway (relay) SIGKILL x3', 'KILLTX', N, recover);
+    results.push(r);
+    expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
+    await receiver.stop();
+    await sender.stop();
+  });
+
+  it('survives PostgreSQL restarted mid-stream: health degrades, nothing is accepted without being stored', async () => {
+    const sender = await rig.start(JD);
+    const receiver = await rig.start(HZ);
+    const sending = rig.submit(() => sender, 'PGRESTART', N, RATE);
+    while ((await rig.delivered('PGRESTART')) < N / 3) await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    const restart = postgres.restart();
+    const degraded = await waitForHealth(receiver.url, 503, 20_000);
+    await restart;
+    await rig.reconnect();
+    const recover = await rig.recovery('PGRESTART', t0);
+    await sending;
+    const r = await rig.result('PostgreSQL restart', 'PGRESTART', N, recover);
+    results.push(r);
+    expect(degraded).toBe(true);
+    expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
+    expect(await waitForHealth(receiver.url, 200, 30_000)).toBe(true);
     await receiver.stop();
     await sender.stop();
   });
