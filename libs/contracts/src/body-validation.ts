@@ -11,6 +11,8 @@ export function validateBody<T = Record<string, unknown>>(type: avro.Type, body:
   }
   const unknownField = firstUnknownField(type, body as Record<string, unknown>, '');
   if (unknownField) throw new DomainError('VALIDATION_FAILED', `unknown field ${unknownField}`, unknownField);
+  const control = firstControlCharacter(body);
+  if (control) throw new DomainError('VALIDATION_FAILED', `field ${control}: control characters are not accepted`, control);
   const withDefaults = fillDefaults(type, body as Record<string, unknown>);
   let problem: { path: string; value: unknown; expected: string } | undefined;
   type.isValid(withDefaults, {
@@ -90,4 +92,27 @@ function firstUnknownField(type: avro.Type, value: Record<string, unknown>, pref
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// NUL and the other C0 controls except tab, line feed and carriage return: not text, and
+// PostgreSQL cannot store NUL in a text column.
+const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** The path of the first string in `value` holding a control character, or undefined. */
+export function firstControlCharacter(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return FORBIDDEN.test(value) ? path || '(value)' : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = firstControlCharacter(value[i], path ? `${path}.${i}` : String(i));
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = firstControlCharacter(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

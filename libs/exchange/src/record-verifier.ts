@@ -1,4 +1,4 @@
-import { DomainError, type Envelope } from '@xietong/contracts';
+import { DomainError, firstControlCharacter, type Envelope } from '@xietong/contracts';
 import { readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import { HEADERS, type InboundRecord } from '@xietong/messaging';
@@ -35,6 +35,8 @@ export class RecordVerifier {
         throw new DomainError('NOT_IN_AGREEMENT', `no agreement "${envelope.zone}" covers ${envelope.type} from ${envelope.sender} to ${envelope.recipient}`);
       }
       const body = this.codec.decodeBody(envelope, federation);
+      const control = firstControlCharacter(body);
+      if (control) throw new DomainError('MALFORMED', `body field ${control} holds control characters`);
       return { ok: true, record, envelope, body, signature: jws, kid: header.kid };
     } catch (e) {
       if (e instanceof DomainError) return { ok: false, record, code: e.code, detail: e.message, envelope };
@@ -45,6 +47,8 @@ export class RecordVerifier {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const AGENCY = /^\d{6}$/;
+// Control characters (NUL above all) cannot be stored in PostgreSQL text columns: refuse them here.
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Field limits of the wire format, checked before anything is looked up or stored. */
 function assertEnvelopeFields(e: Envelope): Envelope {
@@ -54,8 +58,8 @@ function assertEnvelopeFields(e: Envelope): Envelope {
   if (!UUID.test(e.messageId)) bad('messageId is not a UUID');
   if (e.causationId !== null && !UUID.test(e.causationId)) bad('causationId is not a UUID');
   if (!AGENCY.test(e.sender) || !AGENCY.test(e.recipient)) bad('sender and recipient must be six-digit agency ids');
-  if (e.zone.length === 0 || e.zone.length > 40) bad('zone must have 1 to 40 characters');
-  if (e.correlationId.length === 0 || e.correlationId.length > 64) bad('correlationId must have 1 to 64 characters');
+  if (e.zone.length === 0 || e.zone.length > 40 || CONTROL.test(e.zone)) bad('zone must have 1 to 40 printable characters');
+  if (e.correlationId.length === 0 || e.correlationId.length > 64 || CONTROL.test(e.correlationId)) bad('correlationId must have 1 to 64 printable characters');
   if (Number.isNaN(Date.parse(e.createdAt))) bad('createdAt is not a valid instant');
   return e;
 }

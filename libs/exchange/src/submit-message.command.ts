@@ -49,7 +49,9 @@ export class SubmitMessageCommand {
     const body = r.body as Record<string, unknown>;
     const field = CORRELATION_FIELD[t];
     const cid = body[field];
-    if (typeof cid !== 'string' || cid.length === 0 || cid.length > 64) throw invalid(`body.${field}`, `field body.${field}: expected a string of 1 to 64 characters`);
+    if (typeof cid !== 'string' || cid.length === 0 || cid.length > 64 || /[\u0000-\u001f\u007f]/.test(cid)) {
+      throw invalid(`body.${field}`, `field body.${field}: expected 1 to 64 printable characters`);
+    }
     if (t === 'COMPLAINT') assertComplainant(body.complainant);
     if (t === 'LEAD' && body.jurisdictionBasis === 'DESIGNATED') {
       const reason = body.designationReason;
