@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
+import type { GatewayProcess } from '../../apps/bench/src/gateway-processes';
 import { FaultRig, HZ, JD, localBroker, postgres, waitForHealth, type FaultResult } from './fault-harness';
 
 const N = Number(process.env.XIETONG_FAULT_MESSAGES ?? 2000);
@@ -20,81 +21,66 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     console.log(['scenario | sent | delivered | duplicates | lost | recover_s', ...results.map((r) => `${r.scenario} | ${r.sent} | ${r.delivered} | ${r.duplicates} | ${r.lost} | ${r.recover_s}`)].join('\n'));
   });
 
-  it('survives the receiving gateway killed with SIGKILL mid-batch and restarted', async () => {
-    const sender = await rig.start(JD);
-    let receiver = await rig.start(HZ);
-    const sending = rig.submit(() => sender, 'KILLRX', N, RATE);
-    while ((await rig.delivered('KILLRX')) < N / 3) await new Promise((r) => setTimeout(r, 100));
+  /**
+   * Sender and receiver gateways as processes, N leads flowing, the fault injected once a third has
+   * arrived (it returns when it is over and may replace processes), then both sides counted.
+   */
+  async function scenario(name: string, tag: string, fault: (gw: { sender: GatewayProcess; receiver: GatewayProcess }) => Promise<void>): Promise<FaultResult> {
+    const gw = { sender: await rig.start(JD), receiver: await rig.start(HZ) };
+    const sending = rig.submit(() => gw.sender, tag, N, RATE);
+    while ((await rig.delivered(tag)) < N / 3) await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
-    receiver.child.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 1000));
-    receiver = await rig.start(HZ);
-    const recover = await rig.recovery('KILLRX', t0);
+    await fault(gw);
+    const recover = await rig.recovery(tag, t0);
     await sending;
-    const r = await rig.result('receiving gateway SIGKILL', 'KILLRX', N, recover);
+    const r = await rig.result(name, tag, N, recover);
     results.push(r);
+    await gw.receiver.stop();
+    await gw.sender.stop();
+    return r;
+  }
+
+  it('survives the receiving gateway killed with SIGKILL mid-batch and restarted', async () => {
+    const r = await scenario('receiving gateway SIGKILL', 'KILLRX', async (gw) => {
+      gw.receiver.child.kill('SIGKILL');
+      await new Promise((res) => setTimeout(res, 1000));
+      gw.receiver = await rig.start(HZ);
+    });
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
-    await receiver.stop();
-    await sender.stop();
   });
 
   it('survives the broker killed with SIGKILL mid-stream and restarted on its data', async () => {
-    const sender = await rig.start(JD);
-    const receiver = await rig.start(HZ);
-    const sending = rig.submit(() => sender, 'KILLBROKER', N, RATE);
-    while ((await rig.delivered('KILLBROKER')) < N / 3) await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
-    localBroker.kill();
-    await new Promise((r) => setTimeout(r, 2000));
-    localBroker.resume();
-    const recover = await rig.recovery('KILLBROKER', t0);
-    await sending;
-    const r = await rig.result('broker SIGKILL', 'KILLBROKER', N, recover);
-    results.push(r);
+    const r = await scenario('broker SIGKILL', 'KILLBROKER', async () => {
+      localBroker.kill();
+      await new Promise((res) => setTimeout(res, 2000));
+      localBroker.resume();
+    });
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
-    await receiver.stop();
-    await sender.stop();
   });
 
-  it('survives the sending gateway killed repeatedly while its relay publishes (acked but not yet marked sent)', async () => {
-    let sender = await rig.start(JD);
-    const receiver = await rig.start(HZ);
-    const sending = rig.submit(() => sender, 'KILLTX', N, RATE);
-    let t0 = 0;
-    for (let k = 1; k <= 3; k++) {
-      while ((await rig.delivered('KILLTX')) < (N * k) / 4) await new Promise((r) => setTimeout(r, 50));
-      t0 = Date.now();
-      sender.child.kill('SIGKILL');
-      sender = await rig.start(JD);
-    }
-    const recover = await rig.recovery('KILLTX', t0);
-    await sending;
-    const r = await rig.result('sending gateway (relay) SIGKILL x3', 'KILLTX', N, recover);
-    results.push(r);
+  it('survives the sending gateway killed repeatedly while its relay publishes', async () => {
+    const r = await scenario('sending gateway (relay) SIGKILL x3', 'KILLTX', async (gw) => {
+      for (let k = 1; k <= 3; k++) {
+        if (k > 1) while ((await rig.delivered('KILLTX')) < (N * (k + 1)) / 5) await new Promise((res) => setTimeout(res, 50));
+        gw.sender.child.kill('SIGKILL');
+        gw.sender = await rig.start(JD);
+      }
+    });
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
-    await receiver.stop();
-    await sender.stop();
   });
 
   it('survives PostgreSQL restarted mid-stream: health degrades, nothing is accepted without being stored', async () => {
-    const sender = await rig.start(JD);
-    const receiver = await rig.start(HZ);
-    const sending = rig.submit(() => sender, 'PGRESTART', N, RATE);
-    while ((await rig.delivered('PGRESTART')) < N / 3) await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
-    const restart = postgres.restart();
-    const degraded = await waitForHealth(receiver.url, 503, 20_000);
-    await restart;
-    await rig.reconnect();
-    const recover = await rig.recovery('PGRESTART', t0);
-    await sending;
-    const r = await rig.result('PostgreSQL restart', 'PGRESTART', N, recover);
-    results.push(r);
-    expect(degraded).toBe(true);
+    let degraded = false;
+    let healthy = false;
+    const r = await scenario('PostgreSQL restart', 'PGRESTART', async (gw) => {
+      const restart = postgres.restart();
+      degraded = await waitForHealth(gw.receiver.url, 503, 20_000);
+      await restart;
+      await rig.reconnect();
+      healthy = await waitForHealth(gw.receiver.url, 200, 30_000);
+    });
+    expect({ degraded, healthy }).toEqual({ degraded: true, healthy: true });
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
-    expect(await waitForHealth(receiver.url, 200, 30_000)).toBe(true);
-    await receiver.stop();
-    await sender.stop();
   });
 
   it('shares the work of two instances of each gateway over one database without sending a row twice', async () => {
