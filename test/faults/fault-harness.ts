@@ -1,15 +1,17 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { repoRoot } from '@xietong/config';
+import type { ChildProcess } from 'node:child_process';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
-import { federationFiles, initFederation, loadZoneData, readJwk } from '@xietong/federation';
+import { federationFiles, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
 import { issueToken } from '@xietong/gateway';
+import { createKafka, ensureTopics } from '@xietong/messaging';
 import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
-import { brokers, TEST_POSTGRES_URL } from '@xietong/testing';
+import { brokers, RecordForge, TEST_POSTGRES_URL } from '@xietong/testing';
 
 export const JD = '341825';
 export const HZ = '330100';
@@ -31,6 +33,11 @@ export class FaultRig {
   readonly dir = mkdtempSync(join(tmpdir(), 'xt-faults-'));
   readonly prefix = `f${Date.now().toString(36)}`;
   readonly pg = quietClient();
+  readonly kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-fault-suite' });
+  /** Puts chosen bytes into an inbox, as a broken or hostile partner could. */
+  readonly forge = new RecordForge(this);
+  /** Environment a gateway keeps across restarts (a rotated signing key). */
+  readonly overrides: Record<string, Record<string, string>> = {};
   private readonly processes: GatewayProcess[] = [];
 
   schema(id: string): string {
@@ -41,6 +48,18 @@ export class FaultRig {
     await this.pg.connect();
     const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
     await initFederation({ dir: this.dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: this.prefix });
+    await ensureTopics(this.kafka, [JD, HZ].map((m) => `${this.prefix}.inbox.${m}`), 3);
+  }
+
+  /** The manifest in force, changed by `edit`, signed by the zone authority with the next serial. */
+  async publishManifest(edit: (m: Manifest) => void): Promise<number> {
+    const files = federationFiles(this.dir);
+    const current = await verifyManifest(readFileSync(files.manifest, 'utf8'), await readJwk(files.authorityPublic));
+    const next: Manifest = structuredClone(current);
+    next.serial = current.serial + 1;
+    edit(next);
+    writeFileSync(files.manifest, await signManifest(next, await readJwk(files.authorityPrivate)));
+    return next.serial;
   }
 
   async start(id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
@@ -51,6 +70,8 @@ export class FaultRig {
       XIETONG_DATABASE_URL: TEST_POSTGRES_URL,
       XIETONG_DATABASE_SCHEMA: this.schema(id),
       XIETONG_RELAY_MAX_BACKOFF_MS: '2000',
+      XIETONG_MANIFEST_REFRESH_MS: '500',
+      ...this.overrides[id],
       ...env,
     });
     gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'fault-suite', roles: ['submitter', 'handler'] });
@@ -102,6 +123,13 @@ export class FaultRig {
     return this.count(`SELECT COUNT(DISTINCT message_id) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
   }
 
+  /** Quarantined records at the receiver, of one reason or all. */
+  quarantined(reason?: string): Promise<number> {
+    return reason
+      ? this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine WHERE reason_code = $1`, [reason])
+      : this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine`);
+  }
+
   /** Counts both sides once everything that was sent has been receipted (or the wait ran out). */
   async result(scenario: string, tag: string, sent: number, recoverS: number): Promise<FaultResult> {
     const deadline = Date.now() + 180_000;
@@ -109,7 +137,7 @@ export class FaultRig {
     const delivered = await this.delivered(tag);
     const rows = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
     const outbound = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND correlation_id LIKE $1`, [`${tag}-%`]);
-    const replays = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine WHERE reason_code = 'REPLAY'`);
+    const replays = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine q JOIN "${this.schema(HZ)}".message m ON m.message_id = q.message_id WHERE q.reason_code = 'REPLAY' AND m.correlation_id LIKE $1`, [`${tag}-%`]);
     // A message applied twice would be a second row (impossible by key) or a second submission.
     const duplicates = rows - delivered + Math.max(0, outbound - sent);
     return { scenario, sent, delivered, duplicates, lost: sent - delivered, recover_s: Math.round(recoverS * 10) / 10, ...(replays ? { redelivered_ignored: replays } : {}) } as FaultResult;
@@ -128,9 +156,22 @@ export class FaultRig {
 
   async close(): Promise<void> {
     for (const p of this.processes) await p.stop();
+    await this.forge.close();
     for (const id of [JD, HZ]) await this.pg.query(`DROP SCHEMA IF EXISTS "${this.schema(id)}" CASCADE`).catch(() => undefined);
     await this.pg.end();
   }
+}
+
+/** Resolves with how a gateway process ended (its signal or exit code), or undefined after `timeoutMs`. */
+export function exited(child: ChildProcess, timeoutMs: number): Promise<string | undefined> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(String(child.signalCode ?? child.exitCode));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(String(signal ?? code));
+    });
+  });
 }
 
 /** The local broker the test run started (scripts/kafka.mjs), killed and resumed by scenarios. */
@@ -166,6 +207,24 @@ export async function waitForHealth(url: string, status: number, timeoutMs: numb
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;
+}
+
+/** Polls `check` until it is true (true) or the wait runs out (false). */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** Polls a gateway's /health until it reports the manifest serial (true) or the wait runs out (false). */
+export function waitForSerial(url: string, serial: number, timeoutMs: number): Promise<boolean> {
+  return waitFor(async () => {
+    const health = await fetch(`${url}/health`).then((r) => r.json(), () => undefined);
+    return (health as { manifest?: { serial?: number } } | undefined)?.manifest?.serial === serial;
+  }, timeoutMs);
 }
 
 /** A client whose connection may be cut by a database restart (the scenario reconnects). */

@@ -1,8 +1,13 @@
+import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
+import { sampleLead } from '@xietong/contracts';
+import { generateSigningKey } from '@xietong/crypto';
+import { HEADERS } from '@xietong/messaging';
+import { hostileRecords, isUntouched } from '@xietong/testing';
 import type { GatewayProcess } from '../../apps/bench/src/gateway-processes';
-import { FaultRig, HZ, JD, localBroker, postgres, waitForHealth, type FaultResult } from './fault-harness';
+import { exited, FaultRig, HZ, JD, localBroker, postgres, waitFor, waitForHealth, waitForSerial, type FaultResult } from './fault-harness';
 
 const N = Number(process.env.XIETONG_FAULT_MESSAGES ?? 2000);
 const RATE = 400;
@@ -21,20 +26,32 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     console.log(['scenario | sent | delivered | duplicates | lost | recover_s', ...results.map((r) => `${r.scenario} | ${r.sent} | ${r.delivered} | ${r.duplicates} | ${r.lost} | ${r.recover_s}`)].join('\n'));
   });
 
+  type Gateways = { sender: GatewayProcess; receiver: GatewayProcess };
+  interface ScenarioOptions {
+    /** Extra environment for the first sender and receiver processes (failpoints). */
+    senderEnv?: Record<string, string>;
+    receiverEnv?: Record<string, string>;
+    /** What starts the fault clock; by default a third of the leads having arrived. */
+    trigger?: (gw: Gateways) => Promise<void>;
+    /** Checks once everything is receipted, before the gateways stop. */
+    after?: (gw: Gateways) => Promise<void>;
+  }
+
   /**
    * Sender and receiver gateways as processes, N leads flowing, the fault injected once a third has
    * arrived (it returns when it is over and may replace processes), then both sides counted.
    */
-  async function scenario(name: string, tag: string, fault: (gw: { sender: GatewayProcess; receiver: GatewayProcess }) => Promise<void>): Promise<FaultResult> {
-    const gw = { sender: await rig.start(JD), receiver: await rig.start(HZ) };
+  async function scenario(name: string, tag: string, fault: (gw: Gateways) => Promise<void>, o: ScenarioOptions = {}): Promise<FaultResult> {
+    const gw = { sender: await rig.start(JD, o.senderEnv), receiver: await rig.start(HZ, o.receiverEnv) };
     const sending = rig.submit(() => gw.sender, tag, N, RATE);
-    while ((await rig.delivered(tag)) < N / 3) await new Promise((r) => setTimeout(r, 50));
+    await (o.trigger ?? (() => waitFor(async () => (await rig.delivered(tag)) >= N / 3, 120_000)))(gw);
     const t0 = Date.now();
     await fault(gw);
     const recover = await rig.recovery(tag, t0);
     await sending;
     const r = await rig.result(name, tag, N, recover);
     results.push(r);
+    await o.after?.(gw);
     await gw.receiver.stop();
     await gw.sender.stop();
     return r;
@@ -80,6 +97,96 @@ describe('no message lost or applied twice under faults (gateways as separate pr
       healthy = await waitForHealth(gw.receiver.url, 200, 30_000);
     });
     expect({ degraded, healthy }).toEqual({ degraded: true, healthy: true });
+    expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
+  });
+
+  it('survives the sending relay dying after the broker acknowledged a batch and before marking it sent (twice)', async () => {
+    // The failpoint kills the process with SIGKILL right after the broker's ack, once a third of the leads are out.
+    const crash = { XIETONG_FAILPOINTS: `relay.after-ack:${Math.floor(N / 3)}` };
+    const deaths: (string | undefined)[] = [];
+    const r = await scenario(
+      'relay SIGKILL between broker ack and marking sent x2',
+      'RELAYACK',
+      async (gw) => {
+        gw.sender = await rig.start(JD, crash);
+        deaths.push(await exited(gw.sender.child, 120_000));
+        gw.sender = await rig.start(JD);
+      },
+      { senderEnv: crash, trigger: async (gw) => void deaths.push(await exited(gw.sender.child, 120_000)) },
+    );
+    expect(deaths).toEqual(['SIGKILL', 'SIGKILL']);
+    expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
+    // The acknowledged but unmarked batches went out again and were recognized, not applied twice.
+    expect((r as FaultResult & { redelivered_ignored?: number }).redelivered_ignored).toBeGreaterThan(0);
+  });
+
+  it('survives the receiving gateway dying after storing a batch and before committing its offsets', async () => {
+    let death: string | undefined;
+    const r = await scenario(
+      'receiver SIGKILL between DB commit and offset commit',
+      'INBOUNDCOMMIT',
+      async (gw) => {
+        gw.receiver = await rig.start(HZ);
+      },
+      { receiverEnv: { XIETONG_FAILPOINTS: `inbound.after-store:${Math.floor(N / 3)}` }, trigger: async (gw) => void (death = await exited(gw.receiver.child, 120_000)) },
+    );
+    expect(death).toBe('SIGKILL');
+    expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
+    expect((r as FaultResult & { redelivered_ignored?: number }).redelivered_ignored).toBeGreaterThan(0);
+  });
+
+  it('rotates the sender\'s signing key and revokes the old one while leads flow; an old record replayed afterwards is refused', async () => {
+    const next = await generateSigningKey('EdDSA', `${JD}-sig-2`);
+    const keyFile = join(rig.dir, 'keys', `${JD}.signing-2.private.jwk.json`);
+    writeFileSync(keyFile, JSON.stringify(next.privateJwk));
+    const checks: Record<string, unknown> = {};
+    const r = await scenario(
+      'signing key rotated, old key revoked',
+      'ROTATE',
+      async (gw) => {
+        // Serial n+1: the zone authority adds the new key; the receiver must know it before the sender uses it.
+        const serial = await rig.publishManifest((m) => {
+          m.members.find((x) => x.id === JD)!.signingKeys.push({ kid: next.kid, alg: 'EdDSA', notBefore: new Date(Date.now() - 60_000).toISOString(), notAfter: new Date(Date.now() + 365 * 86_400_000).toISOString(), publicJwk: next.publicJwk });
+        });
+        checks.added = await waitForSerial(gw.receiver.url, serial, 30_000);
+        rig.overrides[JD] = { XIETONG_SIGNING_KEY_FILE: keyFile };
+        await gw.sender.stop();
+        gw.sender = await rig.start(JD);
+      },
+      {
+        after: async (gw) => {
+          // Serial n+2: the old key is revoked once nothing signed with it is in flight.
+          const serial = await rig.publishManifest((m) => {
+            const jd = m.members.find((x) => x.id === JD)!;
+            jd.signingKeys = jd.signingKeys.filter((k) => k.kid === next.kid);
+          });
+          checks.revoked = await waitForSerial(gw.receiver.url, serial, 30_000);
+          const stored = (await rig.pg.query(`SELECT record, signature FROM "${rig.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE 'ROTATE-%'`)).rows as { record: Buffer; signature: string }[];
+          const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
+          checks.signers = [...new Set(stored.map((m) => kidOf(m.signature)))].sort();
+          const old = stored.find((m) => kidOf(m.signature) === `${JD}-sig-1`)!;
+          const before = await rig.quarantined('UNKNOWN_KEY');
+          await rig.forge.send(HZ, [{ value: old.record, headers: { [HEADERS.signature]: old.signature }, key: 'replay' }]);
+          checks.replayRefused = await waitFor(async () => (await rig.quarantined('UNKNOWN_KEY')) === before + 1, 30_000);
+        },
+      },
+    );
+    expect(checks).toEqual({ added: true, revoked: true, signers: [`${JD}-sig-1`, `${JD}-sig-2`], replayRefused: true });
+    expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
+  });
+
+  it('quarantines thousands of hostile records pushed into the inbox mid-stream and still delivers every lead', async () => {
+    const HOSTILE = 5 * N;
+    const valid = await rig.forge.forge({ from: JD, to: HZ, type: 'LEAD', body: sampleLead('HOSTILE-BASE') });
+    const samples = fc.sample(hostileRecords(valid), { numRuns: HOSTILE, seed: 20261128 }).filter((x) => !isUntouched(x, valid));
+    const before = await rig.quarantined();
+    const r = await scenario('hostile records mid-stream', 'HOSTILE', async () => {
+      // On many keys, so they land on every partition between the good records.
+      for (let i = 0; i < samples.length; i += 500) await rig.forge.send(HZ, samples.slice(i, i + 500).map((x, k) => ({ ...x, key: `hostile-${(i + k) % 17}` })));
+    });
+    const quarantined = await waitFor(async () => (await rig.quarantined()) - before >= samples.length, 60_000);
+    expect({ quarantined, extra: (await rig.quarantined()) - before - samples.length }).toEqual({ quarantined: true, extra: 0 });
+    results[results.length - 1] = { ...r, hostile: samples.length, hostile_quarantined: (await rig.quarantined()) - before } as FaultResult;
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
   });
 

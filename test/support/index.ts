@@ -1,3 +1,4 @@
 export * from './databases';
 export * from './exchange-harness';
 export * from './record-forge';
+export * from './hostile-records';

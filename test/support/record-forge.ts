@@ -29,7 +29,8 @@ export class RecordForge {
   readonly codec = new WireCodec(join(repoRoot(), 'schemas'));
   private readonly publisher: RecordPublisher;
 
-  constructor(private readonly h: Harness) {
+  /** `h`: a federation started by the harness, or any broker, federation directory and topic prefix. */
+  constructor(private readonly h: Pick<Harness, 'kafka' | 'dir' | 'prefix'>) {
     this.publisher = new RecordPublisher(h.kafka);
   }
 

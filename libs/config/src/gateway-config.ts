@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { DomainError } from '@xietong/contracts';
+import { Failpoints, type FailpointName } from './failpoints';
 import { repoRoot } from './repo-root';
 
 export type DatabaseConfig =
@@ -29,6 +30,8 @@ export interface GatewayConfig {
   scheduler: { intervalMs: number; reminderIntervalHours: number };
   /** Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL. */
   auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
+  /** Test-only crash points for the fault suite (XIETONG_FAILPOINTS); empty in production. */
+  failpoints: ReadonlyMap<FailpointName, number>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -80,6 +83,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       reminderIntervalHours: int(env, 'XIETONG_REMINDER_INTERVAL_HOURS', 24, 1, 24 * 30),
     },
+    failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
   };
 }
 

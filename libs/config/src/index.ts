@@ -1,2 +1,3 @@
 export * from './gateway-config';
 export * from './repo-root';
+export * from './failpoints';

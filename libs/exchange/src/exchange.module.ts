@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import type { GatewayConfig } from '@xietong/config';
+import { Failpoints, type GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
 import { createKafka, deadLetterTopic, ensureTopics, InboxConsumer, RecordPublisher } from '@xietong/messaging';
 import { AuditRepository, CaseRepository, Database, ManifestArchiveRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
@@ -112,6 +112,14 @@ export class ExchangeModule {
         },
         { provide: LocalKeys, useFactory: () => LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile) },
         { provide: WireCodec, useFactory: () => new WireCodec(config.schemasDir) },
+        {
+          provide: Failpoints,
+          useFactory: () => {
+            const f = new Failpoints(config.failpoints);
+            if (f.armed.length > 0) logger.warn(`TEST FAILPOINTS ARMED, this process will kill itself: ${f.armed.join(', ')}`);
+            return f;
+          },
+        },
         { provide: KAFKA, useFactory: () => createKafka(config.kafka, log) },
         { provide: RecordPublisher, useFactory: (kafka: Kafka) => new RecordPublisher(kafka), inject: [KAFKA] },
         { provide: OutboxSignal, useFactory: () => new OutboxSignal() },
@@ -136,15 +144,15 @@ export class ExchangeModule {
         },
         {
           provide: RelayService,
-          useFactory: (db: Database, o: OutboxRepository, mr: MessageRepository, p: RecordPublisher, k: LocalKeys, s: OutboxSignal, a: AuditRepository) =>
-            new RelayService(db, o, mr, p, k.signer, s, config.relay, logFor(new Logger(`Relay ${config.agencyId}`)), a),
-          inject: [Database, OutboxRepository, MessageRepository, RecordPublisher, LocalKeys, OutboxSignal, AuditRepository],
+          useFactory: (db: Database, o: OutboxRepository, mr: MessageRepository, p: RecordPublisher, k: LocalKeys, s: OutboxSignal, a: AuditRepository, f: Failpoints) =>
+            new RelayService(db, o, mr, p, k.signer, s, config.relay, logFor(new Logger(`Relay ${config.agencyId}`)), a, f),
+          inject: [Database, OutboxRepository, MessageRepository, RecordPublisher, LocalKeys, OutboxSignal, AuditRepository, Failpoints],
         },
         {
           provide: InboundService,
-          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal, t: CaseTracker, a: AuditRepository) =>
-            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, t, logFor(new Logger(`Inbound ${config.agencyId}`)), a),
-          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal, CaseTracker, AuditRepository],
+          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal, t: CaseTracker, a: AuditRepository, f: Failpoints) =>
+            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, t, logFor(new Logger(`Inbound ${config.agencyId}`)), a, f),
+          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal, CaseTracker, AuditRepository, Failpoints],
         },
         {
           provide: DeadlineSupervisor,

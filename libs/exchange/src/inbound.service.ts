@@ -1,3 +1,4 @@
+import { Failpoints } from '@xietong/config';
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
 import type { AuditRepository, Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
@@ -39,6 +40,7 @@ export class InboundService {
     private readonly cases: CaseTracker,
     private readonly log: Log,
     private readonly audit: AuditRepository,
+    private readonly failpoints = new Failpoints(),
   ) {}
 
   async handleBatch(records: InboundRecord[]): Promise<BatchOutcome> {
@@ -118,6 +120,7 @@ export class InboundService {
       ]);
       return { quarantined, qIds, receipts: outgoing.length, accepted: verified.length - (quarantined.length - refused.length) };
     });
+    this.failpoints.pass('inbound.after-store', records.length);
     if (outcome.receipts > 0) this.signal.notify();
     if (outcome.quarantined.length > 0) await this.deadLetter(outcome.quarantined, outcome.qIds);
     return { accepted: outcome.accepted, receipts: outcome.receipts, quarantined: outcome.quarantined.length };

@@ -1,3 +1,4 @@
+import { Failpoints } from '@xietong/config';
 import { signDetached, type Signer } from '@xietong/crypto';
 import { HEADERS, type RecordPublisher } from '@xietong/messaging';
 import type { AuditRepository, Database, MessageRepository, OutboxRecord, OutboxRepository } from '@xietong/persistence';
@@ -30,6 +31,7 @@ export class RelayService {
     private readonly settings: RelaySettings,
     private readonly log: Log,
     private readonly audit: AuditRepository,
+    private readonly failpoints = new Failpoints(),
   ) {}
 
   start(): void {
@@ -57,6 +59,7 @@ export class RelayService {
         await this.outbox.defer(em, rows, (e as Error).message, now, this.settings.maxBackoffMs);
         return 0;
       }
+      this.failpoints.pass('relay.after-ack', rows.length);
       const sentAt = new Date();
       await this.outbox.markSent(em, rows.map((r) => r.id), sentAt);
       await this.messages.markSent(em, rows.map((r, i) => ({ messageId: r.messageId, signature: signatures[i] })), sentAt);
