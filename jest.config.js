@@ -1,5 +1,6 @@
-// Two projects: unit specs beside the code (ports mocked), and integration tests under
-// test/integration that run against a real Kafka broker and real PostgreSQL / SQLite.
+// Three projects: unit specs beside the code (ports mocked), integration tests under
+// test/integration that run against a real Kafka broker and real PostgreSQL / SQLite, and the
+// fault suite under test/faults (gateways as OS processes from dist/, its own broker to kill).
 const { readFileSync } = require('node:fs');
 
 const swcrc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
@@ -37,8 +38,8 @@ module.exports = {
       ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.js',
-      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+      globalSetup: '<rootDir>/test/faults/global-setup.js',
+      globalTeardown: '<rootDir>/test/faults/global-teardown.js',
     },
   ],
 };

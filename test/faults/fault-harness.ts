@@ -11,9 +11,16 @@ import { federationFiles, initFederation, loadZoneData, readJwk, signManifest, v
 import { issueToken } from '@xietong/gateway';
 import { createKafka, ensureTopics } from '@xietong/messaging';
 import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
-import { brokers, RecordForge, TEST_POSTGRES_URL } from '@xietong/testing';
+import { RecordForge, TEST_POSTGRES_URL } from '@xietong/testing';
 
 export const JD = '341825';
+
+/** The fault suite's own broker (test/faults/global-setup.js), which scenarios kill and resume. */
+function faultBrokers(): string {
+  const b = process.env.XIETONG_FAULT_KAFKA_BROKERS;
+  if (!b) throw new Error('XIETONG_FAULT_KAFKA_BROKERS is not set: run the fault suite through jest (npm run test:faults)');
+  return b;
+}
 export const HZ = '330100';
 
 export interface FaultResult {
@@ -33,7 +40,7 @@ export class FaultRig {
   readonly dir = mkdtempSync(join(tmpdir(), 'xt-faults-'));
   readonly prefix = `f${Date.now().toString(36)}`;
   readonly pg = quietClient();
-  readonly kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-fault-suite' });
+  readonly kafka = createKafka({ brokers: faultBrokers().split(','), clientId: 'xietong-fault-suite' });
   /** Puts chosen bytes into an inbox, as a broken or hostile partner could. */
   readonly forge = new RecordForge(this);
   /** Environment a gateway keeps across restarts (a rotated signing key). */
@@ -64,7 +71,7 @@ export class FaultRig {
 
   async start(id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
     const gw = await spawnGateway(id, {
-      KAFKA_BROKERS: brokers(),
+      KAFKA_BROKERS: faultBrokers(),
       XIETONG_FEDERATION_DIR: this.dir,
       XIETONG_TOPIC_PREFIX: this.prefix,
       XIETONG_DATABASE_URL: TEST_POSTGRES_URL,
@@ -177,8 +184,8 @@ export function exited(child: ChildProcess, timeoutMs: number): Promise<string |
 /** The local broker the test run started (scripts/kafka.mjs), killed and resumed by scenarios. */
 export const localBroker = {
   port(): string {
-    const port = process.env.XIETONG_TEST_STARTED_KAFKA;
-    if (!port) throw new Error('the fault suite needs the local broker it starts itself (do not set KAFKA_BROKERS)');
+    const port = process.env.XIETONG_FAULT_KAFKA_STARTED;
+    if (!port) throw new Error('the fault suite needs the broker its global setup starts: run it through jest (npm run test:faults)');
     return port;
   },
   kill(): void {

@@ -23,7 +23,8 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     await rig?.close();
     mkdirSync(join(repoRoot(), 'reports'), { recursive: true });
     writeFileSync(join(repoRoot(), 'reports', 'faults.json'), JSON.stringify(results, null, 2) + '\n');
-    console.log(['scenario | sent | delivered | duplicates | lost | recover_s', ...results.map((r) => `${r.scenario} | ${r.sent} | ${r.delivered} | ${r.duplicates} | ${r.lost} | ${r.recover_s}`)].join('\n'));
+    const extras = (r: FaultResult) => Object.entries(r).filter(([k]) => !['scenario', 'sent', 'delivered', 'duplicates', 'lost', 'recover_s'].includes(k)).map(([k, v]) => `${k}=${v}`).join(' ');
+    console.log(['scenario | sent | delivered | duplicates | lost | recover_s | also', ...results.map((r) => `${r.scenario} | ${r.sent} | ${r.delivered} | ${r.duplicates} | ${r.lost} | ${r.recover_s} | ${extras(r)}`)].join('\n'));
   });
 
   type Gateways = { sender: GatewayProcess; receiver: GatewayProcess };

@@ -1,12 +1,12 @@
 // Stops the broker global-setup started (unless XIETONG_KEEP_KAFKA=1) and drops test schemas.
-const { execFileSync } = require('node:child_process');
-const { join } = require('node:path');
 const { Client } = require('pg');
+const { stopBroker } = require('./local-broker');
 
 module.exports = async () => {
   const port = process.env.XIETONG_TEST_STARTED_KAFKA;
   if (port && process.env.XIETONG_KEEP_KAFKA !== '1') {
-    execFileSync('node', [join(__dirname, '../../scripts/kafka.mjs'), 'stop'], { env: { ...process.env, KAFKA_PORT: port }, stdio: 'inherit' });
+    stopBroker(port);
+    delete process.env.XIETONG_TEST_STARTED_KAFKA;
   }
   const client = new Client({ connectionString: process.env.XIETONG_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
   try {
