@@ -81,7 +81,7 @@ export class FaultRig {
       ...this.overrides[id],
       ...env,
     });
-    gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'fault-suite', roles: ['submitter', 'handler'] });
+    gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'fault-suite', roles: ['submitter', 'handler', 'auditor'] });
     this.processes.push(gw);
     return gw;
   }
@@ -130,6 +130,14 @@ export class FaultRig {
     return this.count(`SELECT COUNT(DISTINCT message_id) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
   }
 
+  /** A figure from a gateway process's /metrics. */
+  async metric(gw: GatewayProcess, name: string): Promise<number> {
+    const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.token}` } })).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+    if (!line) throw new Error(`no ${name} in /metrics: ${text.slice(0, 300)}`);
+    return Number(line.split(' ').pop());
+  }
+
   /** Quarantined records at the receiver, of one reason or all. */
   quarantined(reason?: string): Promise<number> {
     return reason
@@ -147,7 +155,7 @@ export class FaultRig {
     const replays = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine q JOIN "${this.schema(HZ)}".message m ON m.message_id = q.message_id WHERE q.reason_code = 'REPLAY' AND m.correlation_id LIKE $1`, [`${tag}-%`]);
     // A message applied twice would be a second row (impossible by key) or a second submission.
     const duplicates = rows - delivered + Math.max(0, outbound - sent);
-    return { scenario, sent, delivered, duplicates, lost: sent - delivered, recover_s: Math.round(recoverS * 10) / 10, ...(replays ? { redelivered_ignored: replays } : {}) } as FaultResult;
+    return { scenario, sent, delivered, duplicates, lost: sent - delivered, recover_s: Math.round(recoverS * 10) / 10, ...(replays ? { replays_refused: replays } : {}) } as FaultResult;
   }
 
   /** Seconds until deliveries move again after a fault at `since`. */

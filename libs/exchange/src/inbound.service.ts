@@ -3,7 +3,7 @@ import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
 import type { AuditRepository, Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
 import type { CaseEvent, CaseTracker } from './case-tracker';
-import { inboundRow } from './message-rows';
+import { inboundRow, recordPosition } from './message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import { composeReceipt, type ReceiptItem } from './receipt-composer';
 import type { RecordVerifier } from './record-verifier';
@@ -16,6 +16,8 @@ export interface BatchOutcome {
   accepted: number;
   receipts: number;
   quarantined: number;
+  /** Records the broker delivered again after a crash (stored before from the same position): skipped. */
+  redelivered: number;
 }
 
 /**
@@ -25,6 +27,9 @@ export interface BatchOutcome {
  * can never be valid is quarantined (table and dead-letter topic) and the batch moves on.
  */
 export class InboundService {
+  /** Redelivered records this process skipped since it started (a metric). */
+  redelivered = 0;
+
   constructor(
     private readonly self: string,
     private readonly deadLetters: string,
@@ -52,20 +57,27 @@ export class InboundService {
     const refused = results.filter((r): r is RefusedRecord => !r.ok);
 
     const outcome = await this.db.transaction(async (em) => {
-      const known = await this.messages.existingIds(em, verified.map((v) => v.envelope.messageId));
+      const known = await this.messages.existing(em, verified.map((v) => v.envelope.messageId));
+      let redelivered = 0;
+      let accepted = 0;
       const rows: MessageRecord[] = [];
       const outgoing: NewOutboxRecord[] = [];
       const receipts: (ReceiptUpdate & { receiptId: string })[] = [];
       const answers = new Map<string, ReceiptItem[]>();
       const answer = (to: string, item: ReceiptItem) => answers.set(to, [...(answers.get(to) ?? []), item]);
-      const quarantined = [...refused];
+      let quarantined = [...refused];
       const fresh: VerifiedMessage[] = [];
       for (const v of verified) {
+        const position = recordPosition(v.record);
         if (known.has(v.envelope.messageId)) {
-          quarantined.push({ ok: false, record: v.record, code: 'REPLAY', detail: `message ${v.envelope.messageId} was already received`, envelope: v.envelope });
+          // The same record from the same position is the broker redelivering a batch whose offsets
+          // were not committed (a crash after our commit): already applied, nothing to record. The
+          // same message at another position is a copy someone published again: a replay.
+          if (known.get(v.envelope.messageId) === position) redelivered++;
+          else quarantined.push({ ok: false, record: v.record, code: 'REPLAY', detail: `message ${v.envelope.messageId} was already received`, envelope: v.envelope });
           continue;
         }
-        known.add(v.envelope.messageId);
+        known.set(v.envelope.messageId, position);
         fresh.push(v);
       }
       // Lifecycle first: a result the case cannot take (or about an unknown case) is refused whole.
@@ -77,7 +89,8 @@ export class InboundService {
           quarantined.push({ ok: false, record: v.record, code: refusal.code, detail: refusal.message, envelope: v.envelope });
           continue;
         }
-        rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now, v.record.value));
+        rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now, v.record.value, recordPosition(v.record)));
+        accepted++;
         if (v.envelope.type === 'RECEIPT') {
           const body = v.body as { receivedAt: string; items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[] };
           for (const item of body.items) {
@@ -88,6 +101,12 @@ export class InboundService {
         } else {
           answer(v.envelope.sender, { messageId: v.envelope.messageId, status: 'ACCEPTED' });
         }
+      }
+      // Records quarantined before (a redelivered batch) are not recorded or answered again.
+      const seen = quarantined.length > 0 ? await this.quarantine.quarantinedPositions(em, quarantined.map((q) => q.record)) : new Set<string>();
+      if (seen.size > 0) {
+        redelivered += quarantined.filter((q) => seen.has(recordPosition(q.record))).length;
+        quarantined = quarantined.filter((q) => !seen.has(recordPosition(q.record)));
       }
       for (const q of quarantined) {
         // Answer an identifiable sender, but never a receipt and never a replay.
@@ -118,12 +137,16 @@ export class InboundService {
         ),
         ...quarantined.map((q) => ({ kind: 'QUARANTINED', actor: 'inbound', messageId: q.envelope?.messageId ?? null, caseNo: q.envelope?.correlationId.slice(0, 64) ?? null, partner: q.envelope?.sender ?? null, detail: { reason: q.code, detail: q.detail.slice(0, 500), topic: q.record.topic, partition: q.record.partition, offset: q.record.offset }, occurredAt: now })),
       ]);
-      return { quarantined, qIds, receipts: outgoing.length, accepted: verified.length - (quarantined.length - refused.length) };
+      return { quarantined, qIds, receipts: outgoing.length, accepted, redelivered };
     });
     this.failpoints.pass('inbound.after-store', records.length);
+    if (outcome.redelivered > 0) {
+      this.redelivered += outcome.redelivered;
+      this.log('log', `skipped ${outcome.redelivered} records the broker delivered again (stored before from the same position; offsets were not committed before a restart)`);
+    }
     if (outcome.receipts > 0) this.signal.notify();
     if (outcome.quarantined.length > 0) await this.deadLetter(outcome.quarantined, outcome.qIds);
-    return { accepted: outcome.accepted, receipts: outcome.receipts, quarantined: outcome.quarantined.length };
+    return { accepted: outcome.accepted, receipts: outcome.receipts, quarantined: outcome.quarantined.length, redelivered: outcome.redelivered };
   }
 
   /** Copies quarantined records to the dead-letter topic; the table stays the record of truth. */

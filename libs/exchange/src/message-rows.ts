@@ -7,8 +7,13 @@ export function outboundRow(e: Envelope, body: unknown, manifestSerial: number):
 }
 
 /** The stored row of a verified inbound message (status accepted). */
-export function inboundRow(e: Envelope, body: unknown, signature: string, manifestSerial: number, receivedAt: Date, record: Buffer | null): MessageRecord {
-  return { ...envelopeColumns(e, body, manifestSerial), direction: 'in', status: 'accepted', receivedAt, signature, record };
+export function inboundRow(e: Envelope, body: unknown, signature: string, manifestSerial: number, receivedAt: Date, record: Buffer | null, recordPosition: string | null = null): MessageRecord {
+  return { ...envelopeColumns(e, body, manifestSerial), direction: 'in', status: 'accepted', receivedAt, signature, record, recordPosition };
+}
+
+/** Where a record was read from the broker: `topic/partition/offset` (unique for the topic's lifetime). */
+export function recordPosition(r: { topic: string; partition: number; offset: string }): string {
+  return `${r.topic}/${r.partition}/${r.offset}`;
 }
 
 function envelopeColumns(e: Envelope, body: unknown, manifestSerial: number) {

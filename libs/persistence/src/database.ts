@@ -12,8 +12,9 @@ import { CaseFlags1764500000000 } from './migrations/1764500000000-case-flags';
 import { AuditLog1764600000000 } from './migrations/1764600000000-audit-log';
 import { RecordBytesAndManifests1764700000000 } from './migrations/1764700000000-record-bytes-and-manifests';
 import { AuditPending1764800000000 } from './migrations/1764800000000-audit-pending';
+import { RecordPosition1764900000000 } from './migrations/1764900000000-record-position';
 
-export const MIGRATIONS = [InitialSchema1764200000000, CaseFiles1764300000000, PersonalDataAccess1764400000000, CaseFlags1764500000000, AuditLog1764600000000, RecordBytesAndManifests1764700000000, AuditPending1764800000000];
+export const MIGRATIONS = [InitialSchema1764200000000, CaseFiles1764300000000, PersonalDataAccess1764400000000, CaseFlags1764500000000, AuditLog1764600000000, RecordBytesAndManifests1764700000000, AuditPending1764800000000, RecordPosition1764900000000];
 
 /**
  * The gateway's database: a TypeORM DataSource over PostgreSQL or SQLite, migrated on open.

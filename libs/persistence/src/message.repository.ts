@@ -8,6 +8,7 @@ const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
   ['correlation_id', 'correlationId'], ['causation_id', 'causationId'], ['created_at', 'createdAt'], ['body_schema', 'bodySchema'], ['body', 'body'],
   ['status', 'status'], ['reason_code', 'reasonCode'], ['reason', 'reason'], ['sent_at', 'sentAt'], ['receipt_at', 'receiptAt'],
   ['received_at', 'receivedAt'], ['signature', 'signature'], ['manifest_serial', 'manifestSerial'], ['record', 'record'],
+  ['record_position', 'recordPosition'],
 ];
 
 export interface SignedRecordRow {
@@ -49,13 +50,12 @@ export class MessageRepository {
     await insertRows(em, this.db.dialect, 'message', MESSAGE_COLUMNS.map(([c]) => c), rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)));
   }
 
-  /** Which of these ids are already stored (dedupe). */
-  async existingIds(em: EntityManager, ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const found = new Set<string>();
+  /** Which of `ids` are stored, each with the position it was read from (null for outbound or older rows). */
+  async existing(em: EntityManager, ids: string[]): Promise<Map<string, string | null>> {
+    const found = new Map<string, string | null>();
     for (const part of chunks(ids, 1)) {
-      const rows = await em.getRepository(this.db.entities.message).find({ select: { messageId: true }, where: { messageId: In(part) } });
-      for (const r of rows) found.add(r.messageId);
+      const rows = await em.getRepository(this.db.entities.message).find({ select: { messageId: true, recordPosition: true }, where: { messageId: In(part) } });
+      for (const r of rows) found.set(r.messageId, r.recordPosition ?? null);
     }
     return found;
   }

@@ -20,6 +20,16 @@ export class QuarantineRepository {
     return ids.map(String);
   }
 
+  /** Which of these positions (`topic/partition/offset`) are quarantined already. */
+  async quarantinedPositions(em: EntityManager, records: { topic: string; partition: number; offset: string }[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const part of chunks(records, 3, 900)) {
+      const rows = await em.getRepository(this.db.entities.quarantine).find({ select: { topic: true, partition: true, offset: true }, where: part.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset })) });
+      for (const r of rows) found.add(`${r.topic}/${r.partition}/${r.offset}`);
+    }
+    return found;
+  }
+
   async markDeadLettered(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.transaction(async (em) => {

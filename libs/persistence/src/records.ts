@@ -28,6 +28,8 @@ export interface MessageRecord {
   manifestSerial: number | null;
   /** Exact record value of an inbound message (outbound: the outbox keeps it). */
   record?: Buffer | null;
+  /** Where an inbound message was read: `topic/partition/offset`. */
+  recordPosition?: string | null;
 }
 
 export interface OutboxRecord {

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG, KAFKA } from '@xietong/exchange';
+import { GATEWAY_CONFIG, InboundService, KAFKA } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
@@ -11,7 +11,8 @@ import { Roles } from '../auth/roles';
 /**
  * Prometheus metrics, computed from the database and the broker at scrape time so that every
  * instance of a gateway reports the same figures: messages by type and outcome, quarantine by
- * reason, pending outbox rows, overdue cases, inbox consumer lag, manifest expiry.
+ * reason, pending outbox rows, overdue cases, inbox consumer lag, manifest expiry. One figure is
+ * this process's own: the redelivered records its inbound consumer skipped since it started.
  */
 @Controller()
 export class MetricsController {
@@ -25,6 +26,7 @@ export class MetricsController {
     private readonly outbox: OutboxRepository,
     private readonly cases: CaseRepository,
     private readonly manifests: ManifestStore,
+    private readonly inbound: InboundService,
   ) {
     this.registry.setDefaultLabels({ agency: config.agencyId });
     const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void>) =>
@@ -51,6 +53,16 @@ export class MetricsController {
     });
     gauge('xietong_consumer_lag', 'Records in the inbox not yet processed, by partition', ['partition'], async (g) => {
       for (const [partition, lag] of await this.lag()) g.set({ partition: String(partition) }, lag);
+    });
+    const service = this.inbound;
+    new Counter({
+      name: 'xietong_inbound_redelivered_total',
+      help: 'Records the broker delivered again (offsets not committed before a restart) that this process skipped, already stored from the same position',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(service.redelivered);
+      },
     });
     gauge('xietong_manifest_expiry_seconds', 'Seconds until the federation manifest in force expires', [], async (g) => {
       g.set((this.manifests.lastKnown.expiresAt.getTime() - Date.now()) / 1000);
