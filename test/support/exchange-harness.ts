@@ -37,6 +37,8 @@ export interface HarnessOptions {
   offline?: string[];
   /** Gateway log levels (default: errors only, or all with XIETONG_TEST_LOG). */
   logLevels?: LogLevel[];
+  /** Extra environment for every gateway of the federation. */
+  env?: Record<string, string>;
 }
 
 /** Roles of the county staff the tests act as unless a test says otherwise. */
@@ -66,6 +68,7 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     XIETONG_MANIFEST_REFRESH_MS: '200',
     XIETONG_DATABASE_URL: db.type === 'postgres' ? db.url : `sqlite:${db.file}`,
     XIETONG_DATABASE_SCHEMA: db.type === 'postgres' ? db.schema : undefined,
+    ...o.env,
     ...overrides,
   });
   for (const id of o.members.filter((m) => !o.offline?.includes(m))) {

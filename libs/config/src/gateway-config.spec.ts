@@ -20,6 +20,8 @@ describe('loadGatewayConfig', () => {
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_HTTP_PORT: 'abc' }, /XIETONG_HTTP_PORT must be an integer/],
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_DATABASE_URL: 'mysql://x' }, /XIETONG_DATABASE_URL must be/],
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_ROLES: 'http,web' }, /XIETONG_ROLES/],
+    [{ XIETONG_AGENCY_ID: '341825', XIETONG_DEAD_LETTER_RETRY_MS: '500' }, /XIETONG_DEAD_LETTER_RETRY_MS must be an integer from 1000/],
+    [{ XIETONG_AGENCY_ID: '341825', XIETONG_FAILPOINTS: 'relay.after-ack' }, /XIETONG_FAILPOINTS must be/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadGatewayConfig(env)).toThrow(message);
   });

@@ -26,7 +26,8 @@ export interface GatewayConfig {
   schemasDir: string;
   http: { host: string; port: number; bodyLimit: string };
   relay: { batchSize: number; pollMs: number; maxBackoffMs: number };
-  inbound: { concurrency: number };
+  /** deadLetterRetryMs: how often quarantined records whose dead-letter copy failed are re-sent (and how old they must be). */
+  inbound: { concurrency: number; deadLetterRetryMs: number };
   scheduler: { intervalMs: number; reminderIntervalHours: number };
   /** Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL. */
   auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
@@ -72,7 +73,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       pollMs: int(env, 'XIETONG_RELAY_POLL_MS', 20, 1, 60_000),
       maxBackoffMs: int(env, 'XIETONG_RELAY_MAX_BACKOFF_MS', 30_000, 100, 3_600_000),
     },
-    inbound: { concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64) },
+    inbound: { concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64), deadLetterRetryMs: int(env, 'XIETONG_DEAD_LETTER_RETRY_MS', 60_000, 1_000, 86_400_000) },
     auth: {
       issuer: env.XIETONG_AUTH_ISSUER ?? 'xietong-local-idp',
       audience: env.XIETONG_AUTH_AUDIENCE ?? `xietong-gateway-${agencyId}`,

@@ -40,6 +40,8 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly logger: Logger;
   private chainer?: NodeJS.Timeout;
   private chaining?: Promise<unknown>;
+  private deadLetterSweep?: NodeJS.Timeout;
+  private sweeping?: Promise<unknown>;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -51,6 +53,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly db: Database,
     private readonly archive: ManifestArchiveRepository,
     private readonly audit: AuditRepository,
+    private readonly inbound: InboundService,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
   }
@@ -70,13 +73,25 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
         .finally(() => (this.chaining = undefined));
     }, 200);
     this.chainer.unref();
+    if (this.config.roles.has('inbound')) {
+      // Quarantined records whose dead-letter copy failed are re-sent once they are older than the interval.
+      const every = this.config.inbound.deadLetterRetryMs;
+      this.deadLetterSweep = setInterval(() => {
+        this.sweeping ??= this.inbound
+          .resendDeadLetters(every)
+          .catch((e) => this.logger.warn(`dead-letter re-send failed, will retry in ${every} ms: ${(e as Error).message}`))
+          .finally(() => (this.sweeping = undefined));
+      }, every);
+      this.deadLetterSweep.unref();
+    }
     if (this.config.roles.has('relay')) this.relay.start();
     if (this.config.roles.has('scheduler')) this.supervisor.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.chainer) clearInterval(this.chainer);
-    await this.chaining;
+    if (this.deadLetterSweep) clearInterval(this.deadLetterSweep);
+    await Promise.all([this.chaining, this.sweeping]);
     await this.supervisor.stop();
     await this.relay.stop();
     await this.publisher.close();

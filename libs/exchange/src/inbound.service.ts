@@ -128,7 +128,8 @@ export class InboundService {
       const delivered = await this.messages.findHeaders(em, [...applied].filter((id) => deliveredAt.has(id)));
       await this.cases.delivered(em, delivered.map((m) => ({ type: m.type, partner: m.recipient, correlationId: m.correlationId, receivedAt: deliveredAt.get(m.messageId)! })), now);
       await this.outbox.insertMany(em, outgoing, now);
-      const qIds = await this.quarantine.insertMany(em, quarantined.map((q) => quarantineRow(q, now)));
+      const qRows = quarantined.map((q) => quarantineRow(q, now));
+      const qIds = await this.quarantine.insertMany(em, qRows);
       await this.audit.append(em, [
         ...rows.map((m) =>
           m.direction === 'in'
@@ -137,7 +138,7 @@ export class InboundService {
         ),
         ...quarantined.map((q) => ({ kind: 'QUARANTINED', actor: 'inbound', messageId: q.envelope?.messageId ?? null, caseNo: q.envelope?.correlationId.slice(0, 64) ?? null, partner: q.envelope?.sender ?? null, detail: { reason: q.code, detail: q.detail.slice(0, 500), topic: q.record.topic, partition: q.record.partition, offset: q.record.offset }, occurredAt: now })),
       ]);
-      return { quarantined, qIds, receipts: outgoing.length, accepted, redelivered };
+      return { quarantined, qRows, qIds, receipts: outgoing.length, accepted, redelivered };
     });
     this.failpoints.pass('inbound.after-store', records.length);
     if (outcome.redelivered > 0) {
@@ -145,31 +146,43 @@ export class InboundService {
       this.log('log', `skipped ${outcome.redelivered} records the broker delivered again (stored before from the same position; offsets were not committed before a restart)`);
     }
     if (outcome.receipts > 0) this.signal.notify();
-    if (outcome.quarantined.length > 0) await this.deadLetter(outcome.quarantined, outcome.qIds);
+    if (outcome.qRows.length > 0) await this.deadLetter(outcome.qRows, outcome.qIds);
     return { accepted: outcome.accepted, receipts: outcome.receipts, quarantined: outcome.quarantined.length, redelivered: outcome.redelivered };
   }
 
   /** Copies quarantined records to the dead-letter topic; the table stays the record of truth. */
-  private async deadLetter(refused: RefusedRecord[], ids: string[]): Promise<void> {
-    for (const q of refused) this.log('warn', `quarantined ${q.record.topic}[${q.record.partition}]@${q.record.offset}: ${q.code} ${q.detail}`);
+  private async deadLetter(rows: NewQuarantineRecord[], ids: string[]): Promise<void> {
+    for (const q of rows) this.log('warn', `quarantined ${q.topic}[${q.partition}]@${q.offset}: ${q.reasonCode} ${q.reason}`);
     try {
-      await this.publisher.publish(
-        refused.map((q) => ({
-          topic: this.deadLetters,
-          key: q.record.key?.toString('utf8') ?? '',
-          value: q.record.value ?? Buffer.alloc(0),
-          headers: {
-            ...Object.fromEntries(Object.entries(q.record.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, (v as Buffer).toString('utf8')])),
-            [HEADERS.reason]: q.code,
-            [HEADERS.reasonDetail]: q.detail.slice(0, 500),
-          },
-        })),
-      );
+      await this.publisher.publish(rows.map((q) => deadLetterRecord(this.deadLetters, q)));
       await this.quarantine.markDeadLettered(ids);
     } catch (e) {
-      this.log('error', `dead-letter publish failed (records stay in the quarantine table): ${(e as Error).message}`);
+      this.log('error', `dead-letter publish of ${rows.length} quarantined records failed; they stay in the quarantine table and are re-sent later: ${(e as Error).message}`);
     }
   }
+
+  /**
+   * Re-sends quarantined records whose dead-letter copy was never acknowledged (broker down at the
+   * time, or a crash before marking), taking only rows older than `graceMs` so the live path is
+   * not raced. Returns how many were re-sent; throws (nothing marked) if the broker refuses.
+   */
+  async resendDeadLetters(graceMs: number, now = new Date(), limit = 500): Promise<number> {
+    const sent = await this.db.transaction(async (em) => {
+      const rows = await this.quarantine.claimNotDeadLettered(em, limit, new Date(now.getTime() - graceMs));
+      if (rows.length === 0) return 0;
+      await this.publisher.publish(rows.map((q) => deadLetterRecord(this.deadLetters, q)));
+      await this.quarantine.markDeadLettered(rows.map((r) => r.id), em);
+      return rows.length;
+    });
+    if (sent > 0) this.log('log', `re-sent ${sent} quarantined records to ${this.deadLetters}`);
+    return sent;
+  }
+}
+
+/** The dead-letter copy of a quarantined record: its exact key, value and headers, plus the reason. */
+function deadLetterRecord(topic: string, q: NewQuarantineRecord) {
+  const headers = Object.fromEntries(Object.entries(JSON.parse(q.headers) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+  return { topic, key: q.recordKey ?? '', value: q.value ?? Buffer.alloc(0), headers: { ...headers, [HEADERS.reason]: q.reasonCode, [HEADERS.reasonDetail]: q.reason.slice(0, 500) } };
 }
 
 function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {

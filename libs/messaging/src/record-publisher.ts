@@ -4,7 +4,8 @@ export interface OutgoingRecord {
   topic: string;
   key: string;
   value: Buffer;
-  headers: Record<string, string>;
+  /** Header values as text, or as the exact bytes received (dead-letter copies of hostile records). */
+  headers: Record<string, string | Buffer>;
 }
 
 /**

@@ -30,11 +30,27 @@ export class QuarantineRepository {
     return found;
   }
 
-  async markDeadLettered(ids: string[]): Promise<void> {
+  async markDeadLettered(ids: string[], em?: EntityManager): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.transaction(async (em) => {
-      for (const part of chunks(ids, 1)) await em.getRepository(this.db.entities.quarantine).update({ id: In(part) }, { deadLettered: true });
-    });
+    const mark = async (m: EntityManager) => {
+      for (const part of chunks(ids, 1)) await m.getRepository(this.db.entities.quarantine).update({ id: In(part) }, { deadLettered: true });
+    };
+    await (em ? mark(em) : this.db.transaction(mark));
+  }
+
+  /**
+   * Rows quarantined at or before `before` whose dead-letter copy was never acknowledged, oldest
+   * first (row-locked on PostgreSQL, so two instances do not re-send the same row).
+   */
+  async claimNotDeadLettered(em: EntityManager, limit: number, before: Date): Promise<QuarantineRecord[]> {
+    const qb = em
+      .getRepository(this.db.entities.quarantine)
+      .createQueryBuilder('q')
+      .where('q.dead_lettered = :no AND q.received_at <= :before', { no: false, before })
+      .orderBy('q.id', 'ASC')
+      .limit(limit);
+    if (this.db.dialect === 'postgres') qb.setLock('pessimistic_write').setOnLocked('skip_locked');
+    return qb.getMany();
   }
 
   async list(reasonCode?: string, limit = 100): Promise<QuarantineRecord[]> {
