@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -45,13 +45,17 @@ export class FaultRig {
   readonly forge = new RecordForge(this);
   /** Environment a gateway keeps across restarts (a rotated signing key). */
   readonly overrides: Record<string, Record<string, string>> = {};
+  /** Where each gateway process's output goes (reports/fault-logs/<n>-<id>.log), for diagnosis. */
+  readonly logDir = join(repoRoot(), 'reports', 'fault-logs');
   private readonly processes: GatewayProcess[] = [];
+  private started = 0;
 
   schema(id: string): string {
     return `t_${this.prefix}_${id}`;
   }
 
   async init(): Promise<void> {
+    rmSync(this.logDir, { recursive: true, force: true });
     await this.pg.connect();
     const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
     await initFederation({ dir: this.dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: this.prefix });
@@ -70,6 +74,8 @@ export class FaultRig {
   }
 
   async start(id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+    mkdirSync(this.logDir, { recursive: true });
+    const logFile = join(this.logDir, `${String(++this.started).padStart(2, '0')}-${id}.log`);
     const gw = await spawnGateway(id, {
       KAFKA_BROKERS: faultBrokers(),
       XIETONG_FEDERATION_DIR: this.dir,
@@ -80,7 +86,7 @@ export class FaultRig {
       XIETONG_MANIFEST_REFRESH_MS: '500',
       ...this.overrides[id],
       ...env,
-    });
+    }, undefined, logFile);
     gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'fault-suite', roles: ['submitter', 'handler', 'auditor'] });
     this.processes.push(gw);
     return gw;

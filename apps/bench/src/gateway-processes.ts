@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
 import { stopChild } from './stats';
@@ -12,8 +13,11 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts one agency gateway as its own OS process (dist/apps/gateway) and waits for /health. */
-export async function spawnGateway(id: string, env: Record<string, string>, profileDir?: string): Promise<GatewayProcess> {
+/**
+ * Starts one agency gateway as its own OS process (dist/apps/gateway) and waits for /health;
+ * `logFile` keeps everything it prints.
+ */
+export async function spawnGateway(id: string, env: Record<string, string>, profileDir?: string, logFile?: string): Promise<GatewayProcess> {
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${id}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
     // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide.
@@ -26,6 +30,12 @@ export async function spawnGateway(id: string, env: Record<string, string>, prof
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
+  if (logFile) {
+    const file = createWriteStream(logFile, { flags: 'a' });
+    child.stdout!.pipe(file, { end: false });
+    child.stderr!.pipe(file, { end: false });
+    child.once('close', () => file.end());
+  }
   const deadline = Date.now() + 60_000;
   let url = '';
   for (;;) {
