@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ILLEGAL_TRANSITION'
   | 'UNKNOWN_CASE'
   | 'UNAUTHENTICATED'
+  | 'AUTH_UNAVAILABLE'
   | 'FORBIDDEN'
   | 'NOT_FOUND';
 

@@ -18,7 +18,7 @@ export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
 
   constructor(private readonly settings: AuthSettings) {
-    if (settings.jwksUrl) this.keys = createRemoteJWKSet(new URL(settings.jwksUrl));
+    if (settings.jwksUrl) this.keys = remoteKeys(new URL(settings.jwksUrl));
     else if (settings.jwksFile) {
       let jwks: JSONWebKeySet;
       try {
@@ -41,6 +41,9 @@ export class TokenVerifier {
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r)) : [];
       return { subject: String(payload.sub), roles };
     } catch (e) {
+      if (e instanceof IdentityProviderUnavailable) {
+        throw new DomainError('AUTH_UNAVAILABLE', `the identity provider's keys (${this.settings.jwksUrl}) could not be fetched, try again shortly: ${e.message}`);
+      }
       const why =
         e instanceof errors.JWTExpired
           ? 'token expired'
@@ -52,4 +55,24 @@ export class TokenVerifier {
       throw new DomainError('UNAUTHENTICATED', why);
     }
   }
+}
+
+/** The identity provider's key set could not be fetched: the token may be fine, the caller should retry. */
+class IdentityProviderUnavailable extends Error {}
+
+/**
+ * jose's remote key set (cached, refetched on an unknown kid), with failures to fetch it told apart
+ * from tokens it cannot match: those are the identity provider's outage, not the caller's fault.
+ */
+function remoteKeys(url: URL): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url);
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (e) {
+      if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys || e instanceof errors.JOSENotSupported) throw e;
+      const cause = e instanceof errors.JWKSTimeout ? 'timed out' : ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
+      throw new IdentityProviderUnavailable(cause);
+    }
+  };
 }

@@ -5,6 +5,7 @@ import { DomainError, type ErrorCode } from '@xietong/contracts';
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
+  AUTH_UNAVAILABLE: 503,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -30,6 +31,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof DomainError) {
       const status = STATUS[exception.code] ?? 500;
+      if (exception.code === 'AUTH_UNAVAILABLE') res.setHeader('Retry-After', '5');
       if (status === 401) res.setHeader('WWW-Authenticate', `Bearer error="invalid_token", error_description="${exception.message.replace(/"/g, "'")}"`);
       res.status(status).json({ error: exception.code, message: exception.message, ...(exception.field !== undefined ? { field: exception.field } : {}) });
       return;
