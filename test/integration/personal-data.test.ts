@@ -70,6 +70,14 @@ describe('complainant personal data', () => {
     expect((await h.get(HZ, path, ['auditor'])).status).toBe(403);
     const atSender = await h.get(JD, path, ['handler']);
     expect(atSender).toMatchObject({ status: 403, json: { message: expect.stringContaining('encrypted to that agency only') } });
+    // Message views show it masked only: enough to tell complaints apart, not a recorded access.
+    const [received] = await h.messages(HZ).list({ direction: 'in', correlationId: 'JDTS-PII-1' });
+    const masked = await h.get(HZ, `/api/v1/messages/${received.messageId}`, ['auditor']);
+    expect(masked.json.complainantMasked).toEqual({ name: '王**', phone: '138****1234', idNumber: '110105********002X', address: '安徽省宣城市旌德县****' });
+    expect(masked.json.body.complainant).toMatch(/^ey[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    const [sentRow] = await h.messages(JD).list({ direction: 'out', correlationId: 'JDTS-PII-1' });
+    expect((await h.get(JD, `/api/v1/messages/${sentRow.messageId}`)).json.complainantMasked).toBeNull();
+    for (const p of PLAIN) expect(JSON.stringify(masked.json).includes(p)).toBe(false);
     const accesses = await h.gateway(HZ).app.get(PersonalDataAccessRepository).forCase('JDTS-PII-1');
     expect(accesses).toEqual([expect.objectContaining({ subject: 'test-user', roles: 'handler', caseNo: 'JDTS-PII-1' })]);
   });

@@ -1,4 +1,4 @@
-import { checkUscc, isValidResidentId, maskName, maskPhone, maskResidentId } from '.';
+import { checkUscc, isValidResidentId, maskAddress, maskComplainant, maskName, maskPhone, maskResidentId } from '.';
 
 describe('unified social credit code (GB 32100)', () => {
   it.each(['91350200776049653A', '91440101MA5CJQ4N59', '914403001922038216', '91330100799655058B'])('accepts %s', (code) => {
@@ -25,5 +25,25 @@ describe('resident identity number (GB 11643)', () => {
     expect(maskResidentId('34182519900101123X')).toBe('341825********123X');
     expect(maskPhone('13812341234')).toBe('138****1234');
     expect(maskName('王小明')).toBe('王**');
+  });
+
+  it.each([
+    ['安徽省宣城市旌德县旌阳镇某小区3栋', '安徽省宣城市旌德县****'],
+    ['上海市浦东新区张江路88号', '上海市浦东新区****'],
+    ['杭州市西湖路1号', '杭州市****'],
+    ['某某路1号', '某某路****'],
+    ['甲', '*'],
+  ])('masks the address %s below the county or district', (address, masked) => {
+    expect(maskAddress(address)).toBe(masked);
+  });
+
+  it('masks a whole complainant, agent included, and drops fields it does not know', () => {
+    expect(maskComplainant({ name: '王小明', phone: '13812341234', idNumber: '11010519491231002X', address: '安徽省宣城市旌德县旌阳镇某小区3栋', note: '私密', agent: { name: '欧阳娜娜', phone: '13900001111' } })).toEqual({
+      name: '王**',
+      phone: '138****1234',
+      idNumber: '110105********002X',
+      address: '安徽省宣城市旌德县****',
+      agent: { name: '欧***', phone: '139****1111' },
+    });
   });
 });

@@ -28,3 +28,28 @@ export function maskName(name: string): string {
   const chars = [...name];
   return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
 }
+
+/** `安徽省宣城市旌德县****`: kept up to the county or district (县/区/旗, else 市), the rest masked. */
+export function maskAddress(address: string): string {
+  const chars = [...address];
+  const cut = (marks: string[]) => chars.findIndex((c, i) => i >= 2 && marks.includes(c));
+  const end = [cut(['县', '区', '旗']), cut(['市'])].find((i) => i >= 0);
+  const keep = end === undefined ? Math.min(3, chars.length - 1) : end + 1;
+  return keep <= 0 ? '*'.repeat(chars.length) : `${chars.slice(0, keep).join('')}****`;
+}
+
+/**
+ * A complainant (or their agent) as views show it: name, phone, ID number and address masked,
+ * other fields dropped. Sensitive personal information never leaves in plain text but through the
+ * recorded decryption of the handling agency.
+ */
+export function maskComplainant(c: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  if (text(c.name) !== undefined) out.name = maskName(text(c.name)!);
+  if (text(c.phone) !== undefined) out.phone = maskPhone(text(c.phone)!);
+  if (text(c.idNumber) !== undefined) out.idNumber = maskResidentId(text(c.idNumber)!);
+  if (text(c.address) !== undefined) out.address = maskAddress(text(c.address)!);
+  if (c.agent && typeof c.agent === 'object') out.agent = maskComplainant(c.agent as Record<string, unknown>);
+  return out;
+}

@@ -1,6 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Logger, Param, Query } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
+import { decryptJson } from '@xietong/crypto';
+import { LocalKeys } from '@xietong/exchange';
 import { MessageRepository, QuarantineRepository, type MessageFilter, type MessageRecord } from '@xietong/persistence';
+import { maskComplainant } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -8,9 +11,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Status of every message sent or received, and the quarantine. */
 @Controller('api/v1')
 export class MessageQueryController {
+  private readonly logger = new Logger('Messages');
+
   constructor(
     private readonly messages: MessageRepository,
     private readonly quarantine: QuarantineRepository,
+    private readonly keys: LocalKeys,
   ) {}
 
   @Get('messages')
@@ -34,7 +40,23 @@ export class MessageQueryController {
     if (!UUID.test(id)) throw new DomainError('VALIDATION_FAILED', 'message id must be a UUID', 'id');
     const m = await this.messages.find(id);
     if (!m) throw new DomainError('NOT_FOUND', `no message ${id}`);
-    return { ...view(m), body: JSON.parse(m.body) };
+    const body = JSON.parse(m.body) as Record<string, unknown>;
+    return { ...view(m), body, ...(m.type === 'COMPLAINT' ? { complainantMasked: await this.masked(m, body) } : {}) };
+  }
+
+  /**
+   * The complainant of a complaint this agency handles, masked (王**, 138****1234): enough to tell
+   * complaints apart, not personal data, so not a recorded access. The sender holds only the JWE
+   * it encrypted to the handler and shows null.
+   */
+  private async masked(m: MessageRecord, body: Record<string, unknown>): Promise<Record<string, unknown> | null> {
+    if (m.direction !== 'in' || typeof body.complainant !== 'string') return null;
+    try {
+      return maskComplainant(await decryptJson<Record<string, unknown>>(body.complainant, this.keys.decryptionKey));
+    } catch (e) {
+      this.logger.warn(`complaint ${m.messageId}: complainant not decryptable with this agency's key (${(e as Error).message})`);
+      return null;
+    }
   }
 
   @Get('quarantine')
