@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadGatewayConfig } from '@xietong/config';
+import { GATEWAY_NODE_FLAGS, loadGatewayConfig } from '@xietong/config';
 
 // No Docker engine runs here, so the compose file is checked for what can drift: it parses,
 // every gateway's environment passes the gateway's own configuration loader, and the broker
@@ -26,7 +26,7 @@ describe('docker-compose.yml', () => {
     expect(config.agencyId).toBe(name.slice('gateway-'.length));
     expect(config.database).toMatchObject({ type: 'postgres', schema: `gw_${config.agencyId}` });
     expect(config.kafka.brokers).toEqual(['kafka:9092']);
-    expect(compose.services[name].command).toEqual(['node', 'dist/apps/gateway/src/main.js']);
+    expect(compose.services[name].command).toEqual(['node', ...GATEWAY_NODE_FLAGS, 'dist/apps/gateway/src/main.js']);
   });
 
   it('configures the broker like the local launcher (single-node KRaft, replication factor 1)', () => {

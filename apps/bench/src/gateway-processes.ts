@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@xietong/config';
+import { GATEWAY_NODE_FLAGS, repoRoot } from '@xietong/config';
 import { stopChild } from './stats';
 
 export interface GatewayProcess {
@@ -19,7 +19,7 @@ export interface GatewayProcess {
  */
 export async function spawnGateway(id: string, env: Record<string, string>, profileDir?: string, logFile?: string): Promise<GatewayProcess> {
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${id}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
     // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide.
     env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

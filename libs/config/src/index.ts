@@ -1,3 +1,4 @@
 export * from './gateway-config';
 export * from './repo-root';
 export * from './failpoints';
+export * from './runtime-flags';
