@@ -73,10 +73,9 @@ export class FaultRig {
     return next.serial;
   }
 
-  async start(id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-    mkdirSync(this.logDir, { recursive: true });
-    const logFile = join(this.logDir, `${String(++this.started).padStart(2, '0')}-${id}.log`);
-    const gw = await spawnGateway(id, {
+  /** The environment of a gateway process of this rig. */
+  gatewayEnv(id: string, env: Record<string, string> = {}): Record<string, string> {
+    return {
       KAFKA_BROKERS: faultBrokers(),
       XIETONG_FEDERATION_DIR: this.dir,
       XIETONG_TOPIC_PREFIX: this.prefix,
@@ -86,7 +85,13 @@ export class FaultRig {
       XIETONG_MANIFEST_REFRESH_MS: '500',
       ...this.overrides[id],
       ...env,
-    }, undefined, logFile);
+    };
+  }
+
+  async start(id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+    mkdirSync(this.logDir, { recursive: true });
+    const logFile = join(this.logDir, `${String(++this.started).padStart(2, '0')}-${id}.log`);
+    const gw = await spawnGateway(id, this.gatewayEnv(id, env), undefined, logFile);
     gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'fault-suite', roles: ['submitter', 'handler', 'auditor'] });
     this.processes.push(gw);
     return gw;

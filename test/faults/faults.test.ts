@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
@@ -215,5 +216,27 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     // A relay that published a row another relay had already sent would show up as a replay.
     expect(await rig.count(`SELECT COUNT(*) AS n FROM "${rig.schema(HZ)}".quarantine WHERE reason_code = 'REPLAY' AND message_id IN (SELECT message_id FROM "${rig.schema(JD)}".message WHERE correlation_id LIKE 'TWOINST-%')`)).toBe(0);
     for (const g of [...senders, ...receivers]) await g.stop();
+  });
+
+  it('leaves no gateway behind when the process that started it is killed', async () => {
+    // A parent like the benchmark: starts a gateway through the same helper, prints its pid, is killed.
+    const helper = join(repoRoot(), 'dist/apps/bench/src/gateway-processes.js');
+    const script = `require(${JSON.stringify(helper)}).spawnGateway('${HZ}', JSON.parse(process.env.GW_ENV)).then((g) => console.log('pid ' + g.child.pid)); setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', script], { env: { ...process.env, GW_ENV: JSON.stringify(rig.gatewayEnv(HZ)) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await waitFor(async () => /pid \d+/.test(out), 60_000)).toBe(true);
+    const pid = Number(/pid (\d+)/.exec(out)![1]);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    parent.kill('SIGKILL');
+    expect(await waitFor(async () => !alive(), 30_000)).toBe(true);
   });
 });

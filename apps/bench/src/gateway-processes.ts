@@ -22,7 +22,8 @@ export async function spawnGateway(id: string, env: Record<string, string>, prof
   const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
     // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide.
     env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel ties the gateway to this process: it shuts down if we die (runGatewayProcess).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   const collect = (d: Buffer) => {

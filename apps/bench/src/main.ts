@@ -45,6 +45,15 @@ async function main(o: Options): Promise<void> {
     brokers = local.brokers;
     ownKafka = local.started;
   }
+  // Ctrl-C or a kill: stop what this run started (gateways also stop when we exit: IPC channel).
+  const interrupted = (signal: string) => {
+    log(`${signal}: stopping the gateways${ownKafka ? ' and the local broker' : ''}`);
+    for (const g of running) g.child.kill('SIGTERM');
+    if (ownKafka) stopLocalKafka();
+    process.exit(130);
+  };
+  process.once('SIGINT', () => interrupted('SIGINT'));
+  process.once('SIGTERM', () => interrupted('SIGTERM'));
   try {
     const reports: Report[] = [];
     for (let i = 1; i <= o.repeat; i++) {

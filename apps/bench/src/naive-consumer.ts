@@ -71,6 +71,8 @@ async function main() {
   await app.listen();
   process.send?.('ready');
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+  // The benchmark forked us: if it dies (even killed or out of memory), do not linger.
+  process.once('disconnect', () => void app.close().finally(() => process.exit(1)));
 }
 
 void main();

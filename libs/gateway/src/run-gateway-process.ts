@@ -6,7 +6,8 @@ import { startGateway } from './start-gateway';
 /**
  * Process entry shared by the gateway, relay and inbound apps: validates configuration, starts,
  * and shuts down cleanly on SIGINT/SIGTERM. A configuration or manifest error is one clear line
- * and exit code 1.
+ * and exit code 1. Started by a Node parent with an IPC channel (the benchmark, the fault suite),
+ * it also shuts down when that parent goes away, even if it crashed, so no gateway is left behind.
  */
 export async function runGatewayProcess(loadConfig: () => GatewayConfig): Promise<void> {
   const logger = new Logger('Xietong');
@@ -21,6 +22,7 @@ export async function runGatewayProcess(loadConfig: () => GatewayConfig): Promis
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+    if (process.send) process.once('disconnect', () => void stop('parent process gone'));
   } catch (e) {
     logger.error(e instanceof DomainError ? `${e.code}: ${e.message}` : ((e as Error).stack ?? String(e)));
     process.exit(1);
