@@ -15,6 +15,9 @@ export function createKafka(settings: KafkaSettings, log?: (level: 'warn' | 'err
     logCreator: () => (entry: LogEntry) => {
       if (!log) return;
       const { message, ...extra } = entry.log;
+      // kafkajs warns that bounded retries weaken the idempotent producer's exactly-once: a publish
+      // that gives up is retried by the relay, and the receiver applies a messageId once anyway.
+      if (message.startsWith('Limiting retries for the idempotent producer')) return;
       // Protocol error responses are retried by kafkajs; a failure that persists reaches the caller.
       const retried = entry.namespace === 'Connection' && message.startsWith('Response');
       log(entry.level === logLevel.ERROR && !retried ? 'error' : 'warn', `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`);
