@@ -5,6 +5,7 @@ import type { Kafka } from 'kafkajs';
 import type { LogLevel } from '@nestjs/common';
 import { loadGatewayConfig, repoRoot, type DatabaseConfig } from '@xietong/config';
 import { SchemaCatalog } from '@xietong/contracts';
+import type { SigningAlgorithm } from '@xietong/crypto';
 import { federationFiles, initFederation, loadZoneData, readJwk, type ManifestAgreement, type MemberKeys } from '@xietong/federation';
 import { issueToken, startGateway, type Role, type RunningGateway, type TokenRequest } from '@xietong/gateway';
 import { createKafka, ensureTopics } from '@xietong/messaging';
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   logLevels?: LogLevel[];
   /** Extra environment for every gateway of the federation. */
   env?: Record<string, string>;
+  /** Members' record-signing algorithm (default EdDSA). */
+  alg?: SigningAlgorithm;
 }
 
 /** Roles of the county staff the tests act as unless a test says otherwise. */
@@ -55,7 +58,7 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'xt-fed-'));
   const prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-  const init = await initFederation({ dir, members: o.members, zones: loadZoneData(), catalog, agreements: o.agreements, topicPrefix: prefix });
+  const init = await initFederation({ dir, members: o.members, zones: loadZoneData(), catalog, agreements: o.agreements, topicPrefix: prefix, alg: o.alg });
   const kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-test' });
   await ensureTopics(kafka, o.members.map((m) => `${prefix}.inbox.${m}`), 3);
   const gateways = new Map<string, RunningGateway>();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { repoRoot } from '@xietong/config';
 import { validateBody, type MessageType } from '@xietong/contracts';
-import { importKey, type SigningAlgorithm } from '@xietong/crypto';
+import { importSigningKey, type SigningAlgorithm } from '@xietong/crypto';
 import { composeSignedRecord, WireCodec, type SignedRecord } from '@xietong/exchange';
 import { federationFiles, readJwk } from '@xietong/federation';
 import { RecordPublisher } from '@xietong/messaging';
@@ -37,7 +37,7 @@ export class RecordForge {
   async forge(i: ForgeInput): Promise<SignedRecord> {
     const body = validateBody(this.codec.local.latest(i.type).avroType, i.body);
     const jwk = i.key ?? (await readJwk(federationFiles(this.h.dir).signingKey(i.from)));
-    const signer = { kid: jwk.kid!, alg: jwk.alg as SigningAlgorithm, key: await importKey(jwk) };
+    const signer = { kid: jwk.kid!, alg: jwk.alg as SigningAlgorithm, key: await importSigningKey(jwk) };
     return composeSignedRecord(this.codec, signer, {
       type: i.type,
       sender: i.from,

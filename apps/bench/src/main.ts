@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { Client } from 'pg';
 import { repoRoot } from '@xietong/config';
 import { sampleLead, SchemaCatalog, validateBody } from '@xietong/contracts';
-import { importKey } from '@xietong/crypto';
+import { importSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 import { composeSignedRecord, WireCodec } from '@xietong/exchange';
 import { federationFiles, initFederation, loadZoneData, readJwk, verifyManifest } from '@xietong/federation';
 import { createKafka } from '@xietong/messaging';
@@ -33,7 +33,7 @@ interface Options {
   naiveMessages: number;
   batchSize: number;
   profile?: boolean;
-  alg: 'EdDSA' | 'ES256';
+  alg: SigningAlgorithm;
   repeat: number;
 }
 
@@ -152,7 +152,7 @@ async function runOnce(o: Options, brokers: string) {
     log('baseline (a): raw kafkajs produce and consume of the same signed bytes');
     const codec = new WireCodec(join(repoRoot(), 'schemas'));
     const jwk = await readJwk(federationFiles(dir).signingKey(JD));
-    const signer = { kid: jwk.kid!, alg: o.alg, key: await importKey(jwk) };
+    const signer = { kid: jwk.kid!, alg: o.alg, key: await importSigningKey(jwk) };
     const body = validateBody(codec.local.latest('LEAD').avroType, lead('RAW').body);
     const records = await Promise.all(
       Array.from({ length: o.messages }, (_, i) => composeSignedRecord(codec, signer, { type: 'LEAD', sender: JD, recipient: HZ, zone: 'yrd', correlationId: `RAW-${i}`, body })),
@@ -248,8 +248,8 @@ new Command('bench')
   .option('--latency-seconds <n>', 'duration of the latency phase', positive, 10)
   .option('--naive-messages <n>', 'messages for baseline (b), which is slow', positive, 5000)
   .option('--batch-size <n>', 'submission and relay batch size', positive, 500)
-  .option('--alg <alg>', 'signing algorithm of both gateways: EdDSA or ES256', (v) => {
-    if (v !== 'EdDSA' && v !== 'ES256') throw new Error('--alg must be EdDSA or ES256');
+  .option('--alg <alg>', 'signing algorithm of both gateways: EdDSA, ES256 or SM2', (v) => {
+    if (!isSigningAlgorithm(v)) throw new Error('--alg must be EdDSA, ES256 or SM2');
     return v;
   }, 'EdDSA')
   .option('--repeat <n>', 'whole runs; the report gives the median of each figure', positive, 3)

@@ -62,7 +62,7 @@ describe('xietong CLI', () => {
   it('rejects a bad option value with a usage error', async () => {
     const c = capture();
     expect(await runCli(['keys', 'generate', '--kid', 'k', '--out', join(dir, 'k.json'), '--alg', 'RS256'], c.io)).not.toBe(0);
-    expect(c.err.join('\n')).toContain('expected EdDSA or ES256');
+    expect(c.err.join('\n')).toContain('expected EdDSA, ES256 or SM2');
   });
 
   it('answers the due date of a working-day count', async () => {

@@ -5,7 +5,7 @@ import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { AuditCheckpointer, exportCaseTrail, LocalKeys, MonthlyReport, verifyAuditTrail, verifyCaseTrail, type CaseTrail } from '@xietong/exchange';
 import { AuditRepository, CaseRepository, Database, ManifestArchiveRepository, MessageRepository } from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
-import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm } from '@xietong/crypto';
+import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
 import { issueToken, ROLES, type Role } from '@xietong/gateway';
@@ -29,7 +29,7 @@ const positiveInt = (v: string) => {
   return n;
 };
 const signingAlg = (v: string) => {
-  if (!isSigningAlgorithm(v)) throw new InvalidArgumentError('expected EdDSA or ES256');
+  if (!isSigningAlgorithm(v)) throw new InvalidArgumentError('expected EdDSA, ES256 or SM2');
   return v;
 };
 
@@ -46,8 +46,8 @@ export function buildCli(io: CliIo = stdio): Command {
     .requiredOption('--kid <kid>', 'key id, e.g. 341825-sig-2')
     .requiredOption('--out <file>', 'where to write the private JWK (mode 600)')
     .option('--use <use>', 'sig or enc', 'sig')
-    .option('--alg <alg>', 'signing algorithm EdDSA or ES256', signingAlg, 'EdDSA')
-    .action(async (o: { kid: string; out: string; use: string; alg: 'EdDSA' | 'ES256' }) => {
+    .option('--alg <alg>', 'signing algorithm EdDSA, ES256 or SM2 (SM2 with SM3, GB/T 32918)', signingAlg, 'EdDSA')
+    .action(async (o: { kid: string; out: string; use: string; alg: SigningAlgorithm }) => {
       if (o.use !== 'sig' && o.use !== 'enc') throw new InvalidArgumentError('--use must be sig or enc');
       const pair = o.use === 'sig' ? await generateSigningKey(o.alg, o.kid) : await generateEncryptionKey(o.kid);
       await writeFile(o.out, JSON.stringify(pair.privateJwk, null, 2) + '\n', { mode: 0o600 });
@@ -60,10 +60,10 @@ export function buildCli(io: CliIo = stdio): Command {
     .description('create an authority key, member keys and a signed manifest in one directory')
     .requiredOption('--dir <dir>', 'target directory')
     .requiredOption('--members <ids>', 'comma-separated agency ids', memberList)
-    .option('--alg <alg>', 'member signing algorithm', signingAlg, 'EdDSA')
+    .option('--alg <alg>', 'member signing algorithm: EdDSA, ES256 or SM2', signingAlg, 'EdDSA')
     .option('--valid-days <n>', 'manifest validity in days', positiveInt, 30)
     .option('--topic-prefix <prefix>', 'inbox topic namespace', 'xietong')
-    .action(async (o: { dir: string; members: string[]; alg: 'EdDSA' | 'ES256'; validDays: number; topicPrefix: string }) => {
+    .action(async (o: { dir: string; members: string[]; alg: SigningAlgorithm; validDays: number; topicPrefix: string }) => {
       const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
       await initFederation({ dir: o.dir, members: o.members, zones: loadZoneData(), catalog, alg: o.alg, validDays: o.validDays, topicPrefix: o.topicPrefix });
       io.out(`federation with ${o.members.join(', ')} written to ${o.dir} (manifest.jws, authority.*.jwk.json, keys/)`);

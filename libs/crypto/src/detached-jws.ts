@@ -1,13 +1,14 @@
 import { KeyObject, sign, verify } from 'node:crypto';
 import { decodeProtectedHeader, type CryptoKey } from 'jose';
 import { DomainError } from '@xietong/contracts';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './key-material';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm, type SigningKey } from './key-material';
+import { isSm2Key, sm2Sign, sm2Verify } from './sm2';
 
 /** A private signing key ready to use. */
 export interface Signer {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
-  readonly key: CryptoKey | KeyObject;
+  readonly key: SigningKey;
 }
 
 /*
@@ -46,9 +47,29 @@ export async function signDetached(payload: Uint8Array, signer: Signer): Promise
     header = Buffer.from(JSON.stringify({ alg: signer.alg, kid: signer.kid })).toString('base64url');
     headerCache.set(signer, header);
   }
-  const key = keyObject(signer.key);
-  const signature = sign(digest(signer.alg), signingInput(header, payload), nodeOptions(signer.alg, key));
-  return `${header}..${signature.toString('base64url')}`;
+  return `${header}..${signatureOver(signingInput(header, payload), signer).toString('base64url')}`;
+}
+
+/** The JWS signature bytes over a signing input (`<protected>.<payload>`). */
+export function signatureOver(input: Buffer, signer: Signer): Buffer {
+  if (signer.alg === 'SM2') {
+    if (!isSm2Key(signer.key)) throw new DomainError('CONFIG_INVALID', `signing key ${signer.kid} is not an SM2 key`);
+    return sm2Sign(input, signer.key);
+  }
+  if (isSm2Key(signer.key)) throw new DomainError('CONFIG_INVALID', `signing key ${signer.kid} is an SM2 key, alg is ${signer.alg}`);
+  return sign(digest(signer.alg), input, nodeOptions(signer.alg, keyObject(signer.key)));
+}
+
+/** Whether `signature` is the JWS signature over a signing input with the public `key` (throws on a key of the wrong type). */
+export function signatureMatches(input: Buffer, signature: Buffer, key: SigningKey, alg: SigningAlgorithm): boolean {
+  if (alg === 'SM2' || isSm2Key(key)) {
+    if (alg !== 'SM2' || !isSm2Key(key)) throw new DomainError('SIGNATURE_INVALID', `key type does not match alg ${alg}`);
+    return sm2Verify(input, signature, key);
+  }
+  const publicKey = keyObject(key);
+  const expected = alg === 'ES256' ? 'ec' : 'ed25519';
+  if (publicKey.asymmetricKeyType !== expected) throw new DomainError('SIGNATURE_INVALID', `key type ${publicKey.asymmetricKeyType} does not match alg ${alg}`);
+  return verify(digest(alg), input, nodeOptions(alg, publicKey), signature);
 }
 
 export interface DetachedHeader {
@@ -69,7 +90,7 @@ export function readDetachedHeader(jws: string): DetachedHeader {
     throw new DomainError('SIGNATURE_INVALID', 'JWS protected header does not decode');
   }
   if (!(SIGNING_ALGORITHMS as readonly unknown[]).includes(header.alg)) {
-    throw new DomainError('SIGNATURE_INVALID', `JWS alg ${String(header.alg)} is not accepted (EdDSA, ES256)`);
+    throw new DomainError('SIGNATURE_INVALID', `JWS alg ${String(header.alg)} is not accepted (${SIGNING_ALGORITHMS.join(', ')})`);
   }
   if (typeof header.kid !== 'string' || header.kid === '') throw new DomainError('SIGNATURE_INVALID', 'JWS has no kid');
   if (header.b64 !== undefined || header.crit !== undefined) throw new DomainError('SIGNATURE_INVALID', 'JWS b64/crit headers are not accepted');
@@ -77,15 +98,13 @@ export function readDetachedHeader(jws: string): DetachedHeader {
 }
 
 /** Verifies a detached JWS over `payload` with `key`; SIGNATURE_INVALID otherwise. */
-export async function verifyDetached(jws: string, payload: Uint8Array, key: CryptoKey | KeyObject, alg: SigningAlgorithm): Promise<void> {
+export async function verifyDetached(jws: string, payload: Uint8Array, key: SigningKey, alg: SigningAlgorithm): Promise<void> {
   const [protectedHeader, , signature] = jws.split('.');
-  const publicKey = keyObject(key);
-  const expected = alg === 'ES256' ? 'ec' : 'ed25519';
-  if (publicKey.asymmetricKeyType !== expected) throw new DomainError('SIGNATURE_INVALID', `key type ${publicKey.asymmetricKeyType} does not match alg ${alg}`);
   let ok = false;
   try {
-    ok = verify(digest(alg), signingInput(protectedHeader, payload), nodeOptions(alg, publicKey), Buffer.from(signature, 'base64url'));
+    ok = signatureMatches(signingInput(protectedHeader, payload), Buffer.from(signature, 'base64url'), key, alg);
   } catch (e) {
+    if (e instanceof DomainError) throw e;
     throw new DomainError('SIGNATURE_INVALID', `signature does not verify: ${(e as Error).message}`);
   }
   if (!ok) throw new DomainError('SIGNATURE_INVALID', 'signature does not match the record value');

@@ -1,8 +1,16 @@
+import type { KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { generateSm2Jwk, importSm2Jwk, type Sm2Key } from './sm2';
 
-/** JWS algorithms a gateway signs and verifies with. */
-export const SIGNING_ALGORITHMS = ['EdDSA', 'ES256'] as const;
+/** JWS algorithms a gateway signs and verifies records with (SM2: see sm2.ts). */
+export const SIGNING_ALGORITHMS = ['EdDSA', 'ES256', 'SM2'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+/** Algorithms jose handles: the zone authority's manifests and the API's token issuers. */
+export type JoseSigningAlgorithm = Exclude<SigningAlgorithm, 'SM2'>;
+
+/** A key for record signatures and audit checkpoints. */
+export type SigningKey = CryptoKey | KeyObject | Sm2Key;
 
 /** JWE key management for complainant personal data (ECDH-ES on X25519, AES key wrap). */
 export const ENCRYPTION_ALGORITHM = 'ECDH-ES+A256KW';
@@ -19,8 +27,17 @@ export function isSigningAlgorithm(alg: unknown): alg is SigningAlgorithm {
   return typeof alg === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(alg);
 }
 
+export function isJoseSigningAlgorithm(alg: unknown): alg is JoseSigningAlgorithm {
+  return isSigningAlgorithm(alg) && alg !== 'SM2';
+}
+
 /** A new signing key pair as JWKs carrying kid, alg and use. */
 export async function generateSigningKey(alg: SigningAlgorithm, kid: string): Promise<KeyPairJwk> {
+  if (alg === 'SM2') {
+    const { privateJwk, publicJwk } = generateSm2Jwk();
+    const meta = { kid, alg, use: 'sig' };
+    return { kid, alg, privateJwk: { ...privateJwk, ...meta }, publicJwk: { ...publicJwk, ...meta } };
+  }
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
   const meta = { kid, alg, use: 'sig' };
   return { kid, alg, privateJwk: { ...(await exportJWK(privateKey)), ...meta }, publicJwk: { ...(await exportJWK(publicKey)), ...meta } };
@@ -38,7 +55,12 @@ export async function generateEncryptionKey(kid: string): Promise<KeyPairJwk> {
   };
 }
 
-/** Imports a JWK for its own `alg` (public or private). */
+/** Imports a record-signing JWK (public or private) for its `alg`, SM2 included. */
+export async function importSigningKey(jwk: JWK, alg = jwk.alg): Promise<SigningKey> {
+  return alg === 'SM2' ? importSm2Jwk(jwk) : importKey(jwk, alg);
+}
+
+/** Imports a JWK for its own `alg` (public or private) through jose (not SM2: see importSigningKey). */
 export async function importKey(jwk: JWK, alg = jwk.alg): Promise<CryptoKey> {
   if (!alg) throw new Error(`JWK ${jwk.kid ?? ''} has no alg`);
   return (await importJWK(jwk, alg)) as CryptoKey;

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { DomainError } from '@xietong/contracts';
-import { importKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
+import { importSigningKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import { Federation, verifyManifest } from '@xietong/federation';
 import { entryHash, type AuditEntry, type AuditRepository, type ManifestArchiveRepository, type MessageRepository } from '@xietong/persistence';
 import { verifyCheckpoint } from './audit-checkpoint';
@@ -84,7 +84,7 @@ export async function verifyCaseTrail(trail: CaseTrail, authority: JWK): Promise
   const key = [...manifests.values()].flatMap((f) => f.member(trail.agency)?.signingKeys ?? []).find((k) => k.kid === kid);
   if (!key) return `checkpoint key ${kid} of ${trail.agency} is in none of the manifests`;
   try {
-    const claim = await verifyCheckpoint(trail.checkpoint.jws, await importKey(key.publicJwk, key.alg));
+    const claim = await verifyCheckpoint(trail.checkpoint.jws, await importSigningKey(key.publicJwk, key.alg));
     if (claim.seq !== trail.checkpoint.seq || claim.hash !== trail.checkpoint.hash || claim.agency !== trail.agency) return 'the checkpoint does not match its signed content';
   } catch (e) {
     return (e as Error).message;
@@ -95,7 +95,7 @@ export async function verifyCaseTrail(trail: CaseTrail, authority: JWK): Promise
     const k = fed.member(m.sender)?.signingKeys.find((x) => x.kid === header.kid);
     if (!k) return `message ${m.messageId}: key ${header.kid} of ${m.sender} is not in manifest serial ${fed.serial}`;
     try {
-      await verifyDetached(m.signature, Buffer.from(m.record, 'base64'), await importKey(k.publicJwk, k.alg), header.alg);
+      await verifyDetached(m.signature, Buffer.from(m.record, 'base64'), await importSigningKey(k.publicJwk, k.alg), header.alg);
     } catch {
       return `message ${m.messageId}: signature does not verify over its record bytes`;
     }

@@ -1,5 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
-import { importKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
+import { importSigningKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import type { AuditEntry, AuditRepository, MessageRepository } from '@xietong/persistence';
 import { verifyChain, type ChainFinding } from './audit-chain-verifier';
@@ -48,7 +48,7 @@ export async function verifyAuditTrail(
     if (!entry) return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq} is signed by key ${kid}, which the manifest does not list for ${agency}` });
     let claim;
     try {
-      claim = await verifyCheckpoint(c.jws, await importKey(entry.publicJwk, entry.alg));
+      claim = await verifyCheckpoint(c.jws, await importSigningKey(entry.publicJwk, entry.alg));
     } catch (e) {
       return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq}: ${(e as Error).message}` });
     }
@@ -73,7 +73,7 @@ async function signatureProblem(m: { sender: string; signature: string; value: B
     const header = readDetachedHeader(m.signature);
     const key = federation.member(m.sender)?.signingKeys.find((k) => k.kid === header.kid);
     if (!key) return `key ${header.kid} of ${m.sender} is not in manifest serial ${federation.serial}`;
-    await verifyDetached(m.signature, m.value, await importKey(key.publicJwk, key.alg), header.alg);
+    await verifyDetached(m.signature, m.value, await importSigningKey(key.publicJwk, key.alg), header.alg);
     return undefined;
   } catch (e) {
     return `stored signature does not verify (${(e as Error).message})`;

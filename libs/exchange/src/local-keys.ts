@@ -1,6 +1,6 @@
 import type { CryptoKey } from 'jose';
 import { DomainError } from '@xietong/contracts';
-import { importKey, isSigningAlgorithm, type Signer } from '@xietong/crypto';
+import { importKey, importSigningKey, isSigningAlgorithm, SIGNING_ALGORITHMS, type Signer } from '@xietong/crypto';
 import { readJwk } from '@xietong/federation';
 
 /** This gateway's private keys: the signer for outgoing records and the JWE decryption key. */
@@ -13,10 +13,10 @@ export class LocalKeys {
 
   static async load(signingKeyFile: string, encryptionKeyFile: string): Promise<LocalKeys> {
     const sig = await readKeyFile(signingKeyFile, 'XIETONG_SIGNING_KEY_FILE');
-    if (!isSigningAlgorithm(sig.alg) || !sig.kid || !sig.d) throw new DomainError('CONFIG_INVALID', `${signingKeyFile} must be a private JWK with kid and alg EdDSA or ES256`);
+    if (!isSigningAlgorithm(sig.alg) || !sig.kid || !sig.d) throw new DomainError('CONFIG_INVALID', `${signingKeyFile} must be a private JWK with kid and alg ${SIGNING_ALGORITHMS.join(', ')}`);
     const enc = await readKeyFile(encryptionKeyFile, 'XIETONG_ENCRYPTION_KEY_FILE');
     if (!enc.kid || !enc.d) throw new DomainError('CONFIG_INVALID', `${encryptionKeyFile} must be a private JWK with kid`);
-    return new LocalKeys({ kid: sig.kid, alg: sig.alg, key: await importKey(sig) }, await importKey(enc), enc.kid);
+    return new LocalKeys({ kid: sig.kid, alg: sig.alg, key: await importSigningKey(sig) }, await importKey(enc), enc.kid);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { CryptoKey } from 'jose';
 import { DomainError, SchemaCatalog, type MessageType } from '@xietong/contracts';
-import { importKey } from '@xietong/crypto';
+import { importKey, importSigningKey, type SigningKey } from '@xietong/crypto';
 import { covers } from './division-code';
 import type { Manifest, ManifestAgreement, ManifestMember, ManifestSigningKey } from './manifest';
 
@@ -15,6 +15,7 @@ export class Federation {
   readonly catalog: SchemaCatalog;
   private readonly members: Map<string, ManifestMember>;
   private readonly keyCache = new Map<string, Promise<CryptoKey>>();
+  private readonly signingKeyCache = new Map<string, Promise<SigningKey>>();
 
   constructor(readonly manifest: Manifest) {
     this.members = new Map(manifest.members.map((m) => [m.id, m]));
@@ -48,7 +49,7 @@ export class Federation {
    * UNKNOWN_KEY if the sender has no such key (never had, or revoked by removal),
    * KEY_NOT_VALID if the key exists but is outside its validity window.
    */
-  async signingKey(senderId: string, kid: string, createdAt: Date, now = new Date()): Promise<{ key: CryptoKey; entry: ManifestSigningKey }> {
+  async signingKey(senderId: string, kid: string, createdAt: Date, now = new Date()): Promise<{ key: SigningKey; entry: ManifestSigningKey }> {
     const member = this.requireMember(senderId);
     const entry = member.signingKeys.find((k) => k.kid === kid);
     if (!entry) throw new DomainError('UNKNOWN_KEY', `key ${kid} is not a signing key of ${senderId} in manifest serial ${this.serial}`);
@@ -60,10 +61,10 @@ export class Federation {
       }
     }
     const cacheKey = `${senderId}/${kid}`;
-    let key = this.keyCache.get(cacheKey);
+    let key = this.signingKeyCache.get(cacheKey);
     if (!key) {
-      key = importKey(entry.publicJwk, entry.alg);
-      this.keyCache.set(cacheKey, key);
+      key = importSigningKey(entry.publicJwk, entry.alg);
+      this.signingKeyCache.set(cacheKey, key);
     }
     return { key: await key, entry };
   }

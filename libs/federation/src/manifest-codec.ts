@@ -1,6 +1,6 @@
 import { compactVerify, CompactSign, decodeProtectedHeader, type JWK } from 'jose';
 import { DomainError } from '@xietong/contracts';
-import { importKey, isSigningAlgorithm } from '@xietong/crypto';
+import { importKey, isJoseSigningAlgorithm } from '@xietong/crypto';
 import { assertManifestShape, type Manifest } from './manifest';
 
 export const MANIFEST_TYPE = 'xietong-manifest+json';
@@ -9,7 +9,7 @@ export const MANIFEST_TYPE = 'xietong-manifest+json';
 export async function signManifest(manifest: Manifest, authorityPrivateJwk: JWK): Promise<string> {
   assertManifestShape(manifest);
   const alg = authorityPrivateJwk.alg;
-  if (!isSigningAlgorithm(alg) || !authorityPrivateJwk.kid) throw new DomainError('CONFIG_INVALID', 'authority key needs kid and alg EdDSA or ES256');
+  if (!isJoseSigningAlgorithm(alg) || !authorityPrivateJwk.kid) throw new DomainError('CONFIG_INVALID', 'authority key needs kid and alg EdDSA or ES256');
   return new CompactSign(Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'))
     .setProtectedHeader({ alg, kid: authorityPrivateJwk.kid, typ: MANIFEST_TYPE })
     .sign(await importKey(authorityPrivateJwk));
