@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,11 +98,15 @@ export class FaultRig {
     return gw;
   }
 
-  /** Submits `count` leads with the given prefix in batches of 100, `perSecond` messages a second. */
+  /**
+   * Submits `count` leads with the given prefix in batches of 100, `perSecond` messages a second,
+   * as a careful county system would: each item carries its own messageId, so a batch retried after
+   * an error or a lost answer is applied once (the gateway's idempotent resubmission).
+   */
   async submit(gw: () => GatewayProcess, tag: string, count: number, perSecond: number): Promise<void> {
     for (let i = 0; i < count; i += 100) {
       const started = Date.now();
-      const items = Array.from({ length: Math.min(100, count - i) }, (_, k) => ({ type: 'LEAD', recipient: HZ, body: sampleLead(`${tag}-${i + k}`, i + k) }));
+      const items = Array.from({ length: Math.min(100, count - i) }, (_, k) => ({ type: 'LEAD', recipient: HZ, messageId: randomUUID(), body: sampleLead(`${tag}-${i + k}`, i + k) }));
       for (let attempt = 0; ; attempt++) {
         const g = gw();
         const res = await fetch(`${g.url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${g.token}` }, body: JSON.stringify({ items }) }).catch(() => undefined);
@@ -138,7 +143,8 @@ export class FaultRig {
   }
 
   delivered(tag: string): Promise<number> {
-    return this.count(`SELECT COUNT(DISTINCT message_id) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
+    // Distinct leads (each has its own correlation id), so a lead stored twice under two ids counts once here.
+    return this.count(`SELECT COUNT(DISTINCT correlation_id) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
   }
 
   /** A figure from a gateway process's /metrics. */
@@ -164,7 +170,7 @@ export class FaultRig {
     const rows = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
     const outbound = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND correlation_id LIKE $1`, [`${tag}-%`]);
     const replays = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine q JOIN "${this.schema(HZ)}".message m ON m.message_id = q.message_id WHERE q.reason_code = 'REPLAY' AND m.correlation_id LIKE $1`, [`${tag}-%`]);
-    // A message applied twice would be a second row (impossible by key) or a second submission.
+    // A lead applied twice is a second row for it at the receiver (under any message id), or a second submission.
     const duplicates = rows - delivered + Math.max(0, outbound - sent);
     return { scenario, sent, delivered, duplicates, lost: sent - delivered, recover_s: Math.round(recoverS * 10) / 10, ...(replays ? { replays_refused: replays } : {}) } as FaultResult;
   }
