@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../../apps/cli/src/cli';
 import { sampleFeedback, sampleLead } from '@xietong/contracts';
 import { readDetachedHeader } from '@xietong/crypto';
 import { AuditCheckpointer, verifyAuditTrail } from '@xietong/exchange';
@@ -51,5 +54,25 @@ describe('a federation whose members sign with SM2 (GB/T 32918, SM3)', () => {
     await h.gateway(JD).app.get(AuditCheckpointer).checkpoint();
     const result = await verifyAuditTrail(JD, h.gateway(JD).app.get(AuditRepository), h.gateway(JD).app.get(ManifestStore).federation);
     expect(result).toMatchObject({ ok: true, checkpoints: 1 });
+  });
+
+  it('exports a case trail with SM2 signatures that verifies offline, and refuses it once a signature is changed', async () => {
+    const db = h.gateway(JD).config.database as { url: string; schema: string };
+    const file = join(h.dir, 'sm2-trail.json');
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const code = await runCli(args, { out: (t) => out.push(t), err: (t) => out.push(t) });
+      return { code, text: out.join('\n') };
+    };
+    expect(await run('audit', 'export', '--agency', JD, '--case', 'JD-SM2-1', '--out', file, '--database-url', db.url, '--schema', db.schema, '--federation-dir', h.dir)).toMatchObject({ code: 0 });
+    const authority = join(h.dir, 'authority.public.jwk.json');
+    expect(await run('audit', 'verify', '--file', file, '--authority', authority)).toMatchObject({ code: 0, text: expect.stringMatching(/verified offline: .* 2 message signatures/) });
+    const trail = JSON.parse(readFileSync(file, 'utf8'));
+    const sig: string = trail.messages[0].signature;
+    const bytes = Buffer.from(sig.split('.')[2], 'base64url');
+    bytes[10] ^= 0x01;
+    trail.messages[0].signature = `${sig.split('.')[0]}..${bytes.toString('base64url')}`;
+    writeFileSync(file, JSON.stringify(trail));
+    expect(await run('audit', 'verify', '--file', file, '--authority', authority)).toMatchObject({ code: 1 });
   });
 });
