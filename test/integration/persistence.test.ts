@@ -75,4 +75,15 @@ describe.each(DIALECTS)('persistence on %s', (dialect) => {
     expect([spoofed.size, first.size, second.size]).toEqual([0, 1, 0]);
     expect((await messages.find('00000000-0000-4000-8000-000000000009'))?.status).toBe('accepted');
   });
+
+  it('lets an acceptance override a rejection (the partner replayed it from quarantine), never the other way', async () => {
+    const messages = new MessageRepository(db);
+    const id = '00000000-0000-4000-8000-00000000000a';
+    await db.transaction((em) => messages.insertMany(em, [message(id, 'sent')]));
+    const receipt = (status: 'accepted' | 'rejected') => ({ messageId: id, sender: '330100', status, reasonCode: status === 'rejected' ? 'UNKNOWN_KEY' : null, reason: status === 'rejected' ? 'no such key' : null });
+    const applied = [];
+    for (const s of ['rejected', 'rejected', 'accepted', 'rejected'] as const) applied.push((await db.transaction((em) => messages.applyReceipts(em, [receipt(s)], new Date()))).size);
+    expect(applied).toEqual([1, 0, 1, 0]);
+    expect(await messages.find(id)).toMatchObject({ status: 'accepted', reasonCode: null, reason: null });
+  });
 });

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'UNKNOWN_CASE'
   | 'UNAUTHENTICATED'
   | 'AUTH_UNAVAILABLE'
+  | 'NOT_REPLAYABLE'
   | 'FORBIDDEN'
   | 'NOT_FOUND';
 

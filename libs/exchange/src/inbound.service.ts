@@ -1,4 +1,5 @@
 import { Failpoints } from '@xietong/config';
+import { DomainError } from '@xietong/contracts';
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
 import type { AuditRepository, Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
@@ -162,6 +163,30 @@ export class InboundService {
   }
 
   /**
+   * Puts a quarantined record back into this agency's inbox, exact key, value and headers, once
+   * what refused it is fixed (typically a key or agreement the manifest lacked): the inbound path
+   * then checks it again like any record, stores it or quarantines it anew. A replay refusal (the
+   * message is already here) cannot be replayed, and each row only once. Recorded in the audit log.
+   */
+  async replayQuarantined(id: string, actor: string, now = new Date()): Promise<ReplayedRecord> {
+    const inbox = this.manifests.federation.member(this.self)?.inbox;
+    if (!inbox) throw new DomainError('MANIFEST_INVALID', `agency ${this.self} has no inbox in the manifest in force`);
+    const replayed = await this.db.transaction(async (em) => {
+      const q = await this.quarantine.claim(em, id);
+      if (!q) throw new DomainError('NOT_FOUND', `no quarantined record ${id}`);
+      if (q.reasonCode === 'REPLAY') throw new DomainError('NOT_REPLAYABLE', `record ${id} was refused as a replay: message ${q.messageId} is already stored here`);
+      if (q.replayedAt) throw new DomainError('NOT_REPLAYABLE', `record ${id} was already replayed at ${new Date(q.replayedAt).toISOString()} by ${q.replayedBy}`);
+      const headers = Object.fromEntries(Object.entries(JSON.parse(q.headers) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+      const meta = await this.publisher.publishOne({ topic: inbox, key: q.recordKey ?? '', value: q.value ?? Buffer.alloc(0), headers });
+      await this.quarantine.markReplayed(em, id, actor, now);
+      await this.audit.append(em, [{ kind: 'QUARANTINE_REPLAYED', actor, messageId: q.messageId, caseNo: null, partner: q.claimedSender?.slice(0, 6) ?? null, detail: { quarantineId: id, reason: q.reasonCode, topic: inbox, partition: meta.partition, offset: meta.offset }, occurredAt: now }]);
+      return { quarantineId: id, topic: inbox, partition: meta.partition, offset: meta.offset };
+    });
+    this.log('log', `quarantined record ${id} replayed into ${replayed.topic}[${replayed.partition}]@${replayed.offset} by ${actor}`);
+    return replayed;
+  }
+
+  /**
    * Re-sends quarantined records whose dead-letter copy was never acknowledged (broker down at the
    * time, or a crash before marking), taking only rows older than `graceMs` so the live path is
    * not raced. Returns how many were re-sent; throws (nothing marked) if the broker refuses.
@@ -177,6 +202,13 @@ export class InboundService {
     if (sent > 0) this.log('log', `re-sent ${sent} quarantined records to ${this.deadLetters}`);
     return sent;
   }
+}
+
+export interface ReplayedRecord {
+  quarantineId: string;
+  topic: string;
+  partition: number;
+  offset: string;
 }
 
 /** The dead-letter copy of a quarantined record: its exact key, value and headers, plus the reason. */

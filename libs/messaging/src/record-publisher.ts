@@ -39,6 +39,13 @@ export class RecordPublisher {
     });
   }
 
+  /** Publishes one record and answers where the broker put it. */
+  async publishOne(r: OutgoingRecord): Promise<{ partition: number; offset: string }> {
+    await this.connect();
+    const [meta] = await this.producer.send({ topic: r.topic, acks: -1, compression: CompressionTypes.None, messages: [{ key: r.key, value: r.value, headers: r.headers }] });
+    return { partition: meta.partition, offset: String(meta.baseOffset ?? meta.offset) };
+  }
+
   async close(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
   }

@@ -13,8 +13,9 @@ import { AuditLog1764600000000 } from './migrations/1764600000000-audit-log';
 import { RecordBytesAndManifests1764700000000 } from './migrations/1764700000000-record-bytes-and-manifests';
 import { AuditPending1764800000000 } from './migrations/1764800000000-audit-pending';
 import { RecordPosition1764900000000 } from './migrations/1764900000000-record-position';
+import { QuarantineReplay1765000000000 } from './migrations/1765000000000-quarantine-replay';
 
-export const MIGRATIONS = [InitialSchema1764200000000, CaseFiles1764300000000, PersonalDataAccess1764400000000, CaseFlags1764500000000, AuditLog1764600000000, RecordBytesAndManifests1764700000000, AuditPending1764800000000, RecordPosition1764900000000];
+export const MIGRATIONS = [InitialSchema1764200000000, CaseFiles1764300000000, PersonalDataAccess1764400000000, CaseFlags1764500000000, AuditLog1764600000000, RecordBytesAndManifests1764700000000, AuditPending1764800000000, RecordPosition1764900000000, QuarantineReplay1765000000000];
 
 /**
  * The gateway's database: a TypeORM DataSource over PostgreSQL or SQLite, migrated on open.

@@ -71,6 +71,8 @@ export function defineEntities(dialect: Dialect): Entities {
       type: { type: 'varchar', length: 20, nullable: true },
       receivedAt: { name: 'received_at', type: t.instant },
       deadLettered: { name: 'dead_lettered', type: 'boolean' },
+      replayedAt: { name: 'replayed_at', type: t.instant, nullable: true },
+      replayedBy: { name: 'replayed_by', type: 'varchar', length: 200, nullable: true },
     },
   });
   const caseFile = new EntitySchema<CaseRecord>({

@@ -81,7 +81,9 @@ export class MessageRepository {
 
   /**
    * Applies receipts to outbound messages in one statement; a message that already has a
-   * receipt keeps it (the first receipt wins). Returns the ids of the messages updated.
+   * receipt keeps it (the first receipt wins), except that an acceptance overrides a rejection:
+   * the partner replayed the record from its quarantine once the cause was fixed. Acceptance is
+   * final. Returns the ids of the messages updated.
    */
   async applyReceipts(em: EntityManager, receipts: ReceiptUpdate[], at: Date): Promise<Set<string>> {
     const d = this.db.dialect;
@@ -96,7 +98,7 @@ export class MessageRepository {
         `WITH v(id, sender, status, code, reason) AS (VALUES ${values})
          UPDATE message SET status = v.status, reason_code = v.code, reason = v.reason, receipt_at = ${p[p.length - 1]}
          FROM v WHERE message.message_id = v.id AND message.direction = 'out' AND message.recipient = v.sender
-           AND message.status IN ('pending', 'sent')
+           AND (message.status IN ('pending', 'sent') OR (message.status = 'rejected' AND v.status = 'accepted'))
          RETURNING message.message_id`,
         args,
       );

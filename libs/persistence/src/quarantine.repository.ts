@@ -53,6 +53,17 @@ export class QuarantineRepository {
     return qb.getMany();
   }
 
+  /** One quarantined record, row-locked on PostgreSQL until the transaction ends. */
+  async claim(em: EntityManager, id: string): Promise<QuarantineRecord | null> {
+    const qb = em.getRepository(this.db.entities.quarantine).createQueryBuilder('q').where('q.id = :id', { id });
+    if (this.db.dialect === 'postgres') qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  async markReplayed(em: EntityManager, id: string, by: string, at: Date): Promise<void> {
+    await em.getRepository(this.db.entities.quarantine).update({ id }, { replayedAt: at, replayedBy: by.slice(0, 200) });
+  }
+
   async list(reasonCode?: string, limit = 100): Promise<QuarantineRecord[]> {
     return this.db.manager.getRepository(this.db.entities.quarantine).find({
       where: reasonCode ? { reasonCode } : {},

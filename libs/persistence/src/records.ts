@@ -63,6 +63,9 @@ export interface QuarantineRecord {
   type: string | null;
   receivedAt: Date;
   deadLettered: boolean;
+  /** When and by whom the record was put back into the inbox (quarantine replay). */
+  replayedAt?: Date | null;
+  replayedBy?: string | null;
 }
 
 /** One lead or complaint this gateway transferred (transferor) or handles (handler). */

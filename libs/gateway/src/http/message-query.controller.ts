@@ -1,10 +1,11 @@
-import { Controller, Get, Logger, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
-import { LocalKeys } from '@xietong/exchange';
+import { InboundService, LocalKeys } from '@xietong/exchange';
 import { MessageRepository, QuarantineRepository, type MessageFilter, type MessageRecord } from '@xietong/persistence';
 import { maskComplainant } from '@xietong/workflow';
-import { Roles } from '../auth/roles';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { Roles, type Caller } from '../auth/roles';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -17,6 +18,7 @@ export class MessageQueryController {
     private readonly messages: MessageRepository,
     private readonly quarantine: QuarantineRepository,
     private readonly keys: LocalKeys,
+    private readonly inbound: InboundService,
   ) {}
 
   @Get('messages')
@@ -65,8 +67,20 @@ export class MessageQueryController {
     const rows = await this.quarantine.list(reason);
     return {
       counts: await this.quarantine.countsByReason(),
-      items: rows.map((r) => ({ id: r.id, reasonCode: r.reasonCode, reason: r.reason, topic: r.topic, partition: r.partition, offset: r.offset, messageId: r.messageId, claimedSender: r.claimedSender, type: r.type, receivedAt: r.receivedAt, deadLettered: r.deadLettered })),
+      items: rows.map((r) => ({ id: r.id, reasonCode: r.reasonCode, reason: r.reason, topic: r.topic, partition: r.partition, offset: r.offset, messageId: r.messageId, claimedSender: r.claimedSender, type: r.type, receivedAt: r.receivedAt, deadLettered: r.deadLettered, replayedAt: r.replayedAt ?? null, replayedBy: r.replayedBy ?? null })),
     };
+  }
+
+  /**
+   * Puts a quarantined record back into this agency's inbox once its cause is fixed (a key or an
+   * agreement the manifest lacked): it is checked again like any record. Admin only; recorded.
+   */
+  @Post('quarantine/:id/replay')
+  @HttpCode(202)
+  @Roles('admin')
+  async replay(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    if (!/^\d{1,18}$/.test(id)) throw new DomainError('VALIDATION_FAILED', 'quarantine id must be a number', 'id');
+    return this.inbound.replayQuarantined(id, `api:${caller.subject}`);
   }
 }
 
