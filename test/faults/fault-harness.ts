@@ -231,22 +231,16 @@ export const postgres = {
 };
 
 /** Polls a gateway's /health until it answers `status` (true) or the wait runs out (false). */
-export async function waitForHealth(url: string, status: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const s = await fetch(`${url}/health`).then((r) => r.status, () => 0);
-    if (s === status) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+export function waitForHealth(url: string, status: number, timeoutMs: number): Promise<boolean> {
+  return waitFor(async () => (await fetch(`${url}/health`).then((r) => r.status, () => 0)) === status, timeoutMs, 50);
 }
 
-/** Polls `check` until it is true (true) or the wait runs out (false). */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+/** Polls `check` every `everyMs` until it is true (true) or the wait runs out (false). */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   return false;
 }
