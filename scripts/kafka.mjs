@@ -47,7 +47,8 @@ function resolveJars() {
     // Maven's output goes to stderr: stdout carries only the broker address for callers.
     { stdio: ['ignore', 2, 2] },
   );
-  if (mvn.status !== 0) fail('mvn dependency:copy-dependencies failed (is Maven installed and Maven Central reachable?)');
+  if (mvn.status !== 0)
+    fail('mvn dependency:copy-dependencies failed (is Maven installed and Maven Central reachable?)');
   if (!readdirSync(libDir).some((f) => f.startsWith('kafka_2.13-'))) fail('kafka_2.13 jar missing after resolution');
   writeFileSync(stampFile, stamp);
 }
@@ -86,12 +87,20 @@ function writeConfig() {
     'auto.create.topics.enable': 'false',
     'log.retention.hours': '24',
   };
-  const text = Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  const text =
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n';
   writeFileSync(join(dataDir, 'server.properties'), text);
 }
 
 async function waitReady(timeoutMs) {
-  const kafka = new Kafka({ clientId: 'xietong-kafka-launcher', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'xietong-kafka-launcher',
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   const deadline = Date.now() + timeoutMs;
   let lastError = 'not started';
   while (Date.now() < deadline) {
@@ -133,9 +142,13 @@ async function start(resume = false) {
   if (!keep) {
     rmSync(dataDir, { recursive: true, force: true });
     writeConfig();
-    const format = spawnSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', randomUUID(), '-c', props, '-g'], {
-      encoding: 'utf8',
-    });
+    const format = spawnSync(
+      'java',
+      ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', randomUUID(), '-c', props, '-g'],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (format.status !== 0) fail(`storage format failed: ${format.stderr || format.stdout}`);
   }
   const out = openSync(join(dataDir, 'stdout.log'), 'a');

@@ -8,7 +8,15 @@ import { Client } from 'pg';
 import { repoRoot } from '@xietong/config';
 import type { ChildProcess } from 'node:child_process';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
-import { federationFiles, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
+import {
+  federationFiles,
+  initFederation,
+  loadZoneData,
+  readJwk,
+  signManifest,
+  verifyManifest,
+  type Manifest,
+} from '@xietong/federation';
 import { issueToken } from '@xietong/gateway';
 import { createKafka, ensureTopics } from '@xietong/messaging';
 import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
@@ -19,7 +27,8 @@ export const JD = '341825';
 /** The fault suite's own broker (test/faults/global-setup.js), which scenarios kill and resume. */
 function faultBrokers(): string {
   const b = process.env.XIETONG_FAULT_KAFKA_BROKERS;
-  if (!b) throw new Error('XIETONG_FAULT_KAFKA_BROKERS is not set: run the fault suite through jest (npm run test:faults)');
+  if (!b)
+    throw new Error('XIETONG_FAULT_KAFKA_BROKERS is not set: run the fault suite through jest (npm run test:faults)');
   return b;
 }
 export const HZ = '330100';
@@ -59,8 +68,18 @@ export class FaultRig {
     rmSync(this.logDir, { recursive: true, force: true });
     await this.pg.connect();
     const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-    await initFederation({ dir: this.dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: this.prefix });
-    await ensureTopics(this.kafka, [JD, HZ].map((m) => `${this.prefix}.inbox.${m}`), 3);
+    await initFederation({
+      dir: this.dir,
+      members: [JD, HZ],
+      zones: loadZoneData(),
+      catalog,
+      topicPrefix: this.prefix,
+    });
+    await ensureTopics(
+      this.kafka,
+      [JD, HZ].map((m) => `${this.prefix}.inbox.${m}`),
+      3,
+    );
   }
 
   /** The manifest in force, changed by `edit`, signed by the zone authority with the next serial. */
@@ -93,7 +112,12 @@ export class FaultRig {
     mkdirSync(this.logDir, { recursive: true });
     const logFile = join(this.logDir, `${String(++this.started).padStart(2, '0')}-${id}.log`);
     const gw = await spawnGateway(id, this.gatewayEnv(id, env), undefined, logFile);
-    gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'fault-suite', roles: ['submitter', 'handler', 'auditor'] });
+    gw.token = await issueToken(await readJwk(federationFiles(this.dir).authIssuerKey(id)), {
+      issuer: 'xietong-local-idp',
+      audience: `xietong-gateway-${id}`,
+      subject: 'fault-suite',
+      roles: ['submitter', 'handler', 'auditor'],
+    });
     this.processes.push(gw);
     return gw;
   }
@@ -106,10 +130,19 @@ export class FaultRig {
   async submit(gw: () => GatewayProcess, tag: string, count: number, perSecond: number): Promise<void> {
     for (let i = 0; i < count; i += 100) {
       const started = Date.now();
-      const items = Array.from({ length: Math.min(100, count - i) }, (_, k) => ({ type: 'LEAD', recipient: HZ, messageId: randomUUID(), body: sampleLead(`${tag}-${i + k}`, i + k) }));
+      const items = Array.from({ length: Math.min(100, count - i) }, (_, k) => ({
+        type: 'LEAD',
+        recipient: HZ,
+        messageId: randomUUID(),
+        body: sampleLead(`${tag}-${i + k}`, i + k),
+      }));
       for (let attempt = 0; ; attempt++) {
         const g = gw();
-        const res = await fetch(`${g.url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${g.token}` }, body: JSON.stringify({ items }) }).catch(() => undefined);
+        const res = await fetch(`${g.url}/api/v1/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${g.token}` },
+          body: JSON.stringify({ items }),
+        }).catch(() => undefined);
         if (res?.status === 202) break;
         if (attempt > 100) throw new Error(`submission kept failing: ${res?.status}`);
         await new Promise((r) => setTimeout(r, 200));
@@ -139,12 +172,18 @@ export class FaultRig {
   }
 
   accepted(tag: string): Promise<number> {
-    return this.count(`SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND status = 'accepted' AND correlation_id LIKE $1`, [`${tag}-%`]);
+    return this.count(
+      `SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND status = 'accepted' AND correlation_id LIKE $1`,
+      [`${tag}-%`],
+    );
   }
 
   delivered(tag: string): Promise<number> {
     // Distinct leads (each has its own correlation id), so a lead stored twice under two ids counts once here.
-    return this.count(`SELECT COUNT(DISTINCT correlation_id) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
+    return this.count(
+      `SELECT COUNT(DISTINCT correlation_id) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`,
+      [`${tag}-%`],
+    );
   }
 
   /** A figure from a gateway process's /metrics. */
@@ -167,12 +206,29 @@ export class FaultRig {
     const deadline = Date.now() + 180_000;
     while ((await this.accepted(tag)) < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     const delivered = await this.delivered(tag);
-    const rows = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`, [`${tag}-%`]);
-    const outbound = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND correlation_id LIKE $1`, [`${tag}-%`]);
-    const replays = await this.count(`SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine q JOIN "${this.schema(HZ)}".message m ON m.message_id = q.message_id WHERE q.reason_code = 'REPLAY' AND m.correlation_id LIKE $1`, [`${tag}-%`]);
+    const rows = await this.count(
+      `SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE $1`,
+      [`${tag}-%`],
+    );
+    const outbound = await this.count(
+      `SELECT COUNT(*) AS n FROM "${this.schema(JD)}".message WHERE direction = 'out' AND correlation_id LIKE $1`,
+      [`${tag}-%`],
+    );
+    const replays = await this.count(
+      `SELECT COUNT(*) AS n FROM "${this.schema(HZ)}".quarantine q JOIN "${this.schema(HZ)}".message m ON m.message_id = q.message_id WHERE q.reason_code = 'REPLAY' AND m.correlation_id LIKE $1`,
+      [`${tag}-%`],
+    );
     // A lead applied twice is a second row for it at the receiver (under any message id), or a second submission.
     const duplicates = rows - delivered + Math.max(0, outbound - sent);
-    return { scenario, sent, delivered, duplicates, lost: sent - delivered, recover_s: Math.round(recoverS * 10) / 10, ...(replays ? { replays_refused: replays } : {}) } as FaultResult;
+    return {
+      scenario,
+      sent,
+      delivered,
+      duplicates,
+      lost: sent - delivered,
+      recover_s: Math.round(recoverS * 10) / 10,
+      ...(replays ? { replays_refused: replays } : {}),
+    } as FaultResult;
   }
 
   /** Seconds until deliveries move again after a fault at `since`. */
@@ -189,14 +245,16 @@ export class FaultRig {
   async close(): Promise<void> {
     for (const p of this.processes) await p.stop();
     await this.forge.close();
-    for (const id of [JD, HZ]) await this.pg.query(`DROP SCHEMA IF EXISTS "${this.schema(id)}" CASCADE`).catch(() => undefined);
+    for (const id of [JD, HZ])
+      await this.pg.query(`DROP SCHEMA IF EXISTS "${this.schema(id)}" CASCADE`).catch(() => undefined);
     await this.pg.end();
   }
 }
 
 /** Resolves with how a gateway process ended (its signal or exit code), or undefined after `timeoutMs`. */
 export function exited(child: ChildProcess, timeoutMs: number): Promise<string | undefined> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(String(child.signalCode ?? child.exitCode));
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(String(child.signalCode ?? child.exitCode));
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), timeoutMs);
     child.once('exit', (code, signal) => {
@@ -210,7 +268,10 @@ export function exited(child: ChildProcess, timeoutMs: number): Promise<string |
 export const localBroker = {
   port(): string {
     const port = process.env.XIETONG_FAULT_KAFKA_STARTED;
-    if (!port) throw new Error('the fault suite needs the broker its global setup starts: run it through jest (npm run test:faults)');
+    if (!port)
+      throw new Error(
+        'the fault suite needs the broker its global setup starts: run it through jest (npm run test:faults)',
+      );
     return port;
   },
   kill(): void {
@@ -218,7 +279,10 @@ export const localBroker = {
     process.kill(pid, 'SIGKILL');
   },
   resume(): void {
-    execFileSync('node', [join(repoRoot(), 'scripts', 'kafka.mjs'), 'resume'], { env: { ...process.env, KAFKA_PORT: this.port() }, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('node', [join(repoRoot(), 'scripts', 'kafka.mjs'), 'resume'], {
+      env: { ...process.env, KAFKA_PORT: this.port() },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   },
 };
 
@@ -232,7 +296,15 @@ export const postgres = {
 
 /** Polls a gateway's /health until it answers `status` (true) or the wait runs out (false). */
 export function waitForHealth(url: string, status: number, timeoutMs: number): Promise<boolean> {
-  return waitFor(async () => (await fetch(`${url}/health`).then((r) => r.status, () => 0)) === status, timeoutMs, 50);
+  return waitFor(
+    async () =>
+      (await fetch(`${url}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )) === status,
+    timeoutMs,
+    50,
+  );
 }
 
 /** Polls `check` every `everyMs` until it is true (true) or the wait runs out (false). */
@@ -248,7 +320,10 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
 /** Polls a gateway's /health until it reports the manifest serial (true) or the wait runs out (false). */
 export function waitForSerial(url: string, serial: number, timeoutMs: number): Promise<boolean> {
   return waitFor(async () => {
-    const health = await fetch(`${url}/health`).then((r) => r.json(), () => undefined);
+    const health = await fetch(`${url}/health`).then(
+      (r) => r.json(),
+      () => undefined,
+    );
     return (health as { manifest?: { serial?: number } } | undefined)?.manifest?.serial === serial;
   }, timeoutMs);
 }

@@ -8,7 +8,18 @@ import { generateSigningKey } from '@xietong/crypto';
 import { HEADERS } from '@xietong/messaging';
 import { hostileRecords, isUntouched } from '@xietong/testing';
 import type { GatewayProcess } from '../../apps/bench/src/gateway-processes';
-import { exited, FaultRig, HZ, JD, localBroker, postgres, waitFor, waitForHealth, waitForSerial, type FaultResult } from './fault-harness';
+import {
+  exited,
+  FaultRig,
+  HZ,
+  JD,
+  localBroker,
+  postgres,
+  waitFor,
+  waitForHealth,
+  waitForSerial,
+  type FaultResult,
+} from './fault-harness';
 
 const N = Number(process.env.XIETONG_FAULT_MESSAGES ?? 2000);
 const RATE = 400;
@@ -24,8 +35,20 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     await rig?.close();
     mkdirSync(join(repoRoot(), 'reports'), { recursive: true });
     writeFileSync(join(repoRoot(), 'reports', 'faults.json'), JSON.stringify(results, null, 2) + '\n');
-    const extras = (r: FaultResult) => Object.entries(r).filter(([k]) => !['scenario', 'sent', 'delivered', 'duplicates', 'lost', 'recover_s'].includes(k)).map(([k, v]) => `${k}=${v}`).join(' ');
-    console.log(['scenario | sent | delivered | duplicates | lost | recover_s | also', ...results.map((r) => `${r.scenario} | ${r.sent} | ${r.delivered} | ${r.duplicates} | ${r.lost} | ${r.recover_s} | ${extras(r)}`)].join('\n'));
+    const extras = (r: FaultResult) =>
+      Object.entries(r)
+        .filter(([k]) => !['scenario', 'sent', 'delivered', 'duplicates', 'lost', 'recover_s'].includes(k))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+    console.log(
+      [
+        'scenario | sent | delivered | duplicates | lost | recover_s | also',
+        ...results.map(
+          (r) =>
+            `${r.scenario} | ${r.sent} | ${r.delivered} | ${r.duplicates} | ${r.lost} | ${r.recover_s} | ${extras(r)}`,
+        ),
+      ].join('\n'),
+    );
   });
 
   type Gateways = { sender: GatewayProcess; receiver: GatewayProcess };
@@ -43,7 +66,12 @@ describe('no message lost or applied twice under faults (gateways as separate pr
    * Sender and receiver gateways as processes, N leads flowing, the fault injected once a third has
    * arrived (it returns when it is over and may replace processes), then both sides counted.
    */
-  async function scenario(name: string, tag: string, fault: (gw: Gateways) => Promise<void>, o: ScenarioOptions = {}): Promise<FaultResult> {
+  async function scenario(
+    name: string,
+    tag: string,
+    fault: (gw: Gateways) => Promise<void>,
+    o: ScenarioOptions = {},
+  ): Promise<FaultResult> {
     const gw = { sender: await rig.start(JD, o.senderEnv), receiver: await rig.start(HZ, o.receiverEnv) };
     const sending = rig.submit(() => gw.sender, tag, N, RATE);
     await (o.trigger ?? (() => waitFor(async () => (await rig.delivered(tag)) >= N / 3, 120_000)))(gw);
@@ -85,7 +113,8 @@ describe('no message lost or applied twice under faults (gateways as separate pr
   it('survives the sending gateway killed repeatedly while its relay publishes', async () => {
     const r = await scenario('sending gateway (relay) SIGKILL x3', 'KILLTX', async (gw) => {
       for (let k = 1; k <= 3; k++) {
-        if (k > 1) while ((await rig.delivered('KILLTX')) < (N * (k + 1)) / 5) await new Promise((res) => setTimeout(res, 50));
+        if (k > 1)
+          while ((await rig.delivered('KILLTX')) < (N * (k + 1)) / 5) await new Promise((res) => setTimeout(res, 50));
         gw.sender.child.kill('SIGKILL');
         gw.sender = await rig.start(JD);
       }
@@ -150,7 +179,7 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     results[results.length - 1] = { ...r, redelivered_skipped: skipped } as FaultResult;
   });
 
-  it('rotates the sender\'s signing key and revokes the old one while leads flow; an old record replayed afterwards is refused', async () => {
+  it("rotates the sender's signing key and revokes the old one while leads flow; an old record replayed afterwards is refused", async () => {
     const next = await generateSigningKey('EdDSA', `${JD}-sig-2`);
     const keyFile = join(rig.dir, 'keys', `${JD}.signing-2.private.jwk.json`);
     writeFileSync(keyFile, JSON.stringify(next.privateJwk));
@@ -161,7 +190,15 @@ describe('no message lost or applied twice under faults (gateways as separate pr
       async (gw) => {
         // Serial n+1: the zone authority adds the new key; the receiver must know it before the sender uses it.
         const serial = await rig.publishManifest((m) => {
-          m.members.find((x) => x.id === JD)!.signingKeys.push({ kid: next.kid, alg: 'EdDSA', notBefore: new Date(Date.now() - 60_000).toISOString(), notAfter: new Date(Date.now() + 365 * 86_400_000).toISOString(), publicJwk: next.publicJwk });
+          m.members
+            .find((x) => x.id === JD)!
+            .signingKeys.push({
+              kid: next.kid,
+              alg: 'EdDSA',
+              notBefore: new Date(Date.now() - 60_000).toISOString(),
+              notAfter: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+              publicJwk: next.publicJwk,
+            });
         });
         checks.added = await waitForSerial(gw.receiver.url, serial, 30_000);
         rig.overrides[JD] = { XIETONG_SIGNING_KEY_FILE: keyFile };
@@ -176,32 +213,60 @@ describe('no message lost or applied twice under faults (gateways as separate pr
             jd.signingKeys = jd.signingKeys.filter((k) => k.kid === next.kid);
           });
           checks.revoked = await waitForSerial(gw.receiver.url, serial, 30_000);
-          const stored = (await rig.pg.query(`SELECT record, signature FROM "${rig.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE 'ROTATE-%'`)).rows as { record: Buffer; signature: string }[];
-          const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
+          const stored = (
+            await rig.pg.query(
+              `SELECT record, signature FROM "${rig.schema(HZ)}".message WHERE direction = 'in' AND correlation_id LIKE 'ROTATE-%'`,
+            )
+          ).rows as { record: Buffer; signature: string }[];
+          const kidOf = (jws: string) =>
+            JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
           checks.signers = [...new Set(stored.map((m) => kidOf(m.signature)))].sort();
           const old = stored.find((m) => kidOf(m.signature) === `${JD}-sig-1`)!;
           const before = await rig.quarantined('UNKNOWN_KEY');
-          await rig.forge.send(HZ, [{ value: old.record, headers: { [HEADERS.signature]: old.signature }, key: 'replay' }]);
-          checks.replayRefused = await waitFor(async () => (await rig.quarantined('UNKNOWN_KEY')) === before + 1, 30_000);
+          await rig.forge.send(HZ, [
+            { value: old.record, headers: { [HEADERS.signature]: old.signature }, key: 'replay' },
+          ]);
+          checks.replayRefused = await waitFor(
+            async () => (await rig.quarantined('UNKNOWN_KEY')) === before + 1,
+            30_000,
+          );
         },
       },
     );
-    expect(checks).toEqual({ added: true, revoked: true, signers: [`${JD}-sig-1`, `${JD}-sig-2`], replayRefused: true });
+    expect(checks).toEqual({
+      added: true,
+      revoked: true,
+      signers: [`${JD}-sig-1`, `${JD}-sig-2`],
+      replayRefused: true,
+    });
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
   });
 
   it('quarantines thousands of hostile records pushed into the inbox mid-stream and still delivers every lead', async () => {
     const HOSTILE = 5 * N;
     const valid = await rig.forge.forge({ from: JD, to: HZ, type: 'LEAD', body: sampleLead('HOSTILE-BASE') });
-    const samples = fc.sample(hostileRecords(valid), { numRuns: HOSTILE, seed: 20261128 }).filter((x) => !isUntouched(x, valid));
+    const samples = fc
+      .sample(hostileRecords(valid), { numRuns: HOSTILE, seed: 20261128 })
+      .filter((x) => !isUntouched(x, valid));
     const before = await rig.quarantined();
     const r = await scenario('hostile records mid-stream', 'HOSTILE', async () => {
       // On many keys, so they land on every partition between the good records.
-      for (let i = 0; i < samples.length; i += 500) await rig.forge.send(HZ, samples.slice(i, i + 500).map((x, k) => ({ ...x, key: `hostile-${(i + k) % 17}` })));
+      for (let i = 0; i < samples.length; i += 500)
+        await rig.forge.send(
+          HZ,
+          samples.slice(i, i + 500).map((x, k) => ({ ...x, key: `hostile-${(i + k) % 17}` })),
+        );
     });
     const quarantined = await waitFor(async () => (await rig.quarantined()) - before >= samples.length, 60_000);
-    expect({ quarantined, extra: (await rig.quarantined()) - before - samples.length }).toEqual({ quarantined: true, extra: 0 });
-    results[results.length - 1] = { ...r, hostile: samples.length, hostile_quarantined: (await rig.quarantined()) - before } as FaultResult;
+    expect({ quarantined, extra: (await rig.quarantined()) - before - samples.length }).toEqual({
+      quarantined: true,
+      extra: 0,
+    });
+    results[results.length - 1] = {
+      ...r,
+      hostile: samples.length,
+      hostile_quarantined: (await rig.quarantined()) - before,
+    } as FaultResult;
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
   });
 
@@ -214,7 +279,11 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     results.push(r);
     expect(r).toMatchObject({ lost: 0, duplicates: 0, delivered: N });
     // A relay that published a row another relay had already sent would show up as a replay.
-    expect(await rig.count(`SELECT COUNT(*) AS n FROM "${rig.schema(HZ)}".quarantine WHERE reason_code = 'REPLAY' AND message_id IN (SELECT message_id FROM "${rig.schema(JD)}".message WHERE correlation_id LIKE 'TWOINST-%')`)).toBe(0);
+    expect(
+      await rig.count(
+        `SELECT COUNT(*) AS n FROM "${rig.schema(HZ)}".quarantine WHERE reason_code = 'REPLAY' AND message_id IN (SELECT message_id FROM "${rig.schema(JD)}".message WHERE correlation_id LIKE 'TWOINST-%')`,
+      ),
+    ).toBe(0);
     for (const g of [...senders, ...receivers]) await g.stop();
   });
 
@@ -222,7 +291,10 @@ describe('no message lost or applied twice under faults (gateways as separate pr
     // A parent like the benchmark: starts a gateway through the same helper, prints its pid, is killed.
     const helper = join(repoRoot(), 'dist/apps/bench/src/gateway-processes.js');
     const script = `require(${JSON.stringify(helper)}).spawnGateway('${HZ}', JSON.parse(process.env.GW_ENV)).then((g) => console.log('pid ' + g.child.pid)); setInterval(() => {}, 1000);`;
-    const parent = spawn(process.execPath, ['-e', script], { env: { ...process.env, GW_ENV: JSON.stringify(rig.gatewayEnv(HZ)) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['-e', script], {
+      env: { ...process.env, GW_ENV: JSON.stringify(rig.gatewayEnv(HZ)) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     expect(await waitFor(async () => /pid \d+/.test(out), 60_000)).toBe(true);

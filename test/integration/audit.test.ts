@@ -17,11 +17,20 @@ describe('hash-chained audit trail', () => {
   beforeAll(async () => {
     h = await startFederation({ members: [JD, HZ], dialect: 'postgres' });
     const lead = await h.post(JD, 'leads', { recipient: HZ, body: sampleLead('JD-AUDIT-1') });
-    await eventually('lead accepted', async () => (await h.messages(JD).find(lead.json.messageId))?.status === 'accepted');
+    await eventually(
+      'lead accepted',
+      async () => (await h.messages(JD).find(lead.json.messageId))?.status === 'accepted',
+    );
     const fb = await h.post(HZ, 'case-results', { recipient: JD, body: sampleFeedback('JD-AUDIT-1', 'x') });
-    await eventually('feedback accepted', async () => (await h.messages(HZ).find(fb.json.messageId))?.status === 'accepted');
+    await eventually(
+      'feedback accepted',
+      async () => (await h.messages(HZ).find(fb.json.messageId))?.status === 'accepted',
+    );
     // Let the last receipt's relay cycle commit before the trail is inspected.
-    await eventually('relay idle at 341825', async () => (await h.gateway(JD).app.get(OutboxRepository).pendingCount()) === 0);
+    await eventually(
+      'relay idle at 341825',
+      async () => (await h.gateway(JD).app.get(OutboxRepository).pendingCount()) === 0,
+    );
     await new Promise((r) => setTimeout(r, 500));
     await h.gateway(JD).app.get(AuditCheckpointer).checkpoint();
   });
@@ -44,28 +53,48 @@ describe('hash-chained audit trail', () => {
   const cli = async () => {
     const db = h.gateway(JD).config.database as { url: string; schema: string };
     const out: string[] = [];
-    const code = await runCli(['audit', 'verify', '--agency', JD, '--database-url', db.url, '--schema', db.schema, '--federation-dir', h.dir], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    const code = await runCli(
+      ['audit', 'verify', '--agency', JD, '--database-url', db.url, '--schema', db.schema, '--federation-dir', h.dir],
+      { out: (t) => out.push(t), err: (t) => out.push(t) },
+    );
     return { code, text: out.join('\n') };
   };
 
   it('records every data-flow event of both sides and verifies, also from the CLI', async () => {
-    expect((await entries()).map((e) => e.kind)).toEqual(expect.arrayContaining(['SUBMITTED', 'PUBLISHED', 'RECEIPT_RECEIVED', 'RECEIVED', 'RECEIPT_SENT']));
+    expect((await entries()).map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['SUBMITTED', 'PUBLISHED', 'RECEIPT_RECEIVED', 'RECEIVED', 'RECEIPT_SENT']),
+    );
     const hz: string[] = [];
     for await (const e of h.gateway(HZ).app.get(AuditRepository).entries()) hz.push(e.kind);
-    expect(hz).toEqual(expect.arrayContaining(['RECEIVED', 'RECEIPT_SENT', 'SUBMITTED', 'PUBLISHED', 'RECEIPT_RECEIVED']));
+    expect(hz).toEqual(
+      expect.arrayContaining(['RECEIVED', 'RECEIPT_SENT', 'SUBMITTED', 'PUBLISHED', 'RECEIPT_RECEIVED']),
+    );
     expect(await verify()).toMatchObject({ ok: true, checkpoints: 1 });
-    expect(await cli()).toMatchObject({ code: 0, text: expect.stringMatching(/verified: \d+ entries, 1 signed checkpoints, [1-9]\d* message signatures/) });
+    expect(await cli()).toMatchObject({
+      code: 0,
+      text: expect.stringMatching(/verified: \d+ entries, 1 signed checkpoints, [1-9]\d* message signatures/),
+    });
   });
 
   it('names a stored message whose signature was swapped', async () => {
     await settle();
     // Another message signed by the same partner key: the header still names a valid key.
-    const rows = (await sql(`SELECT message_id, signature FROM message WHERE direction = 'in' AND sender = $1 ORDER BY message_id`, [HZ])) as { message_id: string; signature: string }[];
-    const [victim] = (await sql(`SELECT message_id, signature FROM message WHERE direction = 'in' AND type = 'CASE_RESULT'`)) as { message_id: string; signature: string }[];
+    const rows = (await sql(
+      `SELECT message_id, signature FROM message WHERE direction = 'in' AND sender = $1 ORDER BY message_id`,
+      [HZ],
+    )) as { message_id: string; signature: string }[];
+    const [victim] = (await sql(
+      `SELECT message_id, signature FROM message WHERE direction = 'in' AND type = 'CASE_RESULT'`,
+    )) as { message_id: string; signature: string }[];
     const other = rows.find((r) => r.message_id !== victim.message_id)!;
     await sql(`UPDATE message SET signature = $1 WHERE message_id = $2`, [other.signature, victim.message_id]);
     try {
-      expect(await cli()).toMatchObject({ code: 1, text: expect.stringContaining(`FAILED at stored message ${victim.message_id}: message ${victim.message_id}: stored signature does not verify`) });
+      expect(await cli()).toMatchObject({
+        code: 1,
+        text: expect.stringContaining(
+          `FAILED at stored message ${victim.message_id}: message ${victim.message_id}: stored signature does not verify`,
+        ),
+      });
     } finally {
       await sql(`UPDATE message SET signature = $1 WHERE message_id = $2`, [victim.signature, victim.message_id]);
     }
@@ -78,11 +107,19 @@ describe('hash-chained audit trail', () => {
     const access = await eventually('access events', async () => {
       await audit().chainAll();
       const found = (await entries()).filter((e) => e.kind === 'API_ACCESS');
-      return found.some((e) => e.actor === 'anonymous') && found.some((e) => e.detail.includes('/api/v1/cases')) ? found : undefined;
+      return found.some((e) => e.actor === 'anonymous') && found.some((e) => e.detail.includes('/api/v1/cases'))
+        ? found
+        : undefined;
     });
     expect(access.map((e) => ({ actor: e.actor, ...JSON.parse(e.detail) }))).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ actor: 'test-user', method: 'GET', path: '/api/v1/cases', status: 200, roles: ['auditor'] }),
+        expect.objectContaining({
+          actor: 'test-user',
+          method: 'GET',
+          path: '/api/v1/cases',
+          status: 200,
+          roles: ['auditor'],
+        }),
         expect.objectContaining({ actor: 'anonymous', path: '/api/v1/quarantine', status: 401 }),
       ]),
     );
@@ -90,20 +127,45 @@ describe('hash-chained audit trail', () => {
     expect((await verify()).ok).toBe(true);
   });
 
-  it('reports the month\'s flows per partner and type exactly as exchanged, as JSON and CSV', async () => {
+  it("reports the month's flows per partner and type exactly as exchanged, as JSON and CSV", async () => {
     const month = shanghaiDate(new Date()).slice(0, 7);
     const jd = await h.get(JD, `/api/v1/reports/monthly?month=${month}`, ['auditor']);
     expect(jd.json.rows).toEqual([
-      { partner: HZ, type: 'CASE_RESULT', sent: 0, received: 1, accepted: 0, rejected: 0, overdue: 0, avgFeedbackWorkingDays: null },
-      { partner: HZ, type: 'LEAD', sent: 1, received: 0, accepted: 1, rejected: 0, overdue: 0, avgFeedbackWorkingDays: 0 },
+      {
+        partner: HZ,
+        type: 'CASE_RESULT',
+        sent: 0,
+        received: 1,
+        accepted: 0,
+        rejected: 0,
+        overdue: 0,
+        avgFeedbackWorkingDays: null,
+      },
+      {
+        partner: HZ,
+        type: 'LEAD',
+        sent: 1,
+        received: 0,
+        accepted: 1,
+        rejected: 0,
+        overdue: 0,
+        avgFeedbackWorkingDays: 0,
+      },
     ]);
     const hz = await h.get(HZ, `/api/v1/reports/monthly?month=${month}`, ['auditor']);
     expect(hz.json.rows).toEqual([
       expect.objectContaining({ partner: JD, type: 'CASE_RESULT', sent: 1, accepted: 1 }),
       expect.objectContaining({ partner: JD, type: 'LEAD', received: 1 }),
     ]);
-    const csv = await fetch(`${h.gateway(JD).url}/api/v1/reports/monthly?month=${month}&format=csv`, { headers: { authorization: `Bearer ${await h.token(JD, ['auditor'])}` } });
-    expect((await csv.text()).split('\n')).toEqual(['partner,type,sent,received,accepted,rejected,overdue,avg_feedback_working_days', `${HZ},CASE_RESULT,0,1,0,0,0,`, `${HZ},LEAD,1,0,1,0,0,0`, '']);
+    const csv = await fetch(`${h.gateway(JD).url}/api/v1/reports/monthly?month=${month}&format=csv`, {
+      headers: { authorization: `Bearer ${await h.token(JD, ['auditor'])}` },
+    });
+    expect((await csv.text()).split('\n')).toEqual([
+      'partner,type,sent,received,accepted,rejected,overdue,avg_feedback_working_days',
+      `${HZ},CASE_RESULT,0,1,0,0,0,`,
+      `${HZ},LEAD,1,0,1,0,0,0`,
+      '',
+    ]);
     expect((await h.get(JD, '/api/v1/reports/monthly?month=2026-13', ['auditor'])).status).toBe(400);
     expect((await h.get(JD, `/api/v1/reports/monthly?month=${month}`, ['submitter'])).status).toBe(403);
   });
@@ -116,10 +178,32 @@ describe('hash-chained audit trail', () => {
       const code = await runCli(args, { out: (t) => out.push(t), err: (t) => out.push(t) });
       return { code, text: out.join('\n') };
     };
-    expect(await run('audit', 'export', '--agency', JD, '--case', 'JD-AUDIT-1', '--out', file, '--database-url', db.url, '--schema', db.schema, '--federation-dir', h.dir)).toMatchObject({ code: 0 });
+    expect(
+      await run(
+        'audit',
+        'export',
+        '--agency',
+        JD,
+        '--case',
+        'JD-AUDIT-1',
+        '--out',
+        file,
+        '--database-url',
+        db.url,
+        '--schema',
+        db.schema,
+        '--federation-dir',
+        h.dir,
+      ),
+    ).toMatchObject({ code: 0 });
     const authority = join(h.dir, 'authority.public.jwk.json');
     const ok = await run('audit', 'verify', '--file', file, '--authority', authority);
-    expect(ok).toMatchObject({ code: 0, text: expect.stringMatching(/verified offline: \d+ audit entries up to signed checkpoint \d+, 2 message signatures/) });
+    expect(ok).toMatchObject({
+      code: 0,
+      text: expect.stringMatching(
+        /verified offline: \d+ audit entries up to signed checkpoint \d+, 2 message signatures/,
+      ),
+    });
 
     const trail = JSON.parse(readFileSync(file, 'utf8'));
     const edit = async (change: (t: any) => void) => {
@@ -128,12 +212,28 @@ describe('hash-chained audit trail', () => {
       writeFileSync(join(h.dir, 'edited.json'), JSON.stringify(copy));
       return run('audit', 'verify', '--file', join(h.dir, 'edited.json'), '--authority', authority);
     };
-    expect(await edit((t) => (t.messages[0].record = Buffer.from(Buffer.from(t.messages[0].record, 'base64').map((b: number, i: number) => (i === 40 ? b ^ 1 : b))).toString('base64')))).toMatchObject({ code: 1, text: expect.stringContaining('signature does not verify') });
-    expect(await edit((t) => (t.segment[0].actor = 'someone-else'))).toMatchObject({ code: 1, text: expect.stringContaining('its content was changed') });
-    expect(await edit((t) => t.segment.splice(1, 1))).toMatchObject({ code: 1, text: expect.stringContaining('is missing from the segment') });
+    expect(
+      await edit(
+        (t) =>
+          (t.messages[0].record = Buffer.from(
+            Buffer.from(t.messages[0].record, 'base64').map((b: number, i: number) => (i === 40 ? b ^ 1 : b)),
+          ).toString('base64')),
+      ),
+    ).toMatchObject({ code: 1, text: expect.stringContaining('signature does not verify') });
+    expect(await edit((t) => (t.segment[0].actor = 'someone-else'))).toMatchObject({
+      code: 1,
+      text: expect.stringContaining('its content was changed'),
+    });
+    expect(await edit((t) => t.segment.splice(1, 1))).toMatchObject({
+      code: 1,
+      text: expect.stringContaining('is missing from the segment'),
+    });
     const rogue = await generateSigningKey('EdDSA', JSON.parse(readFileSync(authority, 'utf8')).kid);
     writeFileSync(join(h.dir, 'rogue.json'), JSON.stringify(rogue.publicJwk));
-    expect(await run('audit', 'verify', '--file', file, '--authority', join(h.dir, 'rogue.json'))).toMatchObject({ code: 1, text: expect.stringContaining('manifest serial') });
+    expect(await run('audit', 'verify', '--file', file, '--authority', join(h.dir, 'rogue.json'))).toMatchObject({
+      code: 1,
+      text: expect.stringContaining('manifest serial'),
+    });
   });
 
   it('names an entry whose content was changed', async () => {
@@ -157,7 +257,10 @@ describe('hash-chained audit trail', () => {
       expect((await verify()).finding).toEqual({ seq: 4, problem: 'entry 3 is missing before entry 4 (deleted?)' });
     } finally {
       const cols = Object.keys(row);
-      await sql(`INSERT INTO audit_event (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => row[c]));
+      await sql(
+        `INSERT INTO audit_event (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+        cols.map((c) => row[c]),
+      );
     }
     expect((await verify()).ok).toBe(true);
   });
@@ -165,12 +268,37 @@ describe('hash-chained audit trail', () => {
   it('detects an inserted entry', async () => {
     await settle();
     const head = await audit().head();
-    const forged = { seq: head.seq + 1, occurredAt: new Date().toISOString(), kind: 'RECEIVED', actor: 'inbound', messageId: null, caseNo: 'FAKE', partner: HZ, detail: '{}', prevHash: 'f'.repeat(64) };
-    await sql(`INSERT INTO audit_event (seq, occurred_at, kind, actor, message_id, case_no, partner, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
-      forged.seq, forged.occurredAt, forged.kind, forged.actor, null, forged.caseNo, forged.partner, forged.detail, forged.prevHash, entryHash(forged),
-    ]);
+    const forged = {
+      seq: head.seq + 1,
+      occurredAt: new Date().toISOString(),
+      kind: 'RECEIVED',
+      actor: 'inbound',
+      messageId: null,
+      caseNo: 'FAKE',
+      partner: HZ,
+      detail: '{}',
+      prevHash: 'f'.repeat(64),
+    };
+    await sql(
+      `INSERT INTO audit_event (seq, occurred_at, kind, actor, message_id, case_no, partner, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        forged.seq,
+        forged.occurredAt,
+        forged.kind,
+        forged.actor,
+        null,
+        forged.caseNo,
+        forged.partner,
+        forged.detail,
+        forged.prevHash,
+        entryHash(forged),
+      ],
+    );
     try {
-      expect((await verify()).finding).toEqual({ seq: head.seq + 1, problem: expect.stringContaining(`does not link to entry ${head.seq}`) });
+      expect((await verify()).finding).toEqual({
+        seq: head.seq + 1,
+        problem: expect.stringContaining(`does not link to entry ${head.seq}`),
+      });
     } finally {
       await sql(`DELETE FROM audit_event WHERE seq = $1`, [forged.seq]);
     }
@@ -185,7 +313,12 @@ describe('hash-chained audit trail', () => {
       const changed = { ...e, actor: e.seq === 1 ? 'someone-else' : e.actor, prevHash: prev };
       const { hash: _old, ...rest } = changed;
       const hash = entryHash(rest);
-      await sql(`UPDATE audit_event SET actor = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, [changed.actor, changed.prevHash, hash, e.seq]);
+      await sql(`UPDATE audit_event SET actor = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, [
+        changed.actor,
+        changed.prevHash,
+        hash,
+        e.seq,
+      ]);
       prev = hash;
     }
     await sql(`UPDATE audit_head SET hash = $1 WHERE id = 1`, [prev]);
@@ -193,7 +326,13 @@ describe('hash-chained audit trail', () => {
       const r = await verify();
       expect(r.finding?.problem).toContain('differs from the signed checkpoint');
     } finally {
-      for (const e of original) await sql(`UPDATE audit_event SET actor = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, [e.actor, e.prevHash, e.hash, e.seq]);
+      for (const e of original)
+        await sql(`UPDATE audit_event SET actor = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, [
+          e.actor,
+          e.prevHash,
+          e.hash,
+          e.seq,
+        ]);
       await sql(`UPDATE audit_head SET hash = $1 WHERE id = 1`, [original[original.length - 1].hash]);
     }
     expect((await verify()).ok).toBe(true);

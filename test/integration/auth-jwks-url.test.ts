@@ -9,7 +9,7 @@ import { freshDatabase, startFederation, testLogLevels, type Harness } from '@xi
 
 const JD = '341825';
 
-describe('bearer tokens checked against an identity provider\'s JWKS URL', () => {
+describe("bearer tokens checked against an identity provider's JWKS URL", () => {
   let h: Harness;
   let idp: Server;
   let jd: RunningGateway;
@@ -28,7 +28,10 @@ describe('bearer tokens checked against an identity provider\'s JWKS URL', () =>
     });
     await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`;
-    jd = await startGateway(loadGatewayConfig(h.envFor(JD, freshDatabase('sqlite', `${h.prefix}_jd`), { XIETONG_AUTH_JWKS_URL: url })), { logLevels: testLogLevels() });
+    jd = await startGateway(
+      loadGatewayConfig(h.envFor(JD, freshDatabase('sqlite', `${h.prefix}_jd`), { XIETONG_AUTH_JWKS_URL: url })),
+      { logLevels: testLogLevels() },
+    );
   });
   afterAll(async () => {
     await jd?.close();
@@ -36,7 +39,8 @@ describe('bearer tokens checked against an identity provider\'s JWKS URL', () =>
     await h?.close();
   });
 
-  const list = async (token: string) => fetch(`${jd.url}/api/v1/messages`, { headers: { authorization: `Bearer ${token}` } });
+  const list = async (token: string) =>
+    fetch(`${jd.url}/api/v1/messages`, { headers: { authorization: `Bearer ${token}` } });
 
   it('answers 503 with Retry-After while the identity provider fails, then accepts its tokens once it answers', async () => {
     const token = await h.token(JD, ['submitter']);
@@ -59,11 +63,18 @@ describe('bearer tokens checked against an identity provider\'s JWKS URL', () =>
     mode = 'ok';
     const foreign = await generateSigningKey('EdDSA', 'foreign-idp-key');
     const cases = {
-      foreign: await issueToken(foreign.privateJwk, { issuer: 'xietong-local-idp', audience: `xietong-gateway-${JD}`, subject: 'x', roles: ['submitter'] }),
+      foreign: await issueToken(foreign.privateJwk, {
+        issuer: 'xietong-local-idp',
+        audience: `xietong-gateway-${JD}`,
+        subject: 'x',
+        roles: ['submitter'],
+      }),
       expired: await h.token(JD, ['submitter'], { ttlSeconds: -60 }),
       audience: await h.token(JD, ['submitter'], { audience: 'someone-else' }),
     };
-    const statuses = Object.fromEntries(await Promise.all(Object.entries(cases).map(async ([k, t]) => [k, (await list(t)).status])));
+    const statuses = Object.fromEntries(
+      await Promise.all(Object.entries(cases).map(async ([k, t]) => [k, (await list(t)).status])),
+    );
     expect(statuses).toEqual({ foreign: 401, expired: 401, audience: 401 });
   });
 });

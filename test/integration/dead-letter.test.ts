@@ -1,7 +1,13 @@
 import { CaseTracker, InboundService, OutboxSignal, RecordVerifier, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { deadLetterTopic, HEADERS, RecordPublisher, type InboundRecord } from '@xietong/messaging';
-import { AuditRepository, Database, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import {
+  AuditRepository,
+  Database,
+  MessageRepository,
+  OutboxRepository,
+  QuarantineRepository,
+} from '@xietong/persistence';
 import { eventually, startFederation, type Harness } from '@xietong/testing';
 
 const JD = '341825';
@@ -18,7 +24,11 @@ describe('dead-letter copies the broker did not take when the record was quarant
   let h: Harness;
   beforeAll(async () => {
     // 杭州's gateway re-sends missing dead-letter copies every second.
-    h = await startFederation({ members: [JD, HZ], dialect: 'postgres', env: { XIETONG_DEAD_LETTER_RETRY_MS: '1000' } });
+    h = await startFederation({
+      members: [JD, HZ],
+      dialect: 'postgres',
+      env: { XIETONG_DEAD_LETTER_RETRY_MS: '1000' },
+    });
   });
   afterAll(() => h?.close());
 
@@ -27,8 +37,30 @@ describe('dead-letter copies the broker did not take when the record was quarant
     const quarantine = app.get(QuarantineRepository);
     const dlq = deadLetterTopic(HZ, h.prefix);
     // The inbound path of 杭州's gateway, on its database, with a producer that cannot publish.
-    const inbound = new InboundService(HZ, dlq, app.get(ManifestStore), app.get(RecordVerifier), app.get(WireCodec), app.get(Database), app.get(MessageRepository), app.get(OutboxRepository), quarantine, new UnreachablePublisher(h.kafka), app.get(OutboxSignal), app.get(CaseTracker), () => undefined, app.get(AuditRepository));
-    const hostile: InboundRecord = { topic: `${h.prefix}.inbox.${HZ}`, partition: 0, offset: '424242', key: Buffer.from('k-1'), value: Buffer.from('not a record'), headers: { [HEADERS.signature]: Buffer.from([0xff, 0x00, 0x80]) } };
+    const inbound = new InboundService(
+      HZ,
+      dlq,
+      app.get(ManifestStore),
+      app.get(RecordVerifier),
+      app.get(WireCodec),
+      app.get(Database),
+      app.get(MessageRepository),
+      app.get(OutboxRepository),
+      quarantine,
+      new UnreachablePublisher(h.kafka),
+      app.get(OutboxSignal),
+      app.get(CaseTracker),
+      () => undefined,
+      app.get(AuditRepository),
+    );
+    const hostile: InboundRecord = {
+      topic: `${h.prefix}.inbox.${HZ}`,
+      partition: 0,
+      offset: '424242',
+      key: Buffer.from('k-1'),
+      value: Buffer.from('not a record'),
+      headers: { [HEADERS.signature]: Buffer.from([0xff, 0x00, 0x80]) },
+    };
     expect(await inbound.handleBatch([hostile])).toMatchObject({ quarantined: 1 });
     const [row] = await quarantine.list();
     expect(row).toMatchObject({ offset: '424242', deadLettered: false });
@@ -39,7 +71,14 @@ describe('dead-letter copies the broker did not take when the record was quarant
     const copies: { key: string; value: Buffer; headers: Record<string, Buffer> }[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic: dlq, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void copies.push({ key: String(message.key), value: message.value!, headers: message.headers as Record<string, Buffer> }) });
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void copies.push({
+          key: String(message.key),
+          value: message.value!,
+          headers: message.headers as Record<string, Buffer>,
+        }),
+    });
     await eventually('the copy on the dead-letter topic', async () => copies.length >= 1);
     await new Promise((r) => setTimeout(r, 2500)); // two more sweeps: nothing is sent again
     await consumer.disconnect();

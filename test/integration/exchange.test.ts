@@ -14,15 +14,43 @@ describe.each(DIALECTS)('signed exchange between two gateways on %s', (dialect) 
   it('delivers every business message type exactly once and returns an accepted receipt to the sender', async () => {
     const sent = [
       { from: JD, to: HZ, kind: 'leads', body: sampleLead('JD-2026-0001', 0), type: 'LEAD' },
-      { from: HZ, to: JD, kind: 'case-results', body: sampleFeedback('JD-2026-0001', '杭市监立〔2026〕88号'), type: 'CASE_RESULT' },
-      { from: HZ, to: JD, kind: 'case-results', body: sampleDisposal('JD-2026-0001', '杭市监处罚〔2026〕12号'), type: 'CASE_RESULT' },
+      {
+        from: HZ,
+        to: JD,
+        kind: 'case-results',
+        body: sampleFeedback('JD-2026-0001', '杭市监立〔2026〕88号'),
+        type: 'CASE_RESULT',
+      },
+      {
+        from: HZ,
+        to: JD,
+        kind: 'case-results',
+        body: sampleDisposal('JD-2026-0001', '杭市监处罚〔2026〕12号'),
+        type: 'CASE_RESULT',
+      },
       { from: JD, to: HZ, kind: 'complaints', body: sampleComplaint('TS-2026-0001', 0), type: 'COMPLAINT' },
-      { from: HZ, to: JD, kind: 'complaint-results', body: sampleComplaintResult('TS-2026-0001'), type: 'COMPLAINT_RESULT' },
+      {
+        from: HZ,
+        to: JD,
+        kind: 'complaint-results',
+        body: sampleComplaintResult('TS-2026-0001'),
+        type: 'COMPLAINT_RESULT',
+      },
     ];
     const ids: string[] = [];
     for (const s of sent) {
       // Results answer a transfer, so each waits until what it answers has arrived.
-      if (s.from === HZ) await eventually('the transfer at 330100', async () => (await h.messages(HZ).list({ direction: 'in', correlationId: s.body[s.kind.startsWith('case') ? 'leadNo' : 'complaintNo'] as string })).length > 0);
+      if (s.from === HZ)
+        await eventually(
+          'the transfer at 330100',
+          async () =>
+            (
+              await h.messages(HZ).list({
+                direction: 'in',
+                correlationId: s.body[s.kind.startsWith('case') ? 'leadNo' : 'complaintNo'] as string,
+              })
+            ).length > 0,
+        );
       const res = await h.post(s.from, s.kind, { recipient: s.to, body: s.body });
       expect(res.status).toBe(202);
       expect(res.json).toMatchObject({ status: 'pending', recipient: s.to, zone: 'yrd', created: true });
@@ -33,8 +61,15 @@ describe.each(DIALECTS)('signed exchange between two gateways on %s', (dialect) 
         const m = await h.messages(s.from).find(ids[i]);
         return m?.status === 'accepted' ? m : undefined;
       });
-      expect(out).toMatchObject({ direction: 'out', type: s.type, receiptAt: expect.any(Date), signature: expect.stringMatching(/^[\w-]+\.\.[\w-]+$/) });
-      const received = await h.messages(s.to).list({ direction: 'in', correlationId: out.correlationId, type: s.type as never });
+      expect(out).toMatchObject({
+        direction: 'out',
+        type: s.type,
+        receiptAt: expect.any(Date),
+        signature: expect.stringMatching(/^[\w-]+\.\.[\w-]+$/),
+      });
+      const received = await h
+        .messages(s.to)
+        .list({ direction: 'in', correlationId: out.correlationId, type: s.type as never });
       expect(received.filter((r) => r.messageId === ids[i])).toHaveLength(1);
       const row = await h.messages(s.to).find(ids[i]);
       expect(row).toMatchObject({ direction: 'in', status: 'accepted', sender: s.from, signature: out.signature });

@@ -29,7 +29,10 @@ describe('transient database failure on the receiving side', () => {
       await new Promise((r) => setTimeout(r, 1500));
       const admin = h.kafka.admin();
       await admin.connect();
-      const [committed] = await admin.fetchOffsets({ groupId: `${h.prefix}-inbound-${HZ}`, topics: [`${h.prefix}.inbox.${HZ}`] });
+      const [committed] = await admin.fetchOffsets({
+        groupId: `${h.prefix}-inbound-${HZ}`,
+        topics: [`${h.prefix}.inbox.${HZ}`],
+      });
       const ends = await admin.fetchTopicOffsets(`${h.prefix}.inbox.${HZ}`);
       await admin.disconnect();
       const behind = committed.partitions.some((p) => {
@@ -40,7 +43,10 @@ describe('transient database failure on the receiving side', () => {
       expect((await h.messages(JD).find(res.json.messageId))?.status).toBe('sent');
       await db.dataSource.query('ALTER TABLE message_away RENAME TO message');
       restored = true;
-      await eventually('accepted once the database is back', async () => (await h.messages(JD).find(res.json.messageId))?.status === 'accepted');
+      await eventually(
+        'accepted once the database is back',
+        async () => (await h.messages(JD).find(res.json.messageId))?.status === 'accepted',
+      );
       expect(await h.messages(HZ).list({ direction: 'in', correlationId: 'JD-DBDOWN-1' })).toHaveLength(1);
       expect(await h.quarantine(HZ).list()).toHaveLength(0);
     } finally {
@@ -57,10 +63,17 @@ describe('a partner that refuses a message', () => {
     // 杭州 already runs a newer manifest in which the zones no longer cover leads.
     const files = federationFiles(h.dir);
     const current = h.gateway(JD).app.get(ManifestStore).federation.manifest;
-    const next = { ...structuredClone(current), serial: 2, agreements: current.agreements.map((a) => ({ ...a, messageTypes: a.messageTypes.filter((t) => t !== 'LEAD') })) };
+    const next = {
+      ...structuredClone(current),
+      serial: 2,
+      agreements: current.agreements.map((a) => ({ ...a, messageTypes: a.messageTypes.filter((t) => t !== 'LEAD') })),
+    };
     const file = join(h.dir, 'manifest-hz.jws');
     writeFileSync(file, await signManifest(next, await readJwk(files.authorityPrivate)));
-    hz = await startGateway(loadGatewayConfig(h.envFor(HZ, freshDatabase('sqlite', 'hz'), { XIETONG_MANIFEST_FILE: file })), { logLevels: testLogLevels() });
+    hz = await startGateway(
+      loadGatewayConfig(h.envFor(HZ, freshDatabase('sqlite', 'hz'), { XIETONG_MANIFEST_FILE: file })),
+      { logLevels: testLogLevels() },
+    );
   });
   afterAll(async () => {
     await hz?.close();
@@ -73,7 +86,10 @@ describe('a partner that refuses a message', () => {
       const m = await h.messages(JD).find(res.json.messageId);
       return m?.status === 'rejected' ? m : undefined;
     });
-    expect(out).toMatchObject({ reasonCode: 'NOT_IN_AGREEMENT', reason: expect.stringContaining('LEAD from 341825 to 330100') });
+    expect(out).toMatchObject({
+      reasonCode: 'NOT_IN_AGREEMENT',
+      reason: expect.stringContaining('LEAD from 341825 to 330100'),
+    });
     const view = (await h.get(JD, `/api/v1/messages/${res.json.messageId}`)).json as Record<string, unknown>;
     expect(view).toMatchObject({ status: 'rejected', reasonCode: 'NOT_IN_AGREEMENT' });
   });

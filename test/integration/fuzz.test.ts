@@ -34,7 +34,14 @@ describe('hostile records: property-based fuzzing of the inbound path', () => {
     const seen = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(hostile(), async ({ value, headers }) => {
-        const record: InboundRecord = { topic: 't', partition: 0, offset: '0', key: null, value, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])) };
+        const record: InboundRecord = {
+          topic: 't',
+          partition: 0,
+          offset: '0',
+          key: null,
+          value,
+          headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
+        };
         const r = await verifier.verify(record, federation);
         const untouched = isUntouched({ value, headers }, valid);
         if (r.ok) return untouched;
@@ -44,14 +51,27 @@ describe('hostile records: property-based fuzzing of the inbound path', () => {
       { numRuns: RUNS, seed: 20261127 },
     );
     // The mutations reach every layer of the checks, not just the first.
-    expect([...seen.keys()]).toEqual(expect.arrayContaining(['MALFORMED', 'SIGNATURE_INVALID', 'SIGNATURE_MISSING', 'UNKNOWN_KEY']));
+    expect([...seen.keys()]).toEqual(
+      expect.arrayContaining(['MALFORMED', 'SIGNATURE_INVALID', 'SIGNATURE_MISSING', 'UNKNOWN_KEY']),
+    );
   });
 
   it('quarantines a stream of hostile records through the real broker and still delivers the good ones behind them', async () => {
     const samples = fc.sample(hostile(), { numRuns: 500, seed: 7 }).filter((s) => !isUntouched(s, valid));
     const goods = [];
-    for (let i = 0; i < 5; i++) goods.push(await forge.forge({ from: JD, to: HZ, type: 'LEAD', body: validateBody(forge.codec.local.latest('LEAD').avroType, sampleLead(`FUZZ-GOOD-${i}`)) }));
-    await forge.send(HZ, [...samples.map((s) => ({ value: s.value, headers: s.headers, key: 'fuzz' })), ...goods.map((g) => ({ ...g, key: 'fuzz' }))]);
+    for (let i = 0; i < 5; i++)
+      goods.push(
+        await forge.forge({
+          from: JD,
+          to: HZ,
+          type: 'LEAD',
+          body: validateBody(forge.codec.local.latest('LEAD').avroType, sampleLead(`FUZZ-GOOD-${i}`)),
+        }),
+      );
+    await forge.send(HZ, [
+      ...samples.map((s) => ({ value: s.value, headers: s.headers, key: 'fuzz' })),
+      ...goods.map((g) => ({ ...g, key: 'fuzz' })),
+    ]);
     for (const g of goods) await eventually(`good record ${g.messageId}`, () => h.messages(HZ).find(g.messageId));
     const quarantined = await eventually('all hostile records quarantined', async () => {
       const counts = await h.quarantine(HZ).countsByReason();

@@ -24,7 +24,17 @@ const INJECTIONS = [
 ];
 
 /** Paths of the string fields of a lead a county system fills in. */
-const FIELDS: string[][] = [['leadNo'], ['subject', 'storeName'], ['subject', 'operatorName'], ['subject', 'storeUrl'], ['subject', 'registeredAddress', 'address'], ['allegation', 'facts'], ['allegation', 'legalBasis', '0', 'law'], ['evidence', '0', 'uri'], ['evidence', '0', 'digest']];
+const FIELDS: string[][] = [
+  ['leadNo'],
+  ['subject', 'storeName'],
+  ['subject', 'operatorName'],
+  ['subject', 'storeUrl'],
+  ['subject', 'registeredAddress', 'address'],
+  ['allegation', 'facts'],
+  ['allegation', 'legalBasis', '0', 'law'],
+  ['evidence', '0', 'uri'],
+  ['evidence', '0', 'digest'],
+];
 
 function setPath(body: Record<string, unknown>, path: string[], value: string): Record<string, unknown> {
   const copy = structuredClone(body);
@@ -79,9 +89,18 @@ describe('a partner record with control characters', () => {
 
   it('is quarantined as MALFORMED instead of blocking the partition', async () => {
     const forge = new RecordForge(h);
-    const bad = await forge.forge({ from: JD, to: HZ, type: 'LEAD', body: sampleLead('CASE-1'), correlationId: 'NUL\u0000CASE' });
+    const bad = await forge.forge({
+      from: JD,
+      to: HZ,
+      type: 'LEAD',
+      body: sampleLead('CASE-1'),
+      correlationId: 'NUL\u0000CASE',
+    });
     const good = await forge.forge({ from: JD, to: HZ, type: 'LEAD', body: sampleLead('GOOD-AFTER-NUL') });
-    await forge.send(HZ, [{ ...bad, key: 'k' }, { ...good, key: 'k' }]);
+    await forge.send(HZ, [
+      { ...bad, key: 'k' },
+      { ...good, key: 'k' },
+    ]);
     await forge.close();
     await eventually('good record delivered', () => h.messages(HZ).find(good.messageId));
     const [q] = await h.quarantine(HZ).list('MALFORMED');
@@ -92,13 +111,22 @@ describe('a partner record with control characters', () => {
   it('in a body field is quarantined as MALFORMED too', async () => {
     const forge = new RecordForge(h);
     // Built past the local validation, as a broken partner gateway would.
-    const body = validateBody<{ subject: { storeName: string } }>(forge.codec.local.latest('LEAD').avroType, sampleLead('CASE-2'));
+    const body = validateBody<{ subject: { storeName: string } }>(
+      forge.codec.local.latest('LEAD').avroType,
+      sampleLead('CASE-2'),
+    );
     body.subject.storeName = 'nul\u0000store';
     const jwk = await readJwk(federationFiles(h.dir).signingKey(JD));
-    const record = await composeSignedRecord(forge.codec, { kid: jwk.kid!, alg: 'EdDSA', key: await importKey(jwk) }, { type: 'LEAD', sender: JD, recipient: HZ, zone: 'yrd', correlationId: 'CASE-2', body });
+    const record = await composeSignedRecord(
+      forge.codec,
+      { kid: jwk.kid!, alg: 'EdDSA', key: await importKey(jwk) },
+      { type: 'LEAD', sender: JD, recipient: HZ, zone: 'yrd', correlationId: 'CASE-2', body },
+    );
     await forge.send(HZ, [record]);
     await forge.close();
-    const q = await eventually('quarantined', async () => (await h.quarantine(HZ).list('MALFORMED')).find((x) => x.messageId === record.messageId));
+    const q = await eventually('quarantined', async () =>
+      (await h.quarantine(HZ).list('MALFORMED')).find((x) => x.messageId === record.messageId),
+    );
     expect(q.reason).toContain('subject.storeName');
   });
 });

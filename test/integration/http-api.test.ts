@@ -14,7 +14,12 @@ describe('HTTP submission API', () => {
       dialect: 'sqlite',
       offline: [HZ, NJ],
       agreements: [
-        { id: 'yrd', name: '长三角', members: [JD, HZ], messageTypes: ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT'] },
+        {
+          id: 'yrd',
+          name: '长三角',
+          members: [JD, HZ],
+          messageTypes: ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT'],
+        },
         { id: 'leads-only', name: 'test', members: [JD, NJ], messageTypes: ['LEAD'] },
       ],
     });
@@ -27,13 +32,30 @@ describe('HTTP submission API', () => {
   }
 
   it.each([
-    ['a missing nested field', { recipient: HZ, body: { ...sampleLead('L-1'), subject: { ...(sampleLead('L-1').subject as object), registeredAddress: { address: 'x' } } } }, 'body.subject.registeredAddress.divisionCode'],
+    [
+      'a missing nested field',
+      {
+        recipient: HZ,
+        body: {
+          ...sampleLead('L-1'),
+          subject: { ...(sampleLead('L-1').subject as object), registeredAddress: { address: 'x' } },
+        },
+      },
+      'body.subject.registeredAddress.divisionCode',
+    ],
     ['a wrong enum symbol', { recipient: HZ, body: { ...sampleLead('L-1'), riskTier: 'HIGH' } }, 'body.riskTier'],
     ['an unknown body field', { recipient: HZ, body: { ...sampleLead('L-1'), note: 'x' } }, 'body.note'],
     ['a malformed recipient', { recipient: 'hz', body: sampleLead('L-1') }, 'recipient'],
     ['a missing leadNo', { recipient: HZ, body: { ...sampleLead('L-1'), leadNo: undefined } }, 'body.leadNo'],
     ['an unknown request field', { recipient: HZ, body: sampleLead('L-1'), priority: 1 }, 'priority'],
-    ['a bad timestamp', { recipient: HZ, body: { ...sampleLead('L-1'), evidence: [{ kind: 'k', uri: 'u', digest: 'd', capturedAt: 'yesterday' }] } }, 'body.evidence.0.capturedAt'],
+    [
+      'a bad timestamp',
+      {
+        recipient: HZ,
+        body: { ...sampleLead('L-1'), evidence: [{ kind: 'k', uri: 'u', digest: 'd', capturedAt: 'yesterday' }] },
+      },
+      'body.evidence.0.capturedAt',
+    ],
   ])('answers %s with 400 naming the field, and writes nothing', async (_name, request, field) => {
     const res = await h.post(JD, 'leads', request);
     expect(res.status).toBe(400);
@@ -44,7 +66,10 @@ describe('HTTP submission API', () => {
 
   it('answers invalid JSON with 400', async () => {
     const res = await h.post(JD, 'leads', '{"recipient": "330100", "body": {');
-    expect(res).toMatchObject({ status: 400, json: { error: 'VALIDATION_FAILED', message: expect.stringContaining('not valid JSON') } });
+    expect(res).toMatchObject({
+      status: 400,
+      json: { error: 'VALIDATION_FAILED', message: expect.stringContaining('not valid JSON') },
+    });
     await nothingWritten();
   });
 
@@ -55,7 +80,10 @@ describe('HTTP submission API', () => {
   });
 
   it('answers an oversize body with 413', async () => {
-    const res = await h.post(JD, 'leads', { recipient: HZ, body: { ...sampleLead('L-1'), allegation: { category: 'FOOD', facts: 'x'.repeat(5_000_000) } } });
+    const res = await h.post(JD, 'leads', {
+      recipient: HZ,
+      body: { ...sampleLead('L-1'), allegation: { category: 'FOOD', facts: 'x'.repeat(5_000_000) } },
+    });
     expect(res).toMatchObject({ status: 413, json: { error: 'PAYLOAD_TOO_LARGE' } });
     await nothingWritten();
   });
@@ -71,20 +99,45 @@ describe('HTTP submission API', () => {
   });
 
   it('refuses a message type no agreement covers with 422 NOT_IN_AGREEMENT and says why', async () => {
-    const res = await h.post(JD, 'case-results', { recipient: NJ, body: { leadNo: 'L-1', stage: 'VERIFICATION_FEEDBACK', feedback: { status: 'VERIFYING' } } });
-    expect(res).toMatchObject({ status: 422, json: { error: 'NOT_IN_AGREEMENT', message: expect.stringContaining('341825 send CASE_RESULT to 320100') } });
+    const res = await h.post(JD, 'case-results', {
+      recipient: NJ,
+      body: { leadNo: 'L-1', stage: 'VERIFICATION_FEEDBACK', feedback: { status: 'VERIFYING' } },
+    });
+    expect(res).toMatchObject({
+      status: 422,
+      json: { error: 'NOT_IN_AGREEMENT', message: expect.stringContaining('341825 send CASE_RESULT to 320100') },
+    });
     await nothingWritten();
   });
 
   it('accepts a batch all or none, naming the item of a bad field', async () => {
-    const bad = await h.post(JD, 'batch', { items: [{ type: 'LEAD', recipient: NJ, body: sampleLead('B-1') }, { type: 'LEAD', recipient: NJ, body: { ...sampleLead('B-2'), riskTier: 'HIGH' } }] });
+    const bad = await h.post(JD, 'batch', {
+      items: [
+        { type: 'LEAD', recipient: NJ, body: sampleLead('B-1') },
+        { type: 'LEAD', recipient: NJ, body: { ...sampleLead('B-2'), riskTier: 'HIGH' } },
+      ],
+    });
     expect(bad).toMatchObject({ status: 400, json: { error: 'VALIDATION_FAILED', field: 'items.1.body.riskTier' } });
     await nothingWritten();
-    expect((await h.post(JD, 'batch', { items: [{ type: 'ORDER', recipient: NJ, body: {} }] })).json).toMatchObject({ error: 'VALIDATION_FAILED', field: 'items.0' });
-    expect((await h.post(JD, 'batch', { items: [] })).json).toMatchObject({ error: 'VALIDATION_FAILED', field: 'items' });
-    const ok = await h.post(JD, 'batch', { items: [{ type: 'LEAD', recipient: NJ, body: sampleLead('B-1') }, { type: 'LEAD', recipient: NJ, body: sampleLead('B-2') }] });
+    expect((await h.post(JD, 'batch', { items: [{ type: 'ORDER', recipient: NJ, body: {} }] })).json).toMatchObject({
+      error: 'VALIDATION_FAILED',
+      field: 'items.0',
+    });
+    expect((await h.post(JD, 'batch', { items: [] })).json).toMatchObject({
+      error: 'VALIDATION_FAILED',
+      field: 'items',
+    });
+    const ok = await h.post(JD, 'batch', {
+      items: [
+        { type: 'LEAD', recipient: NJ, body: sampleLead('B-1') },
+        { type: 'LEAD', recipient: NJ, body: sampleLead('B-2') },
+      ],
+    });
     expect(ok.status).toBe(202);
-    expect(ok.json.items).toEqual([expect.objectContaining({ correlationId: 'B-1', status: 'pending' }), expect.objectContaining({ correlationId: 'B-2', status: 'pending' })]);
+    expect(ok.json.items).toEqual([
+      expect.objectContaining({ correlationId: 'B-1', status: 'pending' }),
+      expect.objectContaining({ correlationId: 'B-2', status: 'pending' }),
+    ]);
     expect(await h.messages(JD).list({ direction: 'out' })).toHaveLength(2);
   });
 
@@ -94,25 +147,49 @@ describe('HTTP submission API', () => {
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
     const doc = (await (await fetch(`${base}/docs-json`)).json()) as any;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/leads', '/api/v1/case-results', '/api/v1/complaints', '/api/v1/complaint-results', '/api/v1/cases', '/health']));
-    expect(doc.paths['/api/v1/leads'].post.requestBody.content['application/json'].schema.properties.body).toEqual({ $ref: '#/components/schemas/Lead' });
-    expect(doc.components.schemas.Lead.properties.riskTier).toEqual({ type: 'string', enum: ['KEY', 'WARNING', 'GENERAL'] });
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/leads',
+        '/api/v1/case-results',
+        '/api/v1/complaints',
+        '/api/v1/complaint-results',
+        '/api/v1/cases',
+        '/health',
+      ]),
+    );
+    expect(doc.paths['/api/v1/leads'].post.requestBody.content['application/json'].schema.properties.body).toEqual({
+      $ref: '#/components/schemas/Lead',
+    });
+    expect(doc.components.schemas.Lead.properties.riskTier).toEqual({
+      type: 'string',
+      enum: ['KEY', 'WARNING', 'GENERAL'],
+    });
     expect(doc.components.schemas.Lead.required).toEqual(expect.arrayContaining(['leadNo', 'subject', 'allegation']));
     expect(doc.components.schemas.Complaint.properties.complainant.required).toEqual(['name', 'phone', 'address']);
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
   it('exposes Prometheus metrics to the auditor role', async () => {
-    const res = await fetch(`${h.gateway(JD).url}/metrics`, { headers: { authorization: `Bearer ${await h.token(JD, ['auditor'])}` } });
+    const res = await fetch(`${h.gateway(JD).url}/metrics`, {
+      headers: { authorization: `Bearer ${await h.token(JD, ['auditor'])}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
-    expect(text).toMatch(/xietong_messages\{direction="out",type="LEAD",status="(pending|sent)",agency="341825"\} [1-9]/);
+    expect(text).toMatch(
+      /xietong_messages\{direction="out",type="LEAD",status="(pending|sent)",agency="341825"\} [1-9]/,
+    );
     expect(text).toContain('xietong_outbox_pending{agency="341825"}');
     expect(text).toMatch(/xietong_consumer_lag\{partition="0",agency="341825"\} \d+/);
     expect(text).toMatch(/xietong_manifest_expiry_seconds\{agency="341825"\} \d+/);
     expect(text).toMatch(/xietong_cases_overdue\{kind="LEAD",agency="341825"\} 0/);
-    expect((await fetch(`${h.gateway(JD).url}/metrics`, { headers: { authorization: `Bearer ${await h.token(JD, ['submitter'])}` } })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${h.gateway(JD).url}/metrics`, {
+          headers: { authorization: `Bearer ${await h.token(JD, ['submitter'])}` },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('serves status queries with validated parameters', async () => {
@@ -124,10 +201,18 @@ describe('HTTP submission API', () => {
     expect((await h.get(JD, '/api/v1/messages/not-a-uuid')).status).toBe(400);
     expect((await h.get(JD, '/api/v1/messages/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await h.get(JD, '/api/v1/messages?status=lost')).status).toBe(400);
-    const list = (await h.get(JD, '/api/v1/messages?direction=out&type=LEAD&correlationId=L-OK')).json as { items: { correlationId: string }[] };
+    const list = (await h.get(JD, '/api/v1/messages?direction=out&type=LEAD&correlationId=L-OK')).json as {
+      items: { correlationId: string }[];
+    };
     expect(list.items.map((m) => m.correlationId)).toEqual(['L-OK']);
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'up', agency: JD, database: { status: 'up' }, kafka: { status: 'up' }, manifest: { status: 'up', serial: 1 } });
+    expect(await health.json()).toMatchObject({
+      status: 'up',
+      agency: JD,
+      database: { status: 'up' },
+      kafka: { status: 'up' },
+      manifest: { status: 'up', serial: 1 },
+    });
   });
 });

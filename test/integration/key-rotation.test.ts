@@ -26,15 +26,23 @@ describe('key rotation and revocation while messages flow', () => {
     const files = federationFiles(h.dir);
     const authority = await readJwk(files.authorityPrivate);
     const jdDb = freshDatabase('postgres', `${h.prefix}_jd`);
-    const start = (env: Record<string, string> = {}) => startGateway(loadGatewayConfig(h.envFor(JD, jdDb, env)), { logLevels: testLogLevels() });
+    const start = (env: Record<string, string> = {}) =>
+      startGateway(loadGatewayConfig(h.envFor(JD, jdDb, env)), { logLevels: testLogLevels() });
     jd = await start();
     const send = async (from: number, count: number) => {
       for (let i = from; i < from + count; i++) {
-        const res = await fetch(`${jd.url}/api/v1/leads`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await h.token(JD, ['submitter'])}` }, body: JSON.stringify({ recipient: HZ, body: sampleLead(`ROT-${i}`, i) }) });
+        const res = await fetch(`${jd.url}/api/v1/leads`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${await h.token(JD, ['submitter'])}` },
+          body: JSON.stringify({ recipient: HZ, body: sampleLead(`ROT-${i}`, i) }),
+        });
         expect(res.status).toBe(202);
       }
     };
-    const delivered = async () => (await h.messages(HZ).list({ direction: 'in', type: 'LEAD', limit: 1000 })).filter((m) => m.correlationId.startsWith('ROT-')).length;
+    const delivered = async () =>
+      (await h.messages(HZ).list({ direction: 'in', type: 'LEAD', limit: 1000 })).filter((m) =>
+        m.correlationId.startsWith('ROT-'),
+      ).length;
 
     await send(0, 40);
     // Capture one record signed with the old key, as an attacker with topic access could.
@@ -44,7 +52,10 @@ describe('key rotation and revocation while messages flow', () => {
     let captured: { value: Buffer; headers: Record<string, string> } | undefined;
     await consumer.run({
       eachMessage: async ({ message }) => {
-        captured ??= { value: message.value!, headers: { [HEADERS.signature]: String(message.headers?.[HEADERS.signature]) } };
+        captured ??= {
+          value: message.value!,
+          headers: { [HEADERS.signature]: String(message.headers?.[HEADERS.signature]) },
+        };
       },
     });
     await eventually('a captured record', async () => captured);
@@ -58,7 +69,13 @@ describe('key rotation and revocation while messages flow', () => {
     const m2: Manifest = structuredClone(m1);
     m2.serial = 2;
     const jdMember = m2.members.find((m) => m.id === JD)!;
-    jdMember.signingKeys.push({ kid: next.kid, alg: 'EdDSA', notBefore: new Date(Date.now() - 60_000).toISOString(), notAfter: new Date(Date.now() + 365 * 86_400_000).toISOString(), publicJwk: next.publicJwk });
+    jdMember.signingKeys.push({
+      kid: next.kid,
+      alg: 'EdDSA',
+      notBefore: new Date(Date.now() - 60_000).toISOString(),
+      notAfter: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+      publicJwk: next.publicJwk,
+    });
     writeFileSync(files.manifest, await signManifest(m2, authority));
     await eventually('serial 2 at 330100', async () => h.gateway(HZ).app.get(ManifestStore).federation.serial === 2);
     await jd.close();
@@ -69,7 +86,9 @@ describe('key rotation and revocation while messages flow', () => {
     // Serial 3: the old key is revoked (removed) once nothing signed with it is in flight.
     const m3: Manifest = structuredClone(m2);
     m3.serial = 3;
-    m3.members.find((m) => m.id === JD)!.signingKeys = m3.members.find((m) => m.id === JD)!.signingKeys.filter((k) => k.kid === next.kid);
+    m3.members.find((m) => m.id === JD)!.signingKeys = m3.members
+      .find((m) => m.id === JD)!
+      .signingKeys.filter((k) => k.kid === next.kid);
     writeFileSync(files.manifest, await signManifest(m3, authority));
     await eventually('serial 3 at 330100', async () => h.gateway(HZ).app.get(ManifestStore).federation.serial === 3);
     await send(80, 20);
@@ -78,10 +97,17 @@ describe('key rotation and revocation while messages flow', () => {
     const forge = new RecordForge(h);
     await forge.send(HZ, [captured!]);
     await forge.close();
-    const refused = await eventually('the replayed old record refused', async () => (await h.quarantine(HZ).list('UNKNOWN_KEY'))[0]);
+    const refused = await eventually(
+      'the replayed old record refused',
+      async () => (await h.quarantine(HZ).list('UNKNOWN_KEY'))[0],
+    );
     expect(refused.reason).toContain(`${JD}-sig-1`);
     expect(await delivered()).toBe(100);
-    const signers = new Set((await h.messages(HZ).list({ direction: 'in', type: 'LEAD', limit: 1000 })).map((m) => JSON.parse(Buffer.from(m.signature!.split('.')[0], 'base64url').toString()).kid));
+    const signers = new Set(
+      (await h.messages(HZ).list({ direction: 'in', type: 'LEAD', limit: 1000 })).map(
+        (m) => JSON.parse(Buffer.from(m.signature!.split('.')[0], 'base64url').toString()).kid,
+      ),
+    );
     expect(signers).toEqual(new Set([`${JD}-sig-1`, `${JD}-sig-2`]));
   });
 });

@@ -26,7 +26,14 @@ describe.each(['postgres', 'sqlite'] as const)('a batch the broker delivers agai
     await consumer.subscribe({ topic: `${h.prefix}.inbox.${HZ}`, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> });
+        records.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: message.headers as Record<string, Buffer>,
+        });
       },
     });
     await eventually(`${count} records read back`, async () => records.length >= count);
@@ -37,7 +44,10 @@ describe.each(['postgres', 'sqlite'] as const)('a batch the broker delivers agai
   it('skips what it stored or quarantined from the same positions, but still refuses a copy published again', async () => {
     const good = await forge.forge({ from: JD, to: HZ, type: 'LEAD', body: sampleLead('JD-REDELIVER-1') });
     const bad = { value: Buffer.from('not an avro record'), headers: good.headers };
-    await forge.send(HZ, [{ ...good, key: 'k' }, { ...bad, key: 'k' }]);
+    await forge.send(HZ, [
+      { ...good, key: 'k' },
+      { ...bad, key: 'k' },
+    ]);
     await eventually('the lead stored', () => h.messages(HZ).find(good.messageId));
     await eventually('the junk quarantined', async () => (await h.quarantine(HZ).list('MALFORMED')).length === 1);
 
@@ -47,7 +57,11 @@ describe.each(['postgres', 'sqlite'] as const)('a batch the broker delivers agai
     expect(outcome).toEqual({ accepted: 0, receipts: 0, quarantined: 0, redelivered: 2 });
     expect(await h.messages(HZ).list({ direction: 'in', correlationId: 'JD-REDELIVER-1' })).toHaveLength(1);
     expect(await h.quarantine(HZ).countsByReason()).toEqual({ MALFORMED: 1 });
-    const metrics = await (await fetch(`${h.gateway(HZ).url}/metrics`, { headers: { authorization: `Bearer ${await h.token(HZ, ['auditor'])}` } })).text();
+    const metrics = await (
+      await fetch(`${h.gateway(HZ).url}/metrics`, {
+        headers: { authorization: `Bearer ${await h.token(HZ, ['auditor'])}` },
+      })
+    ).text();
     expect(metrics).toMatch(/^xietong_inbound_redelivered_total\{agency="330100"\} 2$/m);
 
     // The same bytes published again land at a new offset: that is a replay, recorded as one.

@@ -24,7 +24,10 @@ describe('a relay that dies after the broker acknowledged a batch but before mar
   beforeAll(async () => {
     h = await startFederation({ members: [JD, HZ], dialect: 'postgres', offline: [JD] });
     // 旌德 accepts submissions but runs no relay of its own: the test drives one.
-    jd = await startGateway(loadGatewayConfig(h.envFor(JD, freshDatabase('postgres', `${h.prefix}_jd`), { XIETONG_ROLES: 'http,inbound' })), { logLevels: testLogLevels() });
+    jd = await startGateway(
+      loadGatewayConfig(h.envFor(JD, freshDatabase('postgres', `${h.prefix}_jd`), { XIETONG_ROLES: 'http,inbound' })),
+      { logLevels: testLogLevels() },
+    );
   });
   afterAll(async () => {
     await jd?.close();
@@ -44,14 +47,31 @@ describe('a relay that dies after the broker acknowledged a batch but before mar
     const db = jd.app.get(Database);
     const outbox = new DyingOutbox(db);
     const publisher = new RecordPublisher(createKafka({ brokers: brokers().split(','), clientId: 'relay-under-test' }));
-    const relay = new RelayService(db, outbox, jd.app.get(MessageRepository), publisher, jd.app.get(LocalKeys).signer, new OutboxSignal(), { batchSize: 500, pollMs: 20, maxBackoffMs: 1000 }, () => undefined, jd.app.get(AuditRepository));
+    const relay = new RelayService(
+      db,
+      outbox,
+      jd.app.get(MessageRepository),
+      publisher,
+      jd.app.get(LocalKeys).signer,
+      new OutboxSignal(),
+      { batchSize: 500, pollMs: 20, maxBackoffMs: 1000 },
+      () => undefined,
+      jd.app.get(AuditRepository),
+    );
     await expect(relay.tick()).rejects.toThrow(/died after the broker acknowledged/);
     expect(await jd.app.get(OutboxRepository).pendingCount()).toBe(20);
-    await eventually('first copies stored at 330100', async () => (await h.messages(HZ).list({ direction: 'in', type: 'LEAD' })).length === 20);
+    await eventually(
+      'first copies stored at 330100',
+      async () => (await h.messages(HZ).list({ direction: 'in', type: 'LEAD' })).length === 20,
+    );
     expect(await relay.tick()).toBe(20);
     await publisher.close();
 
-    for (const id of ids) await eventually(`receipt for ${id}`, async () => (await jd.app.get(MessageRepository).find(id))?.status === 'accepted');
+    for (const id of ids)
+      await eventually(
+        `receipt for ${id}`,
+        async () => (await jd.app.get(MessageRepository).find(id))?.status === 'accepted',
+      );
     expect(await h.messages(HZ).list({ direction: 'in', type: 'LEAD' })).toHaveLength(20);
     const replays = await eventually('replays recorded', async () => {
       const q = await h.quarantine(HZ).list('REPLAY');

@@ -11,7 +11,9 @@ export const DIALECTS: TestDialect[] = ['postgres', 'sqlite'];
 
 /** A fresh, empty database for one gateway: its own PostgreSQL schema or SQLite file. */
 export function freshDatabase(dialect: TestDialect, label: string): DatabaseConfig {
-  const suffix = `${label}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const suffix = `${label}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
   if (dialect === 'postgres') return { type: 'postgres', url: TEST_POSTGRES_URL, schema: `t_${suffix}` };
   return { type: 'better-sqlite3', file: join(mkdtempSync(join(tmpdir(), 'xt-db-')), `${suffix}.sqlite`) };
 }

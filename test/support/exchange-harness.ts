@@ -6,7 +6,14 @@ import type { LogLevel } from '@nestjs/common';
 import { loadGatewayConfig, repoRoot, type DatabaseConfig } from '@xietong/config';
 import { SchemaCatalog } from '@xietong/contracts';
 import type { SigningAlgorithm } from '@xietong/crypto';
-import { federationFiles, initFederation, loadZoneData, readJwk, type ManifestAgreement, type MemberKeys } from '@xietong/federation';
+import {
+  federationFiles,
+  initFederation,
+  loadZoneData,
+  readJwk,
+  type ManifestAgreement,
+  type MemberKeys,
+} from '@xietong/federation';
 import { issueToken, startGateway, type Role, type RunningGateway, type TokenRequest } from '@xietong/gateway';
 import { createKafka, ensureTopics } from '@xietong/messaging';
 import { MessageRepository, QuarantineRepository, type MessageRecord } from '@xietong/persistence';
@@ -23,7 +30,13 @@ export interface Harness {
   gateway(id: string): RunningGateway;
   messages(id: string): MessageRepository;
   quarantine(id: string): QuarantineRepository;
-  post(id: string, kind: string, body: unknown, contentType?: string, roles?: Role[]): Promise<{ status: number; json: any }>;
+  post(
+    id: string,
+    kind: string,
+    body: unknown,
+    contentType?: string,
+    roles?: Role[],
+  ): Promise<{ status: number; json: any }>;
   get(id: string, path: string, roles?: Role[]): Promise<{ status: number; json: any }>;
   /** A bearer token of the agency's development issuer. */
   token(id: string, roles?: Role[], overrides?: Partial<TokenRequest>): Promise<string>;
@@ -49,7 +62,10 @@ export const STAFF: Role[] = ['submitter', 'handler', 'auditor'];
 
 export const brokers = (): string => {
   const b = process.env.KAFKA_BROKERS;
-  if (!b) throw new Error('KAFKA_BROKERS is not set: run the integration tests through jest (global setup starts the broker)');
+  if (!b)
+    throw new Error(
+      'KAFKA_BROKERS is not set: run the integration tests through jest (global setup starts the broker)',
+    );
   return b;
 };
 
@@ -58,9 +74,21 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'xt-fed-'));
   const prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-  const init = await initFederation({ dir, members: o.members, zones: loadZoneData(), catalog, agreements: o.agreements, topicPrefix: prefix, alg: o.alg });
+  const init = await initFederation({
+    dir,
+    members: o.members,
+    zones: loadZoneData(),
+    catalog,
+    agreements: o.agreements,
+    topicPrefix: prefix,
+    alg: o.alg,
+  });
   const kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-test' });
-  await ensureTopics(kafka, o.members.map((m) => `${prefix}.inbox.${m}`), 3);
+  await ensureTopics(
+    kafka,
+    o.members.map((m) => `${prefix}.inbox.${m}`),
+    3,
+  );
   const gateways = new Map<string, RunningGateway>();
   const envFor = (id: string, db: DatabaseConfig, overrides: Record<string, string> = {}) => ({
     XIETONG_AGENCY_ID: id,
@@ -80,7 +108,13 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
   }
   const gateway = (id: string) => gateways.get(id) ?? fail(`no gateway ${id}`);
   const token = async (id: string, roles: Role[] = STAFF, overrides: Partial<TokenRequest> = {}) =>
-    issueToken(await readJwk(federationFiles(dir).authIssuerKey(id)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${id}`, subject: 'test-user', roles, ...overrides });
+    issueToken(await readJwk(federationFiles(dir).authIssuerKey(id)), {
+      issuer: 'xietong-local-idp',
+      audience: `xietong-gateway-${id}`,
+      subject: 'test-user',
+      roles,
+      ...overrides,
+    });
   return {
     dir,
     prefix,
@@ -101,7 +135,9 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
       return { status: res.status, json: await res.json() };
     },
     async get(id, path, roles = STAFF) {
-      const res = await fetch(`${gateway(id).url}${path}`, { headers: { authorization: `Bearer ${await token(id, roles)}` } });
+      const res = await fetch(`${gateway(id).url}${path}`, {
+        headers: { authorization: `Bearer ${await token(id, roles)}` },
+      });
       return { status: res.status, json: await res.json() };
     },
     async close() {
@@ -113,7 +149,11 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
 export const testLogLevels = (): LogLevel[] => (process.env.XIETONG_TEST_LOG ? ['log', 'warn', 'error'] : ['error']);
 
 /** Polls until `probe` returns a truthy value, or fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -149,6 +189,11 @@ export interface ReceiptItemView {
 export async function receiptItems(repo: MessageRepository, direction: 'in' | 'out'): Promise<ReceiptItemView[]> {
   const rows = await repo.list({ direction, type: 'RECEIPT', limit: 1000 });
   return rows.flatMap((r) =>
-    (JSON.parse(r.body) as { items: Omit<ReceiptItemView, 'receiptId' | 'sender' | 'recipient'>[] }).items.map((i) => ({ ...i, receiptId: r.messageId, sender: r.sender, recipient: r.recipient })),
+    (JSON.parse(r.body) as { items: Omit<ReceiptItemView, 'receiptId' | 'sender' | 'recipient'>[] }).items.map((i) => ({
+      ...i,
+      receiptId: r.messageId,
+      sender: r.sender,
+      recipient: r.recipient,
+    })),
   );
 }

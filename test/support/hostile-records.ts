@@ -13,12 +13,18 @@ export interface RawRecord {
 export function hostileRecords(valid: RawRecord): fc.Arbitrary<RawRecord> {
   const bytes = fc.uint8Array({ minLength: 0, maxLength: 600 }).map((b) => Buffer.from(b));
   const mutated = fc
-    .tuple(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), fc.uint8Array({ maxLength: 40 }), fc.constantFrom('flip', 'cut', 'extend', 'splice'))
+    .tuple(
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }),
+      fc.nat(),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.constantFrom('flip', 'cut', 'extend', 'splice'),
+    )
     .map(([flips, at, extra, how]) => {
       const v = Buffer.from(valid.value);
       if (how === 'cut') return v.subarray(0, at % v.length);
       if (how === 'extend') return Buffer.concat([v, Buffer.from(extra.length ? extra : [0])]);
-      if (how === 'splice') return Buffer.concat([v.subarray(0, at % v.length), Buffer.from(extra), v.subarray(at % v.length)]);
+      if (how === 'splice')
+        return Buffer.concat([v.subarray(0, at % v.length), Buffer.from(extra), v.subarray(at % v.length)]);
       for (const [i, x] of flips) v[i % v.length] ^= x;
       return v;
     });
@@ -26,7 +32,9 @@ export function hostileRecords(valid: RawRecord): fc.Arbitrary<RawRecord> {
     fc.constant(valid.headers),
     fc.constant({}),
     fc.string({ maxLength: 200 }).map((s) => ({ [HEADERS.signature]: s })),
-    fc.string({ maxLength: 60 }).map((s) => ({ [HEADERS.signature]: `${Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: s })).toString('base64url')}..${valid.headers[HEADERS.signature].split('.')[2]}` })),
+    fc.string({ maxLength: 60 }).map((s) => ({
+      [HEADERS.signature]: `${Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: s })).toString('base64url')}..${valid.headers[HEADERS.signature].split('.')[2]}`,
+    })),
   );
   return fc.record({ value: fc.oneof(bytes, mutated), headers });
 }

@@ -6,7 +6,11 @@ const launcher = join(__dirname, '../../scripts/kafka.mjs');
 
 /** Starts (or finds running) the broker on `port`; returns its host:port. */
 function startBroker(port) {
-  const out = execFileSync('node', [launcher, 'start'], { env: { ...process.env, KAFKA_PORT: port }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('node', [launcher, 'start'], {
+    env: { ...process.env, KAFKA_PORT: port },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const address = out.match(/(\d+\.\d+\.\d+\.\d+:\d+)\s*$/);
   if (!address) throw new Error(`kafka launcher printed no broker address: ${out}`);
   return address[1];

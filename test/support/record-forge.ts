@@ -52,7 +52,14 @@ export class RecordForge {
 
   /** Writes raw records into an agency's inbox topic. */
   async send(to: string, records: { value: Buffer; headers?: Record<string, string>; key?: string }[]): Promise<void> {
-    await this.publisher.publish(records.map((r) => ({ topic: `${this.h.prefix}.inbox.${to}`, key: r.key ?? 'forged', value: r.value, headers: r.headers ?? {} })));
+    await this.publisher.publish(
+      records.map((r) => ({
+        topic: `${this.h.prefix}.inbox.${to}`,
+        key: r.key ?? 'forged',
+        value: r.value,
+        headers: r.headers ?? {},
+      })),
+    );
   }
 
   async close(): Promise<void> {

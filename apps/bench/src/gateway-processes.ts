@@ -17,14 +17,25 @@ export interface GatewayProcess {
  * Starts one agency gateway as its own OS process (dist/apps/gateway) and waits for /health;
  * `logFile` keeps everything it prints.
  */
-export async function spawnGateway(id: string, env: Record<string, string>, profileDir?: string, logFile?: string): Promise<GatewayProcess> {
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${id}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')], {
-    // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide.
-    env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: '0' },
-    // The IPC channel ties the gateway to this process: it shuts down if we die (runGatewayProcess).
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+export async function spawnGateway(
+  id: string,
+  env: Record<string, string>,
+  profileDir?: string,
+  logFile?: string,
+): Promise<GatewayProcess> {
+  const profile = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${id}.cpuprofile`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...GATEWAY_NODE_FLAGS, ...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')],
+    {
+      // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide.
+      env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: '0' },
+      // The IPC channel ties the gateway to this process: it shuts down if we die (runGatewayProcess).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
   let output = '';
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-8000);
@@ -42,7 +53,12 @@ export async function spawnGateway(id: string, env: Record<string, string>, prof
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway ${id} exited with ${child.exitCode}: ${output}`);
     url ||= /running \[[^\]]*\] at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1] ?? '';
-    const ok = url !== '' && (await fetch(`${url}/health`).then((r) => r.ok, () => false));
+    const ok =
+      url !== '' &&
+      (await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ));
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -69,7 +85,12 @@ export function batchBodies(items: object[], batchSize: number): { body: string;
 }
 
 /** Submits prepared batches, `concurrency` requests in flight. */
-export async function submitBatches(gw: GatewayProcess, bodies: { body: string; count: number }[], concurrency: number, onProgress?: (done: number) => void): Promise<void> {
+export async function submitBatches(
+  gw: GatewayProcess,
+  bodies: { body: string; count: number }[],
+  concurrency: number,
+  onProgress?: (done: number) => void,
+): Promise<void> {
   const queue = [...bodies];
   let done = 0;
   await Promise.all(
@@ -85,6 +106,10 @@ export async function submitBatches(gw: GatewayProcess, bodies: { body: string; 
 
 export async function postBatch(gw: GatewayProcess, itemsOrBody: object[] | string): Promise<void> {
   const body = typeof itemsOrBody === 'string' ? itemsOrBody : JSON.stringify({ items: itemsOrBody });
-  const res = await fetch(`${gw.url}/api/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.token}` }, body });
+  const res = await fetch(`${gw.url}/api/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.token}` },
+    body,
+  });
   if (res.status !== 202) throw new Error(`batch refused: ${res.status} ${(await res.text()).slice(0, 500)}`);
 }

@@ -19,7 +19,7 @@ import { microCosts } from './micro-costs';
 import { naiveNestThroughput } from './naive-nest';
 import { rawKafkaThroughput } from './raw-kafka';
 import { medianOf, processUsage, quantile, round } from './stats';
-import { startLocalKafka, stopLocalKafka } from '../../demo/src/local-kafka';
+import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const JD = '341825';
@@ -82,7 +82,14 @@ async function runOnce(o: Options, brokers: string) {
   const schemaB = `${run}_b`;
   try {
     const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-    const fed = await initFederation({ dir, members: [JD, HZ], zones: loadZoneData(), catalog, topicPrefix: run, alg: o.alg });
+    const fed = await initFederation({
+      dir,
+      members: [JD, HZ],
+      zones: loadZoneData(),
+      catalog,
+      topicPrefix: run,
+      alg: o.alg,
+    });
     const env = (schema: string) => ({
       KAFKA_BROKERS: brokers!,
       XIETONG_FEDERATION_DIR: dir,
@@ -98,30 +105,58 @@ async function runOnce(o: Options, brokers: string) {
     gateways.push(await spawnGateway(HZ, env(schemaB), profileDir));
     running.push(...gateways);
     const [a, b] = gateways;
-    a.token = await issueToken(await readJwk(federationFiles(dir).authIssuerKey(JD)), { issuer: 'xietong-local-idp', audience: `xietong-gateway-${JD}`, subject: 'bench', roles: ['submitter'] });
+    a.token = await issueToken(await readJwk(federationFiles(dir).authIssuerKey(JD)), {
+      issuer: 'xietong-local-idp',
+      audience: `xietong-gateway-${JD}`,
+      subject: 'bench',
+      roles: ['submitter'],
+    });
     const base = sampleLead('PAD');
     const pad = 'x'.repeat(Math.max(0, o.payloadBytes - JSON.stringify(base).length));
-    const lead = (no: string) => ({ type: 'LEAD', recipient: HZ, body: { ...sampleLead(no), allegation: { category: 'FOOD', legalBasis: [], facts: pad || 'facts' } } });
+    const lead = (no: string) => ({
+      type: 'LEAD',
+      recipient: HZ,
+      body: { ...sampleLead(no), allegation: { category: 'FOOD', legalBasis: [], facts: pad || 'facts' } },
+    });
     const count = async (sql: string) => Number((await pg.query(sql)).rows[0].n);
-    const acceptedLike = (prefix: string) => count(`SELECT COUNT(*) AS n FROM "${schemaA}".message WHERE direction='out' AND status='accepted' AND correlation_id LIKE '${prefix}%'`);
+    const acceptedLike = (prefix: string) =>
+      count(
+        `SELECT COUNT(*) AS n FROM "${schemaA}".message WHERE direction='out' AND status='accepted' AND correlation_id LIKE '${prefix}%'`,
+      );
 
     // Warm-up: connections, JIT, topic metadata.
-    await postBatch(a, Array.from({ length: 200 }, (_, i) => lead(`WARM-${i}`)));
+    await postBatch(
+      a,
+      Array.from({ length: 200 }, (_, i) => lead(`WARM-${i}`)),
+    );
     await waitUntil(() => acceptedLike('WARM-'), 200, 'warm-up');
 
     log(`throughput: ${o.messages} messages of ~${o.payloadBytes} B, submitted in batches of ${o.batchSize}`);
-    const bodies = batchBodies(Array.from({ length: o.messages }, (_, i) => lead(`TP-${i}`)), o.batchSize);
+    const bodies = batchBodies(
+      Array.from({ length: o.messages }, (_, i) => lead(`TP-${i}`)),
+      o.batchSize,
+    );
     const t0 = performance.now();
     let lastLog = 0;
     await submitBatches(a, bodies, 4, (done) => {
       if (done - lastLog >= o.messages / 10) log(`  submitted ${(lastLog = done)}/${o.messages}`);
     });
-    await waitUntil(() => acceptedLike('TP-'), o.messages, 'receipts', (n) => log(`  receipted ${n}/${o.messages}`));
+    await waitUntil(
+      () => acceptedLike('TP-'),
+      o.messages,
+      'receipts',
+      (n) => log(`  receipted ${n}/${o.messages}`),
+    );
     const throughputSeconds = (performance.now() - t0) / 1000;
-    const delivered = await count(`SELECT COUNT(DISTINCT message_id) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`);
-    const rows = await count(`SELECT COUNT(*) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`);
+    const delivered = await count(
+      `SELECT COUNT(DISTINCT message_id) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`,
+    );
+    const rows = await count(
+      `SELECT COUNT(*) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`,
+    );
     const quarantined = await count(`SELECT COUNT(*) AS n FROM "${schemaB}".quarantine`);
-    if (delivered !== o.messages || rows !== o.messages || quarantined !== 0) throw new Error(`exactly-once check failed: ${rows} rows, ${delivered} distinct, ${quarantined} quarantined`);
+    if (delivered !== o.messages || rows !== o.messages || quarantined !== 0)
+      throw new Error(`exactly-once check failed: ${rows} rows, ${delivered} distinct, ${quarantined} quarantined`);
 
     const latencyTotal = o.rate * o.latencySeconds;
     log(`latency: ${o.rate} messages/s offered for ${o.latencySeconds}s (${latencyTotal} messages)`);
@@ -131,7 +166,12 @@ async function runOnce(o: Options, brokers: string) {
     const start = performance.now();
     for (let sent = 0, tick = 0; sent < latencyTotal; tick++) {
       const n = Math.min(perTick, latencyTotal - sent);
-      inflight.push(postBatch(a, Array.from({ length: n }, (_, i) => lead(`LAT-${sent + i}`))));
+      inflight.push(
+        postBatch(
+          a,
+          Array.from({ length: n }, (_, i) => lead(`LAT-${sent + i}`)),
+        ),
+      );
       sent += n;
       const next = start + (tick + 1) * tickMs;
       await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
@@ -155,39 +195,89 @@ async function runOnce(o: Options, brokers: string) {
     const signer = { kid: jwk.kid!, alg: o.alg, key: await importSigningKey(jwk) };
     const body = validateBody(codec.local.latest('LEAD').avroType, lead('RAW').body);
     const records = await Promise.all(
-      Array.from({ length: o.messages }, (_, i) => composeSignedRecord(codec, signer, { type: 'LEAD', sender: JD, recipient: HZ, zone: 'yrd', correlationId: `RAW-${i}`, body })),
+      Array.from({ length: o.messages }, (_, i) =>
+        composeSignedRecord(codec, signer, {
+          type: 'LEAD',
+          sender: JD,
+          recipient: HZ,
+          zone: 'yrd',
+          correlationId: `RAW-${i}`,
+          body,
+        }),
+      ),
     );
     const kafka = createKafka({ brokers: brokers.split(','), clientId: 'xietong-bench' });
     const raw = await rawKafkaThroughput(kafka, `${run}.raw`, records, 3);
 
     const naiveN = Math.min(o.naiveMessages, o.messages);
-    log(`baseline (b): NestJS ClientKafka emit per message, @EventPattern handler, JSON, TypeORM save per message (${naiveN} messages)`);
-    const naive = await naiveNestThroughput(kafka, brokers, `${run}.naive`, pgUrl, `${run}_naive`, records.slice(0, naiveN).map((r, i) => ({ messageId: r.messageId, body: { ...body, leadNo: `NAIVE-${i}` } })), log);
+    log(
+      `baseline (b): NestJS ClientKafka emit per message, @EventPattern handler, JSON, TypeORM save per message (${naiveN} messages)`,
+    );
+    const naive = await naiveNestThroughput(
+      kafka,
+      brokers,
+      `${run}.naive`,
+      pgUrl,
+      `${run}_naive`,
+      records.slice(0, naiveN).map((r, i) => ({ messageId: r.messageId, body: { ...body, leadNo: `NAIVE-${i}` } })),
+      log,
+    );
 
     log('micro costs per message (median of 5 rounds of 2,000)');
-    const micro = await microCosts(2000, await verifyManifest(fed.manifestJws, fed.authorityPublic), { type: 'postgres', url: pgUrl, schema: `${run}_micro` }, pad, o.alg);
+    const micro = await microCosts(
+      2000,
+      await verifyManifest(fed.manifestJws, fed.authorityPublic),
+      { type: 'postgres', url: pgUrl, schema: `${run}_micro` },
+      pad,
+      o.alg,
+    );
 
     const gatewayThroughput = o.messages / throughputSeconds;
     const report = {
-      machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: round(totalmem() / 2 ** 30, 1), node: process.version },
-      params: { alg: o.alg, messages: o.messages, payload_bytes: o.payloadBytes, offered_rate_per_s: o.rate, latency_messages: latencyTotal, batch_size: o.batchSize, naive_messages: naiveN },
+      machine: {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model,
+        memory_gb: round(totalmem() / 2 ** 30, 1),
+        node: process.version,
+      },
+      params: {
+        alg: o.alg,
+        messages: o.messages,
+        payload_bytes: o.payloadBytes,
+        offered_rate_per_s: o.rate,
+        latency_messages: latencyTotal,
+        batch_size: o.batchSize,
+        naive_messages: naiveN,
+      },
       gateway: {
         throughput_per_s: round(gatewayThroughput, 0),
-        latency_ms: { p50: round(quantile(delivery, 0.5)), p95: round(quantile(delivery, 0.95)), p99: round(quantile(delivery, 0.99)) },
-        receipt_roundtrip_ms: { p50: round(quantile(roundtrip, 0.5)), p95: round(quantile(roundtrip, 0.95)), p99: round(quantile(roundtrip, 0.99)) },
+        latency_ms: {
+          p50: round(quantile(delivery, 0.5)),
+          p95: round(quantile(delivery, 0.95)),
+          p99: round(quantile(delivery, 0.99)),
+        },
+        receipt_roundtrip_ms: {
+          p50: round(quantile(roundtrip, 0.5)),
+          p95: round(quantile(roundtrip, 0.95)),
+          p99: round(quantile(roundtrip, 0.99)),
+        },
         peak_rss_mb: Math.max(usage.sender.peak_rss_mb, usage.receiver.peak_rss_mb),
         processes: usage,
         exactly_once: { delivered, rows, quarantined },
       },
       raw_kafkajs: { throughput_per_s: round(raw, 0) },
       naive_nest: { throughput_per_s: round(naive.throughput_per_s, 0), consumer: naive.consumer },
-      ratios: { vs_raw: round(gatewayThroughput / raw, 3), vs_naive: round(gatewayThroughput / naive.throughput_per_s, 2) },
+      ratios: {
+        vs_raw: round(gatewayThroughput / raw, 3),
+        vs_naive: round(gatewayThroughput / naive.throughput_per_s, 2),
+      },
       micro_us: micro,
     };
     return report;
   } finally {
     for (const g of gateways) await g.stop();
-    for (const s of [schemaA, schemaB, `${run}_micro`]) await pg.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
+    for (const s of [schemaA, schemaB, `${run}_micro`])
+      await pg.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
     await pg.end();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -196,7 +286,12 @@ async function runOnce(o: Options, brokers: string) {
 /** Gateway processes of the current run: a wait fails at once if one of them died. */
 const running: GatewayProcess[] = [];
 
-async function waitUntil(probe: () => Promise<number>, target: number, what: string, progress?: (n: number) => void): Promise<void> {
+async function waitUntil(
+  probe: () => Promise<number>,
+  target: number,
+  what: string,
+  progress?: (n: number) => void,
+): Promise<void> {
   const deadline = Date.now() + 600_000;
   let last = -1;
   for (;;) {
@@ -240,7 +335,7 @@ const positive = (v: string) => {
   return n;
 };
 
-new Command('bench')
+void new Command('bench')
   .description('Benchmark the gateway end to end against raw kafkajs and a naive NestJS design')
   .option('--messages <n>', 'messages in the throughput phase', positive, 20_000)
   .option('--payload-bytes <n>', 'approximate JSON size of each lead', positive, 1024)
@@ -248,10 +343,15 @@ new Command('bench')
   .option('--latency-seconds <n>', 'duration of the latency phase', positive, 10)
   .option('--naive-messages <n>', 'messages for baseline (b), which is slow', positive, 5000)
   .option('--batch-size <n>', 'submission and relay batch size', positive, 500)
-  .option('--alg <alg>', 'signing algorithm of both gateways: EdDSA, ES256 or SM2', (v) => {
-    if (!isSigningAlgorithm(v)) throw new Error('--alg must be EdDSA, ES256 or SM2');
-    return v;
-  }, 'EdDSA')
+  .option(
+    '--alg <alg>',
+    'signing algorithm of both gateways: EdDSA, ES256 or SM2',
+    (v) => {
+      if (!isSigningAlgorithm(v)) throw new Error('--alg must be EdDSA, ES256 or SM2');
+      return v;
+    },
+    'EdDSA',
+  )
   .option('--repeat <n>', 'whole runs; the report gives the median of each figure', positive, 3)
   .option('--profile', 'write V8 CPU profiles of both gateways to reports/profiles/')
   .action(async (o: Options) => {

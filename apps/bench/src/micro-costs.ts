@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { repoRoot } from '@xietong/config';
 import { sampleLead, validateBody } from '@xietong/contracts';
-import { generateSigningKey, importSigningKey, signDetached, type SigningAlgorithm, verifyDetached } from '@xietong/crypto';
+import {
+  generateSigningKey,
+  importSigningKey,
+  signDetached,
+  type SigningAlgorithm,
+  verifyDetached,
+} from '@xietong/crypto';
 import { outboundRow, WireCodec } from '@xietong/exchange';
 import { Federation, type Manifest } from '@xietong/federation';
 import { Database, MessageRepository } from '@xietong/persistence';
@@ -18,14 +24,30 @@ export interface MicroCosts {
 }
 
 /** Per-message cost of each step of the hot path, median of 5 rounds of `n` messages. */
-export async function microCosts(n: number, manifest: Manifest, db: DatabaseConfig, pad: string, alg: SigningAlgorithm): Promise<MicroCosts> {
+export async function microCosts(
+  n: number,
+  manifest: Manifest,
+  db: DatabaseConfig,
+  pad: string,
+  alg: SigningAlgorithm,
+): Promise<MicroCosts> {
   const codec = new WireCodec(join(repoRoot(), 'schemas'));
   const federation = new Federation(manifest);
-  const body = validateBody(codec.local.latest('LEAD').avroType, { ...sampleLead('BENCH-1'), allegation: { category: 'FOOD', legalBasis: [], facts: pad } });
+  const body = validateBody(codec.local.latest('LEAD').avroType, {
+    ...sampleLead('BENCH-1'),
+    allegation: { category: 'FOOD', legalBasis: [], facts: pad },
+  });
   const key = await generateSigningKey(alg, 'bench');
   const signer = { kid: 'bench', alg, key: await importSigningKey(key.privateJwk) };
   const pub = await importSigningKey(key.publicJwk);
-  const input = () => ({ type: 'LEAD' as const, sender: '341825', recipient: '330100', zone: 'yrd', correlationId: 'BENCH-1', body });
+  const input = () => ({
+    type: 'LEAD' as const,
+    sender: '341825',
+    recipient: '330100',
+    zone: 'yrd',
+    correlationId: 'BENCH-1',
+    body,
+  });
   const rounds = async (f: () => Promise<void> | void) => {
     const perMessage: number[] = [];
     for (let r = 0; r < 5; r++) {
@@ -55,7 +77,8 @@ export async function microCosts(n: number, manifest: Manifest, db: DatabaseConf
       }),
       insert_us: await rounds(async () => {
         const rows = values.map((v) => outboundRow({ ...codec.envelope.decode(v), messageId: randomUUID() }, body, 1));
-        for (let i = 0; i < rows.length; i += 500) await database.transaction((em) => repo.insertMany(em, rows.slice(i, i + 500)));
+        for (let i = 0; i < rows.length; i += 500)
+          await database.transaction((em) => repo.insertMany(em, rows.slice(i, i + 500)));
       }),
     };
   } finally {

@@ -39,7 +39,14 @@ class NaiveController {
   @EventPattern(topic)
   async handle(@Payload() payload: unknown): Promise<void> {
     const m = payload as { messageId: string; type: string; sender: string; recipient: string; body: unknown };
-    await this.repo.save({ messageId: m.messageId, type: m.type, sender: m.sender, recipient: m.recipient, body: JSON.stringify(m.body), receivedAt: new Date() });
+    await this.repo.save({
+      messageId: m.messageId,
+      type: m.type,
+      sender: m.sender,
+      recipient: m.recipient,
+      body: JSON.stringify(m.body),
+      receivedAt: new Date(),
+    });
   }
 }
 
@@ -49,7 +56,14 @@ class NaiveController {
     {
       provide: REPO,
       useFactory: async () => {
-        const ds = new DataSource({ type: 'postgres', url, schema, entities: [NaiveMessageEntity], synchronize: true, extra: { options: `-c search_path=${schema}` } });
+        const ds = new DataSource({
+          type: 'postgres',
+          url,
+          schema,
+          entities: [NaiveMessageEntity],
+          synchronize: true,
+          extra: { options: `-c search_path=${schema}` },
+        });
         await ds.initialize();
         return ds.getRepository(NaiveMessageEntity);
       },

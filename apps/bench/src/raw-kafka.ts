@@ -5,9 +5,18 @@ import { ensureTopics, RecordPublisher } from '@xietong/messaging';
  * Baseline (a): the transport's ceiling. Produces the same record values with kafkajs in
  * batches and consumes them with a batch consumer, no signing, no persistence.
  */
-export async function rawKafkaThroughput(kafka: Kafka, topic: string, records: { key: string; value: Buffer; headers: Record<string, string> }[], partitions: number): Promise<number> {
+export async function rawKafkaThroughput(
+  kafka: Kafka,
+  topic: string,
+  records: { key: string; value: Buffer; headers: Record<string, string> }[],
+  partitions: number,
+): Promise<number> {
   await ensureTopics(kafka, [topic], partitions);
-  const consumer = kafka.consumer({ groupId: `${topic}-group`, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50 });
+  const consumer = kafka.consumer({
+    groupId: `${topic}-group`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxWaitTimeInMs: 50,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
@@ -22,7 +31,8 @@ export async function rawKafkaThroughput(kafka: Kafka, topic: string, records: {
   const publisher = new RecordPublisher(kafka);
   await publisher.connect();
   const t0 = performance.now();
-  for (let i = 0; i < records.length; i += 500) await publisher.publish(records.slice(i, i + 500).map((r) => ({ topic, ...r })));
+  for (let i = 0; i < records.length; i += 500)
+    await publisher.publish(records.slice(i, i + 500).map((r) => ({ topic, ...r })));
   await finished;
   const seconds = (performance.now() - t0) / 1000;
   await publisher.close();

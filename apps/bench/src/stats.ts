@@ -8,7 +8,10 @@ export function quantile(sorted: number[], q: number): number {
 }
 
 export function median(values: number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export interface ProcessUsage {
@@ -34,13 +37,14 @@ export function medianOf<T>(reports: T[]): T {
     const first = values[0];
     if (typeof first === 'number') return median(values as number[]);
     if (first && typeof first === 'object' && !Array.isArray(first)) {
-      return Object.fromEntries(Object.keys(first).map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]))]));
+      return Object.fromEntries(
+        Object.keys(first).map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]))]),
+      );
     }
     return first;
   };
   return merge(reports) as T;
 }
-
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
 export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {

@@ -18,39 +18,105 @@ describe('xietong CLI', () => {
 
   it('verifies the manifest it wrote', async () => {
     const c = capture();
-    expect(await runCli(['manifest', 'verify', '--in', join(dir, 'manifest.jws'), '--authority', join(dir, 'authority.public.jwk.json')], c.io)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'manifest',
+          'verify',
+          '--in',
+          join(dir, 'manifest.jws'),
+          '--authority',
+          join(dir, 'authority.public.jwk.json'),
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     expect(c.out.join('\n')).toMatch(/valid: serial 1, .* 2 members, 7 agreements, 6 schemas/);
   });
 
   it('re-signs an edited manifest, and refuses a tampered one with exit code 1', async () => {
     const c = capture();
-    await runCli(['manifest', 'show', '--json', '--in', join(dir, 'manifest.jws'), '--authority', join(dir, 'authority.public.jwk.json')], c.io);
+    await runCli(
+      [
+        'manifest',
+        'show',
+        '--json',
+        '--in',
+        join(dir, 'manifest.jws'),
+        '--authority',
+        join(dir, 'authority.public.jwk.json'),
+      ],
+      c.io,
+    );
     const payload = JSON.parse(c.out.join('\n'));
     payload.serial = 2;
     writeFileSync(join(dir, 'm2.json'), JSON.stringify(payload));
-    expect(await runCli(['manifest', 'sign', '--in', join(dir, 'm2.json'), '--key', join(dir, 'authority.private.jwk.json'), '--out', join(dir, 'm2.jws')], capture().io)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'manifest',
+          'sign',
+          '--in',
+          join(dir, 'm2.json'),
+          '--key',
+          join(dir, 'authority.private.jwk.json'),
+          '--out',
+          join(dir, 'm2.jws'),
+        ],
+        capture().io,
+      ),
+    ).toBe(0);
     const [h, p, s] = readFileSync(join(dir, 'm2.jws'), 'utf8').trim().split('.');
-    const tampered = Buffer.from(Buffer.from(p, 'base64url').toString().replace(/"serial": *2/, '"serial": 3')).toString('base64url');
+    const tampered = Buffer.from(
+      Buffer.from(p, 'base64url')
+        .toString()
+        .replace(/"serial": *2/, '"serial": 3'),
+    ).toString('base64url');
     writeFileSync(join(dir, 'm3.jws'), `${h}.${tampered}.${s}`);
     const bad = capture();
-    expect(await runCli(['manifest', 'verify', '--in', join(dir, 'm3.jws'), '--authority', join(dir, 'authority.public.jwk.json')], bad.io)).toBe(1);
+    expect(
+      await runCli(
+        ['manifest', 'verify', '--in', join(dir, 'm3.jws'), '--authority', join(dir, 'authority.public.jwk.json')],
+        bad.io,
+      ),
+    ).toBe(1);
     expect(bad.err.join('\n')).toMatch(/MANIFEST_INVALID: .*does not verify/);
   });
 
   it('shows members with their keys and agreements', async () => {
     const c = capture();
-    await runCli(['manifest', 'show', '--in', join(dir, 'manifest.jws'), '--authority', join(dir, 'authority.public.jwk.json')], c.io);
+    await runCli(
+      ['manifest', 'show', '--in', join(dir, 'manifest.jws'), '--authority', join(dir, 'authority.public.jwk.json')],
+      c.io,
+    );
     const text = c.out.join('\n');
     expect(text).toContain('341825 旌德县 inbox=xietong.inbox.341825');
     expect(text).toMatch(/yrd .*gateways 341825,330100/);
   });
 
   it('refuses an incompatible schema change with a message that says which readers break', async () => {
-    writeFileSync(join(dir, 'old.avsc'), JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }] }));
-    writeFileSync(join(dir, 'new.avsc'), JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }, { name: 'b', type: 'int' }] }));
+    writeFileSync(
+      join(dir, 'old.avsc'),
+      JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }] }),
+    );
+    writeFileSync(
+      join(dir, 'new.avsc'),
+      JSON.stringify({
+        type: 'record',
+        name: 'R',
+        fields: [
+          { name: 'a', type: 'string' },
+          { name: 'b', type: 'int' },
+        ],
+      }),
+    );
     const c = capture();
-    expect(await runCli(['schema', 'check', '--old', join(dir, 'old.avsc'), '--new', join(dir, 'new.avsc')], c.io)).toBe(1);
-    expect(c.err.join('\n')).toMatch(/SCHEMA_INCOMPATIBLE: the new version cannot read data written with the old version/);
+    expect(
+      await runCli(['schema', 'check', '--old', join(dir, 'old.avsc'), '--new', join(dir, 'new.avsc')], c.io),
+    ).toBe(1);
+    expect(c.err.join('\n')).toMatch(
+      /SCHEMA_INCOMPATIBLE: the new version cannot read data written with the old version/,
+    );
   });
 
   it('prints both fingerprints of the shipped schemas', async () => {
@@ -61,7 +127,9 @@ describe('xietong CLI', () => {
 
   it('rejects a bad option value with a usage error', async () => {
     const c = capture();
-    expect(await runCli(['keys', 'generate', '--kid', 'k', '--out', join(dir, 'k.json'), '--alg', 'RS256'], c.io)).not.toBe(0);
+    expect(
+      await runCli(['keys', 'generate', '--kid', 'k', '--out', join(dir, 'k.json'), '--alg', 'RS256'], c.io),
+    ).not.toBe(0);
     expect(c.err.join('\n')).toContain('expected EdDSA, ES256 or SM2');
   });
 
@@ -85,11 +153,18 @@ describe('xietong CLI', () => {
 
   it('issues a development token that the gateway issuer keys verify', async () => {
     const c = capture();
-    expect(await runCli(['auth', 'token', '--dir', dir, '--agency', '341825', '--roles', 'handler,auditor'], c.io)).toBe(0);
+    expect(
+      await runCli(['auth', 'token', '--dir', dir, '--agency', '341825', '--roles', 'handler,auditor'], c.io),
+    ).toBe(0);
     const { jwtVerify, createLocalJWKSet } = await import('jose');
     const jwks = JSON.parse(readFileSync(join(dir, 'auth', '341825.jwks.json'), 'utf8'));
-    const { payload } = await jwtVerify(c.out[0], createLocalJWKSet(jwks), { issuer: 'xietong-local-idp', audience: 'xietong-gateway-341825' });
+    const { payload } = await jwtVerify(c.out[0], createLocalJWKSet(jwks), {
+      issuer: 'xietong-local-idp',
+      audience: 'xietong-gateway-341825',
+    });
     expect(payload.roles).toEqual(['handler', 'auditor']);
-    expect(await runCli(['auth', 'token', '--dir', dir, '--agency', '341825', '--roles', 'root'], capture().io)).not.toBe(0);
+    expect(
+      await runCli(['auth', 'token', '--dir', dir, '--agency', '341825', '--roles', 'root'], capture().io),
+    ).not.toBe(0);
   });
 });

@@ -2,14 +2,37 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
-import { AuditCheckpointer, exportCaseTrail, LocalKeys, MonthlyReport, verifyAuditTrail, verifyCaseTrail, type CaseTrail } from '@xietong/exchange';
-import { AuditRepository, CaseRepository, Database, ManifestArchiveRepository, MessageRepository } from '@xietong/persistence';
+import {
+  AuditCheckpointer,
+  exportCaseTrail,
+  LocalKeys,
+  MonthlyReport,
+  verifyAuditTrail,
+  verifyCaseTrail,
+  type CaseTrail,
+} from '@xietong/exchange';
+import {
+  AuditRepository,
+  CaseRepository,
+  Database,
+  ManifestArchiveRepository,
+  MessageRepository,
+} from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
 import { issueToken, ROLES, type Role } from '@xietong/gateway';
-import { federationFiles, Federation, initFederation, loadZoneData, readJwk, signManifest, verifyManifest, type Manifest } from '@xietong/federation';
+import {
+  federationFiles,
+  Federation,
+  initFederation,
+  loadZoneData,
+  readJwk,
+  signManifest,
+  verifyManifest,
+  type Manifest,
+} from '@xietong/federation';
 
 export interface CliIo {
   out(text: string): void;
@@ -20,7 +43,8 @@ const stdio: CliIo = { out: (t) => process.stdout.write(t + '\n'), err: (t) => p
 
 const memberList = (v: string) => {
   const ids = v.split(',').map((s) => s.trim());
-  if (ids.length === 0 || ids.some((id) => !/^\d{6}$/.test(id))) throw new InvalidArgumentError('expected comma-separated six-digit agency ids');
+  if (ids.length === 0 || ids.some((id) => !/^\d{6}$/.test(id)))
+    throw new InvalidArgumentError('expected comma-separated six-digit agency ids');
   return ids;
 };
 const positiveInt = (v: string) => {
@@ -36,7 +60,10 @@ const signingAlg = (v: string) => {
 /** The `xietong` command line: keys, federation manifest and schema tools. */
 export function buildCli(io: CliIo = stdio): Command {
   // Output and exit behaviour are set before subcommands are added so they inherit them.
-  const program = new Command('xietong').description('Xietong gateway tools: keys, signed federation manifest, schemas').showHelpAfterError().exitOverride();
+  const program = new Command('xietong')
+    .description('Xietong gateway tools: keys, signed federation manifest, schemas')
+    .showHelpAfterError()
+    .exitOverride();
   program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
   const keys = program.command('keys').description('generate agency keys');
@@ -63,11 +90,23 @@ export function buildCli(io: CliIo = stdio): Command {
     .option('--alg <alg>', 'member signing algorithm: EdDSA, ES256 or SM2', signingAlg, 'EdDSA')
     .option('--valid-days <n>', 'manifest validity in days', positiveInt, 30)
     .option('--topic-prefix <prefix>', 'inbox topic namespace', 'xietong')
-    .action(async (o: { dir: string; members: string[]; alg: SigningAlgorithm; validDays: number; topicPrefix: string }) => {
-      const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-      await initFederation({ dir: o.dir, members: o.members, zones: loadZoneData(), catalog, alg: o.alg, validDays: o.validDays, topicPrefix: o.topicPrefix });
-      io.out(`federation with ${o.members.join(', ')} written to ${o.dir} (manifest.jws, authority.*.jwk.json, keys/)`);
-    });
+    .action(
+      async (o: { dir: string; members: string[]; alg: SigningAlgorithm; validDays: number; topicPrefix: string }) => {
+        const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+        await initFederation({
+          dir: o.dir,
+          members: o.members,
+          zones: loadZoneData(),
+          catalog,
+          alg: o.alg,
+          validDays: o.validDays,
+          topicPrefix: o.topicPrefix,
+        });
+        io.out(
+          `federation with ${o.members.join(', ')} written to ${o.dir} (manifest.jws, authority.*.jwk.json, keys/)`,
+        );
+      },
+    );
 
   const manifest = program.command('manifest').description('sign, verify and show the federation manifest');
   manifest
@@ -88,7 +127,9 @@ export function buildCli(io: CliIo = stdio): Command {
     .requiredOption('--authority <file>', 'authority public JWK')
     .action(async (o: { in: string; authority: string }) => {
       const m = await verifyManifest(await readFile(o.in, 'utf8'), await readJwk(o.authority));
-      io.out(`valid: serial ${m.serial}, issued ${m.issuedAt} by ${m.issuer}, expires ${m.expiresAt}, ${m.members.length} members, ${m.agreements.length} agreements, ${m.schemas.length} schemas`);
+      io.out(
+        `valid: serial ${m.serial}, issued ${m.issuedAt} by ${m.issuer}, expires ${m.expiresAt}, ${m.members.length} members, ${m.agreements.length} agreements, ${m.schemas.length} schemas`,
+      );
     });
   manifest
     .command('show')
@@ -109,8 +150,12 @@ export function buildCli(io: CliIo = stdio): Command {
       }
       io.out('agreements:');
       for (const a of m.agreements) {
-        const parties = m.members.filter((mem) => f.agreementsFor(mem.id, mem.id, a.messageTypes[0] ?? 'LEAD').some((x) => x.id === a.id)).map((mem) => mem.id);
-        io.out(`  ${a.id} ${a.name}: ${a.messageTypes.join(',')}; members ${a.members.join(',')}; gateways ${parties.join(',') || '-'}`);
+        const parties = m.members
+          .filter((mem) => f.agreementsFor(mem.id, mem.id, a.messageTypes[0] ?? 'LEAD').some((x) => x.id === a.id))
+          .map((mem) => mem.id);
+        io.out(
+          `  ${a.id} ${a.name}: ${a.messageTypes.join(',')}; members ${a.members.join(',')}; gateways ${parties.join(',') || '-'}`,
+        );
       }
       io.out('schemas:');
       for (const s of m.schemas) io.out(`  ${s.type} v${s.version} ${s.name} sha256:${s.fingerprint}`);
@@ -122,10 +167,18 @@ export function buildCli(io: CliIo = stdio): Command {
     .description('print SHA-256 and CRC-64-AVRO fingerprints of schema files (default: schemas/*.avsc)')
     .argument('[files...]')
     .action(async (files: string[]) => {
-      const list = files.length > 0 ? files : (await import('node:fs')).readdirSync(join(repoRoot(), 'schemas')).filter((f) => f.endsWith('.avsc')).map((f) => join(repoRoot(), 'schemas', f));
+      const list =
+        files.length > 0
+          ? files
+          : (await import('node:fs'))
+              .readdirSync(join(repoRoot(), 'schemas'))
+              .filter((f) => f.endsWith('.avsc'))
+              .map((f) => join(repoRoot(), 'schemas', f));
       for (const file of list) {
         const t = parseSchema(JSON.parse(await readFile(file, 'utf8')));
-        io.out(`${file}\tsha256:${t.fingerprint('sha256').toString('hex')}\trabin:${rabinFingerprint(t.toString()).toString('hex')}`);
+        io.out(
+          `${file}\tsha256:${t.fingerprint('sha256').toString('hex')}\trabin:${rabinFingerprint(t.toString()).toString('hex')}`,
+        );
       }
     });
   schema
@@ -143,7 +196,9 @@ export function buildCli(io: CliIo = stdio): Command {
   const auth = program.command('auth').description('tokens of the development issuer `federation init` creates');
   auth
     .command('token')
-    .description('print a bearer token for one agency gateway (production tokens come from the agency identity provider)')
+    .description(
+      'print a bearer token for one agency gateway (production tokens come from the agency identity provider)',
+    )
     .requiredOption('--dir <dir>', 'federation directory')
     .requiredOption('--agency <id>', 'agency whose gateway the token is for')
     .option('--roles <roles>', 'comma-separated: submitter, handler, auditor, admin', 'submitter')
@@ -152,16 +207,34 @@ export function buildCli(io: CliIo = stdio): Command {
     .action(async (o: { dir: string; agency: string; roles: string; sub: string; ttl: number }) => {
       const roles = o.roles.split(',').map((r) => r.trim());
       const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
-      if (unknown.length > 0) throw new InvalidArgumentError(`unknown role ${unknown.join(', ')}; use ${ROLES.join(', ')}`);
+      if (unknown.length > 0)
+        throw new InvalidArgumentError(`unknown role ${unknown.join(', ')}; use ${ROLES.join(', ')}`);
       const key = await readJwk(federationFiles(o.dir).authIssuerKey(o.agency));
-      io.out(await issueToken(key, { issuer: 'xietong-local-idp', audience: `xietong-gateway-${o.agency}`, subject: o.sub, roles: roles as Role[], ttlSeconds: o.ttl }));
+      io.out(
+        await issueToken(key, {
+          issuer: 'xietong-local-idp',
+          audience: `xietong-gateway-${o.agency}`,
+          subject: o.sub,
+          roles: roles as Role[],
+          ttlSeconds: o.ttl,
+        }),
+      );
     });
 
-  const quarantine = program.command('quarantine').description("a gateway's quarantine, through its HTTP API (token: XIETONG_TOKEN or --token)");
+  const quarantine = program
+    .command('quarantine')
+    .description("a gateway's quarantine, through its HTTP API (token: XIETONG_TOKEN or --token)");
   const api = async (o: { gateway: string; token?: string }, method: 'GET' | 'POST', path: string) => {
     const token = o.token ?? process.env.XIETONG_TOKEN;
     if (!token) throw new InvalidArgumentError('give a bearer token with --token or XIETONG_TOKEN');
-    const res = await fetch(new URL(path, o.gateway), { method, headers: { authorization: `Bearer ${token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) }).catch((e: Error) => {
+    const res = await fetch(new URL(path, o.gateway), {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+    }).catch((e: Error) => {
       io.err(`cannot reach ${o.gateway}: ${e.message}`);
       throw new CliExit(2);
     });
@@ -179,89 +252,145 @@ export function buildCli(io: CliIo = stdio): Command {
     .option('--token <jwt>', 'bearer token (default: XIETONG_TOKEN)')
     .option('--reason <code>', 'only this reason code')
     .action(async (o: { gateway: string; token?: string; reason?: string }) => {
-      const body = await api(o, 'GET', `/api/v1/quarantine${o.reason ? `?reason=${encodeURIComponent(o.reason)}` : ''}`);
-      for (const q of body.items as { id: string; reasonCode: string; messageId: string | null; claimedSender: string | null; receivedAt: string; replayedAt: string | null; reason: string }[]) {
-        io.out(`${q.id}\t${q.reasonCode}\t${q.receivedAt}\t${q.claimedSender ?? '-'}\t${q.messageId ?? '-'}\t${q.replayedAt ? `replayed ${q.replayedAt}` : ''}\t${q.reason.slice(0, 120)}`);
+      const body = await api(
+        o,
+        'GET',
+        `/api/v1/quarantine${o.reason ? `?reason=${encodeURIComponent(o.reason)}` : ''}`,
+      );
+      for (const q of body.items as {
+        id: string;
+        reasonCode: string;
+        messageId: string | null;
+        claimedSender: string | null;
+        receivedAt: string;
+        replayedAt: string | null;
+        reason: string;
+      }[]) {
+        io.out(
+          `${q.id}\t${q.reasonCode}\t${q.receivedAt}\t${q.claimedSender ?? '-'}\t${q.messageId ?? '-'}\t${q.replayedAt ? `replayed ${q.replayedAt}` : ''}\t${q.reason.slice(0, 120)}`,
+        );
       }
     });
   quarantine
     .command('replay')
-    .description('put a quarantined record back into the inbox once its cause is fixed (admin role); it is checked again like any record')
+    .description(
+      'put a quarantined record back into the inbox once its cause is fixed (admin role); it is checked again like any record',
+    )
     .requiredOption('--gateway <url>', 'gateway base URL')
     .requiredOption('--id <id>', 'quarantine row id (see quarantine list)')
     .option('--token <jwt>', 'bearer token (default: XIETONG_TOKEN)')
     .action(async (o: { gateway: string; token?: string; id: string }) => {
       const r = await api(o, 'POST', `/api/v1/quarantine/${encodeURIComponent(o.id)}/replay`);
-      io.out(`record ${String(r.quarantineId)} replayed into ${String(r.topic)}[${String(r.partition)}]@${String(r.offset)}`);
+      io.out(
+        `record ${String(r.quarantineId)} replayed into ${String(r.topic)}[${String(r.partition)}]@${String(r.offset)}`,
+      );
     });
 
   const audit = program.command('audit').description('verify the audit trail of a gateway');
   audit
     .command('verify')
-    .description('re-walk the hash chain, the signed checkpoints and the stored signatures of a gateway database (or of an exported file); exit 1 naming the first entry that does not match')
+    .description(
+      're-walk the hash chain, the signed checkpoints and the stored signatures of a gateway database (or of an exported file); exit 1 naming the first entry that does not match',
+    )
     .option('--agency <id>', 'the gateway whose trail this is (database mode)')
     .option('--file <file>', 'an exported case trail to verify offline (needs --authority)')
     .option('--authority <file>', 'zone authority public JWK, the trust anchor for --file')
     .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
     .option('--schema <schema>', 'PostgreSQL schema of that gateway')
     .option('--federation-dir <dir>', 'where manifest.jws and authority.public.jwk.json are')
-    .action(async (o: { agency?: string; file?: string; authority?: string; databaseUrl?: string; schema?: string; federationDir?: string }) => {
-      if (o.file) {
-        if (!o.authority) throw new InvalidArgumentError('--file needs --authority <zone authority public JWK>');
-        const trail = JSON.parse(await readFile(o.file, 'utf8')) as CaseTrail;
-        const problem = await verifyCaseTrail(trail, await readJwk(o.authority));
-        if (problem) {
-          io.err(`trail of ${trail.caseNo} FAILED: ${problem}`);
-          throw new CliExit(1);
+    .action(
+      async (o: {
+        agency?: string;
+        file?: string;
+        authority?: string;
+        databaseUrl?: string;
+        schema?: string;
+        federationDir?: string;
+      }) => {
+        if (o.file) {
+          if (!o.authority) throw new InvalidArgumentError('--file needs --authority <zone authority public JWK>');
+          const trail = JSON.parse(await readFile(o.file, 'utf8')) as CaseTrail;
+          const problem = await verifyCaseTrail(trail, await readJwk(o.authority));
+          if (problem) {
+            io.err(`trail of ${trail.caseNo} FAILED: ${problem}`);
+            throw new CliExit(1);
+          }
+          io.out(
+            `trail of ${trail.caseNo} verified offline: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} message signatures`,
+          );
+          return;
         }
-        io.out(`trail of ${trail.caseNo} verified offline: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} message signatures`);
-        return;
-      }
-      if (!o.agency) throw new InvalidArgumentError('give --agency (database) or --file (exported trail)');
-      const agency = o.agency;
-      const config = gatewayConfigFor(agency, o);
-      const authority = await readJwk(config.federation.authorityKeyFile);
-      const federation = new Federation(await verifyManifest(await readFile(config.federation.manifestFile, 'utf8'), authority));
-      const db = await Database.open(config.database, { migrate: false });
-      try {
-        // Archived manifests count only if the zone authority signed them (expired ones included).
-        const manifests = new Map<number, Federation>();
-        for (const a of await new ManifestArchiveRepository(db).all()) manifests.set(a.serial, new Federation(await verifyManifest(a.jws, authority, new Date(0))));
-        const r = await verifyAuditTrail(agency, new AuditRepository(db), federation, { messages: new MessageRepository(db), manifests });
-        if (!r.ok) {
-          const where = r.finding!.messageId ? `stored message ${r.finding!.messageId}` : `entry ${r.finding!.seq}`;
-          io.err(`audit trail of ${agency} FAILED at ${where}: ${r.finding!.problem}`);
-          throw new CliExit(1);
+        if (!o.agency) throw new InvalidArgumentError('give --agency (database) or --file (exported trail)');
+        const agency = o.agency;
+        const config = gatewayConfigFor(agency, o);
+        const authority = await readJwk(config.federation.authorityKeyFile);
+        const federation = new Federation(
+          await verifyManifest(await readFile(config.federation.manifestFile, 'utf8'), authority),
+        );
+        const db = await Database.open(config.database, { migrate: false });
+        try {
+          // Archived manifests count only if the zone authority signed them (expired ones included).
+          const manifests = new Map<number, Federation>();
+          for (const a of await new ManifestArchiveRepository(db).all())
+            manifests.set(a.serial, new Federation(await verifyManifest(a.jws, authority, new Date(0))));
+          const r = await verifyAuditTrail(agency, new AuditRepository(db), federation, {
+            messages: new MessageRepository(db),
+            manifests,
+          });
+          if (!r.ok) {
+            const where = r.finding!.messageId ? `stored message ${r.finding!.messageId}` : `entry ${r.finding!.seq}`;
+            io.err(`audit trail of ${agency} FAILED at ${where}: ${r.finding!.problem}`);
+            throw new CliExit(1);
+          }
+          io.out(
+            `audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`,
+          );
+        } finally {
+          await db.close();
         }
-        io.out(`audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`);
-      } finally {
-        await db.close();
-      }
-    });
+      },
+    );
 
   audit
     .command('export')
-    .description('write the whole trail of one case (audit segment, signed checkpoint, messages with their signed bytes, manifests) to one file that verify --file accepts offline')
+    .description(
+      'write the whole trail of one case (audit segment, signed checkpoint, messages with their signed bytes, manifests) to one file that verify --file accepts offline',
+    )
     .requiredOption('--agency <id>', 'the gateway whose trail this is')
     .requiredOption('--case <caseNo>', 'leadNo or complaintNo')
     .requiredOption('--out <file>', 'where to write the JSON file')
     .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
     .option('--schema <schema>', 'PostgreSQL schema of that gateway')
     .option('--federation-dir <dir>', 'where the gateway keys are (a checkpoint is signed if none covers the case yet)')
-    .action(async (o: { agency: string; case: string; out: string; databaseUrl?: string; schema?: string; federationDir?: string }) => {
-      const config = gatewayConfigFor(o.agency, o);
-      const db = await Database.open(config.database, { migrate: false });
-      try {
-        const audit = new AuditRepository(db);
-        const keys = await LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile);
-        await new AuditCheckpointer(o.agency, audit, keys.signer).checkpoint();
-        const trail = await exportCaseTrail(o.agency, o.case, { audit, messages: new MessageRepository(db), archive: new ManifestArchiveRepository(db) });
-        await writeFile(o.out, JSON.stringify(trail, null, 2) + '\n');
-        io.out(`trail of ${o.case}: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} messages, ${trail.manifests.length} manifests -> ${o.out}`);
-      } finally {
-        await db.close();
-      }
-    });
+    .action(
+      async (o: {
+        agency: string;
+        case: string;
+        out: string;
+        databaseUrl?: string;
+        schema?: string;
+        federationDir?: string;
+      }) => {
+        const config = gatewayConfigFor(o.agency, o);
+        const db = await Database.open(config.database, { migrate: false });
+        try {
+          const audit = new AuditRepository(db);
+          const keys = await LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile);
+          await new AuditCheckpointer(o.agency, audit, keys.signer).checkpoint();
+          const trail = await exportCaseTrail(o.agency, o.case, {
+            audit,
+            messages: new MessageRepository(db),
+            archive: new ManifestArchiveRepository(db),
+          });
+          await writeFile(o.out, JSON.stringify(trail, null, 2) + '\n');
+          io.out(
+            `trail of ${o.case}: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} messages, ${trail.manifests.length} manifests -> ${o.out}`,
+          );
+        } finally {
+          await db.close();
+        }
+      },
+    );
 
   audit
     .command('report')
@@ -292,22 +421,38 @@ export function buildCli(io: CliIo = stdio): Command {
     .option('--limit <id>', 'a named time limit, e.g. lead-feedback, complaint-acceptance (see --list)')
     .option('--extensions <n>', 'extensions granted for --limit', (v) => Number(v), 0)
     .option('--list', 'list the named time limits')
-    .action((o: { received: string; workingDays?: number; days?: number; limit?: string; extensions: number; list?: boolean }) => {
-      const calendar = WorkingDayCalendar.load();
-      const limits = TimeLimits.load(calendar);
-      if (o.list) {
-        for (const l of limits.all()) io.out(`${l.id}\t${l.days} ${l.unit} days${l.extension ? ` (+${l.extension.days} x${l.extension.times})` : ''}\t${l.name}${l.check ? ' (check)' : ''}`);
-        return;
-      }
-      const chosen = [o.workingDays, o.days, o.limit].filter((x) => x !== undefined).length;
-      if (chosen !== 1) throw new InvalidArgumentError('give exactly one of --working-days, --days or --limit');
-      const due = o.limit
-        ? limits.due(o.limit, o.received, o.extensions)
-        : o.workingDays !== undefined
-          ? calendar.addWorkingDays(o.received, o.workingDays)
-          : calendar.addCalendarDays(o.received, o.days!);
-      io.out(due.provisional ? `${due.due} (provisional: holidays after ${calendar.loadedYears().slice(-1)[0]} are not loaded yet)` : due.due);
-    });
+    .action(
+      (o: {
+        received: string;
+        workingDays?: number;
+        days?: number;
+        limit?: string;
+        extensions: number;
+        list?: boolean;
+      }) => {
+        const calendar = WorkingDayCalendar.load();
+        const limits = TimeLimits.load(calendar);
+        if (o.list) {
+          for (const l of limits.all())
+            io.out(
+              `${l.id}\t${l.days} ${l.unit} days${l.extension ? ` (+${l.extension.days} x${l.extension.times})` : ''}\t${l.name}${l.check ? ' (check)' : ''}`,
+            );
+          return;
+        }
+        const chosen = [o.workingDays, o.days, o.limit].filter((x) => x !== undefined).length;
+        if (chosen !== 1) throw new InvalidArgumentError('give exactly one of --working-days, --days or --limit');
+        const due = o.limit
+          ? limits.due(o.limit, o.received, o.extensions)
+          : o.workingDays !== undefined
+            ? calendar.addWorkingDays(o.received, o.workingDays)
+            : calendar.addCalendarDays(o.received, o.days!);
+        io.out(
+          due.provisional
+            ? `${due.due} (provisional: holidays after ${calendar.loadedYears().slice(-1)[0]} are not loaded yet)`
+            : due.due,
+        );
+      },
+    );
 
   program
     .command('check-uscc')

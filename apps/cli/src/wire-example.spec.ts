@@ -22,12 +22,31 @@ describe('worked example of docs/wire-format.md', () => {
   it('has a signature that OpenSSL verifies independently over the rebuilt signing input', async () => {
     const ex = await wireExample();
     const dir = mkdtempSync(join(tmpdir(), 'xt-wire-'));
-    writeFileSync(join(dir, 'pub.pem'), createPublicKey({ key: ex.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }));
+    writeFileSync(
+      join(dir, 'pub.pem'),
+      createPublicKey({ key: ex.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }),
+    );
     const [protectedHeader, , signature] = ex.jws.split('.');
     const value = Buffer.from(ex.valueHex, 'hex');
     writeFileSync(join(dir, 'input'), `${protectedHeader}.${value.toString('base64url')}`);
     writeFileSync(join(dir, 'sig'), Buffer.from(signature, 'base64url'));
-    const verify = () => execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'pub.pem'), '-rawin', '-in', join(dir, 'input'), '-sigfile', join(dir, 'sig')], { encoding: 'utf8' });
+    const verify = () =>
+      execFileSync(
+        'openssl',
+        [
+          'pkeyutl',
+          '-verify',
+          '-pubin',
+          '-inkey',
+          join(dir, 'pub.pem'),
+          '-rawin',
+          '-in',
+          join(dir, 'input'),
+          '-sigfile',
+          join(dir, 'sig'),
+        ],
+        { encoding: 'utf8' },
+      );
     expect(verify()).toContain('Signature Verified Successfully');
     value[value.length - 1] ^= 1;
     writeFileSync(join(dir, 'input'), `${protectedHeader}.${value.toString('base64url')}`);

@@ -34,7 +34,12 @@ export interface WireExample {
 export async function wireExample(): Promise<WireExample> {
   const codec = new WireCodec(join(repoRoot(), 'schemas'));
   const schema = codec.local.latest('COMPLAINT_RESULT');
-  const body = validateBody(schema.avroType, { complaintNo: 'JDTS-330100-2026-0001', status: 'ACCEPTED', acceptBy: '2026-12-04', note: '已受理' });
+  const body = validateBody(schema.avroType, {
+    complaintNo: 'JDTS-330100-2026-0001',
+    status: 'ACCEPTED',
+    acceptBy: '2026-12-04',
+    note: '已受理',
+  });
   const { envelope, value } = codec.compose({
     type: 'COMPLAINT_RESULT',
     sender: '330100',
@@ -45,7 +50,11 @@ export async function wireExample(): Promise<WireExample> {
     createdAt: new Date('2026-11-27T08:00:00.000Z'),
     body,
   });
-  const jws = await signDetached(value, { kid: EXAMPLE_PRIVATE_JWK.kid!, alg: 'EdDSA', key: await importKey(EXAMPLE_PRIVATE_JWK) });
+  const jws = await signDetached(value, {
+    kid: EXAMPLE_PRIVATE_JWK.kid!,
+    alg: 'EdDSA',
+    key: await importKey(EXAMPLE_PRIVATE_JWK),
+  });
   const [protectedHeader] = jws.split('.');
   return {
     publicJwk: publicPart(EXAMPLE_PRIVATE_JWK),
@@ -53,7 +62,11 @@ export async function wireExample(): Promise<WireExample> {
     bodySchemaSha256: schema.fingerprint,
     bodyHex: envelope.body.toString('hex'),
     envelopeRabin: rabinFingerprint(codec.envelope.type.toString()).toString('hex'),
-    envelope: { ...envelope, bodySchema: envelope.bodySchema.toString('hex'), body: `(${envelope.body.length} bytes, above)` },
+    envelope: {
+      ...envelope,
+      bodySchema: envelope.bodySchema.toString('hex'),
+      body: `(${envelope.body.length} bytes, above)`,
+    },
     valueHex: value.toString('hex'),
     jws,
     signingInput: `${protectedHeader}.${value.toString('base64url')}`,

@@ -12,7 +12,7 @@ import { federationFiles, initFederation, loadZoneData, ManifestStore, readJwk }
 import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
 import { RecordPublisher, createKafka } from '@xietong/messaging';
 import { CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
-import { startLocalKafka, stopLocalKafka } from './local-kafka';
+import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
 import { AGENCIES, disposals, feedback, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
 
 const log = (line: string) => process.stderr.write(`[demo] ${line}\n`);
@@ -52,18 +52,30 @@ async function main(o: Options): Promise<number> {
       });
       const gw = await startGateway(config, { logLevels: ['error'] });
       gateways.push(gw);
-      log(`gateway ${id} up at ${gw.url} (SQLite ${config.database.type === 'better-sqlite3' ? config.database.file : ''})`);
+      log(
+        `gateway ${id} up at ${gw.url} (SQLite ${config.database.type === 'better-sqlite3' ? config.database.file : ''})`,
+      );
     }
     const byId = new Map(gateways.map((g) => [g.config.agencyId, g]));
     // County staff of each agency, with tokens of the agency's development issuer.
     const files = federationFiles(o.dir);
     for (const g of gateways) {
-      tokens.set(g.config.agencyId, await issueToken(await readJwk(files.authIssuerKey(g.config.agencyId)), { issuer: g.config.auth.issuer, audience: g.config.auth.audience, subject: 'demo-staff', roles: ['submitter', 'handler'] }));
+      tokens.set(
+        g.config.agencyId,
+        await issueToken(await readJwk(files.authIssuerKey(g.config.agencyId)), {
+          issuer: g.config.auth.issuer,
+          audience: g.config.auth.audience,
+          subject: 'demo-staff',
+          roles: ['submitter', 'handler'],
+        }),
+      );
     }
     const repo = (id: string) => byId.get(id)!.app.get(MessageRepository);
 
     const first = transfers(o.leads, o.complaints);
-    log(`phase 1: 旌德 transfers ${o.leads} leads and ${o.complaints} complaints to each of 杭州 and 南京; 杭州 transfers ${Math.ceil(o.leads / 4)} leads to 南京`);
+    log(
+      `phase 1: 旌德 transfers ${o.leads} leads and ${o.complaints} complaints to each of 杭州 and 南京; 杭州 transfers ${Math.ceil(o.leads / 4)} leads to 南京`,
+    );
     await submitAll(byId, first);
     await waitFor('partners to receive the transfers', o.timeout, async () => {
       const got = await received(AGENCIES.map(repo));
@@ -71,19 +83,24 @@ async function main(o: Options): Promise<number> {
     });
 
     const second = feedback(o.leads, o.complaints);
-    log(`phase 2: 杭州 and 南京 report verification feedback (case opened) and complaint results (${second.length} messages)`);
+    log(
+      `phase 2: 杭州 and 南京 report verification feedback (case opened) and complaint results (${second.length} messages)`,
+    );
     await submitAll(byId, second);
     const third = disposals(o.leads);
     log(`phase 3: they report the disposal results that close the cases (${third.length} messages)`);
     await submitAll(byId, third);
 
-    log('phase 4: two hostile records land in 杭州\'s inbox (a 旌德 record corrupted in transit, an impostor key)');
+    log("phase 4: two hostile records land in 杭州's inbox (a 旌德 record corrupted in transit, an impostor key)");
     await injectHostile(brokers, o.dir, byId.get(HANGZHOU)!);
 
     const sent = first.length + second.length + third.length;
     await waitFor('every receipt back at its sender', o.timeout, async () => {
       const c = await tally(gateways);
-      return { done: c.accepted + c.rejected >= sent && c.quarantined >= 2, progress: `${c.accepted + c.rejected}/${sent} receipted, ${c.quarantined} quarantined` };
+      return {
+        done: c.accepted + c.rejected >= sent && c.quarantined >= 2,
+        progress: `${c.accepted + c.rejected}/${sent} receipted, ${c.quarantined} quarantined`,
+      };
     });
 
     const c = await tally(gateways);
@@ -91,11 +108,28 @@ async function main(o: Options): Promise<number> {
     log('  agency  sent  received  accepted  rejected  quarantined');
     for (const g of gateways) {
       const a = await tally([g]);
-      log(`  ${g.config.agencyId}  ${String(a.sent).padStart(4)}  ${String(a.delivered).padStart(8)}  ${String(a.accepted).padStart(8)}  ${String(a.rejected).padStart(8)}  ${String(a.quarantined).padStart(11)}`);
+      log(
+        `  ${g.config.agencyId}  ${String(a.sent).padStart(4)}  ${String(a.delivered).padStart(8)}  ${String(a.accepted).padStart(8)}  ${String(a.rejected).padStart(8)}  ${String(a.quarantined).padStart(11)}`,
+      );
     }
-    const closed = (await byId.get(JINGDE)!.app.get(CaseRepository).list({ kind: 'LEAD', role: 'transferor', state: 'CLOSED', limit: 1000 })).length;
+    const closed = (
+      await byId
+        .get(JINGDE)!
+        .app.get(CaseRepository)
+        .list({ kind: 'LEAD', role: 'transferor', state: 'CLOSED', limit: 1000 })
+    ).length;
     log(`旌德's case files: ${closed} transferred leads closed with a disposal result`);
-    const summary = { agencies: gateways.length, sent: c.sent, delivered: c.delivered, accepted: c.accepted, rejected: c.rejected, injected: 2, quarantined: c.quarantined, lost: c.sent - c.delivered, seconds: Math.round((Date.now() - started) / 100) / 10 };
+    const summary = {
+      agencies: gateways.length,
+      sent: c.sent,
+      delivered: c.delivered,
+      accepted: c.accepted,
+      rejected: c.rejected,
+      injected: 2,
+      quarantined: c.quarantined,
+      lost: c.sent - c.delivered,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
     process.stdout.write(JSON.stringify(summary) + '\n');
     return summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2 ? 0 : 1;
   } finally {
@@ -116,7 +150,8 @@ async function submitAll(byId: Map<string, RunningGateway>, items: Submission[])
           headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(s.from)}` },
           body: JSON.stringify({ recipient: s.to, body: s.body }),
         });
-        if (res.status !== 202) throw new Error(`submission ${s.kind} ${s.from}->${s.to} refused: ${res.status} ${await res.text()}`);
+        if (res.status !== 202)
+          throw new Error(`submission ${s.kind} ${s.from}->${s.to} refused: ${res.status} ${await res.text()}`);
         if (++done % 25 === 0 || done === items.length) log(`  submitted ${done}/${items.length}`);
       }
     }),
@@ -125,7 +160,8 @@ async function submitAll(byId: Map<string, RunningGateway>, items: Submission[])
 
 async function received(repos: MessageRepository[]): Promise<number> {
   let n = 0;
-  for (const r of repos) n += (await r.counts()).filter((c) => c.direction === 'in' && c.type !== 'RECEIPT').reduce((a, c) => a + c.n, 0);
+  for (const r of repos)
+    n += (await r.counts()).filter((c) => c.direction === 'in' && c.type !== 'RECEIPT').reduce((a, c) => a + c.n, 0);
   return n;
 }
 
@@ -146,7 +182,11 @@ async function tally(gateways: RunningGateway[]) {
   return t;
 }
 
-async function waitFor(what: string, timeoutS: number, probe: () => Promise<{ done: boolean; progress: string }>): Promise<void> {
+async function waitFor(
+  what: string,
+  timeoutS: number,
+  probe: () => Promise<{ done: boolean; progress: string }>,
+): Promise<void> {
   const deadline = Date.now() + timeoutS * 1000;
   let last = '';
   for (;;) {
@@ -164,15 +204,28 @@ async function injectHostile(brokers: string, dir: string, target: RunningGatewa
   const codec = target.app.get(WireCodec);
   const files = federationFiles(dir);
   const jingde = await LocalKeys.load(files.signingKey(JINGDE), files.encryptionKey(JINGDE));
-  const input = (leadNo: string) => ({ type: 'LEAD' as const, sender: JINGDE, recipient: HANGZHOU, zone: 'yrd', correlationId: leadNo, body: sampleLead(leadNo) });
+  const input = (leadNo: string) => ({
+    type: 'LEAD' as const,
+    sender: JINGDE,
+    recipient: HANGZHOU,
+    zone: 'yrd',
+    correlationId: leadNo,
+    body: sampleLead(leadNo),
+  });
   const corrupted = await composeSignedRecord(codec, jingde.signer, input('JD-TAMPERED-0001'));
   corrupted.value[corrupted.value.length - 7] ^= 0x20;
   const rogue = await generateSigningKey('EdDSA', `${JINGDE}-sig-1`);
-  const impostor = await composeSignedRecord(codec, { kid: 'impostor-key', alg: 'EdDSA', key: await importKey(rogue.privateJwk) }, input('JD-IMPOSTOR-0001'));
+  const impostor = await composeSignedRecord(
+    codec,
+    { kid: 'impostor-key', alg: 'EdDSA', key: await importKey(rogue.privateJwk) },
+    input('JD-IMPOSTOR-0001'),
+  );
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'xietong-demo-hostile' });
   const publisher = new RecordPublisher(kafka);
   const inbox = target.app.get(ManifestStore).federation.requireMember(HANGZHOU).inbox;
-  await publisher.publish([corrupted, impostor].map((r) => ({ topic: inbox, key: r.key, value: r.value, headers: r.headers })));
+  await publisher.publish(
+    [corrupted, impostor].map((r) => ({ topic: inbox, key: r.key, value: r.value, headers: r.headers })),
+  );
   await publisher.close();
 }
 

@@ -19,9 +19,16 @@ export function transfers(leads: number, complaints: number): Submission[] {
   const out: Submission[] = [];
   for (const to of [HANGZHOU, NANJING]) {
     for (let i = 1; i <= leads; i++) out.push({ from: JINGDE, to, kind: 'leads', body: sampleLead(leadNo(to, i), i) });
-    for (let i = 1; i <= complaints; i++) out.push({ from: JINGDE, to, kind: 'complaints', body: sampleComplaint(complaintNo(to, i), i) });
+    for (let i = 1; i <= complaints; i++)
+      out.push({ from: JINGDE, to, kind: 'complaints', body: sampleComplaint(complaintNo(to, i), i) });
   }
-  for (let i = 1; i <= Math.ceil(leads / 4); i++) out.push({ from: HANGZHOU, to: NANJING, kind: 'leads', body: sampleLead(`HZ-2026-${String(i).padStart(4, '0')}`, i) });
+  for (let i = 1; i <= Math.ceil(leads / 4); i++)
+    out.push({
+      from: HANGZHOU,
+      to: NANJING,
+      kind: 'leads',
+      body: sampleLead(`HZ-2026-${String(i).padStart(4, '0')}`, i),
+    });
   return out;
 }
 
@@ -29,8 +36,15 @@ export function transfers(leads: number, complaints: number): Submission[] {
 export function feedback(leads: number, complaints: number): Submission[] {
   const out: Submission[] = [];
   for (const from of [HANGZHOU, NANJING]) {
-    for (let i = 1; i <= leads; i++) out.push({ from, to: JINGDE, kind: 'case-results', body: sampleFeedback(leadNo(from, i), `${SHORT[from]}市监立〔2026〕${i}号`) });
-    for (let i = 1; i <= complaints; i++) out.push({ from, to: JINGDE, kind: 'complaint-results', body: sampleComplaintResult(complaintNo(from, i)) });
+    for (let i = 1; i <= leads; i++)
+      out.push({
+        from,
+        to: JINGDE,
+        kind: 'case-results',
+        body: sampleFeedback(leadNo(from, i), `${SHORT[from]}市监立〔2026〕${i}号`),
+      });
+    for (let i = 1; i <= complaints; i++)
+      out.push({ from, to: JINGDE, kind: 'complaint-results', body: sampleComplaintResult(complaintNo(from, i)) });
   }
   return out;
 }
@@ -39,7 +53,13 @@ export function feedback(leads: number, complaints: number): Submission[] {
 export function disposals(leads: number): Submission[] {
   const out: Submission[] = [];
   for (const from of [HANGZHOU, NANJING]) {
-    for (let i = 1; i <= leads; i++) out.push({ from, to: JINGDE, kind: 'case-results', body: sampleDisposal(leadNo(from, i), `${SHORT[from]}市监处罚〔2026〕${i}号`) });
+    for (let i = 1; i <= leads; i++)
+      out.push({
+        from,
+        to: JINGDE,
+        kind: 'case-results',
+        body: sampleDisposal(leadNo(from, i), `${SHORT[from]}市监处罚〔2026〕${i}号`),
+      });
   }
   return out;
 }

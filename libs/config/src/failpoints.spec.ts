@@ -23,10 +23,16 @@ describe('Failpoints', () => {
   });
 
   it('parses several points and names what it armed', () => {
-    expect(new Failpoints(Failpoints.parse('relay.after-ack:700, inbound.after-store:1')).armed).toEqual(['relay.after-ack:700', 'inbound.after-store:1']);
+    expect(new Failpoints(Failpoints.parse('relay.after-ack:700, inbound.after-store:1')).armed).toEqual([
+      'relay.after-ack:700',
+      'inbound.after-store:1',
+    ]);
   });
 
-  it.each(['relay.after-ack', 'relay.after-ack:0', 'relay.before-ack:5', 'relay.after-ack:-1'])('refuses "%s" naming the variable', (spec) => {
-    expect(() => Failpoints.parse(spec)).toThrow(/XIETONG_FAILPOINTS must be/);
-  });
+  it.each(['relay.after-ack', 'relay.after-ack:0', 'relay.before-ack:5', 'relay.after-ack:-1'])(
+    'refuses "%s" naming the variable',
+    (spec) => {
+      expect(() => Failpoints.parse(spec)).toThrow(/XIETONG_FAILPOINTS must be/);
+    },
+  );
 });

@@ -25,10 +25,16 @@ export class Failpoints {
 
   static parse(spec: string | undefined): Map<FailpointName, number> {
     const armed = new Map<FailpointName, number>();
-    for (const item of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of (spec ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const m = /^([a-z.-]+):(\d+)$/.exec(item);
       if (!m || !FAILPOINT_NAMES.includes(m[1] as FailpointName) || Number(m[2]) < 1) {
-        throw new DomainError('CONFIG_INVALID', `XIETONG_FAILPOINTS must be a comma-separated list of <${FAILPOINT_NAMES.join('|')}>:<records ≥ 1>, got "${item}"`);
+        throw new DomainError(
+          'CONFIG_INVALID',
+          `XIETONG_FAILPOINTS must be a comma-separated list of <${FAILPOINT_NAMES.join('|')}>:<records ≥ 1>, got "${item}"`,
+        );
       }
       armed.set(m[1] as FailpointName, Number(m[2]));
     }

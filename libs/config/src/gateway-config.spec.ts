@@ -9,18 +9,28 @@ describe('loadGatewayConfig', () => {
   });
 
   it('reads a PostgreSQL URL and schema', () => {
-    const c = loadGatewayConfig({ XIETONG_AGENCY_ID: '330100', XIETONG_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', XIETONG_DATABASE_SCHEMA: 'hz' });
+    const c = loadGatewayConfig({
+      XIETONG_AGENCY_ID: '330100',
+      XIETONG_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      XIETONG_DATABASE_SCHEMA: 'hz',
+    });
     expect(c.database).toEqual({ type: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test', schema: 'hz' });
   });
 
   it.each([
     [{}, /XIETONG_AGENCY_ID must be a six-digit division code.*not set/],
     [{ XIETONG_AGENCY_ID: '34182' }, /XIETONG_AGENCY_ID .* got "34182"/],
-    [{ XIETONG_AGENCY_ID: '341825', KAFKA_BROKERS: 'nohostport' }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
+    [
+      { XIETONG_AGENCY_ID: '341825', KAFKA_BROKERS: 'nohostport' },
+      /KAFKA_BROKERS must be a comma-separated list of host:port/,
+    ],
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_HTTP_PORT: 'abc' }, /XIETONG_HTTP_PORT must be an integer/],
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_DATABASE_URL: 'mysql://x' }, /XIETONG_DATABASE_URL must be/],
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_ROLES: 'http,web' }, /XIETONG_ROLES/],
-    [{ XIETONG_AGENCY_ID: '341825', XIETONG_DEAD_LETTER_RETRY_MS: '500' }, /XIETONG_DEAD_LETTER_RETRY_MS must be an integer from 1000/],
+    [
+      { XIETONG_AGENCY_ID: '341825', XIETONG_DEAD_LETTER_RETRY_MS: '500' },
+      /XIETONG_DEAD_LETTER_RETRY_MS must be an integer from 1000/,
+    ],
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_FAILPOINTS: 'relay.after-ack' }, /XIETONG_FAILPOINTS must be/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadGatewayConfig(env)).toThrow(message);

@@ -4,8 +4,7 @@ import { Failpoints, type FailpointName } from './failpoints';
 import { repoRoot } from './repo-root';
 
 export type DatabaseConfig =
-  | { type: 'postgres'; url: string; schema: string }
-  | { type: 'better-sqlite3'; file: string };
+  { type: 'postgres'; url: string; schema: string } | { type: 'better-sqlite3'; file: string };
 
 export type GatewayRole = 'http' | 'relay' | 'inbound' | 'scheduler';
 
@@ -48,18 +47,31 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   return {
     agencyId,
     roles: roles(env.XIETONG_ROLES ?? 'http,relay,inbound,scheduler'),
-    database: database(env.XIETONG_DATABASE_URL ?? `sqlite:${join(root, 'data', `gateway-${agencyId}.sqlite`)}`, env.XIETONG_DATABASE_SCHEMA ?? 'public'),
+    database: database(
+      env.XIETONG_DATABASE_URL ?? `sqlite:${join(root, 'data', `gateway-${agencyId}.sqlite`)}`,
+      env.XIETONG_DATABASE_SCHEMA ?? 'public',
+    ),
     kafka: {
       brokers: list(env, 'KAFKA_BROKERS', '127.0.0.1:19092'),
       clientId: env.KAFKA_CLIENT_ID ?? `xietong-${agencyId}`,
       topicPartitions: int(env, 'XIETONG_TOPIC_PARTITIONS', 3, 1, 1000),
-      topicPrefix: required(env, 'XIETONG_TOPIC_PREFIX', /^[a-zA-Z0-9._-]{1,100}$/, 'a Kafka topic name prefix', 'xietong'),
+      topicPrefix: required(
+        env,
+        'XIETONG_TOPIC_PREFIX',
+        /^[a-zA-Z0-9._-]{1,100}$/,
+        'a Kafka topic name prefix',
+        'xietong',
+      ),
     },
     federation: {
       manifestFile: resolve(env.XIETONG_MANIFEST_FILE ?? join(fedDir, 'manifest.jws')),
       authorityKeyFile: resolve(env.XIETONG_AUTHORITY_KEY_FILE ?? join(fedDir, 'authority.public.jwk.json')),
-      signingKeyFile: resolve(env.XIETONG_SIGNING_KEY_FILE ?? join(fedDir, 'keys', `${agencyId}.signing.private.jwk.json`)),
-      encryptionKeyFile: resolve(env.XIETONG_ENCRYPTION_KEY_FILE ?? join(fedDir, 'keys', `${agencyId}.encryption.private.jwk.json`)),
+      signingKeyFile: resolve(
+        env.XIETONG_SIGNING_KEY_FILE ?? join(fedDir, 'keys', `${agencyId}.signing.private.jwk.json`),
+      ),
+      encryptionKeyFile: resolve(
+        env.XIETONG_ENCRYPTION_KEY_FILE ?? join(fedDir, 'keys', `${agencyId}.encryption.private.jwk.json`),
+      ),
       refreshMs: int(env, 'XIETONG_MANIFEST_REFRESH_MS', 10_000, 0, 86_400_000),
     },
     schemasDir: resolve(env.XIETONG_SCHEMAS_DIR ?? join(root, 'schemas')),
@@ -73,12 +85,17 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       pollMs: int(env, 'XIETONG_RELAY_POLL_MS', 20, 1, 60_000),
       maxBackoffMs: int(env, 'XIETONG_RELAY_MAX_BACKOFF_MS', 30_000, 100, 3_600_000),
     },
-    inbound: { concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64), deadLetterRetryMs: int(env, 'XIETONG_DEAD_LETTER_RETRY_MS', 60_000, 1_000, 86_400_000) },
+    inbound: {
+      concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64),
+      deadLetterRetryMs: int(env, 'XIETONG_DEAD_LETTER_RETRY_MS', 60_000, 1_000, 86_400_000),
+    },
     auth: {
       issuer: env.XIETONG_AUTH_ISSUER ?? 'xietong-local-idp',
       audience: env.XIETONG_AUTH_AUDIENCE ?? `xietong-gateway-${agencyId}`,
       jwksUrl: env.XIETONG_AUTH_JWKS_URL,
-      jwksFile: env.XIETONG_AUTH_JWKS_URL ? undefined : resolve(env.XIETONG_AUTH_JWKS_FILE ?? join(fedDir, 'auth', `${agencyId}.jwks.json`)),
+      jwksFile: env.XIETONG_AUTH_JWKS_URL
+        ? undefined
+        : resolve(env.XIETONG_AUTH_JWKS_FILE ?? join(fedDir, 'auth', `${agencyId}.jwks.json`)),
     },
     scheduler: {
       intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
@@ -89,7 +106,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
 }
 
 function fail(name: string, expected: string, got: string | undefined): never {
-  throw new DomainError('CONFIG_INVALID', `${name} must be ${expected}${got === undefined ? ' (not set)' : `, got "${got}"`}`);
+  throw new DomainError(
+    'CONFIG_INVALID',
+    `${name} must be ${expected}${got === undefined ? ' (not set)' : `, got "${got}"`}`,
+  );
 }
 
 function required(env: Env, name: string, pattern: RegExp, expected: string, dflt?: string): string {
@@ -107,15 +127,23 @@ function int(env: Env, name: string, dflt: number, min: number, max: number): nu
 }
 
 function list(env: Env, name: string, dflt: string): string[] {
-  const items = (env[name] ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0 || items.some((b) => !/^[^:\s]+:\d+$/.test(b))) fail(name, 'a comma-separated list of host:port', env[name]);
+  const items = (env[name] ?? dflt)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0 || items.some((b) => !/^[^:\s]+:\d+$/.test(b)))
+    fail(name, 'a comma-separated list of host:port', env[name]);
   return items;
 }
 
 function roles(v: string): ReadonlySet<GatewayRole> {
   const all: GatewayRole[] = ['http', 'relay', 'inbound', 'scheduler'];
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0 || items.some((r) => !all.includes(r as GatewayRole))) fail('XIETONG_ROLES', 'a comma-separated subset of http,relay,inbound,scheduler', v);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0 || items.some((r) => !all.includes(r as GatewayRole)))
+    fail('XIETONG_ROLES', 'a comma-separated subset of http,relay,inbound,scheduler', v);
   return new Set(items as GatewayRole[]);
 }
 

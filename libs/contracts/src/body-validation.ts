@@ -12,7 +12,8 @@ export function validateBody<T = Record<string, unknown>>(type: avro.Type, body:
   const unknownField = firstUnknownField(type, body as Record<string, unknown>, '');
   if (unknownField) throw new DomainError('VALIDATION_FAILED', `unknown field ${unknownField}`, unknownField);
   const control = firstControlCharacter(body);
-  if (control) throw new DomainError('VALIDATION_FAILED', `field ${control}: control characters are not accepted`, control);
+  if (control)
+    throw new DomainError('VALIDATION_FAILED', `field ${control}: control characters are not accepted`, control);
   const withDefaults = fillDefaults(type, body as Record<string, unknown>);
   let problem: { path: string; value: unknown; expected: string } | undefined;
   type.isValid(withDefaults, {
@@ -22,7 +23,11 @@ export function validateBody<T = Record<string, unknown>>(type: avro.Type, body:
   });
   if (problem) {
     const got = problem.value === undefined ? 'missing' : `got ${JSON.stringify(problem.value)}`.slice(0, 120);
-    throw new DomainError('VALIDATION_FAILED', `field ${problem.path || '(body)'}: expected ${problem.expected}, ${got}`, problem.path);
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `field ${problem.path || '(body)'}: expected ${problem.expected}, ${got}`,
+      problem.path,
+    );
   }
   return withDefaults as T;
 }
@@ -56,7 +61,9 @@ function fillDefaults(type: avro.Type, value: unknown): unknown {
     return value.map((v) => fillDefaults(items, v));
   }
   if (name === 'union:unwrapped' && isObject(value)) {
-    const branch = (t as unknown as { types: avro.Type[] }).types.find((b) => (b as unknown as { typeName: string }).typeName === 'record');
+    const branch = (t as unknown as { types: avro.Type[] }).types.find(
+      (b) => (b as unknown as { typeName: string }).typeName === 'record',
+    );
     return branch ? fillDefaults(branch, value) : value;
   }
   return value;
@@ -66,13 +73,17 @@ function firstUnknownField(type: avro.Type, value: Record<string, unknown>, pref
   const t = type as RecordLike;
   const name = (t as unknown as { typeName: string }).typeName;
   if (name === 'union:unwrapped') {
-    const branch = (t as unknown as { types: avro.Type[] }).types.find((b) => (b as unknown as { typeName: string }).typeName === 'record');
+    const branch = (t as unknown as { types: avro.Type[] }).types.find(
+      (b) => (b as unknown as { typeName: string }).typeName === 'record',
+    );
     return branch ? firstUnknownField(branch, value, prefix) : undefined;
   }
   if (name === 'array' && Array.isArray(value)) {
     const items = (t as unknown as { itemsType: avro.Type }).itemsType;
     for (let i = 0; i < value.length; i++) {
-      const found = isObject(value[i]) ? firstUnknownField(items, value[i] as Record<string, unknown>, `${prefix}${i}.`) : undefined;
+      const found = isObject(value[i])
+        ? firstUnknownField(items, value[i] as Record<string, unknown>, `${prefix}${i}.`)
+        : undefined;
       if (found) return found;
     }
     return undefined;

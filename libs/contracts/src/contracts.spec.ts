@@ -15,14 +15,19 @@ const lead = {
     registeredAddress: { address: '杭州市西湖区文三路1号', divisionCode: '330106' },
   },
   allegation: { category: 'ADVERTISING', legalBasis: [{ law: '广告法', article: '第二十八条' }], facts: '虚假宣传' },
-  evidence: [{ kind: 'screenshot', uri: 'oss://evidence/1.png', digest: 'sha256:00', capturedAt: '2026-11-20T02:00:00.000Z' }],
+  evidence: [
+    { kind: 'screenshot', uri: 'oss://evidence/1.png', digest: 'sha256:00', capturedAt: '2026-11-20T02:00:00.000Z' },
+  ],
   jurisdictionBasis: 'SEAT',
   replyDue: '2026-12-08',
 };
 
 describe('schema catalog', () => {
   it('loads every business schema and the receipt, keyed by SHA-256 fingerprint', () => {
-    const types = catalog.entries().map((e) => e.type).sort();
+    const types = catalog
+      .entries()
+      .map((e) => e.type)
+      .sort();
     expect(types).toEqual(['CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT', 'REMINDER']);
     const leadEntry = catalog.latest('LEAD');
     expect(leadEntry.fingerprint).toMatch(/^[0-9a-f]{64}$/);
@@ -72,17 +77,35 @@ describe('assertCompatible', () => {
   const v1 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }] });
 
   it('accepts a new optional field with a default', () => {
-    const v2 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }, { name: 'b', type: ['null', 'string'], default: null }] });
+    const v2 = parseSchema({
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'a', type: 'string' },
+        { name: 'b', type: ['null', 'string'], default: null },
+      ],
+    });
     expect(() => assertCompatible(v1, v2)).not.toThrow();
   });
 
   it('refuses a new required field, explaining that the new version cannot read old data', () => {
-    const v2 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }, { name: 'b', type: 'string' }] });
+    const v2 = parseSchema({
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'a', type: 'string' },
+        { name: 'b', type: 'string' },
+      ],
+    });
     expect(() => assertCompatible(v1, v2)).toThrow(/new version cannot read data written with the old version/);
   });
 
   it('refuses removing a field old readers need without a default', () => {
-    const v2 = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'c', type: ['null', 'string'], default: null }] });
+    const v2 = parseSchema({
+      type: 'record',
+      name: 'R',
+      fields: [{ name: 'c', type: ['null', 'string'], default: null }],
+    });
     expect(() => assertCompatible(v1, v2)).toThrow(/readers of the old version cannot read/);
   });
 });
@@ -120,8 +143,22 @@ describe('envelope single-object codec', () => {
 
 describe('schema resolution with logical types', () => {
   it('reads timestamps and dates written by the same or a plain schema', () => {
-    const logical = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }, { name: 'd', type: { type: 'int', logicalType: 'date' } }] });
-    const plain = parseSchema({ type: 'record', name: 'R', fields: [{ name: 'at', type: 'long' }, { name: 'd', type: 'int' }] });
+    const logical = parseSchema({
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+        { name: 'd', type: { type: 'int', logicalType: 'date' } },
+      ],
+    });
+    const plain = parseSchema({
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'at', type: 'long' },
+        { name: 'd', type: 'int' },
+      ],
+    });
     const value = { at: '2026-11-27T08:00:00.000Z', d: '2026-02-27' };
     expect(logical.fromBuffer(logical.toBuffer(value), logical.createResolver(logical))).toEqual(value);
     const raw = plain.toBuffer({ at: Date.parse(value.at), d: Date.parse('2026-02-27T00:00:00Z') / 86_400_000 });

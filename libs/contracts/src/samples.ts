@@ -4,9 +4,30 @@
  */
 
 const STORES = [
-  { store: '优选家居旗舰店', operator: '杭州优选家居用品有限公司', uscc: '91330100799655058B', address: '杭州市西湖区文三路90号', code: '330106', platform: '某电商平台' },
-  { store: '江南茶叶专营店', operator: '南京江南茶业有限公司', uscc: '91350200776049653A', address: '南京市玄武区中山路18号', code: '320102', platform: '某直播平台' },
-  { store: '皖南山货小店', operator: '旌德县某农产品经营部', uscc: '914403001922038216', address: '旌德县旌阳镇文昌路8号', code: '341825', platform: '某社区团购平台' },
+  {
+    store: '优选家居旗舰店',
+    operator: '杭州优选家居用品有限公司',
+    uscc: '91330100799655058B',
+    address: '杭州市西湖区文三路90号',
+    code: '330106',
+    platform: '某电商平台',
+  },
+  {
+    store: '江南茶叶专营店',
+    operator: '南京江南茶业有限公司',
+    uscc: '91350200776049653A',
+    address: '南京市玄武区中山路18号',
+    code: '320102',
+    platform: '某直播平台',
+  },
+  {
+    store: '皖南山货小店',
+    operator: '旌德县某农产品经营部',
+    uscc: '914403001922038216',
+    address: '旌德县旌阳镇文昌路8号',
+    code: '341825',
+    platform: '某社区团购平台',
+  },
 ];
 
 const CATEGORIES = ['ADVERTISING', 'PRICING', 'PRODUCT_QUALITY', 'FOOD', 'CONSUMER_RIGHTS', 'INTELLECTUAL_PROPERTY'];
@@ -31,7 +52,14 @@ export function sampleLead(leadNo: string, i = 0, at = new Date('2026-11-20T02:0
       legalBasis: [{ law: '中华人民共和国电子商务法', article: '第十七条' }],
       facts: `网络监测发现该店铺商品详情页存在涉嫌虚假宣传的用语（样本 ${i}）。`,
     },
-    evidence: [{ kind: 'screenshot', uri: `evidence://jingde/${leadNo}/1.png`, digest: 'sha256:9f2c3e1b6d0a4f8e7c5b3a29d1e0f4c6b8a7d5e3c1b9f0a2d4e6c8b0a1f3e5d7', capturedAt: at.toISOString() }],
+    evidence: [
+      {
+        kind: 'screenshot',
+        uri: `evidence://jingde/${leadNo}/1.png`,
+        digest: 'sha256:9f2c3e1b6d0a4f8e7c5b3a29d1e0f4c6b8a7d5e3c1b9f0a2d4e6c8b0a1f3e5d7',
+        capturedAt: at.toISOString(),
+      },
+    ],
     jurisdictionBasis: 'ACTUAL_PLACE_OF_BUSINESS',
     replyDue: '2026-12-01',
   };
@@ -41,7 +69,13 @@ export function sampleFeedback(leadNo: string, caseNo: string): Record<string, u
   return {
     leadNo,
     stage: 'VERIFICATION_FEEDBACK',
-    feedback: { status: 'CASE_OPENED', caseNo, openedAt: '2026-11-24', caseDue: '2027-02-22', note: '经核查，线索基本属实，已立案调查。' },
+    feedback: {
+      status: 'CASE_OPENED',
+      caseNo,
+      openedAt: '2026-11-24',
+      caseDue: '2027-02-22',
+      note: '经核查，线索基本属实，已立案调查。',
+    },
   };
 }
 
@@ -67,17 +101,43 @@ export function sampleComplaint(complaintNo: string, i = 0): Record<string, unkn
     complaintNo,
     channel: ['HOTLINE_12315', 'PLATFORM', 'LETTER', 'VISIT'][i % 4],
     receivedAt: '2026-11-25T01:30:00.000Z',
-    complainant: { name: '王小明', phone: '13812341234', address: '安徽省宣城市旌德县旌阳镇某小区3栋', idNumber: '11010519491231002X' },
-    respondent: { name: s.operator, uscc: s.uscc, address: s.address, divisionCode: s.code, storeName: s.store, platform: s.platform, orderNo: `ORD${20261120000 + i}` },
+    complainant: {
+      name: '王小明',
+      phone: '13812341234',
+      address: '安徽省宣城市旌德县旌阳镇某小区3栋',
+      idNumber: '11010519491231002X',
+    },
+    respondent: {
+      name: s.operator,
+      uscc: s.uscc,
+      address: s.address,
+      divisionCode: s.code,
+      storeName: s.store,
+      platform: s.platform,
+      orderNo: `ORD${20261120000 + i}`,
+    },
     goodsOrService: '实木餐桌一张',
     amountFen: 129900 + i,
     purchaseDate: '2026-11-01',
     requests: ['REFUND', 'COMPENSATION'],
     facts: '收到的商品与页面宣传材质不符，商家拒绝退款。',
-    attachments: [{ name: '订单截图.png', uri: `attachment://${complaintNo}/1`, digest: 'sha256:1b3d5f7a9c0e2a4c6e8a0c2e4a6c8e0a2c4e6a8c0e2a4c6e8a0c2e4a6c8e0a2c' }],
+    attachments: [
+      {
+        name: '订单截图.png',
+        uri: `attachment://${complaintNo}/1`,
+        digest: 'sha256:1b3d5f7a9c0e2a4c6e8a0c2e4a6c8e0a2c4e6a8c0e2a4c6e8a0c2e4a6c8e0a2c',
+      },
+    ],
   };
 }
 
 export function sampleComplaintResult(complaintNo: string): Record<string, unknown> {
-  return { complaintNo, status: 'ACCEPTED', recoveredFen: 0, acceptBy: '2026-12-04', mediateBy: '2027-01-29', note: '已受理，进入调解程序。' };
+  return {
+    complaintNo,
+    status: 'ACCEPTED',
+    recoveredFen: 0,
+    acceptBy: '2026-12-04',
+    mediateBy: '2027-01-29',
+    note: '已受理，进入调解程序。',
+  };
 }

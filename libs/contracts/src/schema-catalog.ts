@@ -54,7 +54,11 @@ export class SchemaCatalog {
       .filter((s) => s['xietong.type'] !== undefined)
       .map((schema) => {
         const type = schema['xietong.type'];
-        if (!isMessageType(type)) throw new DomainError('CONFIG_INVALID', `schema ${String(schema.name)}: unknown xietong.type ${String(type)}`);
+        if (!isMessageType(type))
+          throw new DomainError(
+            'CONFIG_INVALID',
+            `schema ${String(schema.name)}: unknown xietong.type ${String(type)}`,
+          );
         return { type, version: Number(schema['xietong.version'] ?? 1), name: String(schema.name), schema };
       });
     return new SchemaCatalog(entries);

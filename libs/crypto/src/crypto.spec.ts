@@ -2,7 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decryptJson, encryptJson, generateEncryptionKey, generateSigningKey, importKey, importSigningKey, readDetachedHeader, signDetached, sm2PublicKeyPem, SM2_USER_ID, verifyDetached, type Sm2Key } from '.';
+import {
+  decryptJson,
+  encryptJson,
+  generateEncryptionKey,
+  generateSigningKey,
+  importKey,
+  importSigningKey,
+  readDetachedHeader,
+  signDetached,
+  sm2PublicKeyPem,
+  SM2_USER_ID,
+  verifyDetached,
+  type Sm2Key,
+} from '.';
 
 describe.each(['EdDSA', 'ES256', 'SM2'] as const)('detached JWS with %s', (alg) => {
   const payload = Buffer.from('c30100112233445566778899', 'hex');
@@ -20,14 +33,18 @@ describe.each(['EdDSA', 'ES256', 'SM2'] as const)('detached JWS with %s', (alg) 
     const jws = await signDetached(payload, { kid: k.kid, alg, key: await importSigningKey(k.privateJwk) });
     const flipped = Buffer.from(payload);
     flipped[5] ^= 0x01;
-    await expect(verifyDetached(jws, flipped, await importSigningKey(k.publicJwk), alg)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    await expect(verifyDetached(jws, flipped, await importSigningKey(k.publicJwk), alg)).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
   });
 
   it('fails with another key', async () => {
     const k = await generateSigningKey(alg, 'k');
     const other = await generateSigningKey(alg, 'k');
     const jws = await signDetached(payload, { kid: k.kid, alg, key: await importSigningKey(k.privateJwk) });
-    await expect(verifyDetached(jws, payload, await importSigningKey(other.publicJwk), alg)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    await expect(verifyDetached(jws, payload, await importSigningKey(other.publicJwk), alg)).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
   });
 });
 
@@ -49,7 +66,10 @@ describe('personal data JWE', () => {
     const jwe = await encryptJson({ name: '张三', phone: '13812341234' }, await importKey(k.publicJwk), k.kid);
     expect(jwe).not.toContain('13812341234');
     expect(Buffer.from(jwe.split('.')[0], 'base64url').toString()).toContain('ECDH-ES+A256KW');
-    await expect(decryptJson(jwe, await importKey(k.privateJwk))).resolves.toEqual({ name: '张三', phone: '13812341234' });
+    await expect(decryptJson(jwe, await importKey(k.privateJwk))).resolves.toEqual({
+      name: '张三',
+      phone: '13812341234',
+    });
   });
 });
 
@@ -61,24 +81,33 @@ describe.each(['EdDSA', 'ES256'] as const)('detached JWS interoperability with j
     const k = await generateSigningKey(alg, 'interop');
     const jws = await signDetached(payload, { kid: k.kid, alg, key: await importKey(k.privateJwk) });
     const [p, , s] = jws.split('.');
-    const result = await flattenedVerify({ protected: p, payload: payload.toString('base64url'), signature: s }, await importKey(k.publicJwk));
+    const result = await flattenedVerify(
+      { protected: p, payload: payload.toString('base64url'), signature: s },
+      await importKey(k.publicJwk),
+    );
     expect(Buffer.from(result.payload).equals(payload)).toBe(true);
   });
 
   it('verifies a detached JWS that jose produced, and refuses it for other bytes', async () => {
     const { FlattenedSign } = await import('jose');
     const k = await generateSigningKey(alg, 'interop');
-    const f = await new FlattenedSign(payload).setProtectedHeader({ alg, kid: k.kid }).sign(await importKey(k.privateJwk));
+    const f = await new FlattenedSign(payload)
+      .setProtectedHeader({ alg, kid: k.kid })
+      .sign(await importKey(k.privateJwk));
     const jws = `${f.protected}..${f.signature}`;
     await expect(verifyDetached(jws, payload, await importKey(k.publicJwk), alg)).resolves.toBeUndefined();
-    await expect(verifyDetached(jws, Buffer.from('other'), await importKey(k.publicJwk), alg)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    await expect(verifyDetached(jws, Buffer.from('other'), await importKey(k.publicJwk), alg)).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
   });
 
   it('refuses a key of the other algorithm', async () => {
     const k = await generateSigningKey(alg, 'k');
     const other = await generateSigningKey(alg === 'EdDSA' ? 'ES256' : 'EdDSA', 'k');
     const jws = await signDetached(payload, { kid: k.kid, alg, key: await importKey(k.privateJwk) });
-    await expect(verifyDetached(jws, payload, await importKey(other.publicJwk), alg)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    await expect(verifyDetached(jws, payload, await importKey(other.publicJwk), alg)).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
   });
 });
 
@@ -108,7 +137,8 @@ describe('SM2 detached JWS interoperability with OpenSSL', () => {
     const der = file('ours.sig.der', rsToDer(Buffer.from(sig, 'base64url')));
     const input = file('ours.input', `${p}.${payload.toString('base64url')}`);
     const other = file('other.input', `${p}.${Buffer.from('other bytes').toString('base64url')}`);
-    const verify = (f: string) => openssl(['pkeyutl', '-verify', '-pubin', '-inkey', pub, ...sm2Args, '-in', f, '-sigfile', der]);
+    const verify = (f: string) =>
+      openssl(['pkeyutl', '-verify', '-pubin', '-inkey', pub, ...sm2Args, '-in', f, '-sigfile', der]);
     expect(verify(input)).toMatchObject({ ok: true });
     expect(verify(input).out.toString()).toContain('Signature Verified Successfully');
     expect(verify(other).ok).toBe(false);
@@ -119,7 +149,14 @@ describe('SM2 detached JWS interoperability with OpenSSL', () => {
     expect(openssl(['genpkey', '-algorithm', 'SM2', '-out', key]).ok).toBe(true);
     const spki = openssl(['pkey', '-in', key, '-pubout', '-outform', 'DER']).out;
     const point = spki.subarray(spki.length - 65);
-    const publicJwk = { kty: 'EC', crv: 'SM2', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url'), kid: 'openssl', alg: 'SM2' };
+    const publicJwk = {
+      kty: 'EC',
+      crv: 'SM2',
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33).toString('base64url'),
+      kid: 'openssl',
+      alg: 'SM2',
+    };
     const header = Buffer.from(JSON.stringify({ alg: 'SM2', kid: 'openssl' })).toString('base64url');
     const input = file('theirs.input', `${header}.${payload.toString('base64url')}`);
     const sig = file('theirs.sig.der');
@@ -127,23 +164,31 @@ describe('SM2 detached JWS interoperability with OpenSSL', () => {
     const jws = `${header}..${derToRs(readFileSync(sig)).toString('base64url')}`;
     const pub = await importSigningKey(publicJwk);
     await expect(verifyDetached(jws, payload, pub, 'SM2')).resolves.toBeUndefined();
-    await expect(verifyDetached(jws, Buffer.from('other bytes'), pub, 'SM2')).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    await expect(verifyDetached(jws, Buffer.from('other bytes'), pub, 'SM2')).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
   });
 
   it('refuses an SM2 signature checked with an Ed25519 key and the other way round', async () => {
     const sm2 = await generateSigningKey('SM2', 'a');
     const ed = await generateSigningKey('EdDSA', 'b');
     const jws = await signDetached(payload, { kid: 'a', alg: 'SM2', key: await importSigningKey(sm2.privateJwk) });
-    await expect(verifyDetached(jws, payload, await importSigningKey(ed.publicJwk), 'SM2')).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    await expect(verifyDetached(jws, payload, await importSigningKey(ed.publicJwk), 'SM2')).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
     const edJws = await signDetached(payload, { kid: 'b', alg: 'EdDSA', key: await importSigningKey(ed.privateJwk) });
-    await expect(verifyDetached(edJws, payload, await importSigningKey(sm2.publicJwk), 'EdDSA')).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    await expect(verifyDetached(edJws, payload, await importSigningKey(sm2.publicJwk), 'EdDSA')).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
   });
 
   it('refuses an SM2 JWK whose point is not on the curve', async () => {
     const k = await generateSigningKey('SM2', 'c');
     const y = Buffer.from(k.publicJwk.y!, 'base64url');
     y[31] ^= 1;
-    await expect(importSigningKey({ ...k.publicJwk, y: y.toString('base64url') })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(importSigningKey({ ...k.publicJwk, y: y.toString('base64url') })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
   });
 });
 
@@ -163,6 +208,7 @@ function derToRs(der: Buffer): Buffer {
   const rLen = der[3];
   const r = der.subarray(4, 4 + rLen);
   const s = der.subarray(6 + rLen, 6 + rLen + der[5 + rLen]);
-  const pad = (v: Buffer) => Buffer.concat([Buffer.alloc(32), v.subarray(v.length > 32 ? v.length - 32 : 0)]).subarray(-32);
+  const pad = (v: Buffer) =>
+    Buffer.concat([Buffer.alloc(32), v.subarray(v.length > 32 ? v.length - 32 : 0)]).subarray(-32);
   return Buffer.concat([pad(r), pad(s)]);
 }

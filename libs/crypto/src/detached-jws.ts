@@ -30,11 +30,15 @@ function keyObject(key: CryptoKey | KeyObject): KeyObject {
   return k;
 }
 
-const nodeOptions = (alg: SigningAlgorithm, key: KeyObject) => (alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key);
+const nodeOptions = (alg: SigningAlgorithm, key: KeyObject) =>
+  alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key;
 const digest = (alg: SigningAlgorithm) => (alg === 'ES256' ? 'sha256' : null);
 
 function signingInput(protectedHeader: string, payload: Uint8Array): Buffer {
-  return Buffer.from(`${protectedHeader}.${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64url')}`, 'ascii');
+  return Buffer.from(
+    `${protectedHeader}.${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64url')}`,
+    'ascii',
+  );
 }
 
 /**
@@ -56,19 +60,22 @@ export function signatureOver(input: Buffer, signer: Signer): Buffer {
     if (!isSm2Key(signer.key)) throw new DomainError('CONFIG_INVALID', `signing key ${signer.kid} is not an SM2 key`);
     return sm2Sign(input, signer.key);
   }
-  if (isSm2Key(signer.key)) throw new DomainError('CONFIG_INVALID', `signing key ${signer.kid} is an SM2 key, alg is ${signer.alg}`);
+  if (isSm2Key(signer.key))
+    throw new DomainError('CONFIG_INVALID', `signing key ${signer.kid} is an SM2 key, alg is ${signer.alg}`);
   return sign(digest(signer.alg), input, nodeOptions(signer.alg, keyObject(signer.key)));
 }
 
 /** Whether `signature` is the JWS signature over a signing input with the public `key` (throws on a key of the wrong type). */
 export function signatureMatches(input: Buffer, signature: Buffer, key: SigningKey, alg: SigningAlgorithm): boolean {
   if (alg === 'SM2' || isSm2Key(key)) {
-    if (alg !== 'SM2' || !isSm2Key(key)) throw new DomainError('SIGNATURE_INVALID', `key type does not match alg ${alg}`);
+    if (alg !== 'SM2' || !isSm2Key(key))
+      throw new DomainError('SIGNATURE_INVALID', `key type does not match alg ${alg}`);
     return sm2Verify(input, signature, key);
   }
   const publicKey = keyObject(key);
   const expected = alg === 'ES256' ? 'ec' : 'ed25519';
-  if (publicKey.asymmetricKeyType !== expected) throw new DomainError('SIGNATURE_INVALID', `key type ${publicKey.asymmetricKeyType} does not match alg ${alg}`);
+  if (publicKey.asymmetricKeyType !== expected)
+    throw new DomainError('SIGNATURE_INVALID', `key type ${publicKey.asymmetricKeyType} does not match alg ${alg}`);
   return verify(digest(alg), input, nodeOptions(alg, publicKey), signature);
 }
 
@@ -90,17 +97,26 @@ export function readDetachedHeader(jws: string): DetachedHeader {
     throw new DomainError('SIGNATURE_INVALID', 'JWS protected header does not decode');
   }
   if (!(SIGNING_ALGORITHMS as readonly unknown[]).includes(header.alg)) {
-    throw new DomainError('SIGNATURE_INVALID', `JWS alg ${String(header.alg)} is not accepted (${SIGNING_ALGORITHMS.join(', ')})`);
+    throw new DomainError(
+      'SIGNATURE_INVALID',
+      `JWS alg ${String(header.alg)} is not accepted (${SIGNING_ALGORITHMS.join(', ')})`,
+    );
   }
   if (typeof header.kid !== 'string' || header.kid === '') throw new DomainError('SIGNATURE_INVALID', 'JWS has no kid');
-  if (header.b64 !== undefined || header.crit !== undefined) throw new DomainError('SIGNATURE_INVALID', 'JWS b64/crit headers are not accepted');
+  if (header.b64 !== undefined || header.crit !== undefined)
+    throw new DomainError('SIGNATURE_INVALID', 'JWS b64/crit headers are not accepted');
   return { alg: header.alg as SigningAlgorithm, kid: header.kid };
 }
 
 /** Verifies a detached JWS over `payload` with `key`; SIGNATURE_INVALID otherwise. */
-export async function verifyDetached(jws: string, payload: Uint8Array, key: SigningKey, alg: SigningAlgorithm): Promise<void> {
+export async function verifyDetached(
+  jws: string,
+  payload: Uint8Array,
+  key: SigningKey,
+  alg: SigningAlgorithm,
+): Promise<void> {
   const [protectedHeader, , signature] = jws.split('.');
-  let ok = false;
+  let ok: boolean;
   try {
     ok = signatureMatches(signingInput(protectedHeader, payload), Buffer.from(signature, 'base64url'), key, alg);
   } catch (e) {

@@ -38,9 +38,17 @@ export async function generateSigningKey(alg: SigningAlgorithm, kid: string): Pr
     const meta = { kid, alg, use: 'sig' };
     return { kid, alg, privateJwk: { ...privateJwk, ...meta }, publicJwk: { ...publicJwk, ...meta } };
   }
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    crv: alg === 'EdDSA' ? 'Ed25519' : undefined,
+  });
   const meta = { kid, alg, use: 'sig' };
-  return { kid, alg, privateJwk: { ...(await exportJWK(privateKey)), ...meta }, publicJwk: { ...(await exportJWK(publicKey)), ...meta } };
+  return {
+    kid,
+    alg,
+    privateJwk: { ...(await exportJWK(privateKey)), ...meta },
+    publicJwk: { ...(await exportJWK(publicKey)), ...meta },
+  };
 }
 
 /** A new X25519 key agreement pair for JWE. */

@@ -1,20 +1,36 @@
-import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { Failpoints, type GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
 import { createKafka, deadLetterTopic, ensureTopics, InboxConsumer, RecordPublisher } from '@xietong/messaging';
-import { AuditRepository, CaseRepository, Database, ManifestArchiveRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
-import { InboundService } from './inbound.service';
+import {
+  AuditRepository,
+  CaseRepository,
+  Database,
+  ManifestArchiveRepository,
+  MessageRepository,
+  OutboxRepository,
+  QuarantineRepository,
+} from '@xietong/persistence';
+import { InboundService } from './inbound/inbound.service';
 import { LocalKeys } from './local-keys';
-import { OutboxSignal } from './outbox-signal';
-import { RecordVerifier } from './record-verifier';
-import { RelayService } from './relay.service';
-import { SubmitMessageUseCase } from './submit-message.use-case';
+import { OutboxSignal } from './outbound/outbox-signal';
+import { RecordVerifier } from './inbound/record-verifier';
+import { RelayService } from './outbound/relay.service';
+import { SubmitMessageUseCase } from './outbound/submit-message.use-case';
 import { DivisionCodes, JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
-import { CaseTracker } from './case-tracker';
-import { DeadlineSupervisor } from './deadline-supervisor';
-import { AuditCheckpointer } from './audit-checkpointer';
-import { MonthlyReport } from './monthly-report';
+import { CaseTracker } from './cases/case-tracker';
+import { DeadlineSupervisor } from './cases/deadline-supervisor';
+import { AuditCheckpointer } from './audit/audit-checkpointer';
+import { MonthlyReport } from './reporting/monthly-report';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
 
@@ -32,7 +48,10 @@ export function createInboxConsumer(config: GatewayConfig, kafka: Kafka, manifes
 
 type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
-const logFor = (logger: Logger): Log => (level, message) => logger[level](message);
+const logFor =
+  (logger: Logger): Log =>
+  (level, message) =>
+    logger[level](message);
 
 /** Creates the topics up front; runs the relay loop and the deadline checks when those roles are configured. */
 @Injectable()
@@ -59,9 +78,17 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.manifests.onChange((serial, jws) => void this.archive.keep(serial, jws).catch((e) => this.logger.error(`could not archive manifest ${serial}: ${(e as Error).message}`)));
+    this.manifests.onChange(
+      (serial, jws) =>
+        void this.archive
+          .keep(serial, jws)
+          .catch((e) => this.logger.error(`could not archive manifest ${serial}: ${(e as Error).message}`)),
+    );
     const federation = this.manifests.federation;
-    const topics = [...federation.manifest.members.map((m) => m.inbox), deadLetterTopic(this.config.agencyId, this.config.kafka.topicPrefix)];
+    const topics = [
+      ...federation.manifest.members.map((m) => m.inbox),
+      deadLetterTopic(this.config.agencyId, this.config.kafka.topicPrefix),
+    ];
     const created = await ensureTopics(this.kafka, topics, this.config.kafka.topicPartitions);
     if (created.length > 0) this.logger.log(`created topics ${created.join(', ')}`);
     await this.publisher.connect();
@@ -79,7 +106,9 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
       this.deadLetterSweep = setInterval(() => {
         this.sweeping ??= this.inbound
           .resendDeadLetters(every)
-          .catch((e) => this.logger.warn(`dead-letter re-send failed, will retry in ${every} ms: ${(e as Error).message}`))
+          .catch((e) =>
+            this.logger.warn(`dead-letter re-send failed, will retry in ${every} ms: ${(e as Error).message}`),
+          )
           .finally(() => (this.sweeping = undefined));
       }, every);
       this.deadLetterSweep.unref();
@@ -125,13 +154,17 @@ export class ExchangeModule {
               log,
             }),
         },
-        { provide: LocalKeys, useFactory: () => LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile) },
+        {
+          provide: LocalKeys,
+          useFactory: () => LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile),
+        },
         { provide: WireCodec, useFactory: () => new WireCodec(config.schemasDir) },
         {
           provide: Failpoints,
           useFactory: () => {
             const f = new Failpoints(config.failpoints);
-            if (f.armed.length > 0) logger.warn(`TEST FAILPOINTS ARMED, this process will kill itself: ${f.armed.join(', ')}`);
+            if (f.armed.length > 0)
+              logger.warn(`TEST FAILPOINTS ARMED, this process will kill itself: ${f.armed.join(', ')}`);
             return f;
           },
         },
@@ -140,34 +173,152 @@ export class ExchangeModule {
         { provide: OutboxSignal, useFactory: () => new OutboxSignal() },
         { provide: MessageRepository, useFactory: (db: Database) => new MessageRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
-        { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
+        {
+          provide: QuarantineRepository,
+          useFactory: (db: Database) => new QuarantineRepository(db),
+          inject: [Database],
+        },
         { provide: CaseRepository, useFactory: (db: Database) => new CaseRepository(db), inject: [Database] },
         { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
-        { provide: ManifestArchiveRepository, useFactory: (db: Database) => new ManifestArchiveRepository(db), inject: [Database] },
-        { provide: MonthlyReport, useFactory: (db: Database, c: CaseRepository, cal: WorkingDayCalendar) => new MonthlyReport(db, c, cal), inject: [Database, CaseRepository, WorkingDayCalendar] },
-        { provide: AuditCheckpointer, useFactory: (a: AuditRepository, k: LocalKeys) => new AuditCheckpointer(config.agencyId, a, k.signer), inject: [AuditRepository, LocalKeys] },
+        {
+          provide: ManifestArchiveRepository,
+          useFactory: (db: Database) => new ManifestArchiveRepository(db),
+          inject: [Database],
+        },
+        {
+          provide: MonthlyReport,
+          useFactory: (db: Database, c: CaseRepository, cal: WorkingDayCalendar) => new MonthlyReport(db, c, cal),
+          inject: [Database, CaseRepository, WorkingDayCalendar],
+        },
+        {
+          provide: AuditCheckpointer,
+          useFactory: (a: AuditRepository, k: LocalKeys) => new AuditCheckpointer(config.agencyId, a, k.signer),
+          inject: [AuditRepository, LocalKeys],
+        },
         { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
-        { provide: TimeLimits, useFactory: (c: WorkingDayCalendar) => TimeLimits.load(c), inject: [WorkingDayCalendar] },
+        {
+          provide: TimeLimits,
+          useFactory: (c: WorkingDayCalendar) => TimeLimits.load(c),
+          inject: [WorkingDayCalendar],
+        },
         { provide: DivisionCodes, useFactory: () => DivisionCodes.load() },
-        { provide: CaseTracker, useFactory: (r: CaseRepository, l: TimeLimits, d: DivisionCodes) => new CaseTracker(r, l, d), inject: [CaseRepository, TimeLimits, DivisionCodes] },
-        { provide: RecordVerifier, useFactory: (codec: WireCodec) => new RecordVerifier(codec, config.agencyId), inject: [WireCodec] },
+        {
+          provide: CaseTracker,
+          useFactory: (r: CaseRepository, l: TimeLimits, d: DivisionCodes) => new CaseTracker(r, l, d),
+          inject: [CaseRepository, TimeLimits, DivisionCodes],
+        },
+        {
+          provide: RecordVerifier,
+          useFactory: (codec: WireCodec) => new RecordVerifier(codec, config.agencyId),
+          inject: [WireCodec],
+        },
         {
           provide: SubmitMessageUseCase,
-          useFactory: (m: ManifestStore, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, s: OutboxSignal, t: CaseTracker, d: DivisionCodes, a: AuditRepository) =>
-            new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d, a),
-          inject: [ManifestStore, WireCodec, Database, MessageRepository, OutboxRepository, OutboxSignal, CaseTracker, DivisionCodes, AuditRepository],
+          useFactory: (
+            m: ManifestStore,
+            c: WireCodec,
+            db: Database,
+            mr: MessageRepository,
+            o: OutboxRepository,
+            s: OutboxSignal,
+            t: CaseTracker,
+            d: DivisionCodes,
+            a: AuditRepository,
+          ) => new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d, a),
+          inject: [
+            ManifestStore,
+            WireCodec,
+            Database,
+            MessageRepository,
+            OutboxRepository,
+            OutboxSignal,
+            CaseTracker,
+            DivisionCodes,
+            AuditRepository,
+          ],
         },
         {
           provide: RelayService,
-          useFactory: (db: Database, o: OutboxRepository, mr: MessageRepository, p: RecordPublisher, k: LocalKeys, s: OutboxSignal, a: AuditRepository, f: Failpoints) =>
-            new RelayService(db, o, mr, p, k.signer, s, config.relay, logFor(new Logger(`Relay ${config.agencyId}`)), a, f),
-          inject: [Database, OutboxRepository, MessageRepository, RecordPublisher, LocalKeys, OutboxSignal, AuditRepository, Failpoints],
+          useFactory: (
+            db: Database,
+            o: OutboxRepository,
+            mr: MessageRepository,
+            p: RecordPublisher,
+            k: LocalKeys,
+            s: OutboxSignal,
+            a: AuditRepository,
+            f: Failpoints,
+          ) =>
+            new RelayService(
+              db,
+              o,
+              mr,
+              p,
+              k.signer,
+              s,
+              config.relay,
+              logFor(new Logger(`Relay ${config.agencyId}`)),
+              a,
+              f,
+            ),
+          inject: [
+            Database,
+            OutboxRepository,
+            MessageRepository,
+            RecordPublisher,
+            LocalKeys,
+            OutboxSignal,
+            AuditRepository,
+            Failpoints,
+          ],
         },
         {
           provide: InboundService,
-          useFactory: (m: ManifestStore, v: RecordVerifier, c: WireCodec, db: Database, mr: MessageRepository, o: OutboxRepository, q: QuarantineRepository, p: RecordPublisher, s: OutboxSignal, t: CaseTracker, a: AuditRepository, f: Failpoints) =>
-            new InboundService(config.agencyId, deadLetterTopic(config.agencyId, config.kafka.topicPrefix), m, v, c, db, mr, o, q, p, s, t, logFor(new Logger(`Inbound ${config.agencyId}`)), a, f),
-          inject: [ManifestStore, RecordVerifier, WireCodec, Database, MessageRepository, OutboxRepository, QuarantineRepository, RecordPublisher, OutboxSignal, CaseTracker, AuditRepository, Failpoints],
+          useFactory: (
+            m: ManifestStore,
+            v: RecordVerifier,
+            c: WireCodec,
+            db: Database,
+            mr: MessageRepository,
+            o: OutboxRepository,
+            q: QuarantineRepository,
+            p: RecordPublisher,
+            s: OutboxSignal,
+            t: CaseTracker,
+            a: AuditRepository,
+            f: Failpoints,
+          ) =>
+            new InboundService(
+              config.agencyId,
+              deadLetterTopic(config.agencyId, config.kafka.topicPrefix),
+              m,
+              v,
+              c,
+              db,
+              mr,
+              o,
+              q,
+              p,
+              s,
+              t,
+              logFor(new Logger(`Inbound ${config.agencyId}`)),
+              a,
+              f,
+            ),
+          inject: [
+            ManifestStore,
+            RecordVerifier,
+            WireCodec,
+            Database,
+            MessageRepository,
+            OutboxRepository,
+            QuarantineRepository,
+            RecordPublisher,
+            OutboxSignal,
+            CaseTracker,
+            AuditRepository,
+            Failpoints,
+          ],
         },
         {
           provide: DeadlineSupervisor,
@@ -177,7 +328,29 @@ export class ExchangeModule {
         },
         ExchangeLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, ManifestArchiveRepository, MonthlyReport, AuditRepository, AuditCheckpointer, DeadlineSupervisor, CaseRepository, CaseTracker, WorkingDayCalendar, TimeLimits, Database, ManifestStore, LocalKeys, WireCodec, KAFKA, MessageRepository, OutboxRepository, QuarantineRepository, SubmitMessageUseCase, RelayService, InboundService],
+      exports: [
+        GATEWAY_CONFIG,
+        ManifestArchiveRepository,
+        MonthlyReport,
+        AuditRepository,
+        AuditCheckpointer,
+        DeadlineSupervisor,
+        CaseRepository,
+        CaseTracker,
+        WorkingDayCalendar,
+        TimeLimits,
+        Database,
+        ManifestStore,
+        LocalKeys,
+        WireCodec,
+        KAFKA,
+        MessageRepository,
+        OutboxRepository,
+        QuarantineRepository,
+        SubmitMessageUseCase,
+        RelayService,
+        InboundService,
+      ],
     };
   }
 }

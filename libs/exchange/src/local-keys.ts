@@ -13,10 +13,19 @@ export class LocalKeys {
 
   static async load(signingKeyFile: string, encryptionKeyFile: string): Promise<LocalKeys> {
     const sig = await readKeyFile(signingKeyFile, 'XIETONG_SIGNING_KEY_FILE');
-    if (!isSigningAlgorithm(sig.alg) || !sig.kid || !sig.d) throw new DomainError('CONFIG_INVALID', `${signingKeyFile} must be a private JWK with kid and alg ${SIGNING_ALGORITHMS.join(', ')}`);
+    if (!isSigningAlgorithm(sig.alg) || !sig.kid || !sig.d)
+      throw new DomainError(
+        'CONFIG_INVALID',
+        `${signingKeyFile} must be a private JWK with kid and alg ${SIGNING_ALGORITHMS.join(', ')}`,
+      );
     const enc = await readKeyFile(encryptionKeyFile, 'XIETONG_ENCRYPTION_KEY_FILE');
-    if (!enc.kid || !enc.d) throw new DomainError('CONFIG_INVALID', `${encryptionKeyFile} must be a private JWK with kid`);
-    return new LocalKeys({ kid: sig.kid, alg: sig.alg, key: await importSigningKey(sig) }, await importKey(enc), enc.kid);
+    if (!enc.kid || !enc.d)
+      throw new DomainError('CONFIG_INVALID', `${encryptionKeyFile} must be a private JWK with kid`);
+    return new LocalKeys(
+      { kid: sig.kid, alg: sig.alg, key: await importSigningKey(sig) },
+      await importKey(enc),
+      enc.kid,
+    );
   }
 }
 

@@ -3,12 +3,34 @@ import type { MessageRecord } from '@xietong/persistence';
 
 /** The stored row of a message this gateway is about to send (status pending). */
 export function outboundRow(e: Envelope, body: unknown, manifestSerial: number): MessageRecord {
-  return { ...envelopeColumns(e, body, manifestSerial), direction: 'out', status: 'pending', receivedAt: null, signature: null };
+  return {
+    ...envelopeColumns(e, body, manifestSerial),
+    direction: 'out',
+    status: 'pending',
+    receivedAt: null,
+    signature: null,
+  };
 }
 
 /** The stored row of a verified inbound message (status accepted). */
-export function inboundRow(e: Envelope, body: unknown, signature: string, manifestSerial: number, receivedAt: Date, record: Buffer | null, recordPosition: string | null = null): MessageRecord {
-  return { ...envelopeColumns(e, body, manifestSerial), direction: 'in', status: 'accepted', receivedAt, signature, record, recordPosition };
+export function inboundRow(
+  e: Envelope,
+  body: unknown,
+  signature: string,
+  manifestSerial: number,
+  receivedAt: Date,
+  record: Buffer | null,
+  recordPosition: string | null = null,
+): MessageRecord {
+  return {
+    ...envelopeColumns(e, body, manifestSerial),
+    direction: 'in',
+    status: 'accepted',
+    receivedAt,
+    signature,
+    record,
+    recordPosition,
+  };
 }
 
 /** Where a record was read from the broker: `topic/partition/offset` (unique for the topic's lifetime). */

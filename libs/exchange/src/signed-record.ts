@@ -11,7 +11,16 @@ export interface SignedRecord {
 }
 
 /** Composes and signs one record outside the outbox (CLI, demo, tests, partner tooling). */
-export async function composeSignedRecord(codec: WireCodec, signer: Signer, input: ComposeInput): Promise<SignedRecord> {
+export async function composeSignedRecord(
+  codec: WireCodec,
+  signer: Signer,
+  input: ComposeInput,
+): Promise<SignedRecord> {
   const { envelope, value } = codec.compose(input);
-  return { messageId: envelope.messageId, key: envelope.correlationId, value, headers: { [HEADERS.signature]: await signDetached(value, signer) } };
+  return {
+    messageId: envelope.messageId,
+    key: envelope.correlationId,
+    value,
+    headers: { [HEADERS.signature]: await signDetached(value, signer) },
+  };
 }

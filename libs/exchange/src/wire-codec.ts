@@ -1,6 +1,13 @@
 import type * as avro from 'avsc';
 import { randomUUID } from 'node:crypto';
-import { DomainError, envelopeCodec, SchemaCatalog, type Envelope, type MessageType, type SingleObjectCodec } from '@xietong/contracts';
+import {
+  DomainError,
+  envelopeCodec,
+  SchemaCatalog,
+  type Envelope,
+  type MessageType,
+  type SingleObjectCodec,
+} from '@xietong/contracts';
 import type { Federation } from '@xietong/federation';
 
 export interface ComposeInput {
@@ -52,22 +59,36 @@ export class WireCodec {
   decodeBody<T = Record<string, unknown>>(envelope: Envelope, federation: Federation): T {
     const fp = envelope.bodySchema.toString('hex');
     const writer = federation.catalog.find(fp);
-    if (!writer) throw new DomainError('UNKNOWN_SCHEMA', `body schema ${fp.slice(0, 16)}… is not in the signed catalog (manifest serial ${federation.serial})`);
-    if (writer.type !== envelope.type) throw new DomainError('UNKNOWN_SCHEMA', `body schema ${writer.name} v${writer.version} is not a ${envelope.type} schema`);
+    if (!writer)
+      throw new DomainError(
+        'UNKNOWN_SCHEMA',
+        `body schema ${fp.slice(0, 16)}… is not in the signed catalog (manifest serial ${federation.serial})`,
+      );
+    if (writer.type !== envelope.type)
+      throw new DomainError(
+        'UNKNOWN_SCHEMA',
+        `body schema ${writer.name} v${writer.version} is not a ${envelope.type} schema`,
+      );
     let cached = this.resolvers.get(fp);
     if (!cached) {
       const reader = this.local.latest(envelope.type).avroType;
       try {
         cached = { reader, resolver: reader.createResolver(writer.avroType) };
       } catch (e) {
-        throw new DomainError('UNKNOWN_SCHEMA', `cannot read ${writer.name} v${writer.version} with the local schema: ${(e as Error).message}`);
+        throw new DomainError(
+          'UNKNOWN_SCHEMA',
+          `cannot read ${writer.name} v${writer.version} with the local schema: ${(e as Error).message}`,
+        );
       }
       this.resolvers.set(fp, cached);
     }
     try {
       return cached.reader.fromBuffer(envelope.body, cached.resolver) as T;
     } catch (e) {
-      throw new DomainError('MALFORMED', `body does not decode with ${writer.name} v${writer.version}: ${(e as Error).message}`);
+      throw new DomainError(
+        'MALFORMED',
+        `body does not decode with ${writer.name} v${writer.version}: ${(e as Error).message}`,
+      );
     }
   }
 }

@@ -36,7 +36,9 @@ export interface InitFederationOptions {
  * Creates a zone authority key, one signing and one encryption key per member, and a signed
  * manifest, as files under `dir`. For demos, tests and a zone authority's first setup.
  */
-export async function initFederation(o: InitFederationOptions): Promise<{ manifestJws: string; authorityPublic: JWK; members: MemberKeys[] }> {
+export async function initFederation(
+  o: InitFederationOptions,
+): Promise<{ manifestJws: string; authorityPublic: JWK; members: MemberKeys[] }> {
   const files = federationFiles(o.dir);
   const now = o.now ?? new Date();
   const validDays = o.validDays ?? 30;
@@ -46,7 +48,10 @@ export async function initFederation(o: InitFederationOptions): Promise<{ manife
   for (const id of o.members) {
     const signing = await generateSigningKey(o.alg ?? 'EdDSA', `${id}-sig-1`);
     const encryption = await generateEncryptionKey(`${id}-enc-1`);
-    const window = { notBefore: new Date(now.getTime() - 86_400_000).toISOString(), notAfter: new Date(now.getTime() + 365 * 86_400_000).toISOString() };
+    const window = {
+      notBefore: new Date(now.getTime() - 86_400_000).toISOString(),
+      notAfter: new Date(now.getTime() + 365 * 86_400_000).toISOString(),
+    };
     members.push({ id, signing: [{ ...signing, ...window }], encryption });
     await writeJson(files.signingKey(id), signing.privateJwk);
     await writeJson(files.encryptionKey(id), encryption.privateJwk);
@@ -55,7 +60,17 @@ export async function initFederation(o: InitFederationOptions): Promise<{ manife
     await writeJson(files.authIssuerKey(id), issuer.privateJwk);
     await writeJson(files.authJwks(id), { keys: [issuer.publicJwk] });
   }
-  const manifest = buildManifest({ serial: 1, issuer: 'zone-authority', issuedAt: now, validDays, members, zones: o.zones, catalog: o.catalog, agreements: o.agreements, topicPrefix: o.topicPrefix });
+  const manifest = buildManifest({
+    serial: 1,
+    issuer: 'zone-authority',
+    issuedAt: now,
+    validDays,
+    members,
+    zones: o.zones,
+    catalog: o.catalog,
+    agreements: o.agreements,
+    topicPrefix: o.topicPrefix,
+  });
   const manifestJws = await signManifest(manifest, authority.privateJwk);
   await writeJson(files.authorityPrivate, authority.privateJwk);
   await writeJson(files.authorityPublic, publicPart(authority.privateJwk));

@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey } from '@xietong/crypto';
-import { covers, federationFiles, initFederation, loadZoneData, ManifestStore, readJwk, signManifest, verifyManifest, Federation } from '.';
+import {
+  covers,
+  federationFiles,
+  initFederation,
+  loadZoneData,
+  ManifestStore,
+  readJwk,
+  signManifest,
+  verifyManifest,
+  Federation,
+} from '.';
 
 const catalog = SchemaCatalog.fromDirectory(join(__dirname, '../../../schemas'));
 const zones = loadZoneData();
@@ -29,7 +39,9 @@ describe('signed manifest', () => {
   it('verifies and exposes agreements between members', async () => {
     const { manifestJws, authorityPublic } = await setup();
     const f = new Federation(await verifyManifest(manifestJws, authorityPublic));
-    expect(f.agreementsFor('341825', '330100', 'LEAD').map((a) => a.id)).toEqual(expect.arrayContaining(['yrd', 'g60']));
+    expect(f.agreementsFor('341825', '330100', 'LEAD').map((a) => a.id)).toEqual(
+      expect.arrayContaining(['yrd', 'g60']),
+    );
     expect(f.agreementsFor('341825', '330100', 'COMPLAINT').map((a) => a.id)).toEqual(['yrd']);
     expect(f.catalog.latest('LEAD').fingerprint).toBe(catalog.latest('LEAD').fingerprint);
   });
@@ -38,24 +50,35 @@ describe('signed manifest', () => {
     const { manifestJws, authorityPublic } = await setup();
     const [h, p, s] = manifestJws.split('.');
     const tampered = Buffer.from(p, 'base64url').toString().replace('"serial": 1', '"serial": 9');
-    await expect(verifyManifest(`${h}.${Buffer.from(tampered).toString('base64url')}.${s}`, authorityPublic)).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+    await expect(
+      verifyManifest(`${h}.${Buffer.from(tampered).toString('base64url')}.${s}`, authorityPublic),
+    ).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
   });
 
   it('refuses an unsigned manifest', async () => {
     const { authorityPublic } = await setup();
-    await expect(verifyManifest('{"format":"xietong-manifest/1"}', authorityPublic)).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
+    await expect(verifyManifest('{"format":"xietong-manifest/1"}', authorityPublic)).rejects.toMatchObject({
+      code: 'MANIFEST_INVALID',
+    });
   });
 
   it('refuses a manifest signed by another key', async () => {
     const { files, authorityPublic } = await setup();
     const rogue = await generateSigningKey('EdDSA', authorityPublic.kid!);
-    const manifest = await verifyManifest((await import('node:fs')).readFileSync(files.manifest, 'utf8'), authorityPublic);
-    await expect(verifyManifest(await signManifest(manifest, rogue.privateJwk), authorityPublic)).rejects.toThrow(/does not verify/);
+    const manifest = await verifyManifest(
+      (await import('node:fs')).readFileSync(files.manifest, 'utf8'),
+      authorityPublic,
+    );
+    await expect(verifyManifest(await signManifest(manifest, rogue.privateJwk), authorityPublic)).rejects.toThrow(
+      /does not verify/,
+    );
   });
 
   it('refuses an expired manifest', async () => {
     const { manifestJws, authorityPublic } = await setup();
-    await expect(verifyManifest(manifestJws, authorityPublic, new Date(Date.now() + 31 * 86_400_000))).rejects.toMatchObject({ code: 'MANIFEST_EXPIRED' });
+    await expect(
+      verifyManifest(manifestJws, authorityPublic, new Date(Date.now() + 31 * 86_400_000)),
+    ).rejects.toMatchObject({ code: 'MANIFEST_EXPIRED' });
   });
 });
 
@@ -63,7 +86,11 @@ describe('ManifestStore', () => {
   it('takes a newer manifest into force without restart and keeps the old one when the new file is bad', async () => {
     const { files } = await setup();
     const authority = await readJwk(files.authorityPrivate);
-    const store = await ManifestStore.open({ file: files.manifest, authorityJwk: await readJwk(files.authorityPublic), refreshMs: 0 });
+    const store = await ManifestStore.open({
+      file: files.manifest,
+      authorityJwk: await readJwk(files.authorityPublic),
+      refreshMs: 0,
+    });
     const m = store.federation.manifest;
     writeFileSync(files.manifest, await signManifest({ ...m, serial: 2 }, authority));
     expect(await store.refresh()).toBe(true);
@@ -79,7 +106,9 @@ describe('ManifestStore', () => {
   it('refuses to open without a valid manifest', async () => {
     const { files } = await setup();
     writeFileSync(files.manifest, 'not a jws');
-    await expect(ManifestStore.open({ file: files.manifest, authorityJwk: await readJwk(files.authorityPublic), refreshMs: 0 })).rejects.toThrow(/not a signed JWS/);
+    await expect(
+      ManifestStore.open({ file: files.manifest, authorityJwk: await readJwk(files.authorityPublic), refreshMs: 0 }),
+    ).rejects.toThrow(/not a signed JWS/);
   });
 });
 

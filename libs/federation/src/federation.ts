@@ -40,7 +40,11 @@ export class Federation {
 
   requireMember(id: string): ManifestMember {
     const m = this.members.get(id);
-    if (!m) throw new DomainError('UNKNOWN_SENDER', `agency ${id} is not a member of the federation (manifest serial ${this.serial})`);
+    if (!m)
+      throw new DomainError(
+        'UNKNOWN_SENDER',
+        `agency ${id} is not a member of the federation (manifest serial ${this.serial})`,
+      );
     return m;
   }
 
@@ -49,15 +53,30 @@ export class Federation {
    * UNKNOWN_KEY if the sender has no such key (never had, or revoked by removal),
    * KEY_NOT_VALID if the key exists but is outside its validity window.
    */
-  async signingKey(senderId: string, kid: string, createdAt: Date, now = new Date()): Promise<{ key: SigningKey; entry: ManifestSigningKey }> {
+  async signingKey(
+    senderId: string,
+    kid: string,
+    createdAt: Date,
+    now = new Date(),
+  ): Promise<{ key: SigningKey; entry: ManifestSigningKey }> {
     const member = this.requireMember(senderId);
     const entry = member.signingKeys.find((k) => k.kid === kid);
-    if (!entry) throw new DomainError('UNKNOWN_KEY', `key ${kid} is not a signing key of ${senderId} in manifest serial ${this.serial}`);
+    if (!entry)
+      throw new DomainError(
+        'UNKNOWN_KEY',
+        `key ${kid} is not a signing key of ${senderId} in manifest serial ${this.serial}`,
+      );
     const from = Date.parse(entry.notBefore) - CLOCK_SKEW_MS;
     const to = Date.parse(entry.notAfter) + CLOCK_SKEW_MS;
-    for (const [what, t] of [['now', now.getTime()], ['createdAt', createdAt.getTime()]] as const) {
+    for (const [what, t] of [
+      ['now', now.getTime()],
+      ['createdAt', createdAt.getTime()],
+    ] as const) {
       if (t < from || t > to) {
-        throw new DomainError('KEY_NOT_VALID', `key ${kid} of ${senderId} is valid ${entry.notBefore} to ${entry.notAfter}, ${what} is ${new Date(t).toISOString()}`);
+        throw new DomainError(
+          'KEY_NOT_VALID',
+          `key ${kid} of ${senderId} is valid ${entry.notBefore} to ${entry.notAfter}, ${what} is ${new Date(t).toISOString()}`,
+        );
       }
     }
     const cacheKey = `${senderId}/${kid}`;

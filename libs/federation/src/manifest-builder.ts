@@ -47,6 +47,8 @@ export function buildManifest(input: BuildManifestInput): Manifest {
     expiresAt: new Date(input.issuedAt.getTime() + input.validDays * 86_400_000).toISOString(),
     members,
     agreements: input.agreements ?? input.zones.zones,
-    schemas: input.catalog.entries().map((e) => ({ type: e.type, version: e.version, name: e.name, fingerprint: e.fingerprint, schema: e.schema })),
+    schemas: input.catalog
+      .entries()
+      .map((e) => ({ type: e.type, version: e.version, name: e.name, fingerprint: e.fingerprint, schema: e.schema })),
   };
 }

@@ -9,7 +9,8 @@ export const MANIFEST_TYPE = 'xietong-manifest+json';
 export async function signManifest(manifest: Manifest, authorityPrivateJwk: JWK): Promise<string> {
   assertManifestShape(manifest);
   const alg = authorityPrivateJwk.alg;
-  if (!isJoseSigningAlgorithm(alg) || !authorityPrivateJwk.kid) throw new DomainError('CONFIG_INVALID', 'authority key needs kid and alg EdDSA or ES256');
+  if (!isJoseSigningAlgorithm(alg) || !authorityPrivateJwk.kid)
+    throw new DomainError('CONFIG_INVALID', 'authority key needs kid and alg EdDSA or ES256');
   return new CompactSign(Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'))
     .setProtectedHeader({ alg, kid: authorityPrivateJwk.kid, typ: MANIFEST_TYPE })
     .sign(await importKey(authorityPrivateJwk));
@@ -28,16 +29,23 @@ export async function verifyManifest(jws: string, authorityPublicJwk: JWK, now =
   } catch {
     throw new DomainError('MANIFEST_INVALID', 'manifest is not a signed JWS (unsigned or corrupt file?)');
   }
-  if (header.typ !== MANIFEST_TYPE) throw new DomainError('MANIFEST_INVALID', `manifest JWS typ must be ${MANIFEST_TYPE}`);
+  if (header.typ !== MANIFEST_TYPE)
+    throw new DomainError('MANIFEST_INVALID', `manifest JWS typ must be ${MANIFEST_TYPE}`);
   if (header.kid !== authorityPublicJwk.kid) {
-    throw new DomainError('MANIFEST_INVALID', `manifest is signed by key ${String(header.kid)}, the trusted authority key is ${String(authorityPublicJwk.kid)}`);
+    throw new DomainError(
+      'MANIFEST_INVALID',
+      `manifest is signed by key ${String(header.kid)}, the trusted authority key is ${String(authorityPublicJwk.kid)}`,
+    );
   }
   let payload: Uint8Array;
   try {
     const alg = String(authorityPublicJwk.alg);
     ({ payload } = await compactVerify(text, await importKey(authorityPublicJwk), { algorithms: [alg] }));
   } catch {
-    throw new DomainError('MANIFEST_INVALID', 'manifest signature does not verify against the zone authority key (tampered?)');
+    throw new DomainError(
+      'MANIFEST_INVALID',
+      'manifest signature does not verify against the zone authority key (tampered?)',
+    );
   }
   let manifest: unknown;
   try {

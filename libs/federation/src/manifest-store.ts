@@ -45,7 +45,10 @@ export class ManifestStore {
   /** The federation in force; MANIFEST_EXPIRED once it has expired and nothing newer came. */
   get federation(): Federation {
     if (this.current.expiresAt.getTime() <= Date.now()) {
-      throw new DomainError('MANIFEST_EXPIRED', `manifest serial ${this.current.serial} expired at ${this.current.manifest.expiresAt}; no newer valid manifest at ${this.options.file}`);
+      throw new DomainError(
+        'MANIFEST_EXPIRED',
+        `manifest serial ${this.current.serial} expired at ${this.current.manifest.expiresAt}; no newer valid manifest at ${this.options.file}`,
+      );
     }
     return this.current;
   }
@@ -79,7 +82,10 @@ export class ManifestStore {
     try {
       const manifest = await verifyManifest(text, this.options.authorityJwk);
       if (manifest.serial < this.current.serial) {
-        throw new DomainError('MANIFEST_INVALID', `manifest serial ${manifest.serial} is older than the one in force (${this.current.serial})`);
+        throw new DomainError(
+          'MANIFEST_INVALID',
+          `manifest serial ${manifest.serial} is older than the one in force (${this.current.serial})`,
+        );
       }
       this.current = new Federation(manifest);
       this.lastText = text;
@@ -89,7 +95,10 @@ export class ManifestStore {
       return true;
     } catch (e) {
       this.lastText = text;
-      this.options.log?.('error', `refused new manifest at ${this.options.file}: ${(e as Error).message}; keeping serial ${this.current.serial}`);
+      this.options.log?.(
+        'error',
+        `refused new manifest at ${this.options.file}: ${(e as Error).message}; keeping serial ${this.current.serial}`,
+      );
       return false;
     }
   }

@@ -64,22 +64,27 @@ export function assertManifestShape(m: unknown): asserts m is Manifest {
   const x = m as Record<string, unknown>;
   if (x.format !== 'xietong-manifest/1') bad(`format must be xietong-manifest/1, got ${String(x.format)}`);
   if (!Number.isInteger(x.serial)) bad('serial must be an integer');
-  for (const f of ['issuedAt', 'expiresAt'] as const) if (typeof x[f] !== 'string' || Number.isNaN(Date.parse(x[f] as string))) bad(`${f} must be an ISO instant`);
-  if (!Array.isArray(x.members) || !Array.isArray(x.agreements) || !Array.isArray(x.schemas)) bad('needs members, agreements and schemas arrays');
+  for (const f of ['issuedAt', 'expiresAt'] as const)
+    if (typeof x[f] !== 'string' || Number.isNaN(Date.parse(x[f] as string))) bad(`${f} must be an ISO instant`);
+  if (!Array.isArray(x.members) || !Array.isArray(x.agreements) || !Array.isArray(x.schemas))
+    bad('needs members, agreements and schemas arrays');
   for (const mem of x.members as ManifestMember[]) {
     if (!DIVISION.test(mem.id ?? '')) bad(`member id ${String(mem.id)} is not a six-digit division code`);
     if (!Array.isArray(mem.signingKeys)) bad(`member ${mem.id} has no signingKeys`);
     for (const k of mem.signingKeys) {
       if (!k.kid || !isSigningAlgorithm(k.alg) || !k.publicJwk) bad(`member ${mem.id} has a malformed signing key`);
-      if (Number.isNaN(Date.parse(k.notBefore)) || Number.isNaN(Date.parse(k.notAfter))) bad(`key ${k.kid} needs notBefore/notAfter instants`);
+      if (Number.isNaN(Date.parse(k.notBefore)) || Number.isNaN(Date.parse(k.notAfter)))
+        bad(`key ${k.kid} needs notBefore/notAfter instants`);
       if ('d' in k.publicJwk) bad(`key ${k.kid} contains private key material`);
     }
   }
   for (const a of x.agreements as ManifestAgreement[]) {
     if (!a.id || !Array.isArray(a.members) || !Array.isArray(a.messageTypes)) bad('has a malformed agreement');
-    for (const t of a.messageTypes) if (!isMessageType(t)) bad(`agreement ${a.id} names unknown message type ${String(t)}`);
+    for (const t of a.messageTypes)
+      if (!isMessageType(t)) bad(`agreement ${a.id} names unknown message type ${String(t)}`);
   }
   for (const s of x.schemas as ManifestSchema[]) {
-    if (!isMessageType(s.type) || !/^[0-9a-f]{64}$/.test(s.fingerprint ?? '') || typeof s.schema !== 'object') bad('has a malformed schema entry');
+    if (!isMessageType(s.type) || !/^[0-9a-f]{64}$/.test(s.fingerprint ?? '') || typeof s.schema !== 'object')
+      bad('has a malformed schema entry');
   }
 }

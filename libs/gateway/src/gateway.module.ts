@@ -26,11 +26,26 @@ export class GatewayModule {
         ? [
             { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth) },
             { provide: APP_GUARD, useClass: AuthGuard },
-            { provide: PersonalDataAccessRepository, useFactory: (db: Database) => new PersonalDataAccessRepository(db), inject: [Database] },
+            {
+              provide: PersonalDataAccessRepository,
+              useFactory: (db: Database) => new PersonalDataAccessRepository(db),
+              inject: [Database],
+            },
           ]
         : [],
       controllers: [
-        ...(config.roles.has('http') ? [SubmissionController, MessageQueryController, CaseController, ComplainantController, HealthController, MetricsController, ReportController, DashboardController] : []),
+        ...(config.roles.has('http')
+          ? [
+              SubmissionController,
+              MessageQueryController,
+              CaseController,
+              ComplainantController,
+              HealthController,
+              MetricsController,
+              ReportController,
+              DashboardController,
+            ]
+          : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),
       ],
     };

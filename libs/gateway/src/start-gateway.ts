@@ -20,7 +20,10 @@ export interface RunningGateway {
 }
 
 /** Boots one agency gateway in this process (the apps and the embedded demo all use this). */
-export async function startGateway(config: GatewayConfig, options: { logLevels?: LogLevel[] } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  options: { logLevels?: LogLevel[] } = {},
+): Promise<RunningGateway> {
   const logger = options.logLevels ?? ['log', 'warn', 'error'];
   const module = GatewayModule.forRoot(config);
   if (!config.roles.has('http')) {
@@ -30,10 +33,12 @@ export async function startGateway(config: GatewayConfig, options: { logLevels?:
       return { config, app, close: () => app.close() };
     }
     // The consumer is built at listen time, from providers of the app it serves.
-    let app: INestMicroservice | undefined;
-    const transport: KafkaInboxTransport = new KafkaInboxTransport(() => createInboxConsumer(config, app!.get(KAFKA), app!.get(ManifestStore)));
-    app = await NestFactory.createMicroservice(module, { strategy: transport, logger });
-    const micro = app;
+    const built: { app?: INestMicroservice } = {};
+    const transport: KafkaInboxTransport = new KafkaInboxTransport(() =>
+      createInboxConsumer(config, built.app!.get(KAFKA), built.app!.get(ManifestStore)),
+    );
+    const micro = await NestFactory.createMicroservice(module, { strategy: transport, logger });
+    built.app = micro;
     await micro.listen();
     return { config, app: micro, close: () => micro.close() };
   }
@@ -44,7 +49,9 @@ export async function startGateway(config: GatewayConfig, options: { logLevels?:
   app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));
   setupOpenApi(app, config, app.get(WireCodec));
   if (config.roles.has('inbound')) {
-    app.connectMicroservice({ strategy: new KafkaInboxTransport(() => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore))) });
+    app.connectMicroservice({
+      strategy: new KafkaInboxTransport(() => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore))),
+    });
     await app.init();
     await app.startAllMicroservices();
   }

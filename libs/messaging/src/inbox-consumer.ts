@@ -36,7 +36,14 @@ export class InboxConsumer {
     private readonly options: InboxConsumerOptions,
   ) {
     // A 10 s session lets the group hand a crashed instance's partitions to the others quickly.
-    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: 50,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 2_000,
+    });
   }
 
   async start(handler: BatchHandler): Promise<void> {
@@ -56,7 +63,10 @@ export class InboxConsumer {
             break;
           } catch (e) {
             if (this.stopping || !isRunning() || isStale()) throw e;
-            this.options.log?.('warn', `batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed, retrying in ${wait} ms: ${(e as Error).message}`);
+            this.options.log?.(
+              'warn',
+              `batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed, retrying in ${wait} ms: ${(e as Error).message}`,
+            );
             await new Promise((r) => setTimeout(r, wait));
             wait = Math.min(wait * 2, 30_000);
             await heartbeat().catch(() => undefined);
@@ -65,7 +75,9 @@ export class InboxConsumer {
         resolveOffset(batch.lastOffset());
         // Commit only after the batch is stored: a crash before this line means redelivery,
         // which the handler's messageId dedupe makes harmless.
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+        await this.consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
+        ]);
         await heartbeat();
       },
     });
@@ -80,7 +92,13 @@ export class InboxConsumer {
 function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRecord {
   const headers: Record<string, Buffer | undefined> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) {
-    headers[k] = Array.isArray(v) ? (v[0] === undefined ? undefined : Buffer.from(v[0])) : v === undefined ? undefined : Buffer.from(v);
+    headers[k] = Array.isArray(v)
+      ? v[0] === undefined
+        ? undefined
+        : Buffer.from(v[0])
+      : v === undefined
+        ? undefined
+        : Buffer.from(v);
   }
   return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers };
 }

@@ -4,3 +4,4 @@ export * from './topic-admin';
 export * from './record-publisher';
 export * from './inbox-consumer';
 export * from './kafka-inbox.transport';
+export * from './local-kafka';

@@ -20,7 +20,10 @@ export function createKafka(settings: KafkaSettings, log?: (level: 'warn' | 'err
       if (message.startsWith('Limiting retries for the idempotent producer')) return;
       // Protocol error responses are retried by kafkajs; a failure that persists reaches the caller.
       const retried = entry.namespace === 'Connection' && message.startsWith('Response');
-      log(entry.level === logLevel.ERROR && !retried ? 'error' : 'warn', `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`);
+      log(
+        entry.level === logLevel.ERROR && !retried ? 'error' : 'warn',
+        `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`,
+      );
     },
   });
 }

@@ -19,7 +19,12 @@ export class RecordPublisher {
   constructor(kafka: Kafka) {
     // The Java client's murmur2 partitioner, named explicitly: a case's records must keep landing on
     // one partition (their order) whatever kafkajs's default becomes.
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   connect(): Promise<void> {
@@ -35,14 +40,22 @@ export class RecordPublisher {
     await this.producer.sendBatch({
       acks: -1,
       compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
+      topicMessages: [...byTopic].map(([topic, rs]) => ({
+        topic,
+        messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+      })),
     });
   }
 
   /** Publishes one record and answers where the broker put it. */
   async publishOne(r: OutgoingRecord): Promise<{ partition: number; offset: string }> {
     await this.connect();
-    const [meta] = await this.producer.send({ topic: r.topic, acks: -1, compression: CompressionTypes.None, messages: [{ key: r.key, value: r.value, headers: r.headers }] });
+    const [meta] = await this.producer.send({
+      topic: r.topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: [{ key: r.key, value: r.value, headers: r.headers }],
+    });
     return { partition: meta.partition, offset: String(meta.baseOffset ?? meta.offset) };
   }
 

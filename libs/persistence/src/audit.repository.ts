@@ -55,7 +55,15 @@ export class AuditRepository {
       this.db.dialect,
       'audit_pending',
       ['occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail'],
-      inputs.map((i) => [i.occurredAt ?? new Date(), i.kind, i.actor.slice(0, 200), i.messageId ?? null, i.caseNo ?? null, i.partner ?? null, JSON.stringify(i.detail ?? {})]),
+      inputs.map((i) => [
+        i.occurredAt ?? new Date(),
+        i.kind,
+        i.actor.slice(0, 200),
+        i.messageId ?? null,
+        i.caseNo ?? null,
+        i.partner ?? null,
+        JSON.stringify(i.detail ?? {}),
+      ]),
     );
   }
 
@@ -68,7 +76,9 @@ export class AuditRepository {
   async chainPending(limit = 5000): Promise<number> {
     return this.db.transaction(async (em) => {
       const postgres = this.db.dialect === 'postgres';
-      const [head] = (await em.query(`SELECT seq, hash FROM audit_head WHERE id = 1${postgres ? ' FOR UPDATE' : ''}`)) as { seq: string | number; hash: string }[];
+      const [head] = (await em.query(
+        `SELECT seq, hash FROM audit_head WHERE id = 1${postgres ? ' FOR UPDATE' : ''}`,
+      )) as { seq: string | number; hash: string }[];
       const pending = (await em.query(
         postgres
           ? `SELECT id, occurred_at, kind, actor, message_id, case_no, partner, detail FROM audit_pending WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id LIMIT ${Number(limit)}`
@@ -100,12 +110,26 @@ export class AuditRepository {
         this.db.dialect,
         'audit_event',
         ['seq', 'occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail', 'prev_hash', 'hash'],
-        rows.map((r) => [r.seq, new Date(r.occurredAt), r.kind, r.actor, r.messageId, r.caseNo, r.partner, r.detail, r.prevHash, r.hash]),
+        rows.map((r) => [
+          r.seq,
+          new Date(r.occurredAt),
+          r.kind,
+          r.actor,
+          r.messageId,
+          r.caseNo,
+          r.partner,
+          r.detail,
+          r.prevHash,
+          r.hash,
+        ]),
       );
       const ids = pending.map((p) => Number(p.id));
       for (let i = 0; i < ids.length; i += 1000) {
         const part = ids.slice(i, i + 1000);
-        await em.query(`DELETE FROM audit_pending WHERE id IN (${params(this.db.dialect, part.length).join(', ')})`, part);
+        await em.query(
+          `DELETE FROM audit_pending WHERE id IN (${params(this.db.dialect, part.length).join(', ')})`,
+          part,
+        );
       }
       const p = params(this.db.dialect, 2);
       await em.query(`UPDATE audit_head SET seq = ${p[0]}, hash = ${p[1]} WHERE id = 1`, [seq, prevHash]);
@@ -129,7 +153,10 @@ export class AuditRepository {
   }
 
   async head(): Promise<{ seq: number; hash: string }> {
-    const [h] = (await this.db.manager.query('SELECT seq, hash FROM audit_head WHERE id = 1')) as { seq: string | number; hash: string }[];
+    const [h] = (await this.db.manager.query('SELECT seq, hash FROM audit_head WHERE id = 1')) as {
+      seq: string | number;
+      hash: string;
+    }[];
     return { seq: Number(h.seq), hash: h.hash };
   }
 
@@ -146,7 +173,9 @@ export class AuditRepository {
       for (const r of rows) {
         yield {
           seq: Number(r.seq),
-          occurredAt: new Date(this.db.dialect === 'postgres' ? (r.occurred_at as Date) : `${String(r.occurred_at).replace(' ', 'T')}Z`).toISOString(),
+          occurredAt: new Date(
+            this.db.dialect === 'postgres' ? (r.occurred_at as Date) : `${String(r.occurred_at).replace(' ', 'T')}Z`,
+          ).toISOString(),
           kind: String(r.kind),
           actor: String(r.actor),
           messageId: (r.message_id as string | null) ?? null,
@@ -162,11 +191,28 @@ export class AuditRepository {
   }
 
   async saveCheckpoint(c: { seq: number; hash: string; signedAt: Date; jws: string }): Promise<void> {
-    await this.db.transaction((em) => insertRows(em, this.db.dialect, 'audit_checkpoint', ['seq', 'hash', 'signed_at', 'jws'], [[c.seq, c.hash, c.signedAt, c.jws]], undefined, 'ON CONFLICT ("seq") DO NOTHING'));
+    await this.db.transaction((em) =>
+      insertRows(
+        em,
+        this.db.dialect,
+        'audit_checkpoint',
+        ['seq', 'hash', 'signed_at', 'jws'],
+        [[c.seq, c.hash, c.signedAt, c.jws]],
+        undefined,
+        'ON CONFLICT ("seq") DO NOTHING',
+      ),
+    );
   }
 
   async checkpoints(): Promise<{ seq: number; hash: string; signedAt: string; jws: string }[]> {
-    const rows = (await this.db.manager.query('SELECT seq, hash, signed_at, jws FROM audit_checkpoint ORDER BY seq')) as Record<string, unknown>[];
-    return rows.map((r) => ({ seq: Number(r.seq), hash: String(r.hash), signedAt: String(r.signed_at), jws: String(r.jws) }));
+    const rows = (await this.db.manager.query(
+      'SELECT seq, hash, signed_at, jws FROM audit_checkpoint ORDER BY seq',
+    )) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      hash: String(r.hash),
+      signedAt: String(r.signed_at),
+      jws: String(r.jws),
+    }));
   }
 }

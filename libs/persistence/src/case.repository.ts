@@ -18,9 +18,23 @@ export interface CaseFilter {
 }
 
 const COLUMNS: [string, keyof CaseRecord][] = [
-  ['kind', 'kind'], ['case_no', 'caseNo'], ['partner', 'partner'], ['role', 'role'], ['state', 'state'], ['risk_tier', 'riskTier'],
-  ['subject', 'subject'], ['received_on', 'receivedOn'], ['clock', 'clock'], ['clock_start', 'clockStart'], ['due_on', 'dueOn'],
-  ['due_provisional', 'dueProvisional'], ['reminders', 'reminders'], ['last_reminder_at', 'lastReminderAt'], ['flags', 'flags'], ['created_at', 'createdAt'], ['updated_at', 'updatedAt'],
+  ['kind', 'kind'],
+  ['case_no', 'caseNo'],
+  ['partner', 'partner'],
+  ['role', 'role'],
+  ['state', 'state'],
+  ['risk_tier', 'riskTier'],
+  ['subject', 'subject'],
+  ['received_on', 'receivedOn'],
+  ['clock', 'clock'],
+  ['clock_start', 'clockStart'],
+  ['due_on', 'dueOn'],
+  ['due_provisional', 'dueProvisional'],
+  ['reminders', 'reminders'],
+  ['last_reminder_at', 'lastReminderAt'],
+  ['flags', 'flags'],
+  ['created_at', 'createdAt'],
+  ['updated_at', 'updatedAt'],
 ];
 const KEY = ['kind', 'case_no', 'partner'];
 
@@ -29,14 +43,19 @@ export class CaseRepository {
   constructor(private readonly db: Database) {}
 
   /** Current rows for these keys, by `kind/caseNo/partner`. */
-  async load(em: EntityManager, keys: { kind: string; caseNo: string; partner: string }[]): Promise<Map<string, CaseRecord>> {
+  async load(
+    em: EntityManager,
+    keys: { kind: string; caseNo: string; partner: string }[],
+  ): Promise<Map<string, CaseRecord>> {
     const out = new Map<string, CaseRecord>();
     const wanted = new Set(keys.map(caseKey));
     // kind leads the primary key: query per kind so the index serves the lookup.
     for (const kind of new Set(keys.map((k) => k.kind))) {
       const caseNos = [...new Set(keys.filter((k) => k.kind === kind).map((k) => k.caseNo))];
       for (const part of chunks(caseNos, 1)) {
-        const rows = await em.getRepository(this.db.entities.caseFile).find({ where: { kind: kind as CaseRecord['kind'], caseNo: In(part) } });
+        const rows = await em
+          .getRepository(this.db.entities.caseFile)
+          .find({ where: { kind: kind as CaseRecord['kind'], caseNo: In(part) } });
         for (const r of rows) if (wanted.has(caseKey(r))) out.set(caseKey(r), r);
       }
     }
@@ -46,9 +65,19 @@ export class CaseRepository {
   /** Inserts or replaces whole rows (one statement per chunk). */
   async save(em: EntityManager, rows: CaseRecord[]): Promise<void> {
     if (rows.length === 0) return;
-    const update = COLUMNS.filter(([c]) => !KEY.includes(c)).map(([c]) => `"${c}" = excluded."${c}"`).join(', ');
+    const update = COLUMNS.filter(([c]) => !KEY.includes(c))
+      .map(([c]) => `"${c}" = excluded."${c}"`)
+      .join(', ');
     const onConflict = `ON CONFLICT (${KEY.map((k) => `"${k}"`).join(', ')}) DO UPDATE SET ${update}`;
-    await insertRows(em, this.db.dialect, 'case_file', COLUMNS.map(([c]) => c), rows.map((r) => COLUMNS.map(([, f]) => r[f])), undefined, onConflict);
+    await insertRows(
+      em,
+      this.db.dialect,
+      'case_file',
+      COLUMNS.map(([c]) => c),
+      rows.map((r) => COLUMNS.map(([, f]) => r[f])),
+      undefined,
+      onConflict,
+    );
   }
 
   async list(f: CaseFilter): Promise<CaseRecord[]> {
@@ -61,11 +90,18 @@ export class CaseRepository {
     if (f.overdueOn) qb.andWhere('c.due_on IS NOT NULL AND c.due_on < :today', { today: f.overdueOn });
     if (f.createdFrom) qb.andWhere('c.created_at >= :from', { from: f.createdFrom });
     if (f.createdTo) qb.andWhere('c.created_at < :to', { to: f.createdTo });
-    return qb.orderBy('c.due_on', 'ASC').addOrderBy('c.case_no').take(f.limit ?? 100).skip(f.offset ?? 0).getMany();
+    return qb
+      .orderBy('c.due_on', 'ASC')
+      .addOrderBy('c.case_no')
+      .take(f.limit ?? 100)
+      .skip(f.offset ?? 0)
+      .getMany();
   }
 
   async find(kind: string, caseNo: string): Promise<CaseRecord[]> {
-    return this.db.manager.getRepository(this.db.entities.caseFile).find({ where: { kind: kind as CaseRecord['kind'], caseNo } });
+    return this.db.manager
+      .getRepository(this.db.entities.caseFile)
+      .find({ where: { kind: kind as CaseRecord['kind'], caseNo } });
   }
 }
 

@@ -15,7 +15,17 @@ import { AuditPending1764800000000 } from './migrations/1764800000000-audit-pend
 import { RecordPosition1764900000000 } from './migrations/1764900000000-record-position';
 import { QuarantineReplay1765000000000 } from './migrations/1765000000000-quarantine-replay';
 
-export const MIGRATIONS = [InitialSchema1764200000000, CaseFiles1764300000000, PersonalDataAccess1764400000000, CaseFlags1764500000000, AuditLog1764600000000, RecordBytesAndManifests1764700000000, AuditPending1764800000000, RecordPosition1764900000000, QuarantineReplay1765000000000];
+export const MIGRATIONS = [
+  InitialSchema1764200000000,
+  CaseFiles1764300000000,
+  PersonalDataAccess1764400000000,
+  CaseFlags1764500000000,
+  AuditLog1764600000000,
+  RecordBytesAndManifests1764700000000,
+  AuditPending1764800000000,
+  RecordPosition1764900000000,
+  QuarantineReplay1765000000000,
+];
 
 /**
  * The gateway's database: a TypeORM DataSource over PostgreSQL or SQLite, migrated on open.
@@ -33,11 +43,24 @@ export class Database {
 
   static async open(config: DatabaseConfig, options: { migrate?: boolean } = {}): Promise<Database> {
     const entities = defineEntities(config.type);
-    const common = { entities: Object.values(entities), migrations: MIGRATIONS, migrationsRun: options.migrate ?? true, synchronize: false, logging: false } as const;
+    const common = {
+      entities: Object.values(entities),
+      migrations: MIGRATIONS,
+      migrationsRun: options.migrate ?? true,
+      synchronize: false,
+      logging: false,
+    } as const;
     let ds: DataSource;
     if (config.type === 'postgres') {
       await ensureSchema(config.url, config.schema);
-      ds = new DataSource({ ...common, type: 'postgres', url: config.url, schema: config.schema, extra: { max: 10, options: `-c search_path=${config.schema}` }, applicationName: 'xietong' } as DataSourceOptions);
+      ds = new DataSource({
+        ...common,
+        type: 'postgres',
+        url: config.url,
+        schema: config.schema,
+        extra: { max: 10, options: `-c search_path=${config.schema}` },
+        applicationName: 'xietong',
+      } as DataSourceOptions);
     } else {
       mkdirSync(dirname(config.file), { recursive: true });
       ds = new DataSource({

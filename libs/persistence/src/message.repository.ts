@@ -4,10 +4,26 @@ import type { Direction, MessageRecord, MessageStatus } from './records';
 import { chunks, insertRows, instant, params } from './sql';
 
 const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
-  ['message_id', 'messageId'], ['direction', 'direction'], ['type', 'type'], ['sender', 'sender'], ['recipient', 'recipient'], ['zone', 'zone'],
-  ['correlation_id', 'correlationId'], ['causation_id', 'causationId'], ['created_at', 'createdAt'], ['body_schema', 'bodySchema'], ['body', 'body'],
-  ['status', 'status'], ['reason_code', 'reasonCode'], ['reason', 'reason'], ['sent_at', 'sentAt'], ['receipt_at', 'receiptAt'],
-  ['received_at', 'receivedAt'], ['signature', 'signature'], ['manifest_serial', 'manifestSerial'], ['record', 'record'],
+  ['message_id', 'messageId'],
+  ['direction', 'direction'],
+  ['type', 'type'],
+  ['sender', 'sender'],
+  ['recipient', 'recipient'],
+  ['zone', 'zone'],
+  ['correlation_id', 'correlationId'],
+  ['causation_id', 'causationId'],
+  ['created_at', 'createdAt'],
+  ['body_schema', 'bodySchema'],
+  ['body', 'body'],
+  ['status', 'status'],
+  ['reason_code', 'reasonCode'],
+  ['reason', 'reason'],
+  ['sent_at', 'sentAt'],
+  ['receipt_at', 'receiptAt'],
+  ['received_at', 'receivedAt'],
+  ['signature', 'signature'],
+  ['manifest_serial', 'manifestSerial'],
+  ['record', 'record'],
   ['record_position', 'recordPosition'],
 ];
 
@@ -47,14 +63,22 @@ export class MessageRepository {
 
   async insertMany(em: EntityManager, rows: MessageRecord[]): Promise<void> {
     if (rows.length === 0) return;
-    await insertRows(em, this.db.dialect, 'message', MESSAGE_COLUMNS.map(([c]) => c), rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)));
+    await insertRows(
+      em,
+      this.db.dialect,
+      'message',
+      MESSAGE_COLUMNS.map(([c]) => c),
+      rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)),
+    );
   }
 
   /** Which of `ids` are stored, each with the position it was read from (null for outbound or older rows). */
   async existing(em: EntityManager, ids: string[]): Promise<Map<string, string | null>> {
     const found = new Map<string, string | null>();
     for (const part of chunks(ids, 1)) {
-      const rows = await em.getRepository(this.db.entities.message).find({ select: { messageId: true, recordPosition: true }, where: { messageId: In(part) } });
+      const rows = await em
+        .getRepository(this.db.entities.message)
+        .find({ select: { messageId: true, recordPosition: true }, where: { messageId: In(part) } });
       for (const r of rows) found.set(r.messageId, r.recordPosition ?? null);
     }
     return found;
@@ -110,10 +134,18 @@ export class MessageRepository {
   }
 
   /** Routing columns only (no body) of these messages. */
-  async findHeaders(em: EntityManager, ids: string[]): Promise<Pick<MessageRecord, 'messageId' | 'type' | 'recipient' | 'correlationId'>[]> {
+  async findHeaders(
+    em: EntityManager,
+    ids: string[],
+  ): Promise<Pick<MessageRecord, 'messageId' | 'type' | 'recipient' | 'correlationId'>[]> {
     const out: Pick<MessageRecord, 'messageId' | 'type' | 'recipient' | 'correlationId'>[] = [];
     for (const part of chunks(ids, 1)) {
-      out.push(...(await em.getRepository(this.db.entities.message).find({ select: { messageId: true, type: true, recipient: true, correlationId: true }, where: { messageId: In(part) } })));
+      out.push(
+        ...(await em.getRepository(this.db.entities.message).find({
+          select: { messageId: true, type: true, recipient: true, correlationId: true },
+          where: { messageId: In(part) },
+        })),
+      );
     }
     return out;
   }
@@ -160,7 +192,12 @@ export class MessageRepository {
     if (f.status) qb.andWhere('m.status = :status', { status: f.status });
     if (f.correlationId) qb.andWhere('m.correlation_id = :cid', { cid: f.correlationId });
     if (f.partner) qb.andWhere('(m.sender = :partner OR m.recipient = :partner)', { partner: f.partner });
-    return qb.orderBy('m.created_at', 'DESC').addOrderBy('m.message_id').take(f.limit ?? 100).skip(f.offset ?? 0).getMany();
+    return qb
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.message_id')
+      .take(f.limit ?? 100)
+      .skip(f.offset ?? 0)
+      .getMany();
   }
 
   /** Counts by direction, type and status (demo summary, health). */

@@ -11,8 +11,23 @@ export class OutboxRepository {
 
   async insertMany(em: EntityManager, rows: NewOutboxRecord[], now: Date): Promise<void> {
     if (rows.length === 0) return;
-    const columns = ['message_id', 'topic', 'record_key', 'value', 'status', 'attempts', 'next_attempt_at', 'created_at'];
-    await insertRows(em, this.db.dialect, 'outbox', columns, rows.map((r) => [r.messageId, r.topic, r.recordKey, r.value, 'pending', 0, now, now]));
+    const columns = [
+      'message_id',
+      'topic',
+      'record_key',
+      'value',
+      'status',
+      'attempts',
+      'next_attempt_at',
+      'created_at',
+    ];
+    await insertRows(
+      em,
+      this.db.dialect,
+      'outbox',
+      columns,
+      rows.map((r) => [r.messageId, r.topic, r.recordKey, r.value, 'pending', 0, now, now]),
+    );
   }
 
   /**
@@ -32,7 +47,9 @@ export class OutboxRepository {
 
   async markSent(em: EntityManager, ids: string[], at: Date): Promise<void> {
     for (const part of chunks(ids, 1)) {
-      await em.getRepository(this.db.entities.outbox).update({ id: In(part) }, { status: 'sent', sentAt: at, lastError: null });
+      await em
+        .getRepository(this.db.entities.outbox)
+        .update({ id: In(part) }, { status: 'sent', sentAt: at, lastError: null });
     }
   }
 
@@ -41,7 +58,12 @@ export class OutboxRepository {
     for (const r of rows) {
       const attempts = r.attempts + 1;
       const delay = Math.min(maxBackoffMs, 200 * 2 ** Math.min(attempts, 20));
-      await em.getRepository(this.db.entities.outbox).update({ id: r.id }, { attempts, lastError: error.slice(0, 2000), nextAttemptAt: new Date(now.getTime() + delay) });
+      await em
+        .getRepository(this.db.entities.outbox)
+        .update(
+          { id: r.id },
+          { attempts, lastError: error.slice(0, 2000), nextAttemptAt: new Date(now.getTime() + delay) },
+        );
     }
   }
 

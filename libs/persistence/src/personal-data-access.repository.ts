@@ -18,8 +18,23 @@ export class PersonalDataAccessRepository {
   /** Records the access in its table and in the audit chain, in one transaction. */
   async record(a: PersonalDataAccess): Promise<void> {
     await this.db.transaction(async (em) => {
-      await insertRows(em, this.db.dialect, 'personal_data_access', ['message_id', 'case_no', 'subject', 'roles', 'ip', 'accessed_at'], [[a.messageId, a.caseNo, a.subject, a.roles, a.ip, a.accessedAt]]);
-      await new AuditRepository(this.db).append(em, [{ kind: 'PERSONAL_DATA_DECRYPTED', actor: a.subject, messageId: a.messageId, caseNo: a.caseNo, detail: { roles: a.roles, ip: a.ip }, occurredAt: a.accessedAt }]);
+      await insertRows(
+        em,
+        this.db.dialect,
+        'personal_data_access',
+        ['message_id', 'case_no', 'subject', 'roles', 'ip', 'accessed_at'],
+        [[a.messageId, a.caseNo, a.subject, a.roles, a.ip, a.accessedAt]],
+      );
+      await new AuditRepository(this.db).append(em, [
+        {
+          kind: 'PERSONAL_DATA_DECRYPTED',
+          actor: a.subject,
+          messageId: a.messageId,
+          caseNo: a.caseNo,
+          detail: { roles: a.roles, ip: a.ip },
+          occurredAt: a.accessedAt,
+        },
+      ]);
     });
   }
 
@@ -28,6 +43,13 @@ export class PersonalDataAccessRepository {
       `SELECT message_id, case_no, subject, roles, ip, accessed_at FROM personal_data_access WHERE case_no = ${this.db.dialect === 'postgres' ? '$1' : '?'} ORDER BY id`,
       [caseNo],
     );
-    return rows.map((r) => ({ messageId: String(r.message_id), caseNo: String(r.case_no), subject: String(r.subject), roles: String(r.roles), ip: String(r.ip), accessedAt: new Date(String(r.accessed_at)) }));
+    return rows.map((r) => ({
+      messageId: String(r.message_id),
+      caseNo: String(r.case_no),
+      subject: String(r.subject),
+      roles: String(r.roles),
+      ip: String(r.ip),
+      accessedAt: new Date(String(r.accessed_at)),
+    }));
   }
 }

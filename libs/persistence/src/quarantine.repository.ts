@@ -12,19 +12,42 @@ export class QuarantineRepository {
   async insertMany(em: EntityManager, rows: NewQuarantineRecord[]): Promise<string[]> {
     if (rows.length === 0) return [];
     const columns: [string, keyof NewQuarantineRecord][] = [
-      ['reason_code', 'reasonCode'], ['reason', 'reason'], ['topic', 'topic'], ['partition', 'partition'], ['offset', 'offset'], ['record_key', 'recordKey'],
-      ['value', 'value'], ['headers', 'headers'], ['message_id', 'messageId'], ['claimed_sender', 'claimedSender'], ['type', 'type'],
-      ['received_at', 'receivedAt'], ['dead_lettered', 'deadLettered'],
+      ['reason_code', 'reasonCode'],
+      ['reason', 'reason'],
+      ['topic', 'topic'],
+      ['partition', 'partition'],
+      ['offset', 'offset'],
+      ['record_key', 'recordKey'],
+      ['value', 'value'],
+      ['headers', 'headers'],
+      ['message_id', 'messageId'],
+      ['claimed_sender', 'claimedSender'],
+      ['type', 'type'],
+      ['received_at', 'receivedAt'],
+      ['dead_lettered', 'deadLettered'],
     ];
-    const ids = await insertRows(em, this.db.dialect, 'quarantine', columns.map(([c]) => c), rows.map((r) => columns.map(([, f]) => r[f])), 'id');
+    const ids = await insertRows(
+      em,
+      this.db.dialect,
+      'quarantine',
+      columns.map(([c]) => c),
+      rows.map((r) => columns.map(([, f]) => r[f])),
+      'id',
+    );
     return ids.map(String);
   }
 
   /** Which of these positions (`topic/partition/offset`) are quarantined already. */
-  async quarantinedPositions(em: EntityManager, records: { topic: string; partition: number; offset: string }[]): Promise<Set<string>> {
+  async quarantinedPositions(
+    em: EntityManager,
+    records: { topic: string; partition: number; offset: string }[],
+  ): Promise<Set<string>> {
     const found = new Set<string>();
     for (const part of chunks(records, 3, 900)) {
-      const rows = await em.getRepository(this.db.entities.quarantine).find({ select: { topic: true, partition: true, offset: true }, where: part.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset })) });
+      const rows = await em.getRepository(this.db.entities.quarantine).find({
+        select: { topic: true, partition: true, offset: true },
+        where: part.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset })),
+      });
       for (const r of rows) found.add(`${r.topic}/${r.partition}/${r.offset}`);
     }
     return found;
@@ -33,7 +56,8 @@ export class QuarantineRepository {
   async markDeadLettered(ids: string[], em?: EntityManager): Promise<void> {
     if (ids.length === 0) return;
     const mark = async (m: EntityManager) => {
-      for (const part of chunks(ids, 1)) await m.getRepository(this.db.entities.quarantine).update({ id: In(part) }, { deadLettered: true });
+      for (const part of chunks(ids, 1))
+        await m.getRepository(this.db.entities.quarantine).update({ id: In(part) }, { deadLettered: true });
     };
     await (em ? mark(em) : this.db.transaction(mark));
   }
@@ -61,7 +85,9 @@ export class QuarantineRepository {
   }
 
   async markReplayed(em: EntityManager, id: string, by: string, at: Date): Promise<void> {
-    await em.getRepository(this.db.entities.quarantine).update({ id }, { replayedAt: at, replayedBy: by.slice(0, 200) });
+    await em
+      .getRepository(this.db.entities.quarantine)
+      .update({ id }, { replayedAt: at, replayedBy: by.slice(0, 200) });
   }
 
   async list(reasonCode?: string, limit = 100): Promise<QuarantineRecord[]> {
@@ -73,7 +99,9 @@ export class QuarantineRepository {
   }
 
   async countsByReason(): Promise<Record<string, number>> {
-    const rows: { reason_code: string; n: string | number }[] = await this.db.manager.query('SELECT reason_code, COUNT(*) AS n FROM quarantine GROUP BY reason_code');
+    const rows: { reason_code: string; n: string | number }[] = await this.db.manager.query(
+      'SELECT reason_code, COUNT(*) AS n FROM quarantine GROUP BY reason_code',
+    );
     return Object.fromEntries(rows.map((r) => [r.reason_code, Number(r.n)]));
   }
 }

@@ -34,8 +34,14 @@ export async function insertRows(
   const out: unknown[] = [];
   for (const part of chunks(rows, columns.length)) {
     const p = params(dialect, part.length * columns.length);
-    const values = part.map((_, i) => `(${p.slice(i * columns.length, (i + 1) * columns.length).join(', ')})`).join(', ');
-    const args = part.flat().map((v) => (v instanceof Date ? instant(dialect, v) : typeof v === 'boolean' && dialect !== 'postgres' ? Number(v) : v));
+    const values = part
+      .map((_, i) => `(${p.slice(i * columns.length, (i + 1) * columns.length).join(', ')})`)
+      .join(', ');
+    const args = part
+      .flat()
+      .map((v) =>
+        v instanceof Date ? instant(dialect, v) : typeof v === 'boolean' && dialect !== 'postgres' ? Number(v) : v,
+      );
     const sql = `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${values}${onConflict ? ` ${onConflict}` : ''}${returning ? ` RETURNING "${returning}"` : ''}`;
     const result = (await em.query(sql, args)) as Record<string, unknown>[];
     if (returning) out.push(...result.map((r) => r[returning]));

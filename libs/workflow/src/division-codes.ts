@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { DomainError } from '@xietong/contracts';
 
 /** Replaced division codes (libs/workflow/data/division-code-changes.json). */
-export function divisionChanges(file = join(__dirname, '../data/division-code-changes.json')): { from: string; to: string }[] {
+export function divisionChanges(
+  file = join(__dirname, '../data/division-code-changes.json'),
+): { from: string; to: string }[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { changes: { from: string; to: string }[] }).changes;
 }
 
-
-export type DivisionCheck = { known: true; code: string; name: string; replaces?: string } | { known: false; code: string; message: string };
+export type DivisionCheck =
+  { known: true; code: string; name: string; replaces?: string } | { known: false; code: string; message: string };
 
 /**
  * GB/T 2260 division codes (county level and above) from libs/workflow/data/divisions.json
@@ -36,11 +38,20 @@ export class DivisionCodes {
   }
 
   check(code: string, field = 'divisionCode'): DivisionCheck {
-    if (!/^\d{6}$/.test(code)) throw new DomainError('VALIDATION_FAILED', `field ${field}: a division code has six digits, got "${code}"`, field);
+    if (!/^\d{6}$/.test(code))
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `field ${field}: a division code has six digits, got "${code}"`,
+        field,
+      );
     const current = this.replaced.get(code);
     if (current) return { known: true, code: current, name: this.names.get(current) ?? current, replaces: code };
     const name = this.names.get(code);
     if (name) return { known: true, code, name };
-    return { known: false, code, message: `division code ${code} is not in the GB/T 2260 list this gateway carries: check it` };
+    return {
+      known: false,
+      code,
+      message: `division code ${code} is not in the GB/T 2260 list this gateway carries: check it`,
+    };
   }
 }

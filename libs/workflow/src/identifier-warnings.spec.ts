@@ -19,7 +19,11 @@ describe('division codes', () => {
 
 describe('identifier warnings on submitted records', () => {
   it('flags a failed credit-code checksum and an unknown division code without rejecting', () => {
-    const w = identifierWarnings('LEAD', { subject: { operatorUscc: '91310000MA1FL0XX7M', registeredAddress: { divisionCode: '349999' } } }, divisions);
+    const w = identifierWarnings(
+      'LEAD',
+      { subject: { operatorUscc: '91310000MA1FL0XX7M', registeredAddress: { divisionCode: '349999' } } },
+      divisions,
+    );
     expect(w).toEqual([
       expect.objectContaining({ field: 'body.subject.operatorUscc', code: 'USCC_CHECKSUM' }),
       expect.objectContaining({ field: 'body.subject.registeredAddress.divisionCode', code: 'DIVISION_UNKNOWN' }),
@@ -27,6 +31,12 @@ describe('identifier warnings on submitted records', () => {
   });
 
   it('has nothing to say about valid identifiers', () => {
-    expect(identifierWarnings('COMPLAINT', { respondent: { uscc: '91330100799655058B', divisionCode: '330106' } }, divisions)).toEqual([]);
+    expect(
+      identifierWarnings(
+        'COMPLAINT',
+        { respondent: { uscc: '91330100799655058B', divisionCode: '330106' } },
+        divisions,
+      ),
+    ).toEqual([]);
   });
 });

@@ -9,21 +9,36 @@ export interface RecordWarning {
 }
 
 /** Credit codes and division codes of a lead's subject or a complaint's respondent. */
-export function identifierWarnings(type: string, body: Record<string, unknown>, divisions: DivisionCodes): RecordWarning[] {
+export function identifierWarnings(
+  type: string,
+  body: Record<string, unknown>,
+  divisions: DivisionCodes,
+): RecordWarning[] {
   const out: RecordWarning[] = [];
   const uscc = (field: string, value: unknown) => {
     if (typeof value !== 'string' || value === '') return;
     const r = checkUscc(value);
-    if (!r.valid) out.push({ field, code: r.problem === 'checksum' ? 'USCC_CHECKSUM' : 'USCC_FORMAT', message: r.message });
+    if (!r.valid)
+      out.push({ field, code: r.problem === 'checksum' ? 'USCC_CHECKSUM' : 'USCC_FORMAT', message: r.message });
   };
   const division = (field: string, value: unknown) => {
     if (typeof value !== 'string') return;
     const r = divisions.check(value, field);
     if (!r.known) out.push({ field, code: 'DIVISION_UNKNOWN', message: r.message });
-    else if (r.replaces) out.push({ field, code: 'DIVISION_REPLACED', message: `division code ${r.replaces} was replaced by ${r.code} (${r.name})` });
+    else if (r.replaces)
+      out.push({
+        field,
+        code: 'DIVISION_REPLACED',
+        message: `division code ${r.replaces} was replaced by ${r.code} (${r.name})`,
+      });
   };
   if (type === 'LEAD') {
-    const s = (body.subject ?? {}) as { platformUscc?: unknown; operatorUscc?: unknown; registeredAddress?: { divisionCode?: unknown }; actualAddress?: { divisionCode?: unknown } | null };
+    const s = (body.subject ?? {}) as {
+      platformUscc?: unknown;
+      operatorUscc?: unknown;
+      registeredAddress?: { divisionCode?: unknown };
+      actualAddress?: { divisionCode?: unknown } | null;
+    };
     uscc('body.subject.platformUscc', s.platformUscc);
     uscc('body.subject.operatorUscc', s.operatorUscc);
     division('body.subject.registeredAddress.divisionCode', s.registeredAddress?.divisionCode);

@@ -1,9 +1,12 @@
 import { checkUscc, isValidResidentId, maskAddress, maskComplainant, maskName, maskPhone, maskResidentId } from '.';
 
 describe('unified social credit code (GB 32100)', () => {
-  it.each(['91350200776049653A', '91440101MA5CJQ4N59', '914403001922038216', '91330100799655058B'])('accepts %s', (code) => {
-    expect(checkUscc(code)).toEqual({ valid: true, code });
-  });
+  it.each(['91350200776049653A', '91440101MA5CJQ4N59', '914403001922038216', '91330100799655058B'])(
+    'accepts %s',
+    (code) => {
+      expect(checkUscc(code)).toEqual({ valid: true, code });
+    },
+  );
 
   it('flags a checksum failure with the expected character instead of rejecting', () => {
     expect(checkUscc('91310000MA1FL0XX7M')).toMatchObject({ valid: false, problem: 'checksum', expected: 'Y' });
@@ -38,7 +41,16 @@ describe('resident identity number (GB 11643)', () => {
   });
 
   it('masks a whole complainant, agent included, and drops fields it does not know', () => {
-    expect(maskComplainant({ name: '王小明', phone: '13812341234', idNumber: '11010519491231002X', address: '安徽省宣城市旌德县旌阳镇某小区3栋', note: '私密', agent: { name: '欧阳娜娜', phone: '13900001111' } })).toEqual({
+    expect(
+      maskComplainant({
+        name: '王小明',
+        phone: '13812341234',
+        idNumber: '11010519491231002X',
+        address: '安徽省宣城市旌德县旌阳镇某小区3栋',
+        note: '私密',
+        agent: { name: '欧阳娜娜', phone: '13900001111' },
+      }),
+    ).toEqual({
       name: '王**',
       phone: '138****1234',
       idNumber: '110105********002X',

@@ -48,13 +48,25 @@ export class JurisdictionRouter {
 
   route(federation: Federation, r: RoutingRequest): Route {
     if (r.basis === 'DESIGNATED') return this.designated(federation, r);
-    const raw = r.basis === 'SEAT' ? r.seatCode : r.basis === 'ACTUAL_PLACE_OF_BUSINESS' ? (r.actualCode ?? r.seatCode) : r.seatCode;
+    const raw =
+      r.basis === 'SEAT'
+        ? r.seatCode
+        : r.basis === 'ACTUAL_PLACE_OF_BUSINESS'
+          ? (r.actualCode ?? r.seatCode)
+          : r.seatCode;
     if (!raw || !/^\d{6}$/.test(raw)) {
-      throw new DomainError('NO_JURISDICTION', `basis ${r.basis} needs the subject's ${r.basis === 'SEAT' ? 'registered seat' : 'place of business'} division code`, r.basis === 'SEAT' ? 'seatCode' : 'actualCode');
+      throw new DomainError(
+        'NO_JURISDICTION',
+        `basis ${r.basis} needs the subject's ${r.basis === 'SEAT' ? 'registered seat' : 'place of business'} division code`,
+        r.basis === 'SEAT' ? 'seatCode' : 'actualCode',
+      );
     }
     const code = this.current(raw);
     if (r.basis === 'PLATFORM_SEAT_FOUND_FIRST') {
-      throw new DomainError('NO_JURISDICTION', `basis PLATFORM_SEAT_FOUND_FIRST means the platform seat's agency (${r.sender}) found the lead first and keeps it: nothing to transfer`);
+      throw new DomainError(
+        'NO_JURISDICTION',
+        `basis PLATFORM_SEAT_FOUND_FIRST means the platform seat's agency (${r.sender}) found the lead first and keeps it: nothing to transfer`,
+      );
     }
     const covering = federation.manifest.members.filter((m) => m.id !== r.sender && covers(m.divisionCode, code));
     const eligible = covering
@@ -66,7 +78,10 @@ export class JurisdictionRouter {
         covering.length === 0
           ? `no member agency covers division ${code}${raw !== code ? ` (was ${raw})` : ''}`
           : `members covering ${code} (${covering.map((m) => m.id).join(', ')}) share no agreement with ${r.sender} for ${r.type}`;
-      throw new DomainError('NO_JURISDICTION', `cannot route ${r.type} by ${r.basis}: ${why}; name a designated handler (DESIGNATED) or transfer through the common superior`);
+      throw new DomainError(
+        'NO_JURISDICTION',
+        `cannot route ${r.type} by ${r.basis}: ${why}; name a designated handler (DESIGNATED) or transfer through the common superior`,
+      );
     }
     const best = eligible[0];
     return {
@@ -81,11 +96,25 @@ export class JurisdictionRouter {
   private designated(federation: Federation, r: RoutingRequest): Route {
     const d = r.designated;
     if (!d || !/^\d{6}$/.test(d.agencyId) || d.reason.trim() === '') {
-      throw new DomainError('VALIDATION_FAILED', 'basis DESIGNATED needs the designated agency and the reason (指定管辖)', 'designated');
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'basis DESIGNATED needs the designated agency and the reason (指定管辖)',
+        'designated',
+      );
     }
     const member = federation.member(d.agencyId);
     const zone = member ? federation.agreementsFor(r.sender, member.id, r.type)[0] : undefined;
-    if (!member || !zone) throw new DomainError('NO_JURISDICTION', `designated agency ${d.agencyId} is not a member sharing an agreement with ${r.sender} for ${r.type}`);
-    return { recipient: member.id, zone: zone.id, divisionCode: member.divisionCode, basis: 'DESIGNATED', explanation: `DESIGNATED -> ${member.id} ${member.name}: ${d.reason}` };
+    if (!member || !zone)
+      throw new DomainError(
+        'NO_JURISDICTION',
+        `designated agency ${d.agencyId} is not a member sharing an agreement with ${r.sender} for ${r.type}`,
+      );
+    return {
+      recipient: member.id,
+      zone: zone.id,
+      divisionCode: member.divisionCode,
+      basis: 'DESIGNATED',
+      explanation: `DESIGNATED -> ${member.id} ${member.name}: ${d.reason}`,
+    };
   }
 }

@@ -1,11 +1,31 @@
 import { DomainError } from '@xietong/contracts';
 
 /** States of a transferred lead, kept the same on both gateways. */
-export const LEAD_STATES = ['TRANSFERRED', 'RECEIVED', 'VERIFYING', 'CASE_OPENED', 'NOT_OPENED', 'TRANSFERRED_ON', 'RETURNED', 'DISPOSED', 'CLOSED'] as const;
+export const LEAD_STATES = [
+  'TRANSFERRED',
+  'RECEIVED',
+  'VERIFYING',
+  'CASE_OPENED',
+  'NOT_OPENED',
+  'TRANSFERRED_ON',
+  'RETURNED',
+  'DISPOSED',
+  'CLOSED',
+] as const;
 export type LeadState = (typeof LEAD_STATES)[number];
 
 /** States of a transferred complaint. */
-export const COMPLAINT_STATES = ['FORWARDED', 'AWAITING_TRIAGE', 'ACCEPTED', 'REJECTED', 'MEDIATING', 'SETTLED', 'MEDIATION_ENDED', 'WITHDRAWN', 'CLOSED'] as const;
+export const COMPLAINT_STATES = [
+  'FORWARDED',
+  'AWAITING_TRIAGE',
+  'ACCEPTED',
+  'REJECTED',
+  'MEDIATING',
+  'SETTLED',
+  'MEDIATION_ENDED',
+  'WITHDRAWN',
+  'CLOSED',
+] as const;
 export type ComplaintState = (typeof COMPLAINT_STATES)[number];
 
 export type CaseKind = 'LEAD' | 'COMPLAINT';
@@ -29,7 +49,14 @@ const LEAD: Record<LeadState, LeadState[]> = {
   CLOSED: [],
 };
 
-const OPEN_COMPLAINT: ComplaintState[] = ['FORWARDED', 'AWAITING_TRIAGE', 'ACCEPTED', 'MEDIATING', 'SETTLED', 'MEDIATION_ENDED'];
+const OPEN_COMPLAINT: ComplaintState[] = [
+  'FORWARDED',
+  'AWAITING_TRIAGE',
+  'ACCEPTED',
+  'MEDIATING',
+  'SETTLED',
+  'MEDIATION_ENDED',
+];
 
 const COMPLAINT: Record<ComplaintState, ComplaintState[]> = {
   FORWARDED: ['AWAITING_TRIAGE', 'ACCEPTED', 'REJECTED'],
@@ -53,7 +80,10 @@ export function transition(kind: CaseKind, caseNo: string, from: CaseState, to: 
         : (COMPLAINT[from as ComplaintState] ?? []);
   if (!(allowed as string[]).includes(to)) {
     const next = allowed.length > 0 ? `allowed next: ${allowed.join(', ')}` : 'it is final';
-    throw new DomainError('ILLEGAL_TRANSITION', `${kind.toLowerCase()} ${caseNo} is ${from}; it cannot become ${to} (${next})`);
+    throw new DomainError(
+      'ILLEGAL_TRANSITION',
+      `${kind.toLowerCase()} ${caseNo} is ${from}; it cannot become ${to} (${next})`,
+    );
   }
   return to;
 }
@@ -64,7 +94,11 @@ export function isFinal(kind: CaseKind, state: CaseState): boolean {
 }
 
 /** The lead state a case-result body reports. */
-export function leadStateOf(result: { stage: string; feedback?: { status: string } | null; disposal?: { closedAt?: string | null } | null }): LeadState[] {
+export function leadStateOf(result: {
+  stage: string;
+  feedback?: { status: string } | null;
+  disposal?: { closedAt?: string | null } | null;
+}): LeadState[] {
   if (result.stage === 'DISPOSAL') return result.disposal?.closedAt ? ['DISPOSED', 'CLOSED'] : ['DISPOSED'];
   const status = result.feedback?.status;
   const map: Record<string, LeadState> = {
@@ -76,6 +110,7 @@ export function leadStateOf(result: { stage: string; feedback?: { status: string
     RETURNED_NO_JURISDICTION: 'RETURNED',
   };
   const state = status ? map[status] : undefined;
-  if (!state) throw new DomainError('VALIDATION_FAILED', 'a verification feedback needs feedback.status', 'feedback.status');
+  if (!state)
+    throw new DomainError('VALIDATION_FAILED', 'a verification feedback needs feedback.status', 'feedback.status');
   return [state];
 }

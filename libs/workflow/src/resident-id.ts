@@ -20,7 +20,9 @@ export function maskResidentId(id: string): string {
 
 /** `138****1234`: first three and last four digits of a mobile number kept. */
 export function maskPhone(phone: string): string {
-  return phone.length < 8 ? '*'.repeat(phone.length) : `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
+  return phone.length < 8
+    ? '*'.repeat(phone.length)
+    : `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
 }
 
 /** `王*` / `欧阳**`: the family name kept. */

@@ -42,9 +42,15 @@ export class TimeLimits {
   due(id: string, from: string, extensions = 0): DueDate & { limit: TimeLimit } {
     const limit = this.get(id);
     const allowed = limit.extension?.times ?? 0;
-    if (extensions > allowed) throw new DomainError('VALIDATION_FAILED', `${limit.id} may be extended ${allowed} time(s), not ${extensions}`, 'extensions');
+    if (extensions > allowed)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `${limit.id} may be extended ${allowed} time(s), not ${extensions}`,
+        'extensions',
+      );
     const days = limit.days + extensions * (limit.extension?.days ?? 0);
-    const due = limit.unit === 'working' ? this.calendar.addWorkingDays(from, days) : this.calendar.addCalendarDays(from, days);
+    const due =
+      limit.unit === 'working' ? this.calendar.addWorkingDays(from, days) : this.calendar.addCalendarDays(from, days);
     return { ...due, limit };
   }
 }

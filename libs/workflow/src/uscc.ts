@@ -15,13 +15,24 @@ export type UsccCheck =
 export function checkUscc(input: string): UsccCheck {
   const code = input.trim().toUpperCase();
   if (!/^[0-9A-HJ-NPQRTUWXY]{18}$/.test(code)) {
-    return { valid: false, code, problem: 'format', message: 'a unified social credit code has 18 characters from 0-9 and A-Y without I, O, S, V, Z' };
+    return {
+      valid: false,
+      code,
+      problem: 'format',
+      message: 'a unified social credit code has 18 characters from 0-9 and A-Y without I, O, S, V, Z',
+    };
   }
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += ALPHABET.indexOf(code[i]) * WEIGHTS[i];
   const expected = ALPHABET[(31 - (sum % 31)) % 31];
   if (code[17] !== expected) {
-    return { valid: false, code, problem: 'checksum', expected, message: `check character is ${code[17]}, the code's first 17 characters give ${expected}: flag for manual review` };
+    return {
+      valid: false,
+      code,
+      problem: 'checksum',
+      expected,
+      message: `check character is ${code[17]}, the code's first 17 characters give ${expected}: flag for manual review`,
+    };
   }
   return { valid: true, code };
 }

@@ -25,7 +25,8 @@ export class WorkingDayCalendar {
   private readonly years = new Set<number>();
 
   constructor(file: CalendarFile) {
-    if (file.format !== 'xietong-calendar/1') throw new DomainError('CONFIG_INVALID', `calendar format must be xietong-calendar/1, got ${String(file.format)}`);
+    if (file.format !== 'xietong-calendar/1')
+      throw new DomainError('CONFIG_INVALID', `calendar format must be xietong-calendar/1, got ${String(file.format)}`);
     for (const [year, y] of Object.entries(file.years)) {
       this.years.add(Number(year));
       for (const h of y.holidays) {
@@ -68,10 +69,11 @@ export class WorkingDayCalendar {
    * (the day of receipt is not counted).
    */
   addWorkingDays(from: string, n: number): DueDate {
-    if (!Number.isInteger(n) || n < 1) throw new DomainError('VALIDATION_FAILED', `working days must be a positive integer, got ${n}`, 'workingDays');
+    if (!Number.isInteger(n) || n < 1)
+      throw new DomainError('VALIDATION_FAILED', `working days must be a positive integer, got ${n}`, 'workingDays');
     let day = parseLocalDate(from, 'from');
     let provisional = !this.isLoaded(from);
-    for (let counted = 0; counted < n; ) {
+    for (let counted = 0; counted < n;) {
       day++;
       if (!this.years.has(this.yearOf(day))) provisional = true;
       if (this.isWorkingDayNumber(day)) counted++;
@@ -81,7 +83,8 @@ export class WorkingDayCalendar {
 
   /** The day on which a period of `n` calendar days ends, counted from the day after `from`. */
   addCalendarDays(from: string, n: number): DueDate {
-    if (!Number.isInteger(n) || n < 1) throw new DomainError('VALIDATION_FAILED', `days must be a positive integer, got ${n}`, 'days');
+    if (!Number.isInteger(n) || n < 1)
+      throw new DomainError('VALIDATION_FAILED', `days must be a positive integer, got ${n}`, 'days');
     const due = formatLocalDate(parseLocalDate(from, 'from') + n);
     return { due, provisional: false };
   }

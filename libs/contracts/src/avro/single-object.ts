@@ -34,7 +34,10 @@ export class SingleObjectCodec<T> {
       throw new DomainError('MALFORMED', `envelope does not decode: ${(e as Error).message}`);
     }
     if (result.offset !== bytes.length) {
-      throw new DomainError('MALFORMED', result.offset < 0 ? 'envelope is truncated' : 'trailing bytes after the envelope');
+      throw new DomainError(
+        'MALFORMED',
+        result.offset < 0 ? 'envelope is truncated' : 'trailing bytes after the envelope',
+      );
     }
     return result.value;
   }

@@ -29,7 +29,10 @@ export class AuthGuard implements CanActivate {
     req.caller = caller;
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
     if (!roles.includes('admin') && !allowed.some((r) => roles.includes(r))) {
-      throw new DomainError('FORBIDDEN', `this needs one of the roles ${allowed.join(', ') || 'admin'}; the token has ${roles.join(', ') || 'no roles'}`);
+      throw new DomainError(
+        'FORBIDDEN',
+        `this needs one of the roles ${allowed.join(', ') || 'admin'}; the token has ${roles.join(', ') || 'no roles'}`,
+      );
     }
     return true;
   }

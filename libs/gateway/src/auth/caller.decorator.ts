@@ -2,4 +2,6 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Caller } from './roles';
 
 /** The authenticated caller the AuthGuard attached to the request. */
-export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => ctx.switchToHttp().getRequest<{ caller: Caller }>().caller);
+export const CurrentCaller = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Caller => ctx.switchToHttp().getRequest<{ caller: Caller }>().caller,
+);

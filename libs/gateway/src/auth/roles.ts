@@ -24,6 +24,9 @@ export interface Caller {
 /** For handlers whose required role depends on the request (the kind of message submitted). */
 export function requireRole(caller: Caller, role: Role, what: string): void {
   if (!caller.roles.includes(role) && !caller.roles.includes('admin')) {
-    throw new DomainError('FORBIDDEN', `${what} needs the ${role} role; the token has ${caller.roles.join(', ') || 'no roles'}`);
+    throw new DomainError(
+      'FORBIDDEN',
+      `${what} needs the ${role} role; the token has ${caller.roles.join(', ') || 'no roles'}`,
+    );
   }
 }

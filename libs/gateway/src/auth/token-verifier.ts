@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { DomainError } from '@xietong/contracts';
 import { ROLES, type Role } from './roles';
 
@@ -24,10 +31,17 @@ export class TokenVerifier {
       try {
         jwks = JSON.parse(readFileSync(settings.jwksFile, 'utf8')) as JSONWebKeySet;
       } catch (e) {
-        throw new DomainError('CONFIG_INVALID', `cannot read XIETONG_AUTH_JWKS_FILE ${settings.jwksFile}: ${(e as Error).message}`);
+        throw new DomainError(
+          'CONFIG_INVALID',
+          `cannot read XIETONG_AUTH_JWKS_FILE ${settings.jwksFile}: ${(e as Error).message}`,
+        );
       }
       this.keys = createLocalJWKSet(jwks);
-    } else throw new DomainError('CONFIG_INVALID', 'set XIETONG_AUTH_JWKS_FILE or XIETONG_AUTH_JWKS_URL: the HTTP API accepts only tokens of a configured issuer');
+    } else
+      throw new DomainError(
+        'CONFIG_INVALID',
+        'set XIETONG_AUTH_JWKS_FILE or XIETONG_AUTH_JWKS_URL: the HTTP API accepts only tokens of a configured issuer',
+      );
   }
 
   async verify(token: string): Promise<{ subject: string; roles: Role[] }> {
@@ -38,11 +52,16 @@ export class TokenVerifier {
         algorithms: ['EdDSA', 'ES256', 'RS256', 'PS256'],
         requiredClaims: ['sub', 'exp'],
       });
-      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r)) : [];
+      const roles = Array.isArray(payload.roles)
+        ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r))
+        : [];
       return { subject: String(payload.sub), roles };
     } catch (e) {
       if (e instanceof IdentityProviderUnavailable) {
-        throw new DomainError('AUTH_UNAVAILABLE', `the identity provider's keys (${this.settings.jwksUrl}) could not be fetched, try again shortly: ${e.message}`);
+        throw new DomainError(
+          'AUTH_UNAVAILABLE',
+          `the identity provider's keys (${this.settings.jwksUrl}) could not be fetched, try again shortly: ${e.message}`,
+        );
       }
       const why =
         e instanceof errors.JWTExpired
@@ -70,8 +89,16 @@ function remoteKeys(url: URL): JWTVerifyGetKey {
     try {
       return await remote(header, token);
     } catch (e) {
-      if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys || e instanceof errors.JOSENotSupported) throw e;
-      const cause = e instanceof errors.JWKSTimeout ? 'timed out' : ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
+      if (
+        e instanceof errors.JWKSNoMatchingKey ||
+        e instanceof errors.JWKSMultipleMatchingKeys ||
+        e instanceof errors.JOSENotSupported
+      )
+        throw e;
+      const cause =
+        e instanceof errors.JWKSTimeout
+          ? 'timed out'
+          : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message);
       throw new IdentityProviderUnavailable(cause);
     }
   };

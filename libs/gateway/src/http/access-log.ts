@@ -19,7 +19,13 @@ export function accessLog(db: Database, audit: AuditRepository, logger: Logger) 
             {
               kind: 'API_ACCESS',
               actor: caller?.subject ?? 'anonymous',
-              detail: { method: req.method, path: req.path, status: res.statusCode, roles: caller?.roles ?? [], ip: req.ip ?? req.socket.remoteAddress ?? '' },
+              detail: {
+                method: req.method,
+                path: req.path,
+                status: res.statusCode,
+                roles: caller?.roles ?? [],
+                ip: req.ip ?? req.socket.remoteAddress ?? '',
+              },
               occurredAt: started,
             },
           ]),

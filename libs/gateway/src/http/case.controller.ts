@@ -28,7 +28,8 @@ export class CaseController {
       limit: q.limit ? Math.min(1000, Math.max(1, Number(q.limit) || 100)) : 100,
       offset: q.offset ? Math.max(0, Number(q.offset) || 0) : 0,
     };
-    if (q.overdue !== undefined && q.overdue !== 'true' && q.overdue !== 'false') throw new DomainError('VALIDATION_FAILED', 'query overdue must be true or false', 'overdue');
+    if (q.overdue !== undefined && q.overdue !== 'true' && q.overdue !== 'false')
+      throw new DomainError('VALIDATION_FAILED', 'query overdue must be true or false', 'overdue');
     return { today, items: (await this.cases.list(filter)).map((c) => view(c, today)) };
   }
 
@@ -41,7 +42,18 @@ export class CaseController {
     const history = (await this.messages.list({ correlationId: caseNo, limit: 1000 })).reverse();
     return {
       cases: found.map((c) => view(c, today)),
-      history: history.map((m) => ({ messageId: m.messageId, direction: m.direction, type: m.type, sender: m.sender, recipient: m.recipient, status: m.status, reasonCode: m.reasonCode, createdAt: m.createdAt, receivedAt: m.receivedAt, receiptAt: m.receiptAt })),
+      history: history.map((m) => ({
+        messageId: m.messageId,
+        direction: m.direction,
+        type: m.type,
+        sender: m.sender,
+        recipient: m.recipient,
+        status: m.status,
+        reasonCode: m.reasonCode,
+        createdAt: m.createdAt,
+        receivedAt: m.receivedAt,
+        receiptAt: m.receiptAt,
+      })),
     };
   }
 }
@@ -56,6 +68,7 @@ function dayStart(date: string, field: string, plusDays = 0): Date {
 
 function oneOf<T extends string>(v: string | undefined, allowed: T[], name: string): T | undefined {
   if (v === undefined) return undefined;
-  if (!(allowed as string[]).includes(v)) throw new DomainError('VALIDATION_FAILED', `${name} must be one of ${allowed.join(', ')}`, name);
+  if (!(allowed as string[]).includes(v))
+    throw new DomainError('VALIDATION_FAILED', `${name} must be one of ${allowed.join(', ')}`, name);
   return v as T;
 }

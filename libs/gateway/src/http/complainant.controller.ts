@@ -26,10 +26,20 @@ export class ComplainantController {
     const [complaint] = await this.messages.list({ type: 'COMPLAINT', correlationId: complaintNo, limit: 1 });
     if (!complaint) throw new DomainError('NOT_FOUND', `no complaint ${complaintNo}`);
     if (complaint.direction !== 'in') {
-      throw new DomainError('FORBIDDEN', `complaint ${complaintNo} was transferred to ${complaint.recipient}; its personal data is encrypted to that agency only`);
+      throw new DomainError(
+        'FORBIDDEN',
+        `complaint ${complaintNo} was transferred to ${complaint.recipient}; its personal data is encrypted to that agency only`,
+      );
     }
     const jwe = (JSON.parse(complaint.body) as { complainant: string }).complainant;
-    await this.access.record({ messageId: complaint.messageId, caseNo: complaintNo, subject: caller.subject, roles: caller.roles.join(','), ip: caller.ip, accessedAt: new Date() });
+    await this.access.record({
+      messageId: complaint.messageId,
+      caseNo: complaintNo,
+      subject: caller.subject,
+      roles: caller.roles.join(','),
+      ip: caller.ip,
+      accessedAt: new Date(),
+    });
     const complainant = await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey);
     return { complaintNo, handler: this.config.agencyId, complainant };
   }

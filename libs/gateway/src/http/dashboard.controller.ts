@@ -43,9 +43,35 @@ export class DashboardController {
     return {
       agency: this.config.agencyId,
       today,
-      flows: flows.map((f) => ({ from: f.sender, to: f.recipient, type: f.type, count: Number(f.n), rejected: Number(f.rejected) })),
-      deadlines: open.map((c) => ({ kind: c.kind, caseNo: c.caseNo, partner: c.partner, role: c.role, state: c.state, clock: c.clock, dueOn: c.dueOn, provisional: c.dueProvisional, overdue: c.dueOn! < today, dueSoon: c.dueOn! >= today && c.dueOn! <= soon })),
-      quarantine: { counts: await this.quarantine.countsByReason(), latest: (await this.quarantine.list(undefined, 20)).map((q) => ({ id: q.id, reasonCode: q.reasonCode, reason: q.reason, claimedSender: q.claimedSender, receivedAt: q.receivedAt })) },
+      flows: flows.map((f) => ({
+        from: f.sender,
+        to: f.recipient,
+        type: f.type,
+        count: Number(f.n),
+        rejected: Number(f.rejected),
+      })),
+      deadlines: open.map((c) => ({
+        kind: c.kind,
+        caseNo: c.caseNo,
+        partner: c.partner,
+        role: c.role,
+        state: c.state,
+        clock: c.clock,
+        dueOn: c.dueOn,
+        provisional: c.dueProvisional,
+        overdue: c.dueOn! < today,
+        dueSoon: c.dueOn! >= today && c.dueOn! <= soon,
+      })),
+      quarantine: {
+        counts: await this.quarantine.countsByReason(),
+        latest: (await this.quarantine.list(undefined, 20)).map((q) => ({
+          id: q.id,
+          reasonCode: q.reasonCode,
+          reason: q.reason,
+          claimedSender: q.claimedSender,
+          receivedAt: q.receivedAt,
+        })),
+      },
     };
   }
 }

@@ -33,16 +33,33 @@ export class DomainErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const status = STATUS[exception.code] ?? 500;
       if (exception.code === 'AUTH_UNAVAILABLE') res.setHeader('Retry-After', '5');
-      if (status === 401) res.setHeader('WWW-Authenticate', `Bearer error="invalid_token", error_description="${exception.message.replace(/"/g, "'")}"`);
-      res.status(status).json({ error: exception.code, message: exception.message, ...(exception.field !== undefined ? { field: exception.field } : {}) });
+      if (status === 401)
+        res.setHeader(
+          'WWW-Authenticate',
+          `Bearer error="invalid_token", error_description="${exception.message.replace(/"/g, "'")}"`,
+        );
+      res.status(status).json({
+        error: exception.code,
+        message: exception.message,
+        ...(exception.field !== undefined ? { field: exception.field } : {}),
+      });
       return;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const cause = exception.getResponse() as { message?: string } | string;
       const message = typeof cause === 'string' ? cause : (cause.message ?? exception.message);
-      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : status === 400 ? 'VALIDATION_FAILED' : 'HTTP_ERROR';
-      res.status(status).json({ error: code, message: status === 400 ? `request body is not valid JSON: ${message}` : message });
+      const code =
+        status === 413
+          ? 'PAYLOAD_TOO_LARGE'
+          : status === 404
+            ? 'NOT_FOUND'
+            : status === 400
+              ? 'VALIDATION_FAILED'
+              : 'HTTP_ERROR';
+      res
+        .status(status)
+        .json({ error: code, message: status === 400 ? `request body is not valid JSON: ${message}` : message });
       return;
     }
     const e = exception as { type?: string; status?: number; message?: string };

@@ -23,10 +23,16 @@ export class HealthController {
   async health(@Res() res: Response): Promise<void> {
     const [database, kafka] = await Promise.all([probe(() => this.db.ping()), probe(() => this.kafkaPing())]);
     const m = this.manifests.lastKnown;
-    const manifest = { status: m.expiresAt.getTime() > Date.now() ? 'up' : 'expired', serial: m.serial, expiresAt: m.manifest.expiresAt };
+    const manifest = {
+      status: m.expiresAt.getTime() > Date.now() ? 'up' : 'expired',
+      serial: m.serial,
+      expiresAt: m.manifest.expiresAt,
+    };
     const outboxPending = database.status === 'up' ? await this.outbox.pendingCount() : null;
     const ok = database.status === 'up' && kafka.status === 'up' && manifest.status === 'up';
-    res.status(ok ? 200 : 503).json({ status: ok ? 'up' : 'degraded', agency: this.config.agencyId, database, kafka, manifest, outboxPending });
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'up' : 'degraded', agency: this.config.agencyId, database, kafka, manifest, outboxPending });
   }
 
   private async kafkaPing(): Promise<void> {

@@ -56,7 +56,9 @@ export class MessageQueryController {
     try {
       return maskComplainant(await decryptJson<Record<string, unknown>>(body.complainant, this.keys.decryptionKey));
     } catch (e) {
-      this.logger.warn(`complaint ${m.messageId}: complainant not decryptable with this agency's key (${(e as Error).message})`);
+      this.logger.warn(
+        `complaint ${m.messageId}: complainant not decryptable with this agency's key (${(e as Error).message})`,
+      );
       return null;
     }
   }
@@ -67,7 +69,21 @@ export class MessageQueryController {
     const rows = await this.quarantine.list(reason);
     return {
       counts: await this.quarantine.countsByReason(),
-      items: rows.map((r) => ({ id: r.id, reasonCode: r.reasonCode, reason: r.reason, topic: r.topic, partition: r.partition, offset: r.offset, messageId: r.messageId, claimedSender: r.claimedSender, type: r.type, receivedAt: r.receivedAt, deadLettered: r.deadLettered, replayedAt: r.replayedAt ?? null, replayedBy: r.replayedBy ?? null })),
+      items: rows.map((r) => ({
+        id: r.id,
+        reasonCode: r.reasonCode,
+        reason: r.reason,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        messageId: r.messageId,
+        claimedSender: r.claimedSender,
+        type: r.type,
+        receivedAt: r.receivedAt,
+        deadLettered: r.deadLettered,
+        replayedAt: r.replayedAt ?? null,
+        replayedBy: r.replayedBy ?? null,
+      })),
     };
   }
 
@@ -91,13 +107,15 @@ function view(m: MessageRecord) {
 
 function oneOf<T extends string>(v: string | undefined, allowed: T[], name: string): T | undefined {
   if (v === undefined) return undefined;
-  if (!(allowed as string[]).includes(v)) throw new DomainError('VALIDATION_FAILED', `query ${name} must be one of ${allowed.join(', ')}`, name);
+  if (!(allowed as string[]).includes(v))
+    throw new DomainError('VALIDATION_FAILED', `query ${name} must be one of ${allowed.join(', ')}`, name);
   return v as T;
 }
 
 function intParam(v: string | undefined, name: string, dflt: number, min: number, max: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new DomainError('VALIDATION_FAILED', `query ${name} must be an integer from ${min} to ${max}`, name);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new DomainError('VALIDATION_FAILED', `query ${name} must be an integer from ${min} to ${max}`, name);
   return n;
 }

@@ -40,15 +40,27 @@ export class MetricsController {
           await collect(this);
         },
       });
-    gauge('xietong_messages', 'Messages stored, by direction, type and status (pending, sent, accepted, rejected)', ['direction', 'type', 'status'], async (g) => {
-      for (const c of await this.messages.counts()) g.set({ direction: c.direction, type: c.type, status: c.status }, c.n);
-    });
+    gauge(
+      'xietong_messages',
+      'Messages stored, by direction, type and status (pending, sent, accepted, rejected)',
+      ['direction', 'type', 'status'],
+      async (g) => {
+        for (const c of await this.messages.counts())
+          g.set({ direction: c.direction, type: c.type, status: c.status }, c.n);
+      },
+    );
     gauge('xietong_quarantined', 'Records quarantined, by reason code', ['reason'], async (g) => {
       for (const [reason, n] of Object.entries(await this.quarantine.countsByReason())) g.set({ reason }, n);
     });
-    gauge('xietong_outbox_pending', 'Outbox rows not yet published', [], async (g) => g.set(await this.outbox.pendingCount()));
+    gauge('xietong_outbox_pending', 'Outbox rows not yet published', [], async (g) =>
+      g.set(await this.outbox.pendingCount()),
+    );
     gauge('xietong_cases_overdue', 'Transferred cases whose running clock has passed, by kind', ['kind'], async (g) => {
-      const overdue = await this.cases.list({ role: 'transferor', overdueOn: shanghaiDate(new Date()), limit: 100_000 });
+      const overdue = await this.cases.list({
+        role: 'transferor',
+        overdueOn: shanghaiDate(new Date()),
+        limit: 100_000,
+      });
       for (const kind of ['LEAD', 'COMPLAINT']) g.set({ kind }, overdue.filter((c) => c.kind === kind).length);
     });
     gauge('xietong_consumer_lag', 'Records in the inbox not yet processed, by partition', ['partition'], async (g) => {
@@ -64,9 +76,14 @@ export class MetricsController {
         this.inc(service.redelivered);
       },
     });
-    gauge('xietong_manifest_expiry_seconds', 'Seconds until the federation manifest in force expires', [], async (g) => {
-      g.set((this.manifests.lastKnown.expiresAt.getTime() - Date.now()) / 1000);
-    });
+    gauge(
+      'xietong_manifest_expiry_seconds',
+      'Seconds until the federation manifest in force expires',
+      [],
+      async (g) => {
+        g.set((this.manifests.lastKnown.expiresAt.getTime() - Date.now()) / 1000);
+      },
+    );
   }
 
   @Get('metrics')
@@ -83,7 +100,10 @@ export class MetricsController {
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(topic);
-      const [group] = await admin.fetchOffsets({ groupId: `${this.config.kafka.topicPrefix}-inbound-${this.config.agencyId}`, topics: [topic] });
+      const [group] = await admin.fetchOffsets({
+        groupId: `${this.config.kafka.topicPrefix}-inbound-${this.config.agencyId}`,
+        topics: [topic],
+      });
       return ends.map((e) => {
         const committed = Number(group?.partitions.find((p) => p.partition === e.partition)?.offset ?? -1);
         return [e.partition, Math.max(0, Number(e.offset) - Math.max(0, committed))];

@@ -7,7 +7,12 @@ import type { WireCodec } from '@xietong/exchange';
 
 type JsonSchema = Record<string, unknown>;
 
-const KINDS: Record<string, BusinessType> = { leads: 'LEAD', 'case-results': 'CASE_RESULT', complaints: 'COMPLAINT', 'complaint-results': 'COMPLAINT_RESULT' };
+const KINDS: Record<string, BusinessType> = {
+  leads: 'LEAD',
+  'case-results': 'CASE_RESULT',
+  complaints: 'COMPLAINT',
+  'complaint-results': 'COMPLAINT_RESULT',
+};
 
 /**
  * The OpenAPI document of the HTTP API, served at /docs (UI) and /docs-json. Routes come from the
@@ -18,7 +23,9 @@ export function setupOpenApi(app: INestApplication, config: GatewayConfig, codec
     app,
     new DocumentBuilder()
       .setTitle(`Xietong gateway ${config.agencyId}`)
-      .setDescription('County systems submit leads, case results and complaints; staff and auditors follow cases and data flows. Bearer JWT with a roles claim (submitter, handler, auditor, admin).')
+      .setDescription(
+        'County systems submit leads, case results and complaints; staff and auditors follow cases and data flows. Bearer JWT with a roles claim (submitter, handler, auditor, admin).',
+      )
       .setVersion('1')
       .addBearerAuth()
       .addSecurityRequirements('bearer')
@@ -46,7 +53,11 @@ export function setupOpenApi(app: INestApplication, config: GatewayConfig, codec
                 additionalProperties: false,
                 properties: {
                   recipient: { type: 'string', pattern: '^\\d{6}$', description: 'member id of the receiving agency' },
-                  messageId: { type: 'string', format: 'uuid', description: 'idempotency: resubmitting the same id returns the first result' },
+                  messageId: {
+                    type: 'string',
+                    format: 'uuid',
+                    description: 'idempotency: resubmitting the same id returns the first result',
+                  },
                   causationId: { type: 'string', format: 'uuid' },
                   body: { $ref: `#/components/schemas/${name}` },
                 },
@@ -67,22 +78,39 @@ export function setupOpenApi(app: INestApplication, config: GatewayConfig, codec
   }
   delete doc.paths['/api/v1/{kind}'];
   if (doc.paths['/health']?.get) doc.paths['/health'].get.security = [];
-  doc.components = { ...doc.components, schemas: { ...(doc.components?.schemas ?? {}), ...schemas } } as OpenAPIObject['components'];
+  doc.components = {
+    ...doc.components,
+    schemas: { ...(doc.components?.schemas ?? {}), ...schemas },
+  } as OpenAPIObject['components'];
   SwaggerModule.setup('docs', app, doc);
   return doc;
 }
 
 const COMPLAINANT: JsonSchema = {
   type: 'object',
-  description: 'Personal information: encrypted by the gateway (JWE) to the handling agency before it is stored or sent.',
+  description:
+    'Personal information: encrypted by the gateway (JWE) to the handling agency before it is stored or sent.',
   required: ['name', 'phone', 'address'],
   additionalProperties: false,
-  properties: { name: { type: 'string' }, phone: { type: 'string' }, address: { type: 'string' }, idNumber: { type: 'string' }, agent: { type: 'string' } },
+  properties: {
+    name: { type: 'string' },
+    phone: { type: 'string' },
+    address: { type: 'string' },
+    idNumber: { type: 'string' },
+    agent: { type: 'string' },
+  },
 };
 
 /** JSON Schema of the JSON form the gateway accepts for an Avro type. */
 export function avroToJsonSchema(t: avro.Type): JsonSchema {
-  const x = t as unknown as { typeName: string; fields?: { name: string; type: avro.Type; defaultValue(): unknown }[]; symbols?: string[]; itemsType?: avro.Type; types?: avro.Type[]; doc?: string };
+  const x = t as unknown as {
+    typeName: string;
+    fields?: { name: string; type: avro.Type; defaultValue(): unknown }[];
+    symbols?: string[];
+    itemsType?: avro.Type;
+    types?: avro.Type[];
+    doc?: string;
+  };
   switch (x.typeName) {
     case 'record': {
       const properties: Record<string, JsonSchema> = {};

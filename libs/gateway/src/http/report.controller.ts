@@ -11,14 +11,19 @@ export class ReportController {
 
   @Get('monthly')
   @Roles('auditor')
-  async monthly(@Query('month') month: string | undefined, @Query('format') format: string | undefined, @Res() res: Response): Promise<void> {
+  async monthly(
+    @Query('month') month: string | undefined,
+    @Query('format') format: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     if (!month) throw new DomainError('VALIDATION_FAILED', 'query month=YYYY-MM is required', 'month');
     const report = await this.reports.build(month);
     if (format === 'csv') {
       res.type('text/csv').send(MonthlyReport.csv(report));
       return;
     }
-    if (format !== undefined && format !== 'json') throw new DomainError('VALIDATION_FAILED', 'format must be json or csv', 'format');
+    if (format !== undefined && format !== 'json')
+      throw new DomainError('VALIDATION_FAILED', 'format must be json or csv', 'format');
     res.json(report);
   }
 }

@@ -15,7 +15,13 @@ const TYPES: Record<string, string> = {
 const MAX_BATCH = 1000;
 
 /** Transfers are submitted by intake staff, results by the staff handling the case. */
-const ROLE_FOR: Record<string, Role> = { LEAD: 'submitter', COMPLAINT: 'submitter', CASE_RESULT: 'handler', COMPLAINT_RESULT: 'handler', REMINDER: 'admin' };
+const ROLE_FOR: Record<string, Role> = {
+  LEAD: 'submitter',
+  COMPLAINT: 'submitter',
+  CASE_RESULT: 'handler',
+  COMPLAINT_RESULT: 'handler',
+  REMINDER: 'admin',
+};
 
 function requireJson(contentType: string | undefined): void {
   if (!contentType?.toLowerCase().startsWith('application/json')) {
@@ -32,11 +38,19 @@ export class SubmissionController {
   @Post('batch')
   @HttpCode(202)
   @Roles('submitter', 'handler')
-  async createMany(@CurrentCaller() caller: Caller, @Body() body: unknown, @Headers('content-type') contentType?: string): Promise<{ items: SubmissionResult[] }> {
+  async createMany(
+    @CurrentCaller() caller: Caller,
+    @Body() body: unknown,
+    @Headers('content-type') contentType?: string,
+  ): Promise<{ items: SubmissionResult[] }> {
     requireJson(contentType);
     const items = (body as { items?: unknown } | null)?.items;
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
-      throw new DomainError('VALIDATION_FAILED', `field items: expected an array of 1 to ${MAX_BATCH} messages`, 'items');
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `field items: expected an array of 1 to ${MAX_BATCH} messages`,
+        'items',
+      );
     }
     const commands = items.map((item, i) => {
       try {
@@ -56,9 +70,18 @@ export class SubmissionController {
   @Post(':kind')
   @HttpCode(202)
   @Roles('submitter', 'handler')
-  async create(@CurrentCaller() caller: Caller, @Param('kind') kind: string, @Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SubmissionResult> {
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Param('kind') kind: string,
+    @Body() body: unknown,
+    @Headers('content-type') contentType?: string,
+  ): Promise<SubmissionResult> {
     const type = TYPES[kind];
-    if (!type) throw new DomainError('NOT_FOUND', `no such resource /api/v1/${kind}; use one of ${Object.keys(TYPES).join(', ')}`);
+    if (!type)
+      throw new DomainError(
+        'NOT_FOUND',
+        `no such resource /api/v1/${kind}; use one of ${Object.keys(TYPES).join(', ')}`,
+      );
     requireRole(caller, ROLE_FOR[type], `POST /api/v1/${kind}`);
     requireJson(contentType);
     return this.submit.execute(SubmitMessageCommand.from(type, body), caller.subject);

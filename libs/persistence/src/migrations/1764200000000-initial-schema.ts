@@ -7,7 +7,13 @@ export class InitialSchema1764200000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const t = columnTypes(q.connection.options.type as Dialect);
-    const id = { name: 'id', type: t.serial as string, isPrimary: true, isGenerated: true, generationStrategy: 'increment' as const };
+    const id = {
+      name: 'id',
+      type: t.serial as string,
+      isPrimary: true,
+      isGenerated: true,
+      generationStrategy: 'increment' as const,
+    };
     await q.createTable(
       new Table({
         name: 'message',

@@ -28,7 +28,10 @@ export class CaseFiles1764300000000 implements MigrationInterface {
           { name: 'created_at', type: t.instant as string },
           { name: 'updated_at', type: t.instant as string },
         ],
-        indices: [new TableIndex({ name: 'ix_case_due', columnNames: ['role', 'due_on'] }), new TableIndex({ name: 'ix_case_state', columnNames: ['kind', 'state'] })],
+        indices: [
+          new TableIndex({ name: 'ix_case_due', columnNames: ['role', 'due_on'] }),
+          new TableIndex({ name: 'ix_case_state', columnNames: ['kind', 'state'] }),
+        ],
       }),
     );
   }

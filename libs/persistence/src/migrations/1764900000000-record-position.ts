@@ -9,8 +9,14 @@ export class RecordPosition1764900000000 implements MigrationInterface {
   name = 'RecordPosition1764900000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.addColumn('message', new TableColumn({ name: 'record_position', type: 'varchar', length: '300', isNullable: true }));
-    await q.createIndex('quarantine', new TableIndex({ name: 'ix_quarantine_position', columnNames: ['topic', 'partition', 'offset'] }));
+    await q.addColumn(
+      'message',
+      new TableColumn({ name: 'record_position', type: 'varchar', length: '300', isNullable: true }),
+    );
+    await q.createIndex(
+      'quarantine',
+      new TableIndex({ name: 'ix_quarantine_position', columnNames: ['topic', 'partition', 'offset'] }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -10,8 +10,14 @@ export class QuarantineReplay1765000000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const t = columnTypes(q.connection.options.type as Dialect);
-    await q.addColumn('quarantine', new TableColumn({ name: 'replayed_at', type: t.instant as string, isNullable: true }));
-    await q.addColumn('quarantine', new TableColumn({ name: 'replayed_by', type: 'varchar', length: '200', isNullable: true }));
+    await q.addColumn(
+      'quarantine',
+      new TableColumn({ name: 'replayed_at', type: t.instant as string, isNullable: true }),
+    );
+    await q.addColumn(
+      'quarantine',
+      new TableColumn({ name: 'replayed_by', type: 'varchar', length: '200', isNullable: true }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

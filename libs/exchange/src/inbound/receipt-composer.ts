@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '@xietong/contracts';
 import type { Federation } from '@xietong/federation';
 import type { MessageRecord, NewOutboxRecord } from '@xietong/persistence';
-import { outboundRow } from './message-rows';
-import type { WireCodec } from './wire-codec';
+import { outboundRow } from '../message-rows';
+import type { WireCodec } from '../wire-codec';
 
 export interface ComposedMessage {
   row: MessageRecord;
@@ -19,7 +19,14 @@ export type ReceiptItem =
  * if the sender is unknown or no agreement links the two agencies. One signature per sender and
  * batch instead of one per message.
  */
-export function composeReceipt(codec: WireCodec, federation: Federation, self: string, to: string, items: ReceiptItem[], now: Date): ComposedMessage | undefined {
+export function composeReceipt(
+  codec: WireCodec,
+  federation: Federation,
+  self: string,
+  to: string,
+  items: ReceiptItem[],
+  now: Date,
+): ComposedMessage | undefined {
   const zone = federation.agreementsFor(self, to, 'RECEIPT')[0];
   const recipient = federation.member(to);
   if (!zone || !recipient || items.length === 0) return undefined;

@@ -1,7 +1,13 @@
 import { Failpoints } from '@xietong/config';
 import { signDetached, type Signer } from '@xietong/crypto';
 import { HEADERS, type RecordPublisher } from '@xietong/messaging';
-import type { AuditRepository, Database, MessageRepository, OutboxRecord, OutboxRepository } from '@xietong/persistence';
+import type {
+  AuditRepository,
+  Database,
+  MessageRepository,
+  OutboxRecord,
+  OutboxRepository,
+} from '@xietong/persistence';
 import type { OutboxSignal } from './outbox-signal';
 
 export interface RelaySettings {
@@ -61,14 +67,28 @@ export class RelayService {
       }
       this.failpoints.pass('relay.after-ack', rows.length);
       const sentAt = new Date();
-      await this.outbox.markSent(em, rows.map((r) => r.id), sentAt);
-      await this.messages.markSent(em, rows.map((r, i) => ({ messageId: r.messageId, signature: signatures[i] })), sentAt);
+      await this.outbox.markSent(
+        em,
+        rows.map((r) => r.id),
+        sentAt,
+      );
+      await this.messages.markSent(
+        em,
+        rows.map((r, i) => ({ messageId: r.messageId, signature: signatures[i] })),
+        sentAt,
+      );
       // One entry per acknowledged producer batch and topic, listing its messages.
       const byTopic = new Map<string, string[]>();
       for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r.messageId]);
       await this.audit.append(
         em,
-        [...byTopic].map(([topic, ids]) => ({ kind: 'PUBLISHED', actor: 'relay', messageId: ids.length === 1 ? ids[0] : null, detail: { topic, kid: this.signer.kid, messages: ids }, occurredAt: sentAt })),
+        [...byTopic].map(([topic, ids]) => ({
+          kind: 'PUBLISHED',
+          actor: 'relay',
+          messageId: ids.length === 1 ? ids[0] : null,
+          detail: { topic, kid: this.signer.kid, messages: ids },
+          occurredAt: sentAt,
+        })),
       );
       return rows.length;
     });

@@ -2,7 +2,13 @@ import { decodeProtectedHeader, type JWK } from 'jose';
 import { DomainError } from '@xietong/contracts';
 import { importSigningKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import { Federation, verifyManifest } from '@xietong/federation';
-import { entryHash, type AuditEntry, type AuditRepository, type ManifestArchiveRepository, type MessageRepository } from '@xietong/persistence';
+import {
+  entryHash,
+  type AuditEntry,
+  type AuditRepository,
+  type ManifestArchiveRepository,
+  type MessageRepository,
+} from '@xietong/persistence';
 import { verifyCheckpoint } from './audit-checkpoint';
 
 export const EXPORT_FORMAT = 'xietong-audit-export/1';
@@ -17,25 +23,51 @@ export interface CaseTrail {
   segment: AuditEntry[];
   checkpoint: { seq: number; hash: string; jws: string };
   /** The case's messages with the exact signed bytes (base64). */
-  messages: { messageId: string; direction: string; type: string; sender: string; recipient: string; signature: string; manifestSerial: number | null; record: string }[];
+  messages: {
+    messageId: string;
+    direction: string;
+    type: string;
+    sender: string;
+    recipient: string;
+    signature: string;
+    manifestSerial: number | null;
+    record: string;
+  }[];
   /** Signed manifests those signatures and the checkpoint need, by serial. */
   manifests: { serial: number; jws: string }[];
 }
 
 /** Collects the trail of one case; the chain must have a checkpoint at or after its last entry. */
-export async function exportCaseTrail(agency: string, caseNo: string, deps: { audit: AuditRepository; messages: MessageRepository; archive: ManifestArchiveRepository }): Promise<CaseTrail> {
+export async function exportCaseTrail(
+  agency: string,
+  caseNo: string,
+  deps: { audit: AuditRepository; messages: MessageRepository; archive: ManifestArchiveRepository },
+): Promise<CaseTrail> {
   await deps.audit.chainAll();
   const all: AuditEntry[] = [];
   for await (const e of deps.audit.entries()) all.push(e);
   const own = all.filter((e) => e.caseNo === caseNo);
   if (own.length === 0) throw new DomainError('NOT_FOUND', `no audit entries for case ${caseNo}`);
   const checkpoint = (await deps.audit.checkpoints()).find((c) => c.seq >= own[own.length - 1].seq);
-  if (!checkpoint) throw new DomainError('NOT_FOUND', `no signed checkpoint covers the last entry of ${caseNo} yet; sign one (the scheduler does every minute) and export again`);
+  if (!checkpoint)
+    throw new DomainError(
+      'NOT_FOUND',
+      `no signed checkpoint covers the last entry of ${caseNo} yet; sign one (the scheduler does every minute) and export again`,
+    );
   const segment = all.filter((e) => e.seq >= own[0].seq && e.seq <= checkpoint.seq);
   const messages = [];
   for await (const m of deps.messages.signedRecords(caseNo)) {
     if (!m.value) continue;
-    messages.push({ messageId: m.messageId, direction: m.direction, type: m.type, sender: m.sender, recipient: m.recipient, signature: m.signature, manifestSerial: m.manifestSerial, record: m.value.toString('base64') });
+    messages.push({
+      messageId: m.messageId,
+      direction: m.direction,
+      type: m.type,
+      sender: m.sender,
+      recipient: m.recipient,
+      signature: m.signature,
+      manifestSerial: m.manifestSerial,
+      record: m.value.toString('base64'),
+    });
   }
   const serials = new Set(messages.map((m) => m.manifestSerial).filter((s): s is number => s !== null));
   const archived = await deps.archive.all();
@@ -72,20 +104,25 @@ export async function verifyCaseTrail(trail: CaseTrail, authority: JWK): Promise
   if (!newest) return 'the file carries no manifest signed by the zone authority';
   let prev = trail.segment[0]?.prevHash;
   for (const [i, e] of trail.segment.entries()) {
-    if (i > 0 && e.seq !== trail.segment[i - 1].seq + 1) return `entry ${trail.segment[i - 1].seq + 1} is missing from the segment`;
+    if (i > 0 && e.seq !== trail.segment[i - 1].seq + 1)
+      return `entry ${trail.segment[i - 1].seq + 1} is missing from the segment`;
     if (e.prevHash !== prev) return `entry ${e.seq} does not link to the entry before it`;
     const { hash, ...rest } = e;
     if (entryHash(rest) !== hash) return `entry ${e.seq} does not match its hash (its content was changed)`;
     prev = hash;
   }
   const last = trail.segment[trail.segment.length - 1];
-  if (!last || last.seq !== trail.checkpoint.seq || last.hash !== trail.checkpoint.hash) return `the segment does not end at the signed checkpoint ${trail.checkpoint.seq}`;
+  if (!last || last.seq !== trail.checkpoint.seq || last.hash !== trail.checkpoint.hash)
+    return `the segment does not end at the signed checkpoint ${trail.checkpoint.seq}`;
   const kid = String(decodeProtectedHeader(trail.checkpoint.jws).kid);
-  const key = [...manifests.values()].flatMap((f) => f.member(trail.agency)?.signingKeys ?? []).find((k) => k.kid === kid);
+  const key = [...manifests.values()]
+    .flatMap((f) => f.member(trail.agency)?.signingKeys ?? [])
+    .find((k) => k.kid === kid);
   if (!key) return `checkpoint key ${kid} of ${trail.agency} is in none of the manifests`;
   try {
     const claim = await verifyCheckpoint(trail.checkpoint.jws, await importSigningKey(key.publicJwk, key.alg));
-    if (claim.seq !== trail.checkpoint.seq || claim.hash !== trail.checkpoint.hash || claim.agency !== trail.agency) return 'the checkpoint does not match its signed content';
+    if (claim.seq !== trail.checkpoint.seq || claim.hash !== trail.checkpoint.hash || claim.agency !== trail.agency)
+      return 'the checkpoint does not match its signed content';
   } catch (e) {
     return (e as Error).message;
   }
@@ -95,11 +132,17 @@ export async function verifyCaseTrail(trail: CaseTrail, authority: JWK): Promise
     const k = fed.member(m.sender)?.signingKeys.find((x) => x.kid === header.kid);
     if (!k) return `message ${m.messageId}: key ${header.kid} of ${m.sender} is not in manifest serial ${fed.serial}`;
     try {
-      await verifyDetached(m.signature, Buffer.from(m.record, 'base64'), await importSigningKey(k.publicJwk, k.alg), header.alg);
+      await verifyDetached(
+        m.signature,
+        Buffer.from(m.record, 'base64'),
+        await importSigningKey(k.publicJwk, k.alg),
+        header.alg,
+      );
     } catch {
       return `message ${m.messageId}: signature does not verify over its record bytes`;
     }
-    if (!trail.segment.some((e) => e.messageId === m.messageId)) return `message ${m.messageId} has no entry in the audit segment`;
+    if (!trail.segment.some((e) => e.messageId === m.messageId))
+      return `message ${m.messageId} has no entry in the audit segment`;
   }
   return undefined;
 }

@@ -17,7 +17,10 @@ export interface CheckpointClaim {
  */
 export async function signCheckpoint(claim: CheckpointClaim, signer: Signer): Promise<string> {
   const payload = Buffer.from(JSON.stringify(claim));
-  if (signer.alg !== 'SM2') return new CompactSign(payload).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: CHECKPOINT_TYPE }).sign(signer.key as CryptoKey);
+  if (signer.alg !== 'SM2')
+    return new CompactSign(payload)
+      .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: CHECKPOINT_TYPE })
+      .sign(signer.key as CryptoKey);
   const input = `${Buffer.from(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: CHECKPOINT_TYPE })).toString('base64url')}.${payload.toString('base64url')}`;
   return `${input}.${signatureOver(Buffer.from(input, 'ascii'), signer).toString('base64url')}`;
 }
@@ -32,7 +35,8 @@ export async function verifyCheckpoint(jws: string, key: SigningKey): Promise<Ch
     const header = decodeProtectedHeader(jws);
     const [h, p, sig] = jws.split('.');
     if (header.alg !== 'SM2' || header.typ !== CHECKPOINT_TYPE) throw new Error('wrong alg or typ');
-    if (!signatureMatches(Buffer.from(`${h}.${p}`, 'ascii'), Buffer.from(sig ?? '', 'base64url'), key, 'SM2')) throw new Error('signature mismatch');
+    if (!signatureMatches(Buffer.from(`${h}.${p}`, 'ascii'), Buffer.from(sig ?? '', 'base64url'), key, 'SM2'))
+      throw new Error('signature mismatch');
     return JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as CheckpointClaim;
   } catch (e) {
     throw new DomainError('SIGNATURE_INVALID', `audit checkpoint signature does not verify: ${(e as Error).message}`);

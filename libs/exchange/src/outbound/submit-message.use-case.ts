@@ -1,13 +1,26 @@
 import { DomainError, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
-import type { AuditRepository, Database, MessageRecord, MessageRepository, NewOutboxRecord, OutboxRepository } from '@xietong/persistence';
-import { identifierWarnings, JurisdictionRouter, type DivisionCodes, type JurisdictionBasis, type RecordWarning } from '@xietong/workflow';
-import type { CaseTracker } from './case-tracker';
-import { outboundRow } from './message-rows';
+import type {
+  AuditRepository,
+  Database,
+  MessageRecord,
+  MessageRepository,
+  NewOutboxRecord,
+  OutboxRepository,
+} from '@xietong/persistence';
+import {
+  identifierWarnings,
+  JurisdictionRouter,
+  type DivisionCodes,
+  type JurisdictionBasis,
+  type RecordWarning,
+} from '@xietong/workflow';
+import type { CaseTracker } from '../cases/case-tracker';
+import { outboundRow } from '../message-rows';
 import type { OutboxSignal } from './outbox-signal';
 import type { SubmitMessageCommand } from './submit-message.command';
-import type { WireCodec } from './wire-codec';
+import type { WireCodec } from '../wire-codec';
 
 export interface SubmissionResult {
   messageId: string;
@@ -65,15 +78,48 @@ export class SubmitMessageUseCase {
     const prepared: (Prepared | MessageRecord)[] = [];
     for (const [i, cmd] of cmds.entries()) {
       const known = cmd.messageId ? existing.get(cmd.messageId) : undefined;
-      prepared.push(known ?? (await itemErrors(cmds.length > 1 ? i : undefined, () => this.prepare(cmd, federation, now))));
+      prepared.push(
+        known ?? (await itemErrors(cmds.length > 1 ? i : undefined, () => this.prepare(cmd, federation, now))),
+      );
     }
     const fresh = prepared.filter((p): p is Prepared => 'outbox' in p);
     if (fresh.length > 0) {
       await this.db.transaction(async (em) => {
-        await this.messages.insertMany(em, fresh.map((p) => p.row));
-        await this.cases.apply(em, fresh.map((p) => ({ messageId: p.row.messageId, direction: 'out', type: p.row.type, partner: p.row.recipient, correlationId: p.row.correlationId, body: p.body, warnings: p.warnings })), asOf ?? now, true);
-        await this.outbox.insertMany(em, fresh.map((p) => p.outbox), now);
-        await this.audit.append(em, fresh.map((p) => ({ kind: 'SUBMITTED', actor, messageId: p.row.messageId, caseNo: p.row.correlationId, partner: p.row.recipient, detail: { type: p.row.type, zone: p.row.zone }, occurredAt: now })));
+        await this.messages.insertMany(
+          em,
+          fresh.map((p) => p.row),
+        );
+        await this.cases.apply(
+          em,
+          fresh.map((p) => ({
+            messageId: p.row.messageId,
+            direction: 'out',
+            type: p.row.type,
+            partner: p.row.recipient,
+            correlationId: p.row.correlationId,
+            body: p.body,
+            warnings: p.warnings,
+          })),
+          asOf ?? now,
+          true,
+        );
+        await this.outbox.insertMany(
+          em,
+          fresh.map((p) => p.outbox),
+          now,
+        );
+        await this.audit.append(
+          em,
+          fresh.map((p) => ({
+            kind: 'SUBMITTED',
+            actor,
+            messageId: p.row.messageId,
+            caseNo: p.row.correlationId,
+            partner: p.row.recipient,
+            detail: { type: p.row.type, zone: p.row.zone },
+            occurredAt: now,
+          })),
+        );
       });
       this.signal.notify();
     }
@@ -84,14 +130,25 @@ export class SubmitMessageUseCase {
     const warnings = identifierWarnings(cmd.type, cmd.body, this.divisions);
     const to = cmd.recipient ?? this.route(cmd, federation);
     if (to === this.self) throw new DomainError('UNKNOWN_RECIPIENT', 'recipient is this agency itself');
-    const recipient = federation.member(to) ?? raise('UNKNOWN_RECIPIENT', `agency ${to} is not a member of the federation (manifest serial ${federation.serial})`);
+    const recipient =
+      federation.member(to) ??
+      raise(
+        'UNKNOWN_RECIPIENT',
+        `agency ${to} is not a member of the federation (manifest serial ${federation.serial})`,
+      );
     const agreements = federation.agreementsFor(this.self, to, cmd.type);
     if (agreements.length === 0) {
-      throw new DomainError('NOT_IN_AGREEMENT', `no agreement lets ${this.self} send ${cmd.type} to ${to} (manifest serial ${federation.serial})`);
+      throw new DomainError(
+        'NOT_IN_AGREEMENT',
+        `no agreement lets ${this.self} send ${cmd.type} to ${to} (manifest serial ${federation.serial})`,
+      );
     }
     const schema = this.codec.local.latest(cmd.type);
     if (!federation.catalog.find(schema.fingerprint)) {
-      throw new DomainError('UNKNOWN_SCHEMA', `local ${schema.name} v${schema.version} is not in the signed catalog; update the manifest first`);
+      throw new DomainError(
+        'UNKNOWN_SCHEMA',
+        `local ${schema.name} v${schema.version} is not in the signed catalog; update the manifest first`,
+      );
     }
     let body: Record<string, unknown> = cmd.body;
     if (cmd.type === 'COMPLAINT') {
@@ -110,21 +167,46 @@ export class SubmitMessageUseCase {
       createdAt: now,
       body,
     });
-    return { row: outboundRow(envelope, body, federation.serial), outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value }, body, warnings };
+    return {
+      row: outboundRow(envelope, body, federation.serial),
+      outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value },
+      body,
+      warnings,
+    };
   }
 
   /** The agency with jurisdiction over a lead's subject or a complaint's respondent. */
   private route(cmd: SubmitMessageCommand, federation: Federation): string {
-    const b = cmd.body as { jurisdictionBasis?: string; subject?: { registeredAddress?: { divisionCode?: string }; actualAddress?: { divisionCode?: string } | null }; respondent?: { divisionCode?: string } };
+    const b = cmd.body as {
+      jurisdictionBasis?: string;
+      subject?: { registeredAddress?: { divisionCode?: string }; actualAddress?: { divisionCode?: string } | null };
+      respondent?: { divisionCode?: string };
+    };
     const request =
       cmd.type === 'LEAD'
-        ? { basis: (b.jurisdictionBasis ?? 'SEAT') as JurisdictionBasis, seatCode: b.subject?.registeredAddress?.divisionCode, actualCode: b.subject?.actualAddress?.divisionCode }
-        : { basis: 'ACTUAL_PLACE_OF_BUSINESS' as const, seatCode: b.respondent?.divisionCode, actualCode: b.respondent?.divisionCode };
+        ? {
+            basis: (b.jurisdictionBasis ?? 'SEAT') as JurisdictionBasis,
+            seatCode: b.subject?.registeredAddress?.divisionCode,
+            actualCode: b.subject?.actualAddress?.divisionCode,
+          }
+        : {
+            basis: 'ACTUAL_PLACE_OF_BUSINESS' as const,
+            seatCode: b.respondent?.divisionCode,
+            actualCode: b.respondent?.divisionCode,
+          };
     return this.router.route(federation, { sender: this.self, type: cmd.type, ...request }).recipient;
   }
 
   private result(m: MessageRecord, created: boolean, warnings: RecordWarning[]): SubmissionResult {
-    return { messageId: m.messageId, status: m.status, recipient: m.recipient, zone: m.zone, correlationId: m.correlationId, created, warnings };
+    return {
+      messageId: m.messageId,
+      status: m.status,
+      recipient: m.recipient,
+      zone: m.zone,
+      correlationId: m.correlationId,
+      created,
+      warnings,
+    };
   }
 }
 
@@ -156,7 +238,11 @@ function prefixFieldErrors<T>(f: () => T): T {
   } catch (e) {
     if (e instanceof DomainError && e.code === 'VALIDATION_FAILED') {
       const field = e.field ? `body.${e.field}` : 'body';
-      throw new DomainError('VALIDATION_FAILED', e.message.replace(/^field /, 'field body.').replace(/^unknown field /, 'unknown field body.'), field);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        e.message.replace(/^field /, 'field body.').replace(/^unknown field /, 'unknown field body.'),
+        field,
+      );
     }
     throw e;
   }

@@ -2,14 +2,24 @@ import { Failpoints } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
-import type { AuditRepository, Database, MessageRecord, MessageRepository, NewOutboxRecord, NewQuarantineRecord, OutboxRepository, QuarantineRepository, ReceiptUpdate } from '@xietong/persistence';
-import type { CaseEvent, CaseTracker } from './case-tracker';
-import { inboundRow, recordPosition } from './message-rows';
-import type { OutboxSignal } from './outbox-signal';
+import type {
+  AuditRepository,
+  Database,
+  MessageRecord,
+  MessageRepository,
+  NewOutboxRecord,
+  NewQuarantineRecord,
+  OutboxRepository,
+  QuarantineRepository,
+  ReceiptUpdate,
+} from '@xietong/persistence';
+import type { CaseEvent, CaseTracker } from '../cases/case-tracker';
+import { inboundRow, recordPosition } from '../message-rows';
+import type { OutboxSignal } from '../outbound/outbox-signal';
 import { composeReceipt, type ReceiptItem } from './receipt-composer';
 import type { RecordVerifier } from './record-verifier';
 import type { RefusedRecord, VerifiedMessage } from './verification-result';
-import type { WireCodec } from './wire-codec';
+import type { WireCodec } from '../wire-codec';
 
 type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
@@ -58,7 +68,10 @@ export class InboundService {
     const refused = results.filter((r): r is RefusedRecord => !r.ok);
 
     const outcome = await this.db.transaction(async (em) => {
-      const known = await this.messages.existing(em, verified.map((v) => v.envelope.messageId));
+      const known = await this.messages.existing(
+        em,
+        verified.map((v) => v.envelope.messageId),
+      );
       let redelivered = 0;
       let accepted = 0;
       const rows: MessageRecord[] = [];
@@ -75,28 +88,58 @@ export class InboundService {
           // were not committed (a crash after our commit): already applied, nothing to record. The
           // same message at another position is a copy someone published again: a replay.
           if (known.get(v.envelope.messageId) === position) redelivered++;
-          else quarantined.push({ ok: false, record: v.record, code: 'REPLAY', detail: `message ${v.envelope.messageId} was already received`, envelope: v.envelope });
+          else
+            quarantined.push({
+              ok: false,
+              record: v.record,
+              code: 'REPLAY',
+              detail: `message ${v.envelope.messageId} was already received`,
+              envelope: v.envelope,
+            });
           continue;
         }
         known.set(v.envelope.messageId, position);
         fresh.push(v);
       }
       // Lifecycle first: a result the case cannot take (or about an unknown case) is refused whole.
-      const caseRefusals = await this.cases.apply(em, fresh.filter((v) => v.envelope.type !== 'RECEIPT').map(toCaseEvent), now, false);
+      const caseRefusals = await this.cases.apply(
+        em,
+        fresh.filter((v) => v.envelope.type !== 'RECEIPT').map(toCaseEvent),
+        now,
+        false,
+      );
       const deliveredAt = new Map<string, Date>();
       for (const v of fresh) {
         const refusal = caseRefusals.get(v.envelope.messageId);
         if (refusal) {
-          quarantined.push({ ok: false, record: v.record, code: refusal.code, detail: refusal.message, envelope: v.envelope });
+          quarantined.push({
+            ok: false,
+            record: v.record,
+            code: refusal.code,
+            detail: refusal.message,
+            envelope: v.envelope,
+          });
           continue;
         }
-        rows.push(inboundRow(v.envelope, v.body, v.signature, federation.serial, now, v.record.value, recordPosition(v.record)));
+        rows.push(
+          inboundRow(v.envelope, v.body, v.signature, federation.serial, now, v.record.value, recordPosition(v.record)),
+        );
         accepted++;
         if (v.envelope.type === 'RECEIPT') {
-          const body = v.body as { receivedAt: string; items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[] };
+          const body = v.body as {
+            receivedAt: string;
+            items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[];
+          };
           for (const item of body.items) {
             const status = item.status === 'ACCEPTED' ? 'accepted' : 'rejected';
-            receipts.push({ receiptId: v.envelope.messageId, messageId: item.messageId, sender: v.envelope.sender, status, reasonCode: item.reasonCode, reason: item.reason });
+            receipts.push({
+              receiptId: v.envelope.messageId,
+              messageId: item.messageId,
+              sender: v.envelope.sender,
+              status,
+              reasonCode: item.reasonCode,
+              reason: item.reason,
+            });
             if (status === 'accepted') deliveredAt.set(item.messageId, new Date(body.receivedAt));
           }
         } else {
@@ -104,7 +147,13 @@ export class InboundService {
         }
       }
       // Records quarantined before (a redelivered batch) are not recorded or answered again.
-      const seen = quarantined.length > 0 ? await this.quarantine.quarantinedPositions(em, quarantined.map((q) => q.record)) : new Set<string>();
+      const seen =
+        quarantined.length > 0
+          ? await this.quarantine.quarantinedPositions(
+              em,
+              quarantined.map((q) => q.record),
+            )
+          : new Set<string>();
       if (seen.size > 0) {
         redelivered += quarantined.filter((q) => seen.has(recordPosition(q.record))).length;
         quarantined = quarantined.filter((q) => !seen.has(recordPosition(q.record)));
@@ -112,7 +161,12 @@ export class InboundService {
       for (const q of quarantined) {
         // Answer an identifiable sender, but never a receipt and never a replay.
         if (!q.envelope || q.code === 'REPLAY' || q.envelope.type === 'RECEIPT') continue;
-        answer(q.envelope.sender, { messageId: q.envelope.messageId, status: 'REJECTED', code: q.code, detail: q.detail });
+        answer(q.envelope.sender, {
+          messageId: q.envelope.messageId,
+          status: 'REJECTED',
+          code: q.code,
+          detail: q.detail,
+        });
       }
       for (const [to, items] of answers) {
         const receipt = composeReceipt(this.codec, federation, this.self, to, items, now);
@@ -124,41 +178,98 @@ export class InboundService {
       await this.messages.insertMany(em, rows);
       const applied = await this.messages.applyReceipts(em, receipts, now);
       for (const r of receipts.filter((x) => !applied.has(x.messageId))) {
-        this.log('warn', `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`);
+        this.log(
+          'warn',
+          `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`,
+        );
       }
-      const delivered = await this.messages.findHeaders(em, [...applied].filter((id) => deliveredAt.has(id)));
-      await this.cases.delivered(em, delivered.map((m) => ({ type: m.type, partner: m.recipient, correlationId: m.correlationId, receivedAt: deliveredAt.get(m.messageId)! })), now);
+      const delivered = await this.messages.findHeaders(
+        em,
+        [...applied].filter((id) => deliveredAt.has(id)),
+      );
+      await this.cases.delivered(
+        em,
+        delivered.map((m) => ({
+          type: m.type,
+          partner: m.recipient,
+          correlationId: m.correlationId,
+          receivedAt: deliveredAt.get(m.messageId)!,
+        })),
+        now,
+      );
       await this.outbox.insertMany(em, outgoing, now);
       const qRows = quarantined.map((q) => quarantineRow(q, now));
       const qIds = await this.quarantine.insertMany(em, qRows);
       await this.audit.append(em, [
         ...rows.map((m) =>
           m.direction === 'in'
-            ? { kind: m.type === 'RECEIPT' ? 'RECEIPT_RECEIVED' : 'RECEIVED', actor: 'inbound', messageId: m.messageId, caseNo: m.correlationId, partner: m.sender, detail: { type: m.type, kid: readKid(m.signature), manifestSerial: m.manifestSerial }, occurredAt: now }
-            : { kind: 'RECEIPT_SENT', actor: 'inbound', messageId: m.messageId, caseNo: m.correlationId, partner: m.recipient, detail: receiptSummary(m.body), occurredAt: now },
+            ? {
+                kind: m.type === 'RECEIPT' ? 'RECEIPT_RECEIVED' : 'RECEIVED',
+                actor: 'inbound',
+                messageId: m.messageId,
+                caseNo: m.correlationId,
+                partner: m.sender,
+                detail: { type: m.type, kid: readKid(m.signature), manifestSerial: m.manifestSerial },
+                occurredAt: now,
+              }
+            : {
+                kind: 'RECEIPT_SENT',
+                actor: 'inbound',
+                messageId: m.messageId,
+                caseNo: m.correlationId,
+                partner: m.recipient,
+                detail: receiptSummary(m.body),
+                occurredAt: now,
+              },
         ),
-        ...quarantined.map((q) => ({ kind: 'QUARANTINED', actor: 'inbound', messageId: q.envelope?.messageId ?? null, caseNo: q.envelope?.correlationId.slice(0, 64) ?? null, partner: q.envelope?.sender ?? null, detail: { reason: q.code, detail: q.detail.slice(0, 500), topic: q.record.topic, partition: q.record.partition, offset: q.record.offset }, occurredAt: now })),
+        ...quarantined.map((q) => ({
+          kind: 'QUARANTINED',
+          actor: 'inbound',
+          messageId: q.envelope?.messageId ?? null,
+          caseNo: q.envelope?.correlationId.slice(0, 64) ?? null,
+          partner: q.envelope?.sender ?? null,
+          detail: {
+            reason: q.code,
+            detail: q.detail.slice(0, 500),
+            topic: q.record.topic,
+            partition: q.record.partition,
+            offset: q.record.offset,
+          },
+          occurredAt: now,
+        })),
       ]);
       return { quarantined, qRows, qIds, receipts: outgoing.length, accepted, redelivered };
     });
     this.failpoints.pass('inbound.after-store', records.length);
     if (outcome.redelivered > 0) {
       this.redelivered += outcome.redelivered;
-      this.log('log', `skipped ${outcome.redelivered} records the broker delivered again (stored before from the same position; offsets were not committed before a restart)`);
+      this.log(
+        'log',
+        `skipped ${outcome.redelivered} records the broker delivered again (stored before from the same position; offsets were not committed before a restart)`,
+      );
     }
     if (outcome.receipts > 0) this.signal.notify();
     if (outcome.qRows.length > 0) await this.deadLetter(outcome.qRows, outcome.qIds);
-    return { accepted: outcome.accepted, receipts: outcome.receipts, quarantined: outcome.quarantined.length, redelivered: outcome.redelivered };
+    return {
+      accepted: outcome.accepted,
+      receipts: outcome.receipts,
+      quarantined: outcome.quarantined.length,
+      redelivered: outcome.redelivered,
+    };
   }
 
   /** Copies quarantined records to the dead-letter topic; the table stays the record of truth. */
   private async deadLetter(rows: NewQuarantineRecord[], ids: string[]): Promise<void> {
-    for (const q of rows) this.log('warn', `quarantined ${q.topic}[${q.partition}]@${q.offset}: ${q.reasonCode} ${q.reason}`);
+    for (const q of rows)
+      this.log('warn', `quarantined ${q.topic}[${q.partition}]@${q.offset}: ${q.reasonCode} ${q.reason}`);
     try {
       await this.publisher.publish(rows.map((q) => deadLetterRecord(this.deadLetters, q)));
       await this.quarantine.markDeadLettered(ids);
     } catch (e) {
-      this.log('error', `dead-letter publish of ${rows.length} quarantined records failed; they stay in the quarantine table and are re-sent later: ${(e as Error).message}`);
+      this.log(
+        'error',
+        `dead-letter publish of ${rows.length} quarantined records failed; they stay in the quarantine table and are re-sent later: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -174,15 +285,49 @@ export class InboundService {
     const replayed = await this.db.transaction(async (em) => {
       const q = await this.quarantine.claim(em, id);
       if (!q) throw new DomainError('NOT_FOUND', `no quarantined record ${id}`);
-      if (q.reasonCode === 'REPLAY') throw new DomainError('NOT_REPLAYABLE', `record ${id} was refused as a replay: message ${q.messageId} is already stored here`);
-      if (q.replayedAt) throw new DomainError('NOT_REPLAYABLE', `record ${id} was already replayed at ${new Date(q.replayedAt).toISOString()} by ${q.replayedBy}`);
-      const headers = Object.fromEntries(Object.entries(JSON.parse(q.headers) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
-      const meta = await this.publisher.publishOne({ topic: inbox, key: q.recordKey ?? '', value: q.value ?? Buffer.alloc(0), headers });
+      if (q.reasonCode === 'REPLAY')
+        throw new DomainError(
+          'NOT_REPLAYABLE',
+          `record ${id} was refused as a replay: message ${q.messageId} is already stored here`,
+        );
+      if (q.replayedAt)
+        throw new DomainError(
+          'NOT_REPLAYABLE',
+          `record ${id} was already replayed at ${new Date(q.replayedAt).toISOString()} by ${q.replayedBy}`,
+        );
+      const headers = Object.fromEntries(
+        Object.entries(JSON.parse(q.headers) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+      );
+      const meta = await this.publisher.publishOne({
+        topic: inbox,
+        key: q.recordKey ?? '',
+        value: q.value ?? Buffer.alloc(0),
+        headers,
+      });
       await this.quarantine.markReplayed(em, id, actor, now);
-      await this.audit.append(em, [{ kind: 'QUARANTINE_REPLAYED', actor, messageId: q.messageId, caseNo: null, partner: q.claimedSender?.slice(0, 6) ?? null, detail: { quarantineId: id, reason: q.reasonCode, topic: inbox, partition: meta.partition, offset: meta.offset }, occurredAt: now }]);
+      await this.audit.append(em, [
+        {
+          kind: 'QUARANTINE_REPLAYED',
+          actor,
+          messageId: q.messageId,
+          caseNo: null,
+          partner: q.claimedSender?.slice(0, 6) ?? null,
+          detail: {
+            quarantineId: id,
+            reason: q.reasonCode,
+            topic: inbox,
+            partition: meta.partition,
+            offset: meta.offset,
+          },
+          occurredAt: now,
+        },
+      ]);
       return { quarantineId: id, topic: inbox, partition: meta.partition, offset: meta.offset };
     });
-    this.log('log', `quarantined record ${id} replayed into ${replayed.topic}[${replayed.partition}]@${replayed.offset} by ${actor}`);
+    this.log(
+      'log',
+      `quarantined record ${id} replayed into ${replayed.topic}[${replayed.partition}]@${replayed.offset} by ${actor}`,
+    );
     return replayed;
   }
 
@@ -196,7 +341,10 @@ export class InboundService {
       const rows = await this.quarantine.claimNotDeadLettered(em, limit, new Date(now.getTime() - graceMs));
       if (rows.length === 0) return 0;
       await this.publisher.publish(rows.map((q) => deadLetterRecord(this.deadLetters, q)));
-      await this.quarantine.markDeadLettered(rows.map((r) => r.id), em);
+      await this.quarantine.markDeadLettered(
+        rows.map((r) => r.id),
+        em,
+      );
       return rows.length;
     });
     if (sent > 0) this.log('log', `re-sent ${sent} quarantined records to ${this.deadLetters}`);
@@ -213,12 +361,23 @@ export interface ReplayedRecord {
 
 /** The dead-letter copy of a quarantined record: its exact key, value and headers, plus the reason. */
 function deadLetterRecord(topic: string, q: NewQuarantineRecord) {
-  const headers = Object.fromEntries(Object.entries(JSON.parse(q.headers) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
-  return { topic, key: q.recordKey ?? '', value: q.value ?? Buffer.alloc(0), headers: { ...headers, [HEADERS.reason]: q.reasonCode, [HEADERS.reasonDetail]: q.reason.slice(0, 500) } };
+  const headers = Object.fromEntries(
+    Object.entries(JSON.parse(q.headers) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  );
+  return {
+    topic,
+    key: q.recordKey ?? '',
+    value: q.value ?? Buffer.alloc(0),
+    headers: { ...headers, [HEADERS.reason]: q.reasonCode, [HEADERS.reasonDetail]: q.reason.slice(0, 500) },
+  };
 }
 
 function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {
-  const headers = Object.fromEntries(Object.entries(q.record.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, (v as Buffer).toString('base64')]));
+  const headers = Object.fromEntries(
+    Object.entries(q.record.headers)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, (v as Buffer).toString('base64')]),
+  );
   return {
     reasonCode: q.code,
     reason: q.detail.slice(0, 2000),
@@ -238,7 +397,14 @@ function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {
 
 function toCaseEvent(v: VerifiedMessage): CaseEvent {
   const e = v.envelope;
-  return { messageId: e.messageId, direction: 'in', type: e.type, partner: e.sender, correlationId: e.correlationId, body: v.body };
+  return {
+    messageId: e.messageId,
+    direction: 'in',
+    type: e.type,
+    partner: e.sender,
+    correlationId: e.correlationId,
+    body: v.body,
+  };
 }
 
 function readKid(jws: string | null): string | null {
@@ -252,7 +418,10 @@ function readKid(jws: string | null): string | null {
 
 /** Audit detail of a receipt: how many items, and which were rejected why (the receipt itself is stored). */
 function receiptSummary(body: string): Record<string, unknown> {
-  const items = (JSON.parse(body) as { items: { messageId: string; status: string; reasonCode: string | null }[] }).items;
-  const rejected = items.filter((i) => i.status === 'REJECTED').map((i) => ({ messageId: i.messageId, reasonCode: i.reasonCode }));
+  const items = (JSON.parse(body) as { items: { messageId: string; status: string; reasonCode: string | null }[] })
+    .items;
+  const rejected = items
+    .filter((i) => i.status === 'REJECTED')
+    .map((i) => ({ messageId: i.messageId, reasonCode: i.reasonCode }));
   return { items: items.length, accepted: items.length - rejected.length, rejected };
 }

@@ -1,8 +1,8 @@
 import type { CaseRecord, CaseRepository } from '@xietong/persistence';
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
-import { SubmitMessageCommand } from './submit-message.command';
-import type { SubmitMessageUseCase } from './submit-message.use-case';
-import type { AuditCheckpointer } from './audit-checkpointer';
+import { SubmitMessageCommand } from '../outbound/submit-message.command';
+import type { SubmitMessageUseCase } from '../outbound/submit-message.use-case';
+import type { AuditCheckpointer } from '../audit/audit-checkpointer';
 
 type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
@@ -43,7 +43,9 @@ export class DeadlineSupervisor {
     const today = shanghaiDate(now);
     const overdue = await this.cases.list({ role: 'transferor', overdueOn: today, limit: 1000 });
     const minGap = this.settings.reminderIntervalHours * 3_600_000;
-    const due = overdue.filter((c) => c.clock && c.dueOn && (!c.lastReminderAt || now.getTime() - c.lastReminderAt.getTime() >= minGap));
+    const due = overdue.filter(
+      (c) => c.clock && c.dueOn && (!c.lastReminderAt || now.getTime() - c.lastReminderAt.getTime() >= minGap),
+    );
     if (due.length === 0) return [];
     const commands = due.map((c) =>
       SubmitMessageCommand.reminder(c.partner, {

@@ -17,7 +17,10 @@ export class AuditCheckpointer {
     await this.audit.chainAll();
     const head = await this.audit.head();
     if (head.seq === 0 || head.seq === this.lastSeq) return undefined;
-    const jws = await signCheckpoint({ agency: this.agency, seq: head.seq, hash: head.hash, signedAt: now.toISOString() }, this.signer);
+    const jws = await signCheckpoint(
+      { agency: this.agency, seq: head.seq, hash: head.hash, signedAt: now.toISOString() },
+      this.signer,
+    );
     await this.audit.saveCheckpoint({ seq: head.seq, hash: head.hash, signedAt: now, jws });
     this.lastSeq = head.seq;
     return head.seq;

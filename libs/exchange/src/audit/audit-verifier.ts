@@ -39,21 +39,38 @@ export async function verifyAuditTrail(
   const checkpoints = await audit.checkpoints();
   let signatures = 0;
   const pending = await audit.pendingCount();
-  const report = (finding?: ChainFinding): AuditReport => ({ ok: !finding, entries: chain.entries, checkpoints: checkpoints.length, signatures, pending, head, finding });
+  const report = (finding?: ChainFinding): AuditReport => ({
+    ok: !finding,
+    entries: chain.entries,
+    checkpoints: checkpoints.length,
+    signatures,
+    pending,
+    head,
+    finding,
+  });
   if (chain.finding) return report(chain.finding);
   const keys = federation.member(agency)?.signingKeys ?? [];
   for (const c of checkpoints) {
     const kid = String(decodeProtectedHeader(c.jws).kid);
     const entry = keys.find((k) => k.kid === kid);
-    if (!entry) return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq} is signed by key ${kid}, which the manifest does not list for ${agency}` });
+    if (!entry)
+      return report({
+        seq: c.seq,
+        problem: `checkpoint at entry ${c.seq} is signed by key ${kid}, which the manifest does not list for ${agency}`,
+      });
     let claim;
     try {
       claim = await verifyCheckpoint(c.jws, await importSigningKey(entry.publicJwk, entry.alg));
     } catch (e) {
       return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq}: ${(e as Error).message}` });
     }
-    if (claim.seq !== c.seq || claim.hash !== c.hash || claim.agency !== agency) return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq} does not match its signed content` });
-    if (hashes.get(c.seq) !== c.hash) return report({ seq: c.seq, problem: `entry ${c.seq} differs from the signed checkpoint (the chain was rewritten up to here)` });
+    if (claim.seq !== c.seq || claim.hash !== c.hash || claim.agency !== agency)
+      return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq} does not match its signed content` });
+    if (hashes.get(c.seq) !== c.hash)
+      return report({
+        seq: c.seq,
+        problem: `entry ${c.seq} differs from the signed checkpoint (the chain was rewritten up to here)`,
+      });
   }
   if (stored) {
     for await (const m of stored.messages.signedRecords()) {
@@ -67,7 +84,10 @@ export async function verifyAuditTrail(
   return report();
 }
 
-async function signatureProblem(m: { sender: string; signature: string; value: Buffer | null }, federation: Federation): Promise<string | undefined> {
+async function signatureProblem(
+  m: { sender: string; signature: string; value: Buffer | null },
+  federation: Federation,
+): Promise<string | undefined> {
   if (!m.value) return 'the signed record bytes are not kept, the signature cannot be checked';
   try {
     const header = readDetachedHeader(m.signature);

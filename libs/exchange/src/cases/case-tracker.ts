@@ -1,7 +1,18 @@
 import { DomainError } from '@xietong/contracts';
 import type { CaseRecord, CaseRepository } from '@xietong/persistence';
 import { caseKey } from '@xietong/persistence';
-import { identifierWarnings, isFinal, leadStateOf, shanghaiDate, transition, type CaseKind, type CaseState, type DivisionCodes, type RecordWarning, type TimeLimits } from '@xietong/workflow';
+import {
+  identifierWarnings,
+  isFinal,
+  leadStateOf,
+  shanghaiDate,
+  transition,
+  type CaseKind,
+  type CaseState,
+  type DivisionCodes,
+  type RecordWarning,
+  type TimeLimits,
+} from '@xietong/workflow';
 import type { EntityManager } from 'typeorm';
 
 /** A business message as the tracker sees it: from this gateway (out) or to it (in). */
@@ -42,14 +53,23 @@ export class CaseTracker {
    * with `strict`, throws the first refusal instead (for submissions: nothing is written).
    */
   async apply(em: EntityManager, events: CaseEvent[], now: Date, strict: boolean): Promise<Map<string, DomainError>> {
-    const relevant = events.filter((e) => ['LEAD', 'COMPLAINT', 'CASE_RESULT', 'COMPLAINT_RESULT', 'REMINDER'].includes(e.type));
+    const relevant = events.filter((e) =>
+      ['LEAD', 'COMPLAINT', 'CASE_RESULT', 'COMPLAINT_RESULT', 'REMINDER'].includes(e.type),
+    );
     const refused = new Map<string, DomainError>();
     if (relevant.length === 0) return refused;
-    const cases = await this.repo.load(em, relevant.map((e) => ({ kind: kindOf(e), caseNo: e.correlationId, partner: e.partner })));
+    const cases = await this.repo.load(
+      em,
+      relevant.map((e) => ({ kind: kindOf(e), caseNo: e.correlationId, partner: e.partner })),
+    );
     const changed = new Map<string, CaseRecord>();
     for (const e of relevant) {
       try {
-        const next = this.next(cases.get(caseKey({ kind: kindOf(e), caseNo: e.correlationId, partner: e.partner })), e, now);
+        const next = this.next(
+          cases.get(caseKey({ kind: kindOf(e), caseNo: e.correlationId, partner: e.partner })),
+          e,
+          now,
+        );
         cases.set(caseKey(next), next);
         changed.set(caseKey(next), next);
       } catch (err) {
@@ -65,13 +85,21 @@ export class CaseTracker {
   async delivered(em: EntityManager, deliveries: Delivery[], now: Date): Promise<void> {
     const relevant = deliveries.filter((d) => d.type === 'LEAD' || d.type === 'COMPLAINT');
     if (relevant.length === 0) return;
-    const cases = await this.repo.load(em, relevant.map((d) => ({ kind: d.type, caseNo: d.correlationId, partner: d.partner })));
+    const cases = await this.repo.load(
+      em,
+      relevant.map((d) => ({ kind: d.type, caseNo: d.correlationId, partner: d.partner })),
+    );
     const changed: CaseRecord[] = [];
     for (const d of relevant) {
       const c = cases.get(caseKey({ kind: d.type, caseNo: d.correlationId, partner: d.partner }));
       if (!c || c.receivedOn) continue;
       const state = c.kind === 'LEAD' && c.state === 'TRANSFERRED' ? 'RECEIVED' : c.state;
-      changed.push(this.withClock({ ...c, state, receivedOn: shanghaiDate(d.receivedAt), updatedAt: now }, shanghaiDate(d.receivedAt)));
+      changed.push(
+        this.withClock(
+          { ...c, state, receivedOn: shanghaiDate(d.receivedAt), updatedAt: now },
+          shanghaiDate(d.receivedAt),
+        ),
+      );
     }
     await this.repo.save(em, changed);
   }
@@ -81,7 +109,10 @@ export class CaseTracker {
     const kind = kindOf(e);
     if (e.type === 'LEAD' || e.type === 'COMPLAINT') {
       if (current && !isFinal(kind, current.state as CaseState)) {
-        throw new DomainError('ILLEGAL_TRANSITION', `${kind.toLowerCase()} ${e.correlationId} is already ${current.state} with ${e.partner}; it is not transferred again`);
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          `${kind.toLowerCase()} ${e.correlationId} is already ${current.state} with ${e.partner}; it is not transferred again`,
+        );
       }
       const handler = e.direction === 'in';
       const fresh: CaseRecord = {
@@ -106,14 +137,22 @@ export class CaseTracker {
       return this.withClock(fresh, today);
     }
     if (!current) {
-      throw new DomainError('UNKNOWN_CASE', `no ${kind.toLowerCase()} ${e.correlationId} was transferred between this agency and ${e.partner}`);
+      throw new DomainError(
+        'UNKNOWN_CASE',
+        `no ${kind.toLowerCase()} ${e.correlationId} was transferred between this agency and ${e.partner}`,
+      );
     }
     if (e.type === 'REMINDER') {
-      return e.direction === 'out' ? { ...current, reminders: current.reminders + 1, lastReminderAt: now, updatedAt: now } : { ...current, updatedAt: now };
+      return e.direction === 'out'
+        ? { ...current, reminders: current.reminders + 1, lastReminderAt: now, updatedAt: now }
+        : { ...current, updatedAt: now };
     }
     const expectedRole = e.direction === 'out' ? 'handler' : 'transferor';
     if (current.role !== expectedRole) {
-      throw new DomainError('ILLEGAL_TRANSITION', `${e.type} for ${e.correlationId} must come from the agency that handles it`);
+      throw new DomainError(
+        'ILLEGAL_TRANSITION',
+        `${e.type} for ${e.correlationId} must come from the agency that handles it`,
+      );
     }
     const targets = e.type === 'CASE_RESULT' ? leadStateOf(e.body as never) : [String(e.body.status) as CaseState];
     let state = current.state as CaseState;
@@ -129,7 +168,8 @@ export class CaseTracker {
     const fromReceipt = clock === 'lead-feedback' || clock === 'lead-verification' || clock === 'complaint-acceptance';
     const start = fromReceipt ? c.receivedOn : clock === c.clock ? c.clockStart : eventDay;
     if (!start) return { ...c, clock, clockStart: null, dueOn: null, dueProvisional: false };
-    if (explicitDue && clock === 'case-decision') return { ...c, clock, clockStart: start, dueOn: explicitDue, dueProvisional: false };
+    if (explicitDue && clock === 'case-decision')
+      return { ...c, clock, clockStart: start, dueOn: explicitDue, dueProvisional: false };
     const due = this.limits.due(clock, start);
     return { ...c, clock, clockStart: start, dueOn: due.due, dueProvisional: due.provisional };
   }
@@ -142,12 +182,32 @@ function kindOf(e: CaseEvent): CaseKind {
 
 /** The clock that runs while a case is in a state (ids of libs/workflow/data/time-limits.json). */
 function clockFor(kind: CaseKind, state: CaseState): string | null {
-  if (kind === 'LEAD') return ({ TRANSFERRED: 'lead-feedback', RECEIVED: 'lead-feedback', VERIFYING: 'lead-verification', CASE_OPENED: 'case-decision' } as Record<string, string>)[state] ?? null;
-  return ({ FORWARDED: 'complaint-acceptance', AWAITING_TRIAGE: 'complaint-acceptance', ACCEPTED: 'complaint-mediation', MEDIATING: 'complaint-mediation' } as Record<string, string>)[state] ?? null;
+  if (kind === 'LEAD')
+    return (
+      (
+        {
+          TRANSFERRED: 'lead-feedback',
+          RECEIVED: 'lead-feedback',
+          VERIFYING: 'lead-verification',
+          CASE_OPENED: 'case-decision',
+        } as Record<string, string>
+      )[state] ?? null
+    );
+  return (
+    (
+      {
+        FORWARDED: 'complaint-acceptance',
+        AWAITING_TRIAGE: 'complaint-acceptance',
+        ACCEPTED: 'complaint-mediation',
+        MEDIATING: 'complaint-mediation',
+      } as Record<string, string>
+    )[state] ?? null
+  );
 }
 
 function subjectOf(body: Record<string, unknown>): string | null {
-  const s = (body.subject ?? body.respondent) as { storeName?: string | null; operatorName?: string; name?: string } | undefined;
+  const s = (body.subject ?? body.respondent) as
+    { storeName?: string | null; operatorName?: string; name?: string } | undefined;
   return s ? [s.storeName, s.operatorName ?? s.name].filter(Boolean).join(' / ') || null : null;
 }
 

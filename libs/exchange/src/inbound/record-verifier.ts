@@ -3,7 +3,7 @@ import { readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import { HEADERS, type InboundRecord } from '@xietong/messaging';
 import type { VerificationResult } from './verification-result';
-import type { WireCodec } from './wire-codec';
+import type { WireCodec } from '../wire-codec';
 
 /**
  * Checks one inbound record in the order a partner's data must pass: envelope bytes,
@@ -26,13 +26,23 @@ export class RecordVerifier {
       const header = readDetachedHeader(jws);
       const createdAt = new Date(envelope.createdAt);
       const { key, entry } = await federation.signingKey(envelope.sender, header.kid, createdAt, now);
-      if (entry.alg !== header.alg) throw new DomainError('SIGNATURE_INVALID', `key ${entry.kid} is registered for ${entry.alg}, the JWS says ${header.alg}`);
+      if (entry.alg !== header.alg)
+        throw new DomainError(
+          'SIGNATURE_INVALID',
+          `key ${entry.kid} is registered for ${entry.alg}, the JWS says ${header.alg}`,
+        );
       await verifyDetached(jws, record.value, key, header.alg);
       if (envelope.recipient !== this.self) {
-        throw new DomainError('WRONG_RECIPIENT', `message is addressed to ${envelope.recipient}, this gateway is ${this.self}`);
+        throw new DomainError(
+          'WRONG_RECIPIENT',
+          `message is addressed to ${envelope.recipient}, this gateway is ${this.self}`,
+        );
       }
       if (!federation.agreement(envelope.zone, envelope.sender, envelope.recipient, envelope.type)) {
-        throw new DomainError('NOT_IN_AGREEMENT', `no agreement "${envelope.zone}" covers ${envelope.type} from ${envelope.sender} to ${envelope.recipient}`);
+        throw new DomainError(
+          'NOT_IN_AGREEMENT',
+          `no agreement "${envelope.zone}" covers ${envelope.type} from ${envelope.sender} to ${envelope.recipient}`,
+        );
       }
       const body = this.codec.decodeBody(envelope, federation);
       const control = firstControlCharacter(body);
@@ -58,8 +68,10 @@ function assertEnvelopeFields(e: Envelope): Envelope {
   if (!UUID.test(e.messageId)) bad('messageId is not a UUID');
   if (e.causationId !== null && !UUID.test(e.causationId)) bad('causationId is not a UUID');
   if (!AGENCY.test(e.sender) || !AGENCY.test(e.recipient)) bad('sender and recipient must be six-digit agency ids');
-  if (e.zone.length === 0 || e.zone.length > 40 || CONTROL.test(e.zone)) bad('zone must have 1 to 40 printable characters');
-  if (e.correlationId.length === 0 || e.correlationId.length > 64 || CONTROL.test(e.correlationId)) bad('correlationId must have 1 to 64 printable characters');
+  if (e.zone.length === 0 || e.zone.length > 40 || CONTROL.test(e.zone))
+    bad('zone must have 1 to 40 printable characters');
+  if (e.correlationId.length === 0 || e.correlationId.length > 64 || CONTROL.test(e.correlationId))
+    bad('correlationId must have 1 to 64 printable characters');
   if (Number.isNaN(Date.parse(e.createdAt))) bad('createdAt is not a valid instant');
   return e;
 }

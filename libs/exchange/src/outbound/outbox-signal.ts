@@ -11,13 +11,12 @@ export class OutboxSignal {
   /** Resolves on the next notify or after `ms`, whichever comes first. */
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(t);
-        self.waiters = self.waiters.filter((w) => w !== done);
+        this.waiters = this.waiters.filter((w) => w !== done);
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
       this.waiters.push(done);
     });
   }

@@ -1,0 +1,67 @@
+import { GENESIS_HASH, entryHash, type AuditEntry } from '@xietong/persistence';
+
+export interface ChainFinding {
+  /** The audit entry concerned (0 for a stored message signature). */
+  seq: number;
+  messageId?: string;
+  problem: string;
+}
+
+/**
+ * Re-walks a hash chain and names the first entry that does not match: a changed entry (its hash
+ * no longer matches its content), a deleted or inserted one (the sequence or the link to the
+ * previous hash breaks), or a chain cut short (the head says more entries were written).
+ */
+export async function verifyChain(
+  entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
+  head?: { seq: number; hash: string },
+): Promise<{ entries: number; lastHash: string; finding?: ChainFinding }> {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  for await (const e of entries) {
+    if (e.seq !== expectedSeq) {
+      return {
+        entries: count,
+        lastHash: prevHash,
+        finding: {
+          seq: e.seq,
+          problem:
+            e.seq > expectedSeq
+              ? `entry ${expectedSeq}${e.seq - expectedSeq > 1 ? `..${e.seq - 1}` : ''} is missing before entry ${e.seq} (deleted?)`
+              : `entry ${e.seq} appears twice or out of order`,
+        },
+      };
+    }
+    if (e.prevHash !== prevHash)
+      return {
+        entries: count,
+        lastHash: prevHash,
+        finding: {
+          seq: e.seq,
+          problem: `entry ${e.seq} does not link to entry ${e.seq - 1} (an entry was inserted, removed or rewritten before it)`,
+        },
+      };
+    const { hash, ...rest } = e;
+    if (entryHash(rest) !== hash)
+      return {
+        entries: count,
+        lastHash: prevHash,
+        finding: { seq: e.seq, problem: `entry ${e.seq} does not match its hash (its content was changed)` },
+      };
+    prevHash = hash;
+    expectedSeq++;
+    count++;
+  }
+  if (head && (head.seq !== count || head.hash !== prevHash)) {
+    return {
+      entries: count,
+      lastHash: prevHash,
+      finding: {
+        seq: count + 1,
+        problem: `the chain ends at entry ${count} but its head records entry ${head.seq} (entries were removed from the end)`,
+      },
+    };
+  }
+  return { entries: count, lastHash: prevHash };
+}
