@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'AUTH_UNAVAILABLE'
   | 'NOT_REPLAYABLE'
+  | 'MESSAGE_ID_CONFLICT'
   | 'FORBIDDEN'
   | 'NOT_FOUND';
 

@@ -14,6 +14,7 @@ import { RecordBytesAndManifests1764700000000 } from './migrations/1764700000000
 import { AuditPending1764800000000 } from './migrations/1764800000000-audit-pending';
 import { RecordPosition1764900000000 } from './migrations/1764900000000-record-position';
 import { QuarantineReplay1765000000000 } from './migrations/1765000000000-quarantine-replay';
+import { RequestDigest1765050000000 } from './migrations/1765050000000-request-digest';
 
 export const MIGRATIONS = [
   InitialSchema1764200000000,
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   AuditPending1764800000000,
   RecordPosition1764900000000,
   QuarantineReplay1765000000000,
+  RequestDigest1765050000000,
 ];
 
 /**

@@ -36,6 +36,7 @@ export function defineEntities(dialect: Dialect): Entities {
       manifestSerial: { name: 'manifest_serial', type: 'integer', nullable: true },
       record: { type: t.binary, nullable: true, select: false },
       recordPosition: { name: 'record_position', type: 'varchar', length: 300, nullable: true, select: false },
+      requestDigest: { name: 'request_digest', type: 'varchar', length: 64, nullable: true, select: false },
     },
   });
   const outbox = new EntitySchema<OutboxRecord>({

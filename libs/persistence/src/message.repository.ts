@@ -25,6 +25,7 @@ const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
   ['manifest_serial', 'manifestSerial'],
   ['record', 'record'],
   ['record_position', 'recordPosition'],
+  ['request_digest', 'requestDigest'],
 ];
 
 export interface SignedRecordRow {
@@ -70,6 +71,40 @@ export class MessageRepository {
       MESSAGE_COLUMNS.map(([c]) => c),
       rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)),
     );
+  }
+
+  /**
+   * Inserts the rows whose messageId is not stored yet (one multi-row statement per chunk) and
+   * returns the ids it inserted. A row another transaction inserted first is skipped, not an
+   * error: on PostgreSQL the statement waits for that transaction and then sees its row.
+   */
+  async insertAbsent(em: EntityManager, rows: MessageRecord[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const ids = await insertRows(
+      em,
+      this.db.dialect,
+      'message',
+      MESSAGE_COLUMNS.map(([c]) => c),
+      rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)),
+      'message_id',
+      'ON CONFLICT (message_id) DO NOTHING',
+    );
+    return new Set(ids.map(String));
+  }
+
+  /** The stored outbound messages among `ids`, with their request digests, in one query per chunk. */
+  async submitted(em: EntityManager, ids: string[]): Promise<Map<string, MessageRecord>> {
+    const found = new Map<string, MessageRecord>();
+    for (const part of chunks([...new Set(ids)], 1)) {
+      const rows = await em
+        .getRepository(this.db.entities.message)
+        .createQueryBuilder('m')
+        .addSelect('m.requestDigest')
+        .where('m.messageId IN (:...ids)', { ids: part })
+        .getMany();
+      for (const r of rows) found.set(r.messageId, r);
+    }
+    return found;
   }
 
   /** Which of `ids` are stored, each with the position it was read from (null for outbound or older rows). */

@@ -30,6 +30,11 @@ export interface MessageRecord {
   record?: Buffer | null;
   /** Where an inbound message was read: `topic/partition/offset`. */
   recordPosition?: string | null;
+  /**
+   * Outbound: SHA-256 of the county system's request (type, recipient, body before encryption,
+   * causation), to tell a retry of a messageId from a different message reusing it.
+   */
+  requestDigest?: string | null;
 }
 
 export interface OutboxRecord {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BUSINESS_TYPES, CORRELATION_FIELD, DomainError, type BusinessType } from '@xietong/contracts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,6 +27,20 @@ export class SubmitMessageCommand {
     readonly causationId: string | null,
     readonly messageId: string | undefined,
   ) {}
+
+  /**
+   * SHA-256 over the request as the county system sent it (before its personal data is encrypted
+   * to the recipient), with object keys sorted: equal for a retry, different for another message.
+   */
+  get digest(): string {
+    const request = {
+      type: this.type,
+      recipient: this.recipient ?? null,
+      causationId: this.causationId,
+      body: this.body,
+    };
+    return createHash('sha256').update(canonicalJson(request)).digest('hex');
+  }
 
   /** A message the gateway itself sends (a supervision reminder), already shaped by code. */
   static reminder(recipient: string, body: { caseNo: string } & Record<string, unknown>): SubmitMessageCommand {
@@ -109,6 +124,18 @@ function assertComplainant(c: unknown): asserts c is ComplainantInput {
     if (x[k] !== undefined && typeof x[k] !== 'string')
       throw invalid(`body.complainant.${k}`, `field body.complainant.${k}: expected a string`);
   }
+}
+
+/** JSON with object keys in sorted order, so that equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 function invalid(field: string, message: string): DomainError {

@@ -68,30 +68,48 @@ export class SubmitMessageUseCase {
    */
   async executeMany(cmds: SubmitMessageCommand[], asOf?: Date, actor = 'gateway'): Promise<SubmissionResult[]> {
     const now = new Date();
+    assertDistinctMessageIds(cmds);
+    const batch = cmds.length > 1;
     const wanted = cmds.map((c) => c.messageId).filter((id): id is string => id !== undefined);
-    const existing = new Map<string, MessageRecord>();
-    for (const id of wanted) {
-      const m = await this.messages.find(id);
-      if (m) existing.set(id, m);
-    }
+    // Fast path for retries: one query, and a stored message is not prepared again.
+    const known = wanted.length > 0 ? await this.messages.submitted(this.db.manager, wanted) : new Map();
     const federation = this.manifests.federation;
-    const prepared: (Prepared | MessageRecord)[] = [];
+    const items: (Prepared | MessageRecord)[] = [];
     for (const [i, cmd] of cmds.entries()) {
-      const known = cmd.messageId ? existing.get(cmd.messageId) : undefined;
-      prepared.push(
-        known ?? (await itemErrors(cmds.length > 1 ? i : undefined, () => this.prepare(cmd, federation, now))),
+      const index = batch ? i : undefined;
+      const stored = cmd.messageId ? known.get(cmd.messageId) : undefined;
+      items.push(
+        stored
+          ? await itemErrors(index, async () => sameRequest(stored, cmd))
+          : await itemErrors(index, () => this.prepare(cmd, federation, now, index)),
       );
     }
-    const fresh = prepared.filter((p): p is Prepared => 'outbox' in p);
+    const fresh = items.filter((p): p is Prepared => 'outbox' in p);
+    /** Messages another request stored first, between the fast path and this transaction. */
+    const raced = new Map<string, MessageRecord>();
     if (fresh.length > 0) {
-      await this.db.transaction(async (em) => {
-        await this.messages.insertMany(
+      const created = await this.db.transaction(async (em) => {
+        const inserted = await this.messages.insertAbsent(
           em,
           fresh.map((p) => p.row),
         );
+        const lost = fresh.filter((p) => !inserted.has(p.row.messageId));
+        if (lost.length > 0) {
+          const stored = await this.messages.submitted(
+            em,
+            lost.map((p) => p.row.messageId),
+          );
+          for (const p of lost) {
+            const row = stored.get(p.row.messageId);
+            if (!row) throw new Error(`message ${p.row.messageId} was neither inserted nor found`);
+            raced.set(p.row.messageId, await itemErrors(p.index, async () => sameRequest(row, p.command)));
+          }
+        }
+        const won = fresh.filter((p) => inserted.has(p.row.messageId));
+        if (won.length === 0) return 0;
         await this.cases.apply(
           em,
-          fresh.map((p) => ({
+          won.map((p) => ({
             messageId: p.row.messageId,
             direction: 'out',
             type: p.row.type,
@@ -105,12 +123,12 @@ export class SubmitMessageUseCase {
         );
         await this.outbox.insertMany(
           em,
-          fresh.map((p) => p.outbox),
+          won.map((p) => p.outbox),
           now,
         );
         await this.audit.append(
           em,
-          fresh.map((p) => ({
+          won.map((p) => ({
             kind: 'SUBMITTED',
             actor,
             messageId: p.row.messageId,
@@ -120,13 +138,23 @@ export class SubmitMessageUseCase {
             occurredAt: now,
           })),
         );
+        return won.length;
       });
-      this.signal.notify();
+      if (created > 0) this.signal.notify();
     }
-    return prepared.map((p) => ('outbox' in p ? this.result(p.row, true, p.warnings) : this.result(p, false, [])));
+    return items.map((p) => {
+      if (!('outbox' in p)) return this.result(p, false, []);
+      const first = raced.get(p.row.messageId);
+      return first ? this.result(first, false, []) : this.result(p.row, true, p.warnings);
+    });
   }
 
-  private async prepare(cmd: SubmitMessageCommand, federation: Federation, now: Date): Promise<Prepared> {
+  private async prepare(
+    cmd: SubmitMessageCommand,
+    federation: Federation,
+    now: Date,
+    index?: number,
+  ): Promise<Prepared> {
     const warnings = identifierWarnings(cmd.type, cmd.body, this.divisions);
     const to = cmd.recipient ?? this.route(cmd, federation);
     if (to === this.self) throw new DomainError('UNKNOWN_RECIPIENT', 'recipient is this agency itself');
@@ -168,7 +196,9 @@ export class SubmitMessageUseCase {
       body,
     });
     return {
-      row: outboundRow(envelope, body, federation.serial),
+      command: cmd,
+      index,
+      row: { ...outboundRow(envelope, body, federation.serial), requestDigest: cmd.digest },
       outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value },
       body,
       warnings,
@@ -211,10 +241,47 @@ export class SubmitMessageUseCase {
 }
 
 interface Prepared {
+  command: SubmitMessageCommand;
+  /** Position in a batch (undefined for a single submission), to name the item in errors. */
+  index: number | undefined;
   row: MessageRecord;
   outbox: NewOutboxRecord;
   body: Record<string, unknown>;
   warnings: RecordWarning[];
+}
+
+/** A batch must not name one messageId twice: which of the two would it mean? */
+function assertDistinctMessageIds(cmds: SubmitMessageCommand[]): void {
+  const first = new Map<string, number>();
+  for (const [i, cmd] of cmds.entries()) {
+    if (cmd.messageId === undefined) continue;
+    const j = first.get(cmd.messageId);
+    if (j !== undefined) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `items.${i}: messageId ${cmd.messageId} repeats the one of items.${j}; each message of a batch needs its own`,
+        `items.${i}.messageId`,
+      );
+    }
+    first.set(cmd.messageId, i);
+  }
+}
+
+/**
+ * A stored message under the messageId of `cmd`: the same request again (a retry) answers with
+ * the stored message; another request reusing the id is a conflict. Rows stored before request
+ * digests existed count as the same message, as they did then.
+ */
+function sameRequest(stored: MessageRecord, cmd: SubmitMessageCommand): MessageRecord {
+  const same = stored.direction === 'out' && (stored.requestDigest == null || stored.requestDigest === cmd.digest);
+  if (!same) {
+    throw new DomainError(
+      'MESSAGE_ID_CONFLICT',
+      `messageId ${stored.messageId} is already used by another message (${stored.direction === 'out' ? 'sent' : 'received'} ${stored.type} ${stored.correlationId}); a retry must repeat the request unchanged, a new message needs a new messageId`,
+      'messageId',
+    );
+  }
+  return stored;
 }
 
 /** Prefixes the field path of a validation error with the item index of a batch. */
