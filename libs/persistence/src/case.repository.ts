@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { CaseRecord } from './records';
-import { chunks, insertRows } from './sql';
+import { chunks, insertRows, instant } from './sql';
 
 export interface CaseFilter {
   kind?: 'LEAD' | 'COMPLAINT';
@@ -11,6 +11,8 @@ export interface CaseFilter {
   riskTier?: string;
   /** Only cases whose running clock ended before this local date. */
   overdueOn?: string;
+  /** Only cases with a running clock never reminded, or last reminded at or before this instant. */
+  remindableAt?: Date;
   createdFrom?: Date;
   createdTo?: Date;
   limit?: number;
@@ -88,6 +90,11 @@ export class CaseRepository {
     if (f.role) qb.andWhere('c.role = :role', { role: f.role });
     if (f.riskTier) qb.andWhere('c.risk_tier = :tier', { tier: f.riskTier });
     if (f.overdueOn) qb.andWhere('c.due_on IS NOT NULL AND c.due_on < :today', { today: f.overdueOn });
+    if (f.remindableAt) {
+      qb.andWhere('c.clock IS NOT NULL AND (c.last_reminder_at IS NULL OR c.last_reminder_at <= :remindable)', {
+        remindable: instant(this.db.dialect, f.remindableAt),
+      });
+    }
     if (f.createdFrom) qb.andWhere('c.created_at >= :from', { from: f.createdFrom });
     if (f.createdTo) qb.andWhere('c.created_at < :to', { to: f.createdTo });
     return qb

@@ -1,8 +1,11 @@
-import type { CaseRecord, CaseRepository } from '@xietong/persistence';
+import { caseKey, type CaseRecord, type CaseRepository } from '@xietong/persistence';
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
 import { SubmitMessageCommand } from '../outbound/submit-message.command';
 import type { SubmitMessageUseCase } from '../outbound/submit-message.use-case';
 import type { AuditCheckpointer } from '../audit/audit-checkpointer';
+
+/** Overdue cases reminded per transaction. */
+const PAGE = 1000;
 
 type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
@@ -38,15 +41,40 @@ export class DeadlineSupervisor {
     await this.running;
   }
 
-  /** Sends the reminders due at `now`; returns the cases reminded. */
+  /**
+   * Sends the reminders due at `now`; returns the cases reminded. Pages of {@link PAGE} cases,
+   * filtered in SQL on the last reminder, until none is left: however many cases are overdue,
+   * each gets its reminder.
+   */
   async remindOverdue(now = new Date()): Promise<CaseRecord[]> {
     const today = shanghaiDate(now);
-    const overdue = await this.cases.list({ role: 'transferor', overdueOn: today, limit: 1000 });
-    const minGap = this.settings.reminderIntervalHours * 3_600_000;
-    const due = overdue.filter(
-      (c) => c.clock && c.dueOn && (!c.lastReminderAt || now.getTime() - c.lastReminderAt.getTime() >= minGap),
-    );
-    if (due.length === 0) return [];
+    const remindableAt = new Date(now.getTime() - this.settings.reminderIntervalHours * 3_600_000);
+    const reminded: CaseRecord[] = [];
+    const seen = new Set<string>();
+    for (;;) {
+      const page = await this.cases.list({ role: 'transferor', overdueOn: today, remindableAt, limit: PAGE });
+      // A page repeating cases means reminding did not record them: stop rather than loop.
+      const due = page.filter((c) => c.clock && c.dueOn && !seen.has(caseKey(c)));
+      if (due.length === 0) break;
+      await this.remind(due, today, now);
+      for (const c of due) seen.add(caseKey(c));
+      reminded.push(...due);
+      if (page.length < PAGE || due.length < page.length) break;
+    }
+    if (reminded.length > 0) {
+      const names =
+        reminded.length > 20
+          ? `${reminded
+              .slice(0, 20)
+              .map((c) => c.caseNo)
+              .join(', ')}, ...`
+          : reminded.map((c) => c.caseNo).join(', ');
+      this.log('log', `sent ${reminded.length} supervision reminder(s): ${names}`);
+    }
+    return reminded;
+  }
+
+  private async remind(due: CaseRecord[], today: string, now: Date): Promise<void> {
     const commands = due.map((c) =>
       SubmitMessageCommand.reminder(c.partner, {
         caseNo: c.caseNo,
@@ -59,7 +87,5 @@ export class DeadlineSupervisor {
       }),
     );
     await this.submit.executeMany(commands, now);
-    this.log('log', `sent ${due.length} supervision reminder(s): ${due.map((c) => c.caseNo).join(', ')}`);
-    return due;
   }
 }
