@@ -1,5 +1,6 @@
-// Three projects: unit specs beside the code (ports mocked), integration tests under
-// test/integration that run against a real Kafka broker and real PostgreSQL / SQLite, and the
+// Four projects: unit specs beside the code (ports mocked), integration tests under
+// test/integration that run against a real Kafka broker and real PostgreSQL / SQLite, the
+// conformance tests under test/conformance (Java checker, Apache Avro + Nimbus JOSE), and the
 // fault suite under test/faults (gateways as OS processes from dist/, its own broker to kill).
 const { readFileSync } = require('node:fs');
 
@@ -35,6 +36,15 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+    },
+    {
+      // The independent Java checker of conformance/java against our records and theirs; the
+      // gateway round trip needs the broker, so it shares the integration set-up.
+      ...common,
+      displayName: 'conformance',
+      testMatch: ['<rootDir>/test/conformance/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
     },

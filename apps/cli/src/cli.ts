@@ -18,7 +18,7 @@ import {
   ManifestArchiveRepository,
   MessageRepository,
 } from '@xietong/persistence';
-import { assertCompatible, parseSchema, rabinFingerprint, SchemaCatalog, DomainError } from '@xietong/contracts';
+import { assertCompatible, parseSchema, rabinFingerprintOf, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
@@ -177,7 +177,7 @@ export function buildCli(io: CliIo = stdio): Command {
       for (const file of list) {
         const t = parseSchema(JSON.parse(await readFile(file, 'utf8')));
         io.out(
-          `${file}\tsha256:${t.fingerprint('sha256').toString('hex')}\trabin:${rabinFingerprint(t.toString()).toString('hex')}`,
+          `${file}\tsha256:${t.fingerprint('sha256').toString('hex')}\trabin:${rabinFingerprintOf(t).toString('hex')}`,
         );
       }
     });

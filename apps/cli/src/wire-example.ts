@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
 import { importKey, signDetached, publicPart } from '@xietong/crypto';
 import { WireCodec } from '@xietong/exchange';
-import { rabinFingerprint, validateBody } from '@xietong/contracts';
+import { rabinFingerprintOf, validateBody } from '@xietong/contracts';
 import type { JWK } from 'jose';
 
 /** Published example key of docs/wire-format.md. Never use it for anything else. */
@@ -61,7 +61,7 @@ export async function wireExample(): Promise<WireExample> {
     body,
     bodySchemaSha256: schema.fingerprint,
     bodyHex: envelope.body.toString('hex'),
-    envelopeRabin: rabinFingerprint(codec.envelope.type.toString()).toString('hex'),
+    envelopeRabin: rabinFingerprintOf(codec.envelope.type).toString('hex'),
     envelope: {
       ...envelope,
       bodySchema: envelope.bodySchema.toString('hex'),

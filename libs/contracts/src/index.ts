@@ -5,6 +5,6 @@ export * from './compatibility';
 export * from './body-validation';
 export { AVRO_PARSE_OPTIONS } from './avro/logical-types';
 export { SingleObjectCodec } from './avro/single-object';
-export { rabinFingerprint } from './avro/rabin-fingerprint';
+export { parsingCanonicalForm, rabinFingerprint, rabinFingerprintOf } from './avro/rabin-fingerprint';
 export * from './envelope';
 export * from './samples';

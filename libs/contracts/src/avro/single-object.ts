@@ -1,6 +1,6 @@
 import type * as avro from 'avsc';
 import { DomainError } from '../domain-error';
-import { rabinFingerprint } from './rabin-fingerprint';
+import { rabinFingerprintOf } from './rabin-fingerprint';
 
 const MAGIC = Buffer.from([0xc3, 0x01]);
 const HEADER_LENGTH = 10;
@@ -14,8 +14,7 @@ export class SingleObjectCodec<T> {
   readonly header: Buffer;
 
   constructor(readonly type: avro.Type) {
-    // type.toString() is avsc's Parsing Canonical Form of the schema.
-    this.header = Buffer.concat([MAGIC, rabinFingerprint(type.toString())]);
+    this.header = Buffer.concat([MAGIC, rabinFingerprintOf(type)]);
   }
 
   encode(value: T): Buffer {
