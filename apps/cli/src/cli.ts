@@ -9,6 +9,7 @@ import {
   MonthlyReport,
   verifyAuditTrail,
   verifyCaseTrail,
+  WireCodec,
   type CaseTrail,
 } from '@xietong/exchange';
 import {
@@ -336,14 +337,22 @@ export function buildCli(io: CliIo = stdio): Command {
           const r = await verifyAuditTrail(agency, new AuditRepository(db), federation, {
             messages: new MessageRepository(db),
             manifests,
+            codec: new WireCodec(config.schemasDir),
           });
           if (!r.ok) {
-            const where = r.finding!.messageId ? `stored message ${r.finding!.messageId}` : `entry ${r.finding!.seq}`;
-            io.err(`audit trail of ${agency} FAILED at ${where}: ${r.finding!.problem}`);
+            for (const f of r.findings.length ? r.findings : [r.finding!]) {
+              const where = f.messageId ? `stored message ${f.messageId}` : `entry ${f.seq}`;
+              io.err(`audit trail of ${agency} FAILED at ${where}: ${f.problem}`);
+            }
             throw new CliExit(1);
           }
           io.out(
-            `audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`,
+            `audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, ${r.columns} messages' stored columns match their records, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`,
+          );
+          io.out(
+            r.unsigned === 0
+              ? `window of trust: every entry is covered by a signed checkpoint`
+              : `window of trust: ${r.unsigned} entries after the last signed checkpoint (entry ${r.entries - r.unsigned}) could be cut or rewritten unseen`,
           );
         } finally {
           await db.close();

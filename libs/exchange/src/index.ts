@@ -18,5 +18,6 @@ export * from './audit/audit-chain-verifier';
 export * from './audit/audit-checkpoint';
 export * from './audit/audit-checkpointer';
 export * from './audit/audit-verifier';
+export * from './audit/stored-columns';
 export * from './reporting/monthly-report';
 export * from './audit/audit-export';

@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { Direction, MessageRecord, MessageStatus } from './records';
-import { chunks, insertRows, instant, params } from './sql';
+import { chunks, insertRows, instant, params, storedInstant } from './sql';
 
 const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
   ['message_id', 'messageId'],
@@ -37,6 +37,15 @@ export interface SignedRecordRow {
   signature: string;
   manifestSerial: number | null;
   value: Buffer | null;
+  /** The stored columns derived from the record, as the API and dashboard serve them. */
+  derived: {
+    zone: string;
+    correlationId: string;
+    causationId: string | null;
+    createdAt: Date;
+    bodySchema: string;
+    body: string;
+  };
 }
 
 export interface ReceiptUpdate {
@@ -194,7 +203,8 @@ export class MessageRepository {
     const p = params(this.db.dialect, 3);
     for (;;) {
       const rows = (await this.db.manager.query(
-        `SELECT m.message_id, m.direction, m.type, m.sender, m.recipient, m.signature, m.manifest_serial, CASE WHEN m.direction = 'in' THEN m.record ELSE o.value END AS value
+        `SELECT m.message_id, m.direction, m.type, m.sender, m.recipient, m.signature, m.manifest_serial,
+                m.zone, m.correlation_id, m.causation_id, m.created_at, m.body_schema, m.body, CASE WHEN m.direction = 'in' THEN m.record ELSE o.value END AS value
          FROM message m LEFT JOIN outbox o ON o.message_id = m.message_id
          WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ${correlationId ? `AND m.correlation_id = ${p[2]}` : ''} ORDER BY m.message_id LIMIT ${p[1]}`,
         correlationId ? [after, pageSize, correlationId] : [after, pageSize],
@@ -210,6 +220,14 @@ export class MessageRepository {
           signature: String(r.signature),
           manifestSerial: r.manifest_serial === null ? null : Number(r.manifest_serial),
           value: (r.value as Buffer | null) ?? null,
+          derived: {
+            zone: String(r.zone),
+            correlationId: String(r.correlation_id),
+            causationId: r.causation_id === null ? null : String(r.causation_id),
+            createdAt: storedInstant(r.created_at),
+            bodySchema: String(r.body_schema),
+            body: String(r.body),
+          },
         };
       }
       after = String(rows[rows.length - 1].message_id);

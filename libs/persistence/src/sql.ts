@@ -18,6 +18,13 @@ export function instant(dialect: Dialect, at: Date): Date | string {
   return dialect === 'postgres' ? at : at.toISOString().replace('T', ' ').replace('Z', '');
 }
 
+/** An instant read back by raw SQL: a Date (PostgreSQL) or TypeORM's UTC text form (SQLite). */
+export function storedInstant(v: unknown): Date {
+  if (v instanceof Date) return v;
+  const text = String(v);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
 /**
  * One multi-row INSERT per chunk, written out directly: TypeORM's insert builder costs more per
  * row than the database does (measured by `npm run bench`). Returns `returning` column values.

@@ -4,6 +4,8 @@ export interface ChainFinding {
   /** The audit entry concerned (0 for a stored message signature). */
   seq: number;
   messageId?: string;
+  /** The stored column that differs from the signed record, for a message finding. */
+  field?: string;
   problem: string;
 }
 

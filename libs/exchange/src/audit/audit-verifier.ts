@@ -4,6 +4,8 @@ import type { Federation } from '@xietong/federation';
 import type { AuditEntry, AuditRepository, MessageRepository } from '@xietong/persistence';
 import { verifyChain, type ChainFinding } from './audit-chain-verifier';
 import { verifyCheckpoint } from './audit-checkpoint';
+import { storedColumnDifferences } from './stored-columns';
+import type { WireCodec } from '../wire-codec';
 
 export interface AuditReport {
   ok: boolean;
@@ -11,10 +13,17 @@ export interface AuditReport {
   checkpoints: number;
   /** Stored message signatures re-verified over their exact record bytes. */
   signatures: number;
+  /** Stored messages whose derived columns (envelope fields, body) were compared with the record. */
+  columns: number;
   /** Events written but not chained yet (not covered by this verification). */
   pending: number;
+  /** Chained entries after the last signed checkpoint: the window that can be cut or rewritten unseen. */
+  unsigned: number;
   head: { seq: number; hash: string };
+  /** The first problem found. */
   finding?: ChainFinding;
+  /** Every problem found in stored messages (each one message and one field), after `finding`. */
+  findings: ChainFinding[];
 }
 
 /**
@@ -25,7 +34,7 @@ export async function verifyAuditTrail(
   agency: string,
   audit: AuditRepository,
   federation: Federation,
-  stored?: { messages: MessageRepository; manifests: Map<number, Federation> },
+  stored?: { messages: MessageRepository; manifests: Map<number, Federation>; codec?: WireCodec },
 ): Promise<AuditReport> {
   const head = await audit.head();
   const hashes = new Map<number, string>();
@@ -38,15 +47,20 @@ export async function verifyAuditTrail(
   const chain = await verifyChain(remember(), head);
   const checkpoints = await audit.checkpoints();
   let signatures = 0;
+  let columns = 0;
   const pending = await audit.pendingCount();
-  const report = (finding?: ChainFinding): AuditReport => ({
+  const lastSigned = checkpoints.reduce((max, c) => Math.max(max, c.seq), 0);
+  const report = (finding?: ChainFinding, findings: ChainFinding[] = finding ? [finding] : []): AuditReport => ({
     ok: !finding,
     entries: chain.entries,
     checkpoints: checkpoints.length,
     signatures,
+    columns,
     pending,
+    unsigned: Math.max(0, chain.entries - lastSigned),
     head,
     finding,
+    findings,
   });
   if (chain.finding) return report(chain.finding);
   const keys = federation.member(agency)?.signingKeys ?? [];
@@ -66,22 +80,51 @@ export async function verifyAuditTrail(
     }
     if (claim.seq !== c.seq || claim.hash !== c.hash || claim.agency !== agency)
       return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq} does not match its signed content` });
+    if (c.seq > chain.entries)
+      return report({
+        seq: c.seq,
+        problem: `the chain ends at entry ${chain.entries} but checkpoint ${c.seq} was signed over a longer one (entries were removed from the end)`,
+      });
     if (hashes.get(c.seq) !== c.hash)
       return report({
         seq: c.seq,
         problem: `entry ${c.seq} differs from the signed checkpoint (the chain was rewritten up to here)`,
       });
   }
+  const findings: ChainFinding[] = [];
   if (stored) {
     for await (const m of stored.messages.signedRecords()) {
       // The sender's key as listed in the manifest that was in force when the message was stored.
       const fed = (m.manifestSerial !== null && stored.manifests.get(m.manifestSerial)) || federation;
-      const problem = await signatureProblem(m, fed);
-      if (problem) return report({ seq: 0, messageId: m.messageId, problem: `message ${m.messageId}: ${problem}` });
+      // The signer is the sender the record names; the stored sender column is checked against it below.
+      const problem = await signatureProblem({ ...m, sender: signedSender(m, stored.codec) ?? m.sender }, fed);
+      if (problem) {
+        findings.push({ seq: 0, messageId: m.messageId, problem: `message ${m.messageId}: ${problem}` });
+        continue;
+      }
       signatures++;
+      if (!stored.codec || !m.value) continue;
+      const differences = storedColumnDifferences(m, stored.codec, fed);
+      for (const d of differences)
+        findings.push({
+          seq: 0,
+          messageId: m.messageId,
+          field: d.field,
+          problem: `message ${m.messageId}: stored ${d.field} ${d.stored} differs from the signed record's ${d.signed}`,
+        });
+      columns++;
     }
   }
-  return report();
+  return report(findings[0], findings);
+}
+
+function signedSender(m: { value: Buffer | null }, codec?: WireCodec): string | undefined {
+  if (!codec || !m.value) return undefined;
+  try {
+    return codec.envelope.decode(m.value).sender;
+  } catch {
+    return undefined;
+  }
 }
 
 async function signatureProblem(
