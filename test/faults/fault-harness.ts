@@ -1,7 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -20,7 +19,7 @@ import {
 import { issueToken } from '@xietong/gateway';
 import { createKafka, ensureTopics } from '@xietong/messaging';
 import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
-import { RecordForge, TEST_POSTGRES_URL } from '@xietong/testing';
+import { RecordForge } from '@xietong/testing';
 
 export const JD = '341825';
 
@@ -32,6 +31,14 @@ function faultBrokers(): string {
   return b;
 }
 export const HZ = '330100';
+
+/** The fault suite's own throwaway PostgreSQL instance (test/faults/global-setup.js), which a scenario restarts. */
+function faultDatabaseUrl(): string {
+  const url = process.env.XIETONG_FAULT_DATABASE_URL;
+  if (!url)
+    throw new Error('XIETONG_FAULT_DATABASE_URL is not set: run the fault suite through jest (npm run test:faults)');
+  return url;
+}
 
 export interface FaultResult {
   scenario: string;
@@ -99,7 +106,7 @@ export class FaultRig {
       KAFKA_BROKERS: faultBrokers(),
       XIETONG_FEDERATION_DIR: this.dir,
       XIETONG_TOPIC_PREFIX: this.prefix,
-      XIETONG_DATABASE_URL: TEST_POSTGRES_URL,
+      XIETONG_DATABASE_URL: faultDatabaseUrl(),
       XIETONG_DATABASE_SCHEMA: this.schema(id),
       XIETONG_RELAY_MAX_BACKOFF_MS: '2000',
       XIETONG_MANIFEST_REFRESH_MS: '500',
@@ -286,11 +293,20 @@ export const localBroker = {
   },
 };
 
-/** The machine's PostgreSQL cluster (the one the tests use), restarted by a scenario. */
+/** The fault suite's throwaway PostgreSQL instance (scripts/postgres.mjs), restarted by a scenario. */
 export const postgres = {
   async restart(): Promise<void> {
-    const version = readdirSync('/etc/postgresql')[0];
-    await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart', '-m', 'fast']);
+    const port = process.env.XIETONG_FAULT_PG_STARTED;
+    if (!port) throw new Error('the fault suite restarts only the PostgreSQL its global setup started');
+    // Asynchronous, so the scenario watches health degrade while the server is down.
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'node',
+        [join(repoRoot(), 'scripts', 'postgres.mjs'), 'restart'],
+        { env: { ...process.env, PG_PORT: port } },
+        (e) => (e ? reject(e) : resolve()),
+      ),
+    );
   },
 };
 
@@ -330,7 +346,7 @@ export function waitForSerial(url: string, serial: number, timeoutMs: number): P
 
 /** A client whose connection may be cut by a database restart (the scenario reconnects). */
 function quietClient(): Client {
-  const client = new Client({ connectionString: TEST_POSTGRES_URL });
+  const client = new Client({ connectionString: faultDatabaseUrl() });
   client.on('error', () => undefined);
   return client;
 }
