@@ -135,4 +135,21 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('audit verify on %s', (dialec
     }
     expect((await verify()).ok).toBe(true);
   });
+
+  it('signs the final head at a graceful stop, so the window of trust closes', async () => {
+    // More events after the last checkpoint: an API read is audited.
+    expect((await h.get(JD, '/api/v1/cases')).status).toBe(200);
+    const config = h.gateway(JD).config;
+    await h.gateway(JD).close();
+    h.gateways.delete(JD);
+    const db = await Database.open(config.database, { migrate: false });
+    try {
+      const audit = new AuditRepository(db);
+      const head = await audit.head();
+      expect(head.seq).toBeGreaterThan(0);
+      expect(await audit.latestCheckpoint()).toEqual(head);
+    } finally {
+      await db.close();
+    }
+  });
 });

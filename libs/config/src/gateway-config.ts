@@ -28,6 +28,8 @@ export interface GatewayConfig {
   /** deadLetterRetryMs: how often quarantined records whose dead-letter copy failed are re-sent (and how old they must be). */
   inbound: { concurrency: number; deadLetterRetryMs: number };
   scheduler: { intervalMs: number; reminderIntervalHours: number };
+  /** Audit checkpoint cadence (scheduler role): sign the head after this long or this many entries. */
+  audit: { checkpointIntervalMs: number; checkpointEntries: number };
   /** Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL. */
   auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
   /** Test-only crash points for the fault suite (XIETONG_FAILPOINTS); empty in production. */
@@ -100,6 +102,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     scheduler: {
       intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       reminderIntervalHours: int(env, 'XIETONG_REMINDER_INTERVAL_HOURS', 24, 1, 24 * 30),
+    },
+    audit: {
+      checkpointIntervalMs: int(env, 'XIETONG_AUDIT_CHECKPOINT_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      checkpointEntries: int(env, 'XIETONG_AUDIT_CHECKPOINT_ENTRIES', 1_000, 1, 10_000_000),
     },
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
   };

@@ -73,6 +73,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly archive: ManifestArchiveRepository,
     private readonly audit: AuditRepository,
     private readonly inbound: InboundService,
+    private readonly checkpointer: AuditCheckpointer,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
   }
@@ -114,7 +115,10 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
       this.deadLetterSweep.unref();
     }
     if (this.config.roles.has('relay')) this.relay.start();
-    if (this.config.roles.has('scheduler')) this.supervisor.start();
+    if (this.config.roles.has('scheduler')) {
+      this.supervisor.start();
+      this.checkpointer.start();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -123,6 +127,10 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     await Promise.all([this.chaining, this.sweeping]);
     await this.supervisor.stop();
     await this.relay.stop();
+    // Sign the final head, so nothing written before a graceful stop is outside a checkpoint.
+    await this.checkpointer
+      .stop()
+      .catch((e) => this.logger.error(`final audit checkpoint failed: ${(e as Error).message}`));
     await this.publisher.close();
     this.manifests.close();
     await this.db.close();
@@ -192,7 +200,11 @@ export class ExchangeModule {
         },
         {
           provide: AuditCheckpointer,
-          useFactory: (a: AuditRepository, k: LocalKeys) => new AuditCheckpointer(config.agencyId, a, k.signer),
+          useFactory: (a: AuditRepository, k: LocalKeys) => {
+            const logger = new Logger(`Audit ${config.agencyId}`);
+            const cadence = { intervalMs: config.audit.checkpointIntervalMs, entries: config.audit.checkpointEntries };
+            return new AuditCheckpointer(config.agencyId, a, k.signer, cadence, (m) => logger.warn(m));
+          },
           inject: [AuditRepository, LocalKeys],
         },
         { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
@@ -322,9 +334,9 @@ export class ExchangeModule {
         },
         {
           provide: DeadlineSupervisor,
-          useFactory: (c: CaseRepository, u: SubmitMessageUseCase, cal: WorkingDayCalendar, cp: AuditCheckpointer) =>
-            new DeadlineSupervisor(c, u, cal, config.scheduler, logFor(new Logger(`Deadlines ${config.agencyId}`)), cp),
-          inject: [CaseRepository, SubmitMessageUseCase, WorkingDayCalendar, AuditCheckpointer],
+          useFactory: (c: CaseRepository, u: SubmitMessageUseCase, cal: WorkingDayCalendar) =>
+            new DeadlineSupervisor(c, u, cal, config.scheduler, logFor(new Logger(`Deadlines ${config.agencyId}`))),
+          inject: [CaseRepository, SubmitMessageUseCase, WorkingDayCalendar],
         },
         ExchangeLifecycle,
       ],

@@ -215,4 +215,12 @@ export class AuditRepository {
       jws: String(r.jws),
     }));
   }
+
+  /** The newest signed checkpoint, if any. */
+  async latestCheckpoint(): Promise<{ seq: number; hash: string } | undefined> {
+    const [r] = (await this.db.manager.query(
+      'SELECT seq, hash FROM audit_checkpoint ORDER BY seq DESC LIMIT 1',
+    )) as Record<string, unknown>[];
+    return r ? { seq: Number(r.seq), hash: String(r.hash) } : undefined;
+  }
 }

@@ -2,7 +2,6 @@ import { caseKey, type CaseRecord, type CaseRepository } from '@xietong/persiste
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
 import { SubmitMessageCommand } from '../outbound/submit-message.command';
 import type { SubmitMessageUseCase } from '../outbound/submit-message.use-case';
-import type { AuditCheckpointer } from '../audit/audit-checkpointer';
 
 /** Overdue cases reminded per transaction. */
 const PAGE = 1000;
@@ -11,7 +10,7 @@ type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
 /**
  * The scheduler role's periodic work. 督办: finds the items a partner is late on (the clock of a case this agency transferred ran out)
- * and sends the partner a signed REMINDER, at most once per configured interval per case. Then signs the audit chain head.
+ * and sends the partner a signed REMINDER, at most once per configured interval per case.
  */
 export class DeadlineSupervisor {
   private timer?: NodeJS.Timeout;
@@ -23,13 +22,11 @@ export class DeadlineSupervisor {
     private readonly calendar: WorkingDayCalendar,
     private readonly settings: { intervalMs: number; reminderIntervalHours: number },
     private readonly log: Log,
-    private readonly checkpointer?: AuditCheckpointer,
   ) {}
 
   start(): void {
     this.timer = setInterval(() => {
       this.running ??= this.remindOverdue()
-        .then(() => this.checkpointer?.checkpoint())
         .catch((e) => this.log('error', `deadline check failed: ${(e as Error).message}`))
         .finally(() => (this.running = undefined));
     }, this.settings.intervalMs);
