@@ -1,4 +1,5 @@
-// Four projects: unit specs beside the code (ports mocked), integration tests under
+// Five projects: unit specs beside the code (ports mocked), medium tests under test/medium
+// (services with real repositories on PostgreSQL and SQLite, no broker), integration tests under
 // test/integration that run against a real Kafka broker and real PostgreSQL / SQLite, the
 // conformance tests under test/conformance (Java checker, Apache Avro + Nimbus JOSE), and the
 // fault suite under test/faults (gateways as OS processes from dist/, its own broker to kill).
@@ -31,6 +32,12 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+    },
+    {
+      // Services with their real repositories on PostgreSQL and SQLite, no broker.
+      ...common,
+      displayName: 'medium',
+      testMatch: ['<rootDir>/test/medium/**/*.test.ts'],
     },
     {
       ...common,

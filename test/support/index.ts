@@ -2,3 +2,4 @@ export * from './databases';
 export * from './exchange-harness';
 export * from './record-forge';
 export * from './hostile-records';
+export * from './rows-fetched';

@@ -15,6 +15,7 @@ import { federationFiles, initFederation, loadZoneData, readJwk, verifyManifest 
 import { createKafka } from '@xietong/messaging';
 import { issueToken } from '@xietong/gateway';
 import { batchBodies, spawnGateway, submitBatches, postBatch, type GatewayProcess } from './gateway-processes';
+import { metricsAtScale, type MetricsScaleFigures } from './metrics-scale';
 import { microCosts } from './micro-costs';
 import { naiveNestThroughput } from './naive-nest';
 import { rawKafkaThroughput } from './raw-kafka';
@@ -35,6 +36,7 @@ interface Options {
   profile?: boolean;
   alg: SigningAlgorithm;
   repeat: number;
+  metricsScale: number;
 }
 
 async function main(o: Options): Promise<void> {
@@ -186,6 +188,16 @@ async function runOnce(o: Options, brokers: string) {
     const delivery = lat.rows.map((r) => Number(r.delivery_ms)).sort((x, y) => x - y);
     const roundtrip = lat.rows.map((r) => Number(r.roundtrip_ms)).sort((x, y) => x - y);
     const usage = { sender: processUsage(a.child.pid!), receiver: processUsage(b.child.pid!) };
+    let metricsScale: MetricsScaleFigures | null = null;
+    if (o.metricsScale > 0) {
+      const auditor = await issueToken(await readJwk(federationFiles(dir).authIssuerKey(JD)), {
+        issuer: 'xietong-local-idp',
+        audience: `xietong-gateway-${JD}`,
+        subject: 'bench',
+        roles: ['auditor'],
+      });
+      metricsScale = await metricsAtScale(pg, schemaA, a, auditor, o.metricsScale, log);
+    }
     running.length = 0;
     for (const g of gateways.splice(0)) await g.stop();
 
@@ -272,6 +284,7 @@ async function runOnce(o: Options, brokers: string) {
         vs_naive: round(gatewayThroughput / naive.throughput_per_s, 2),
       },
       micro_us: micro,
+      metrics_scale: metricsScale,
     };
     return report;
   } finally {
@@ -323,6 +336,13 @@ function printTable(r: any): void {
     `| micro: Avro encode / decode per message | ${r.micro_us.avro_encode_us} / ${r.micro_us.avro_decode_us} µs |`,
     `| micro: sign / verify (${r.params.alg} JWS) per message | ${r.micro_us.sign_us} / ${r.micro_us.verify_us} µs |`,
     `| micro: insert (multi-row, PostgreSQL) per message | ${r.micro_us.insert_us} µs |`,
+    ...(r.metrics_scale
+      ? [
+          `| /metrics scrape with ${r.metrics_scale.case_rows} case files + ${r.metrics_scale.message_rows} messages (target < 1000 ms) | ${r.metrics_scale.scrape_ms} ms |`,
+          `| monthly report at the same scale | ${r.metrics_scale.monthly_report_ms} ms |`,
+          `| sender peak RSS after the scale phase (target < 300 MB) | ${r.metrics_scale.peak_rss_mb} MB |`,
+        ]
+      : []),
     '',
     'written to reports/bench.json',
   ];
@@ -353,6 +373,12 @@ void new Command('bench')
     'EdDSA',
   )
   .option('--repeat <n>', 'whole runs; the report gives the median of each figure', positive, 3)
+  .option(
+    '--metrics-scale <n>',
+    'case files (and messages) seeded before timing /metrics and the monthly report; 0 skips',
+    (v) => (v === '0' ? 0 : positive(v)),
+    200_000,
+  )
   .option('--profile', 'write V8 CPU profiles of both gateways to reports/profiles/')
   .action(async (o: Options) => {
     try {

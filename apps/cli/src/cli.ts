@@ -414,7 +414,11 @@ export function buildCli(io: CliIo = stdio): Command {
       const config = gatewayConfigFor(o.agency, o);
       const db = await Database.open(config.database, { migrate: false });
       try {
-        const report = await new MonthlyReport(db, new CaseRepository(db), WorkingDayCalendar.load()).build(o.month);
+        const report = await new MonthlyReport(
+          new MessageRepository(db),
+          new CaseRepository(db),
+          WorkingDayCalendar.load(),
+        ).build(o.month);
         io.out(o.format === 'csv' ? MonthlyReport.csv(report).trimEnd() : JSON.stringify(report, null, 2));
       } finally {
         await db.close();

@@ -195,8 +195,9 @@ export class ExchangeModule {
         },
         {
           provide: MonthlyReport,
-          useFactory: (db: Database, c: CaseRepository, cal: WorkingDayCalendar) => new MonthlyReport(db, c, cal),
-          inject: [Database, CaseRepository, WorkingDayCalendar],
+          useFactory: (m: MessageRepository, c: CaseRepository, cal: WorkingDayCalendar) =>
+            new MonthlyReport(m, c, cal),
+          inject: [MessageRepository, CaseRepository, WorkingDayCalendar],
         },
         {
           provide: AuditCheckpointer,

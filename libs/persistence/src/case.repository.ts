@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { CaseRecord } from './records';
-import { chunks, insertRows, instant } from './sql';
+import { chunks, insertRows, instant, params } from './sql';
 
 export interface CaseFilter {
   kind?: 'LEAD' | 'COMPLAINT';
@@ -103,6 +103,58 @@ export class CaseRepository {
       .take(f.limit ?? 100)
       .skip(f.offset ?? 0)
       .getMany();
+  }
+
+  /**
+   * Cases (of `role`) whose running clock ended before the local date `today`, counted by partner
+   * and kind in SQL: one row per pair, whatever the number of cases.
+   */
+  async overdueCounts(
+    today: string,
+    role: CaseRecord['role'] = 'transferor',
+  ): Promise<{ partner: string; kind: CaseRecord['kind']; n: number }[]> {
+    const p = params(this.db.dialect, 2);
+    const rows = (await this.db.manager.query(
+      `SELECT partner, kind, COUNT(*) AS n FROM case_file
+       WHERE role = ${p[0]} AND due_on IS NOT NULL AND due_on < ${p[1]}
+       GROUP BY partner, kind ORDER BY partner, kind`,
+      [role, today],
+    )) as { partner: string; kind: CaseRecord['kind']; n: string | number }[];
+    return rows.map((r) => ({ partner: r.partner, kind: r.kind, n: Number(r.n) }));
+  }
+
+  /**
+   * For the leads this agency transferred in `[from, to)`: the local date the partner received
+   * each one and the local (Asia/Shanghai) date of the partner's first CASE_RESULT, counted per
+   * partner and pair of dates in SQL, so the rows returned stay bounded by the month's calendar.
+   */
+  async feedbackDates(
+    from: Date,
+    to: Date,
+  ): Promise<{ partner: string; receivedOn: string; feedbackOn: string; n: number }[]> {
+    const d = this.db.dialect;
+    const p = params(d, 2);
+    const localDate =
+      d === 'postgres'
+        ? `to_char(MIN(m.received_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`
+        : `date(MIN(m.received_at), '+8 hours')`;
+    const rows = (await this.db.manager.query(
+      `SELECT f.partner, f.received_on, f.feedback_on, COUNT(*) AS n FROM (
+         SELECT c.partner, c.case_no, c.received_on, ${localDate} AS feedback_on
+         FROM case_file c JOIN message m
+           ON m.correlation_id = c.case_no AND m.sender = c.partner AND m.direction = 'in' AND m.type = 'CASE_RESULT'
+         WHERE c.kind = 'LEAD' AND c.role = 'transferor' AND c.received_on IS NOT NULL
+           AND c.created_at >= ${p[0]} AND c.created_at < ${p[1]}
+         GROUP BY c.partner, c.case_no, c.received_on
+       ) f GROUP BY f.partner, f.received_on, f.feedback_on ORDER BY f.partner, f.received_on, f.feedback_on`,
+      [instant(d, from), instant(d, to)],
+    )) as { partner: string; received_on: string; feedback_on: string; n: string | number }[];
+    return rows.map((r) => ({
+      partner: r.partner,
+      receivedOn: r.received_on,
+      feedbackOn: r.feedback_on,
+      n: Number(r.n),
+    }));
   }
 
   async find(kind: string, caseNo: string): Promise<CaseRecord[]> {

@@ -253,6 +253,27 @@ export class MessageRepository {
       .getMany();
   }
 
+  /**
+   * Messages of `types` created in `[from, to)`, counted in SQL per partner (the recipient of
+   * what was sent, the sender of what was received), direction, type and status.
+   */
+  async partnerCounts(
+    from: Date,
+    to: Date,
+    types: readonly string[],
+  ): Promise<{ partner: string; direction: Direction; type: string; status: MessageStatus; n: number }[]> {
+    if (types.length === 0) return [];
+    const d = this.db.dialect;
+    const p = params(d, types.length + 2);
+    const rows = (await this.db.manager.query(
+      `SELECT CASE WHEN direction = 'out' THEN recipient ELSE sender END AS partner, direction, type, status, COUNT(*) AS n
+       FROM message WHERE created_at >= ${p[0]} AND created_at < ${p[1]} AND type IN (${p.slice(2).join(', ')})
+       GROUP BY CASE WHEN direction = 'out' THEN recipient ELSE sender END, direction, type, status`,
+      [instant(d, from), instant(d, to), ...types],
+    )) as { partner: string; direction: Direction; type: string; status: MessageStatus; n: string | number }[];
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+
   /** Counts by direction, type and status (demo summary, health). */
   async counts(): Promise<{ direction: string; type: string; status: string; n: number }[]> {
     const rows: { direction: string; type: string; status: string; n: string | number }[] = await this.db.manager.query(

@@ -1,5 +1,5 @@
 import { DomainError } from '@xietong/contracts';
-import type { CaseRepository, Database } from '@xietong/persistence';
+import type { CaseRepository, MessageRepository } from '@xietong/persistence';
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
 
 export interface ReportRow {
@@ -24,7 +24,7 @@ const BUSINESS = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'REMIN
  */
 export class MonthlyReport {
   constructor(
-    private readonly db: Database,
+    private readonly messages: MessageRepository,
     private readonly cases: CaseRepository,
     private readonly calendar: WorkingDayCalendar,
   ) {}
@@ -35,23 +35,6 @@ export class MonthlyReport {
     const [y, m] = month.split('-').map(Number);
     const from = new Date(Date.UTC(y, m - 1, 1) - 8 * 3_600_000);
     const to = new Date(Date.UTC(y, m, 1) - 8 * 3_600_000);
-    const p = this.db.dialect === 'postgres' ? ['$1', '$2'] : ['?', '?'];
-    const args =
-      this.db.dialect === 'postgres'
-        ? [from, to]
-        : [from, to].map((d) => d.toISOString().replace('T', ' ').replace('Z', ''));
-    const messages = (await this.db.manager.query(
-      `SELECT direction, type, sender, recipient, status, correlation_id, created_at, received_at FROM message WHERE created_at >= ${p[0]} AND created_at < ${p[1]}`,
-      args,
-    )) as {
-      direction: string;
-      type: string;
-      sender: string;
-      recipient: string;
-      status: string;
-      correlation_id: string;
-      received_at: unknown;
-    }[];
     const rows = new Map<string, ReportRow>();
     const row = (partner: string, type: string) => {
       const key = `${partner}/${type}`;
@@ -72,50 +55,26 @@ export class MonthlyReport {
         );
       return r;
     };
-    for (const msg of messages.filter((x) => BUSINESS.includes(x.type))) {
-      if (msg.direction === 'out') {
-        const r = row(msg.recipient, msg.type);
-        r.sent++;
-        if (msg.status === 'accepted') r.accepted++;
-        if (msg.status === 'rejected') r.rejected++;
-      } else row(msg.sender, msg.type).received++;
+    // Everything is counted in SQL: the rows read here stay bounded whatever the table sizes.
+    for (const c of await this.messages.partnerCounts(from, to, BUSINESS)) {
+      const r = row(c.partner, c.type);
+      if (c.direction === 'out') {
+        r.sent += c.n;
+        if (c.status === 'accepted') r.accepted += c.n;
+        if (c.status === 'rejected') r.rejected += c.n;
+      } else r.received += c.n;
     }
-    const today = shanghaiDate(now);
-    for (const c of await this.cases.list({ role: 'transferor', overdueOn: today, limit: 100_000 }))
-      row(c.partner, c.kind).overdue++;
+    for (const c of await this.cases.overdueCounts(shanghaiDate(now))) row(c.partner, c.kind).overdue += c.n;
     // Feedback time: leads this agency transferred in the month, until the partner's first CASE_RESULT.
-    const transferred = await this.cases.list({
-      kind: 'LEAD',
-      role: 'transferor',
-      createdFrom: from,
-      createdTo: to,
-      limit: 100_000,
-    });
-    const feedback = (await this.db.manager.query(
-      `SELECT sender, correlation_id, MIN(received_at) AS first_at FROM message WHERE direction = 'in' AND type = 'CASE_RESULT' GROUP BY sender, correlation_id`,
-    )) as {
-      sender: string;
-      correlation_id: string;
-      first_at: unknown;
-    }[];
-    const firstFeedback = new Map(
-      feedback.map((f) => [
-        `${f.sender}/${f.correlation_id}`,
-        new Date(this.db.dialect === 'postgres' ? (f.first_at as Date) : `${String(f.first_at).replace(' ', 'T')}Z`),
-      ]),
-    );
-    const spans = new Map<string, number[]>();
-    for (const c of transferred) {
-      const at = firstFeedback.get(`${c.partner}/${c.caseNo}`);
-      if (!c.receivedOn || !at) continue;
-      spans.set(c.partner, [
-        ...(spans.get(c.partner) ?? []),
-        this.calendar.workingDaysBetween(c.receivedOn, shanghaiDate(at)),
-      ]);
+    const spans = new Map<string, { days: number; n: number }>();
+    for (const f of await this.cases.feedbackDates(from, to)) {
+      const s = spans.get(f.partner) ?? { days: 0, n: 0 };
+      s.days += this.calendar.workingDaysBetween(f.receivedOn, f.feedbackOn) * f.n;
+      s.n += f.n;
+      spans.set(f.partner, s);
     }
-    for (const [partner, days] of spans)
-      row(partner, 'LEAD').avgFeedbackWorkingDays =
-        Math.round((days.reduce((a, b) => a + b, 0) / days.length) * 10) / 10;
+    for (const [partner, s] of spans)
+      row(partner, 'LEAD').avgFeedbackWorkingDays = Math.round((s.days / s.n) * 10) / 10;
     return {
       month,
       rows: [...rows.values()].sort((a, b) => a.partner.localeCompare(b.partner) || a.type.localeCompare(b.type)),

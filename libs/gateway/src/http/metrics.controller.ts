@@ -56,12 +56,12 @@ export class MetricsController {
       g.set(await this.outbox.pendingCount()),
     );
     gauge('xietong_cases_overdue', 'Transferred cases whose running clock has passed, by kind', ['kind'], async (g) => {
-      const overdue = await this.cases.list({
-        role: 'transferor',
-        overdueOn: shanghaiDate(new Date()),
-        limit: 100_000,
-      });
-      for (const kind of ['LEAD', 'COMPLAINT']) g.set({ kind }, overdue.filter((c) => c.kind === kind).length);
+      const counts = await this.cases.overdueCounts(shanghaiDate(new Date()));
+      for (const kind of ['LEAD', 'COMPLAINT'])
+        g.set(
+          { kind },
+          counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.n, 0),
+        );
     });
     gauge('xietong_consumer_lag', 'Records in the inbox not yet processed, by partition', ['partition'], async (g) => {
       for (const [partition, lag] of await this.lag()) g.set({ partition: String(partition) }, lag);
