@@ -11,13 +11,14 @@ import {
   federationFiles,
   initFederation,
   loadZoneData,
+  planKafka,
   readJwk,
   signManifest,
   verifyManifest,
   type Manifest,
 } from '@xietong/federation';
 import { issueToken } from '@xietong/gateway';
-import { createKafka, ensureTopics } from '@xietong/messaging';
+import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
 import { RecordForge } from '@xietong/testing';
 
@@ -80,13 +81,11 @@ export class FaultRig {
       members: [JD, HZ],
       zones: loadZoneData(),
       catalog,
-      topicPrefix: this.prefix,
+      federation: this.prefix,
     });
-    await ensureTopics(
-      this.kafka,
-      [JD, HZ].map((m) => `${this.prefix}.inbox.${m}`),
-      3,
-    );
+    const files = federationFiles(this.dir);
+    const manifest = await verifyManifest(readFileSync(files.manifest, 'utf8'), await readJwk(files.authorityPublic));
+    await applyKafkaPlan(this.kafka, planKafka(manifest, { replicationFactor: 1, minInsyncReplicas: 1 }));
   }
 
   /** The manifest in force, changed by `edit`, signed by the zone authority with the next serial. */
@@ -105,7 +104,7 @@ export class FaultRig {
     return {
       KAFKA_BROKERS: faultBrokers(),
       XIETONG_FEDERATION_DIR: this.dir,
-      XIETONG_TOPIC_PREFIX: this.prefix,
+      XIETONG_FEDERATION_ID: this.prefix,
       XIETONG_DATABASE_URL: faultDatabaseUrl(),
       XIETONG_DATABASE_SCHEMA: this.schema(id),
       XIETONG_RELAY_MAX_BACKOFF_MS: '2000',

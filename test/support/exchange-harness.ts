@@ -10,12 +10,14 @@ import {
   federationFiles,
   initFederation,
   loadZoneData,
+  planKafka,
   readJwk,
+  verifyManifest,
   type ManifestAgreement,
   type MemberKeys,
 } from '@xietong/federation';
 import { issueToken, startGateway, type Role, type RunningGateway, type TokenRequest } from '@xietong/gateway';
-import { createKafka, ensureTopics } from '@xietong/messaging';
+import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { MessageRepository, QuarantineRepository, type MessageRecord } from '@xietong/persistence';
 import { freshDatabase, type TestDialect } from './databases';
 
@@ -80,21 +82,19 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     zones: loadZoneData(),
     catalog,
     agreements: o.agreements,
-    topicPrefix: prefix,
+    federation: prefix,
     alg: o.alg,
   });
   const kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-test' });
-  await ensureTopics(
-    kafka,
-    o.members.map((m) => `${prefix}.inbox.${m}`),
-    3,
-  );
+  // The zone operator's step: topics of every member (the single test broker has no authorizer).
+  const manifest = await verifyManifest(init.manifestJws, init.authorityPublic);
+  await applyKafkaPlan(kafka, planKafka(manifest, { replicationFactor: 1, minInsyncReplicas: 1 }));
   const gateways = new Map<string, RunningGateway>();
   const envFor = (id: string, db: DatabaseConfig, overrides: Record<string, string> = {}) => ({
     XIETONG_AGENCY_ID: id,
     XIETONG_FEDERATION_DIR: dir,
     KAFKA_BROKERS: brokers(),
-    XIETONG_TOPIC_PREFIX: prefix,
+    XIETONG_FEDERATION_ID: prefix,
     XIETONG_HTTP_PORT: '0',
     XIETONG_MANIFEST_REFRESH_MS: '200',
     XIETONG_DATABASE_URL: db.type === 'postgres' ? db.url : `sqlite:${db.file}`,

@@ -11,8 +11,8 @@ import { repoRoot } from '@xietong/config';
 import { sampleLead, SchemaCatalog, validateBody } from '@xietong/contracts';
 import { importSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 import { composeSignedRecord, WireCodec } from '@xietong/exchange';
-import { federationFiles, initFederation, loadZoneData, readJwk, verifyManifest } from '@xietong/federation';
-import { createKafka } from '@xietong/messaging';
+import { federationFiles, initFederation, loadZoneData, planKafka, readJwk, verifyManifest } from '@xietong/federation';
+import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { issueToken } from '@xietong/gateway';
 import { batchBodies, spawnGateway, submitBatches, postBatch, type GatewayProcess } from './gateway-processes';
 import { metricsAtScale, type MetricsScaleFigures } from './metrics-scale';
@@ -89,13 +89,20 @@ async function runOnce(o: Options, brokers: string) {
       members: [JD, HZ],
       zones: loadZoneData(),
       catalog,
-      topicPrefix: run,
+      federation: run,
       alg: o.alg,
     });
+    await applyKafkaPlan(
+      createKafka({ brokers: brokers.split(','), clientId: 'xietong-bench-operator' }),
+      planKafka(await verifyManifest(fed.manifestJws, fed.authorityPublic), {
+        replicationFactor: 1,
+        minInsyncReplicas: 1,
+      }),
+    );
     const env = (schema: string) => ({
       KAFKA_BROKERS: brokers!,
       XIETONG_FEDERATION_DIR: dir,
-      XIETONG_TOPIC_PREFIX: run,
+      XIETONG_FEDERATION_ID: run,
       XIETONG_DATABASE_URL: pgUrl,
       XIETONG_DATABASE_SCHEMA: schema,
       XIETONG_RELAY_BATCH_SIZE: String(o.batchSize),

@@ -13,7 +13,12 @@ describe('xietong CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xt-cli-'));
 
   beforeAll(async () => {
-    expect(await runCli(['federation', 'init', '--dir', dir, '--members', '341825,330100'], capture().io)).toBe(0);
+    expect(
+      await runCli(
+        ['federation', 'init', '--dir', dir, '--members', '341825,330100', '--federation', 'zone-a'],
+        capture().io,
+      ),
+    ).toBe(0);
   });
 
   it('verifies the manifest it wrote', async () => {
@@ -83,6 +88,42 @@ describe('xietong CLI', () => {
     expect(bad.err.join('\n')).toMatch(/MANIFEST_INVALID: .*does not verify/);
   });
 
+  it('plans topics with 14-day retention and the ACLs of each member', async () => {
+    const c = capture();
+    expect(await runCli(['kafka', 'plan', '--manifest', join(dir, 'manifest.jws'), '--json'], c.io)).toBe(0);
+    const plan = JSON.parse(c.out.join('\n'));
+    expect(plan.topics.map((t: { name: string }) => t.name)).toEqual([
+      'zone-a.inbox.330100',
+      'zone-a.dlq.330100',
+      'zone-a.inbox.341825',
+      'zone-a.dlq.341825',
+    ]);
+    expect(plan.topics[0]).toMatchObject({
+      partitions: 3,
+      replicationFactor: 3,
+      configs: { 'retention.ms': String(14 * 86_400_000), 'min.insync.replicas': '2' },
+    });
+    const text = capture();
+    await runCli(['kafka', 'plan', '--manifest', join(dir, 'manifest.jws'), '--retention-days', '30'], text.io);
+    expect(text.out.join('\n')).toContain('zone-a.inbox.341825  partitions=3 rf=3 min.insync.replicas=2 retention=30d');
+    expect(text.out.join('\n')).toContain('User:341825  WRITE  topic:zone-a.inbox.330100');
+  });
+
+  it('refuses to plan from a manifest the authority did not sign', async () => {
+    const c = capture();
+    const forged = join(dir, 'forged.jws');
+    const [h, p, s] = readFileSync(join(dir, 'manifest.jws'), 'utf8').trim().split('.');
+    const payload = Buffer.from(p, 'base64url').toString().replace('"zone-a.inbox.330100"', '"zone-a.inbox.330101"');
+    writeFileSync(forged, `${h}.${Buffer.from(payload).toString('base64url')}.${s}`);
+    expect(
+      await runCli(
+        ['kafka', 'plan', '--manifest', forged, '--authority', join(dir, 'authority.public.jwk.json')],
+        c.io,
+      ),
+    ).toBe(1);
+    expect(c.err.join('\n')).toMatch(/MANIFEST_INVALID/);
+  });
+
   it('shows members with their keys and agreements', async () => {
     const c = capture();
     await runCli(
@@ -90,7 +131,7 @@ describe('xietong CLI', () => {
       c.io,
     );
     const text = c.out.join('\n');
-    expect(text).toContain('341825 旌德县 inbox=xietong.inbox.341825');
+    expect(text).toContain('341825 旌德县 inbox=zone-a.inbox.341825');
     expect(text).toMatch(/yrd .*gateways 341825,330100/);
   });
 

@@ -8,9 +8,17 @@ import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
 import { composeSignedRecord, LocalKeys, WireCodec } from '@xietong/exchange';
-import { federationFiles, initFederation, loadZoneData, ManifestStore, readJwk } from '@xietong/federation';
+import {
+  federationFiles,
+  initFederation,
+  loadZoneData,
+  ManifestStore,
+  planKafka,
+  readJwk,
+  verifyManifest,
+} from '@xietong/federation';
 import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
-import { RecordPublisher, createKafka } from '@xietong/messaging';
+import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
 import { CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
 import { AGENCIES, disposals, feedback, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
@@ -39,8 +47,25 @@ async function main(o: Options): Promise<number> {
   try {
     rmSync(o.dir, { recursive: true, force: true });
     const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-    await initFederation({ dir: o.dir, members: AGENCIES, zones: loadZoneData(), catalog });
+    const fed = await initFederation({
+      dir: o.dir,
+      members: AGENCIES,
+      zones: loadZoneData(),
+      catalog,
+      federation: 'demo',
+    });
     log(`federation of ${AGENCIES.join(', ')} signed into ${o.dir}/manifest.jws`);
+    // The zone operator's step (`xietong kafka apply`): the gateways create no topics themselves.
+    const operator = createKafka({ brokers: brokers.split(','), clientId: 'xietong-demo-operator' });
+    const manifest = await verifyManifest(fed.manifestJws, fed.authorityPublic);
+    const brokerCount = await clusterSize(operator);
+    const diff = await applyKafkaPlan(
+      operator,
+      planKafka(manifest, { replicationFactor: Math.min(3, brokerCount), minInsyncReplicas: Math.min(2, brokerCount) }),
+    );
+    log(
+      `kafka apply: ${diff.createTopics.length} topics created${diff.aclsSupported ? `, ${diff.addAcls.length} ACLs added` : ''}`,
+    );
     for (const id of AGENCIES) {
       const config = loadGatewayConfig({
         ...process.env,

@@ -36,3 +36,43 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig(env)).toThrow(message);
   });
 });
+
+describe('Kafka security settings', () => {
+  const base = { XIETONG_AGENCY_ID: '341825' };
+  it('reads SASL_SSL with SCRAM-SHA-512 from files', () => {
+    const c = loadGatewayConfig({
+      ...base,
+      KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+      KAFKA_SASL_USERNAME: '341825',
+      KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka-password',
+      KAFKA_SSL_CA_FILE: '/run/secrets/kafka-ca.pem',
+      XIETONG_FEDERATION_ID: 'zone-a',
+    });
+    expect(c.kafka.security).toEqual({
+      mechanism: 'scram-sha-512',
+      username: '341825',
+      passwordFile: '/run/secrets/kafka-password',
+      caFile: '/run/secrets/kafka-ca.pem',
+    });
+    expect(c.federation.id).toBe('zone-a');
+  });
+
+  it.each([
+    [{ KAFKA_SASL_PASSWORD: 'secret' }, /KAFKA_SASL_PASSWORD must be unset: put the password in a file/],
+    [{ KAFKA_SASL_USERNAME: 'x' }, /KAFKA_SECURITY_PROTOCOL must be sasl_ssl when KAFKA_SASL_USERNAME is set/],
+    [{ KAFKA_SECURITY_PROTOCOL: 'ssl' }, /KAFKA_SECURITY_PROTOCOL must be plaintext or sasl_ssl/],
+    [{ KAFKA_SECURITY_PROTOCOL: 'sasl_ssl', KAFKA_SASL_USERNAME: 'x' }, /KAFKA_SASL_PASSWORD_FILE must be/],
+    [
+      {
+        KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+        KAFKA_SASL_USERNAME: 'x',
+        KAFKA_SASL_PASSWORD_FILE: 'p',
+        KAFKA_SASL_MECHANISM: 'plain',
+      },
+      /KAFKA_SASL_MECHANISM must be scram-sha-512 or scram-sha-256/,
+    ],
+    [{ XIETONG_FEDERATION_ID: 'a.b' }, /XIETONG_FEDERATION_ID must be a federation id/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadGatewayConfig({ ...base, ...env })).toThrow(message);
+  });
+});

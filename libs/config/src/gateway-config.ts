@@ -13,9 +13,11 @@ export interface GatewayConfig {
   agencyId: string;
   roles: ReadonlySet<GatewayRole>;
   database: DatabaseConfig;
-  /** topicPrefix namespaces the dead-letter topic and consumer group (inboxes come from the manifest). */
-  kafka: { brokers: string[]; clientId: string; topicPartitions: number; topicPrefix: string };
+  /** Topic names and the consumer group come from the manifest's federation id, not from here. */
+  kafka: KafkaConnection;
   federation: {
+    /** The federation this gateway belongs to: a manifest naming another one is refused. */
+    id?: string;
     manifestFile: string;
     authorityKeyFile: string;
     signingKeyFile: string;
@@ -38,6 +40,53 @@ export interface GatewayConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** A federation id: the namespace of its topics (`<id>.inbox.<member>`) and consumer groups. */
+export const FEDERATION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+export type KafkaSaslMechanism = 'scram-sha-512' | 'scram-sha-256';
+
+/**
+ * How a client reaches the cluster. `security` is set for a secured cluster (SASL_SSL): the
+ * password and the CA are files (mounted secrets), never values on a command line.
+ */
+export interface KafkaConnection {
+  brokers: string[];
+  clientId: string;
+  security?: { mechanism: KafkaSaslMechanism; username: string; passwordFile: string; caFile?: string };
+}
+
+/**
+ * Kafka connection settings from KAFKA_* variables (the gateway's, and the CLI's `kafka apply`).
+ * KAFKA_SECURITY_PROTOCOL=sasl_ssl needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE;
+ * KAFKA_SSL_CA_FILE names the cluster's CA (the system CAs otherwise).
+ */
+export function loadKafkaConnection(env: Env, defaultClientId: string): KafkaConnection {
+  const brokers = list(env, 'KAFKA_BROKERS', '127.0.0.1:19092');
+  const clientId = env.KAFKA_CLIENT_ID ?? defaultClientId;
+  if (env.KAFKA_SASL_PASSWORD !== undefined)
+    fail('KAFKA_SASL_PASSWORD', 'unset: put the password in a file and name it in KAFKA_SASL_PASSWORD_FILE', '***');
+  const protocol = (env.KAFKA_SECURITY_PROTOCOL ?? 'plaintext').toLowerCase();
+  if (protocol === 'plaintext') {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SSL_CA_FILE'])
+      if (env[name]) fail('KAFKA_SECURITY_PROTOCOL', `sasl_ssl when ${name} is set`, env.KAFKA_SECURITY_PROTOCOL);
+    return { brokers, clientId };
+  }
+  if (protocol !== 'sasl_ssl') fail('KAFKA_SECURITY_PROTOCOL', 'plaintext or sasl_ssl', env.KAFKA_SECURITY_PROTOCOL);
+  const mechanism = (env.KAFKA_SASL_MECHANISM ?? 'scram-sha-512').toLowerCase();
+  if (mechanism !== 'scram-sha-512' && mechanism !== 'scram-sha-256')
+    fail('KAFKA_SASL_MECHANISM', 'scram-sha-512 or scram-sha-256', env.KAFKA_SASL_MECHANISM);
+  return {
+    brokers,
+    clientId,
+    security: {
+      mechanism,
+      username: required(env, 'KAFKA_SASL_USERNAME', /^[A-Za-z0-9._@-]{1,128}$/, 'the client principal name'),
+      passwordFile: resolve(required(env, 'KAFKA_SASL_PASSWORD_FILE', /./, 'the file holding the SASL password')),
+      caFile: env.KAFKA_SSL_CA_FILE ? resolve(env.KAFKA_SSL_CA_FILE) : undefined,
+    },
+  };
+}
+
 /**
  * Reads the gateway configuration from environment variables (see docs/configuration.md).
  * Fails with CONFIG_INVALID naming the variable and what it expected.
@@ -53,19 +102,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       env.XIETONG_DATABASE_URL ?? `sqlite:${join(root, 'data', `gateway-${agencyId}.sqlite`)}`,
       env.XIETONG_DATABASE_SCHEMA ?? 'public',
     ),
-    kafka: {
-      brokers: list(env, 'KAFKA_BROKERS', '127.0.0.1:19092'),
-      clientId: env.KAFKA_CLIENT_ID ?? `xietong-${agencyId}`,
-      topicPartitions: int(env, 'XIETONG_TOPIC_PARTITIONS', 3, 1, 1000),
-      topicPrefix: required(
-        env,
-        'XIETONG_TOPIC_PREFIX',
-        /^[a-zA-Z0-9._-]{1,100}$/,
-        'a Kafka topic name prefix',
-        'xietong',
-      ),
-    },
+    kafka: loadKafkaConnection(env, `xietong-${agencyId}`),
     federation: {
+      id: env.XIETONG_FEDERATION_ID
+        ? required(env, 'XIETONG_FEDERATION_ID', FEDERATION_ID, 'a federation id (letters, digits, _ and -)')
+        : undefined,
       manifestFile: resolve(env.XIETONG_MANIFEST_FILE ?? join(fedDir, 'manifest.jws')),
       authorityKeyFile: resolve(env.XIETONG_AUTHORITY_KEY_FILE ?? join(fedDir, 'authority.public.jwk.json')),
       signingKeyFile: resolve(

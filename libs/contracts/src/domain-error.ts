@@ -4,6 +4,7 @@
  */
 export type ErrorCode =
   | 'CONFIG_INVALID'
+  | 'KAFKA_CONNECT_FAILED'
   | 'VALIDATION_FAILED'
   | 'MALFORMED'
   | 'SIGNATURE_MISSING'

@@ -10,7 +10,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { Failpoints, type GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
-import { createKafka, deadLetterTopic, ensureTopics, InboxConsumer, RecordPublisher } from '@xietong/messaging';
+import { checkKafkaAccess, createKafka, InboxConsumer, RecordPublisher } from '@xietong/messaging';
 import {
   AuditRepository,
   CaseRepository,
@@ -39,7 +39,7 @@ export const KAFKA = Symbol('KAFKA');
 /** The consumer of this agency's inbox (its topic from the manifest, one group per agency). */
 export function createInboxConsumer(config: GatewayConfig, kafka: Kafka, manifests: ManifestStore): InboxConsumer {
   return new InboxConsumer(kafka, {
-    groupId: `${config.kafka.topicPrefix}-inbound-${config.agencyId}`,
+    groupId: manifests.federation.inboundGroup(config.agencyId),
     topic: manifests.federation.requireMember(config.agencyId).inbox,
     concurrency: config.inbound.concurrency,
     log: logFor(new Logger(`Inbox ${config.agencyId}`)),
@@ -53,7 +53,7 @@ const logFor =
   (level, message) =>
     logger[level](message);
 
-/** Creates the topics up front; runs the relay loop and the deadline checks when those roles are configured. */
+/** Checks the cluster holds this agency's topics (the zone operator creates them); runs the relay loop and the deadline checks when those roles are configured. */
 @Injectable()
 class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: Logger;
@@ -64,7 +64,6 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly manifests: ManifestStore,
     private readonly relay: RelayService,
     private readonly supervisor: DeadlineSupervisor,
@@ -86,12 +85,12 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
           .catch((e) => this.logger.error(`could not archive manifest ${serial}: ${(e as Error).message}`)),
     );
     const federation = this.manifests.federation;
-    const topics = [
-      ...federation.manifest.members.map((m) => m.inbox),
-      deadLetterTopic(this.config.agencyId, this.config.kafka.topicPrefix),
-    ];
-    const created = await ensureTopics(this.kafka, topics, this.config.kafka.topicPartitions);
-    if (created.length > 0) this.logger.log(`created topics ${created.join(', ')}`);
+    // Topics and ACLs belong to the zone operator (`xietong kafka apply`): a gateway creates none,
+    // it only checks once, with one clear line, that it can reach its own.
+    await checkKafkaAccess(this.config.kafka, [
+      federation.requireMember(this.config.agencyId).inbox,
+      federation.deadLetterTopic(this.config.agencyId),
+    ]);
     await this.publisher.connect();
     // Chain audit events written by finished transactions, a few times a second.
     this.chainer = setInterval(() => {
@@ -159,6 +158,7 @@ export class ExchangeModule {
               file: config.federation.manifestFile,
               authorityJwk: await readJwk(config.federation.authorityKeyFile),
               refreshMs: config.federation.refreshMs,
+              federationId: config.federation.id,
               log,
             }),
         },
@@ -303,7 +303,7 @@ export class ExchangeModule {
           ) =>
             new InboundService(
               config.agencyId,
-              deadLetterTopic(config.agencyId, config.kafka.topicPrefix),
+              m.federation.deadLetterTopic(config.agencyId),
               m,
               v,
               c,

@@ -28,6 +28,9 @@ export interface InitFederationOptions {
   alg?: SigningAlgorithm;
   validDays?: number;
   agreements?: ManifestAgreement[];
+  /** Federation id (namespace of topics and consumer groups). */
+  federation?: string;
+  /** @deprecated the same as `federation`. */
   topicPrefix?: string;
   now?: Date;
 }
@@ -69,7 +72,7 @@ export async function initFederation(
     zones: o.zones,
     catalog: o.catalog,
     agreements: o.agreements,
-    topicPrefix: o.topicPrefix,
+    federation: o.federation ?? o.topicPrefix,
   });
   const manifestJws = await signManifest(manifest, authority.privateJwk);
   await writeJson(files.authorityPrivate, authority.privateJwk);

@@ -1,6 +1,7 @@
 import type { CryptoKey } from 'jose';
 import { DomainError, SchemaCatalog, type MessageType } from '@xietong/contracts';
 import { importKey, importSigningKey, type SigningKey } from '@xietong/crypto';
+import { deadLetterTopic, inboundGroup } from '@xietong/messaging';
 import { covers } from './division-code';
 import type { Manifest, ManifestAgreement, ManifestMember, ManifestSigningKey } from './manifest';
 
@@ -20,6 +21,32 @@ export class Federation {
   constructor(readonly manifest: Manifest) {
     this.members = new Map(manifest.members.map((m) => [m.id, m]));
     this.catalog = new SchemaCatalog(manifest.schemas);
+  }
+
+  /** The federation id: namespace of its topics and consumer groups. */
+  get id(): string {
+    return this.manifest.federation;
+  }
+
+  /** Dead-letter topic of a member: <federation>.dlq.<id>. */
+  deadLetterTopic(memberId: string): string {
+    return deadLetterTopic(memberId, this.id);
+  }
+
+  /** Consumer group of a member's inbound gateways: <federation>-inbound-<id>. */
+  inboundGroup(memberId: string): string {
+    return inboundGroup(memberId, this.id);
+  }
+
+  /** Members that share at least one agreement with `id` (they may write to each other's inboxes). */
+  partners(id: string): string[] {
+    return this.memberIds().filter(
+      (other) =>
+        other !== id &&
+        this.manifest.agreements.some(
+          (ag) => ag.members.some((m) => covers(m, id)) && ag.members.some((m) => covers(m, other)),
+        ),
+    );
   }
 
   get serial(): number {

@@ -1,6 +1,6 @@
 import type { SchemaCatalog } from '@xietong/contracts';
 import type { KeyPairJwk, SigningAlgorithm } from '@xietong/crypto';
-import type { Manifest, ManifestAgreement, ManifestMember } from './manifest';
+import { MANIFEST_FORMAT, type Manifest, type ManifestAgreement, type ManifestMember } from './manifest';
 import type { ZoneData } from './zone-data';
 
 export interface MemberKeys {
@@ -19,17 +19,20 @@ export interface BuildManifestInput {
   zones: ZoneData;
   catalog: SchemaCatalog;
   agreements?: ManifestAgreement[];
-  /** Topic namespace of the inboxes (default xietong). */
+  /** Federation id: the namespace of its topics and consumer groups (default xietong). */
+  federation?: string;
+  /** @deprecated the same as `federation` (format 1 called the namespace a topic prefix). */
   topicPrefix?: string;
 }
 
 /** Assembles a manifest payload (unsigned) from member keys, zone data and the schema catalog. */
 export function buildManifest(input: BuildManifestInput): Manifest {
+  const federation = input.federation ?? input.topicPrefix ?? 'xietong';
   const members: ManifestMember[] = input.members.map((m) => ({
     id: m.id,
     name: m.name ?? input.zones.divisions[m.id] ?? m.id,
     divisionCode: m.id,
-    inbox: `${input.topicPrefix ?? 'xietong'}.inbox.${m.id}`,
+    inbox: `${federation}.inbox.${m.id}`,
     signingKeys: m.signing.map((k) => ({
       kid: k.kid,
       alg: k.alg as SigningAlgorithm,
@@ -40,7 +43,8 @@ export function buildManifest(input: BuildManifestInput): Manifest {
     encryptionKey: { kid: m.encryption.kid, alg: m.encryption.alg, publicJwk: m.encryption.publicJwk },
   }));
   return {
-    format: 'xietong-manifest/1',
+    format: MANIFEST_FORMAT,
+    federation,
     serial: input.serial,
     issuer: input.issuer,
     issuedAt: input.issuedAt.toISOString(),

@@ -1,13 +1,13 @@
 import { compactVerify, CompactSign, decodeProtectedHeader, type JWK } from 'jose';
 import { DomainError } from '@xietong/contracts';
 import { importKey, isJoseSigningAlgorithm } from '@xietong/crypto';
-import { assertManifestShape, type Manifest } from './manifest';
+import { upgradeManifest, type Manifest } from './manifest';
 
 export const MANIFEST_TYPE = 'xietong-manifest+json';
 
 /** Signs a manifest as a compact JWS (attached JSON payload) with the zone authority's key. */
 export async function signManifest(manifest: Manifest, authorityPrivateJwk: JWK): Promise<string> {
-  assertManifestShape(manifest);
+  upgradeManifest(structuredClone(manifest));
   const alg = authorityPrivateJwk.alg;
   if (!isJoseSigningAlgorithm(alg) || !authorityPrivateJwk.kid)
     throw new DomainError('CONFIG_INVALID', 'authority key needs kid and alg EdDSA or ES256');
@@ -47,13 +47,13 @@ export async function verifyManifest(jws: string, authorityPublicJwk: JWK, now =
       'manifest signature does not verify against the zone authority key (tampered?)',
     );
   }
-  let manifest: unknown;
+  let decoded: unknown;
   try {
-    manifest = JSON.parse(Buffer.from(payload).toString('utf8'));
+    decoded = JSON.parse(Buffer.from(payload).toString('utf8'));
   } catch {
     throw new DomainError('MANIFEST_INVALID', 'manifest payload is not JSON');
   }
-  assertManifestShape(manifest);
+  const manifest = upgradeManifest(decoded);
   if (Date.parse(manifest.expiresAt) <= now.getTime()) {
     throw new DomainError('MANIFEST_EXPIRED', `manifest serial ${manifest.serial} expired at ${manifest.expiresAt}`);
   }

@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import { DomainError } from '@xietong/contracts';
 import { Federation } from './federation';
 import { verifyManifest } from './manifest-codec';
+import type { Manifest } from './manifest';
 
 export interface ManifestStoreOptions {
   /** Path of the signed manifest (compact JWS). */
@@ -11,6 +12,8 @@ export interface ManifestStoreOptions {
   authorityJwk: JWK;
   /** How often the file is re-read; 0 disables polling. */
   refreshMs: number;
+  /** The federation this gateway belongs to: a manifest of another federation is refused. */
+  federationId?: string;
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
 }
 
@@ -32,7 +35,7 @@ export class ManifestStore {
   static async open(options: ManifestStoreOptions): Promise<ManifestStore> {
     const store = new ManifestStore(options);
     const text = await store.read();
-    store.current = new Federation(await verifyManifest(text, options.authorityJwk));
+    store.current = new Federation(store.checkFederation(await verifyManifest(text, options.authorityJwk)));
     store.lastText = text;
     store.lastAccepted = text;
     if (options.refreshMs > 0) {
@@ -80,7 +83,13 @@ export class ManifestStore {
     }
     if (text === this.lastText) return false;
     try {
-      const manifest = await verifyManifest(text, this.options.authorityJwk);
+      const manifest = this.checkFederation(await verifyManifest(text, this.options.authorityJwk));
+      if (manifest.federation !== this.current.id) {
+        throw new DomainError(
+          'MANIFEST_INVALID',
+          `manifest names federation ${manifest.federation}, the one in force is ${this.current.id}`,
+        );
+      }
       if (manifest.serial < this.current.serial) {
         throw new DomainError(
           'MANIFEST_INVALID',
@@ -101,6 +110,17 @@ export class ManifestStore {
       );
       return false;
     }
+  }
+
+  private checkFederation(manifest: Manifest): Manifest {
+    const expected = this.options.federationId;
+    if (expected !== undefined && manifest.federation !== expected) {
+      throw new DomainError(
+        'MANIFEST_INVALID',
+        `manifest ${this.options.file} is of federation ${manifest.federation}, this gateway belongs to ${expected} (XIETONG_FEDERATION_ID)`,
+      );
+    }
+    return manifest;
   }
 
   close(): void {

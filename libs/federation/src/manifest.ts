@@ -17,7 +17,7 @@ export interface ManifestMember {
   id: string;
   name: string;
   divisionCode: string;
-  /** Kafka topic the member reads: xietong.inbox.<id>. */
+  /** Kafka topic the member reads: <federation>.inbox.<id>. */
   inbox: string;
   signingKeys: ManifestSigningKey[];
   encryptionKey: { kid: string; alg: string; publicJwk: JWK };
@@ -41,9 +41,18 @@ export interface ManifestSchema {
   schema: object;
 }
 
-/** The signed federation manifest (payload of the authority's JWS). */
+/** Format of the manifests this code writes; older formats are read through {@link upgradeManifest}. */
+export const MANIFEST_FORMAT = 'xietong-manifest/2';
+
+/** The signed federation manifest (payload of the authority's JWS), in the current format. */
 export interface Manifest {
-  format: 'xietong-manifest/1';
+  format: typeof MANIFEST_FORMAT;
+  /**
+   * Federation id (format 2): the namespace of its Kafka topics (`<id>.inbox.<member>`,
+   * `<id>.dlq.<member>`) and consumer groups (`<id>-inbound-<member>`), so two federations on
+   * one cluster never touch each other's. A gateway configured for another federation refuses it.
+   */
+  federation: string;
   serial: number;
   issuer: string;
   issuedAt: string;
@@ -54,15 +63,58 @@ export interface Manifest {
 }
 
 const DIVISION = /^\d{6}$/;
+const FEDERATION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
-/** Structural check of a decoded manifest payload; MANIFEST_INVALID names the first problem. */
+const bad = (what: string): never => {
+  throw new DomainError('MANIFEST_INVALID', `manifest ${what}`);
+};
+
+/**
+ * Upgrades, one format at a time, from each older format to the next. A new format adds one
+ * entry here (and bumps {@link MANIFEST_FORMAT}); signed files of every listed format stay readable.
+ */
+const UPGRADES: Record<string, { to: string; upgrade: (m: Record<string, unknown>) => Record<string, unknown> }> = {
+  // Format 1 had no federation id: its inboxes were named <prefix>.inbox.<member>, and the
+  // gateway's configured prefix namespaced the rest. The prefix of the inbox names becomes the id.
+  'xietong-manifest/1': {
+    to: 'xietong-manifest/2',
+    upgrade: (m) => {
+      const members = Array.isArray(m.members) ? (m.members as { inbox?: unknown }[]) : [];
+      const prefixes = new Set(members.map((x) => /^(.+)\.inbox\.\d{6}$/.exec(String(x.inbox))?.[1] ?? ''));
+      if (prefixes.size > 1 || prefixes.has(''))
+        bad('format 1 inbox names must all be <prefix>.inbox.<member> with one prefix');
+      return { ...m, format: 'xietong-manifest/2', federation: [...prefixes][0] ?? 'xietong' };
+    },
+  },
+};
+
+/** Formats this code reads (the current one and every older one it upgrades). */
+export const READABLE_MANIFEST_FORMATS = [...Object.keys(UPGRADES), MANIFEST_FORMAT];
+
+/**
+ * A decoded manifest payload of any readable format, upgraded to the current one and checked.
+ * The signature covers the bytes as issued; this only changes the in-memory view.
+ */
+export function upgradeManifest(payload: unknown): Manifest {
+  if (typeof payload !== 'object' || payload === null) bad('is not a JSON object');
+  let m = payload as Record<string, unknown>;
+  for (let step = 0; m.format !== MANIFEST_FORMAT; step++) {
+    const next = UPGRADES[String(m.format)];
+    if (!next || step > READABLE_MANIFEST_FORMATS.length)
+      bad(`format must be one of ${READABLE_MANIFEST_FORMATS.join(', ')}, got ${String(m.format)}`);
+    m = next.upgrade(m);
+  }
+  assertManifestShape(m);
+  return m;
+}
+
+/** Structural check of a manifest payload in the current format; MANIFEST_INVALID names the first problem. */
 export function assertManifestShape(m: unknown): asserts m is Manifest {
-  const bad = (what: string): never => {
-    throw new DomainError('MANIFEST_INVALID', `manifest ${what}`);
-  };
   if (typeof m !== 'object' || m === null) bad('is not a JSON object');
   const x = m as Record<string, unknown>;
-  if (x.format !== 'xietong-manifest/1') bad(`format must be xietong-manifest/1, got ${String(x.format)}`);
+  if (x.format !== MANIFEST_FORMAT) bad(`format must be ${MANIFEST_FORMAT}, got ${String(x.format)}`);
+  if (typeof x.federation !== 'string' || !FEDERATION_ID.test(x.federation))
+    bad(`federation must be an id of letters, digits, _ and -, got ${String(x.federation)}`);
   if (!Number.isInteger(x.serial)) bad('serial must be an integer');
   for (const f of ['issuedAt', 'expiresAt'] as const)
     if (typeof x[f] !== 'string' || Number.isNaN(Date.parse(x[f] as string))) bad(`${f} must be an ISO instant`);
@@ -70,6 +122,8 @@ export function assertManifestShape(m: unknown): asserts m is Manifest {
     bad('needs members, agreements and schemas arrays');
   for (const mem of x.members as ManifestMember[]) {
     if (!DIVISION.test(mem.id ?? '')) bad(`member id ${String(mem.id)} is not a six-digit division code`);
+    if (mem.inbox !== `${x.federation as string}.inbox.${mem.id}`)
+      bad(`member ${mem.id} inbox must be ${x.federation as string}.inbox.${mem.id}, got ${String(mem.inbox)}`);
     if (!Array.isArray(mem.signingKeys)) bad(`member ${mem.id} has no signingKeys`);
     for (const k of mem.signingKeys) {
       if (!k.kid || !isSigningAlgorithm(k.alg) || !k.publicJwk) bad(`member ${mem.id} has a malformed signing key`);

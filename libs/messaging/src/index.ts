@@ -5,3 +5,4 @@ export * from './record-publisher';
 export * from './inbox-consumer';
 export * from './kafka-inbox.transport';
 export * from './local-kafka';
+export * from './kafka-plan';

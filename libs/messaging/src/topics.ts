@@ -13,3 +13,6 @@ export const HEADERS = {
   reason: 'xietong-quarantine-reason',
   reasonDetail: 'xietong-quarantine-detail',
 } as const;
+
+/** Consumer group of an agency's inbound gateways (all its instances share it). */
+export const inboundGroup = (agencyId: string, prefix = 'xietong'): string => `${prefix}-inbound-${agencyId}`;

@@ -12,7 +12,8 @@ const member = (id: string, name: string): ManifestMember => ({
 
 const ALL = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'REMINDER'] as const;
 const manifest: Manifest = {
-  format: 'xietong-manifest/1',
+  format: 'xietong-manifest/2',
+  federation: 'xietong',
   serial: 1,
   issuer: 'test',
   issuedAt: '2026-11-01T00:00:00Z',

@@ -101,7 +101,7 @@ export class MetricsController {
     try {
       const ends = await admin.fetchTopicOffsets(topic);
       const [group] = await admin.fetchOffsets({
-        groupId: `${this.config.kafka.topicPrefix}-inbound-${this.config.agencyId}`,
+        groupId: this.manifests.lastKnown.inboundGroup(this.config.agencyId),
         topics: [topic],
       });
       return ends.map((e) => {

@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchemaCatalog } from '@xietong/contracts';
+import { aclKey } from '@xietong/messaging';
+import {
+  federationFiles,
+  initFederation,
+  loadZoneData,
+  ManifestStore,
+  planKafka,
+  readJwk,
+  signManifest,
+  verifyManifest,
+  type Manifest,
+} from '.';
+
+const catalog = SchemaCatalog.fromDirectory(join(__dirname, '../../../schemas'));
+
+// 旌德 and 杭州 share an agreement, 南京 has one with nobody: it may write no inbox but its own dead letters.
+const agreements = [{ id: 'pair', name: 'pair', members: ['341825', '330100'], messageTypes: ['LEAD' as const] }];
+
+async function setup(federation = 'zone-a') {
+  const dir = mkdtempSync(join(tmpdir(), 'xt-plan-'));
+  const init = await initFederation({
+    dir,
+    members: ['341825', '330100', '320100'],
+    zones: loadZoneData(),
+    catalog,
+    agreements,
+    federation,
+  });
+  return { dir, files: federationFiles(dir), manifest: await verifyManifest(init.manifestJws, init.authorityPublic) };
+}
+
+describe('kafka plan', () => {
+  it('grants exactly: own inbox and group READ, partner inboxes and own dead letters WRITE, IDEMPOTENT_WRITE', async () => {
+    const { manifest } = await setup();
+    const plan = planKafka(manifest, { replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(plan.acls.map(aclKey).sort()).toEqual(
+      [
+        'User:341825 READ TOPIC:zone-a.inbox.341825',
+        'User:341825 READ GROUP:zone-a-inbound-341825',
+        'User:341825 WRITE TOPIC:zone-a.dlq.341825',
+        'User:341825 DESCRIBE_CONFIGS TOPIC:zone-a.dlq.341825',
+        'User:341825 WRITE TOPIC:zone-a.inbox.330100',
+        'User:341825 DESCRIBE_CONFIGS TOPIC:zone-a.inbox.330100',
+        'User:341825 IDEMPOTENT_WRITE CLUSTER:kafka-cluster',
+        'User:330100 READ TOPIC:zone-a.inbox.330100',
+        'User:330100 READ GROUP:zone-a-inbound-330100',
+        'User:330100 WRITE TOPIC:zone-a.dlq.330100',
+        'User:330100 DESCRIBE_CONFIGS TOPIC:zone-a.dlq.330100',
+        'User:330100 WRITE TOPIC:zone-a.inbox.341825',
+        'User:330100 DESCRIBE_CONFIGS TOPIC:zone-a.inbox.341825',
+        'User:330100 IDEMPOTENT_WRITE CLUSTER:kafka-cluster',
+        'User:320100 READ TOPIC:zone-a.inbox.320100',
+        'User:320100 READ GROUP:zone-a-inbound-320100',
+        'User:320100 WRITE TOPIC:zone-a.dlq.320100',
+        'User:320100 DESCRIBE_CONFIGS TOPIC:zone-a.dlq.320100',
+        'User:320100 IDEMPOTENT_WRITE CLUSTER:kafka-cluster',
+      ].sort(),
+    );
+    expect(plan.topics).toHaveLength(6);
+    for (const t of plan.topics)
+      expect(t).toMatchObject({
+        partitions: 3,
+        replicationFactor: 3,
+        configs: { 'min.insync.replicas': '2', 'retention.ms': '1209600000' },
+      });
+    expect(plan.scope).toEqual({ topicPrefix: 'zone-a.', groupPrefix: 'zone-a-inbound-' });
+  });
+
+  it('refuses min.insync.replicas above the replication factor', async () => {
+    const { manifest } = await setup();
+    expect(() => planKafka(manifest, { replicationFactor: 1, minInsyncReplicas: 2 })).toThrow(/min.insync.replicas/);
+  });
+});
+
+describe('manifest formats', () => {
+  it('reads a signed format-1 manifest, taking the federation id from its inbox names', async () => {
+    const { files, manifest } = await setup('legacy');
+    const v1 = structuredClone(manifest) as unknown as Record<string, unknown>;
+    v1.format = 'xietong-manifest/1';
+    delete v1.federation;
+    const jws = await signManifest(v1 as unknown as Manifest, await readJwk(files.authorityPrivate));
+    expect(JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString()).format).toBe('xietong-manifest/1');
+    const read = await verifyManifest(jws, await readJwk(files.authorityPublic));
+    expect(read.format).toBe('xietong-manifest/2');
+    expect(read.federation).toBe('legacy');
+  });
+
+  it('refuses an unknown format and inbox names outside the federation', async () => {
+    const { files, manifest } = await setup();
+    const key = await readJwk(files.authorityPrivate);
+    await expect(signManifest({ ...manifest, format: 'xietong-manifest/9' as never }, key)).rejects.toThrow(
+      /format must be one of xietong-manifest\/1, xietong-manifest\/2/,
+    );
+    const other = structuredClone(manifest);
+    other.members[0].inbox = `zone-b.inbox.${other.members[0].id}`;
+    await expect(signManifest(other, key)).rejects.toThrow(/inbox must be zone-a.inbox/);
+  });
+
+  it('a gateway of another federation refuses the manifest, at start and on refresh', async () => {
+    const { files, manifest } = await setup();
+    const authorityJwk = await readJwk(files.authorityPublic);
+    await expect(
+      ManifestStore.open({ file: files.manifest, authorityJwk, refreshMs: 0, federationId: 'zone-b' }),
+    ).rejects.toThrow(/is of federation zone-a, this gateway belongs to zone-b/);
+    const store = await ManifestStore.open({
+      file: files.manifest,
+      authorityJwk,
+      refreshMs: 0,
+      federationId: 'zone-a',
+    });
+    const moved = structuredClone(manifest);
+    moved.serial = 2;
+    moved.federation = 'zone-b';
+    for (const m of moved.members) m.inbox = `zone-b.inbox.${m.id}`;
+    writeFileSync(files.manifest, await signManifest(moved, await readJwk(files.authorityPrivate)));
+    expect(await store.refresh()).toBe(false);
+    expect(store.federation.id).toBe('zone-a');
+  });
+});
