@@ -17,7 +17,7 @@ import {
   type MemberKeys,
 } from '@xietong/federation';
 import { issueToken, startGateway, type Role, type RunningGateway, type TokenRequest } from '@xietong/gateway';
-import { applyKafkaPlan, createKafka } from '@xietong/messaging';
+import { applyKafkaPlan, createKafka, type KafkaSettings } from '@xietong/messaging';
 import { MessageRepository, QuarantineRepository, type MessageRecord } from '@xietong/persistence';
 import { freshDatabase, type TestDialect } from './databases';
 
@@ -57,6 +57,18 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Members' record-signing algorithm (default EdDSA). */
   alg?: SigningAlgorithm;
+  /** A secured cluster instead of the test broker (the cluster suite). */
+  cluster?: ClusterAccess;
+}
+
+/** How the harness reaches a secured cluster: as the operator (super user) and as each member. */
+export interface ClusterAccess {
+  brokers: string;
+  operator: KafkaSettings;
+  /** KAFKA_* variables of a member's gateway (its own SCRAM user). */
+  memberEnv(id: string): Record<string, string>;
+  replicationFactor: number;
+  minInsyncReplicas: number;
 }
 
 /** Roles of the county staff the tests act as unless a test says otherwise. */
@@ -85,15 +97,23 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     federation: prefix,
     alg: o.alg,
   });
-  const kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-test' });
-  // The zone operator's step: topics of every member (the single test broker has no authorizer).
+  const kafka = createKafka(o.cluster?.operator ?? { brokers: brokers().split(','), clientId: 'xietong-test' });
+  // The zone operator's step: topics of every member, and their ACLs on a secured cluster (the
+  // single test broker has no authorizer).
   const manifest = await verifyManifest(init.manifestJws, init.authorityPublic);
-  await applyKafkaPlan(kafka, planKafka(manifest, { replicationFactor: 1, minInsyncReplicas: 1 }));
+  await applyKafkaPlan(
+    kafka,
+    planKafka(manifest, {
+      replicationFactor: o.cluster?.replicationFactor ?? 1,
+      minInsyncReplicas: o.cluster?.minInsyncReplicas ?? 1,
+    }),
+  );
   const gateways = new Map<string, RunningGateway>();
   const envFor = (id: string, db: DatabaseConfig, overrides: Record<string, string> = {}) => ({
     XIETONG_AGENCY_ID: id,
     XIETONG_FEDERATION_DIR: dir,
-    KAFKA_BROKERS: brokers(),
+    KAFKA_BROKERS: o.cluster?.brokers ?? brokers(),
+    ...o.cluster?.memberEnv(id),
     XIETONG_FEDERATION_ID: prefix,
     XIETONG_HTTP_PORT: '0',
     XIETONG_MANIFEST_REFRESH_MS: '200',
