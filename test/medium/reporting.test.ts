@@ -107,7 +107,7 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
   }
 
   function metricsController(): MetricsController {
-    const config = { agencyId: JD, kafka: { topicPrefix: 't' } } as GatewayConfig;
+    const config = { agencyId: JD, kafka: { brokers: [], clientId: 't' } } as unknown as GatewayConfig;
     const manifests = {
       lastKnown: { member: () => undefined, expiresAt: new Date(Date.now() + 86_400_000) },
     } as unknown as ManifestStore;
