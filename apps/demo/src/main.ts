@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
-import { composeSignedRecord, LocalKeys, WireCodec } from '@xietong/exchange';
+import { AuditCheckpointer, composeSignedRecord, LocalKeys, WireCodec } from '@xietong/exchange';
 import {
   federationFiles,
   initFederation,
@@ -19,7 +19,7 @@ import {
 } from '@xietong/federation';
 import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
 import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
-import { CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
+import { AuditRepository, CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
 import { AGENCIES, disposals, feedback, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
 
@@ -144,6 +144,17 @@ async function main(o: Options): Promise<number> {
         .list({ kind: 'LEAD', role: 'transferor', state: 'CLOSED', limit: 1000 })
     ).length;
     log(`旌德's case files: ${closed} transferred leads closed with a disposal result`);
+    // Sign every chain head now, so the demo's trail ends inside a checkpoint (a stop signs again).
+    let checkpoints = 0;
+    for (const g of gateways) {
+      await g.app.get(AuditCheckpointer).checkpoint();
+      const audit = g.app.get(AuditRepository);
+      const head = await audit.head();
+      checkpoints += (await audit.checkpoints()).length;
+      log(
+        `  ${g.config.agencyId} audit trail: ${head.seq} entries, head signed at entry ${(await audit.latestCheckpoint())?.seq}`,
+      );
+    }
     const summary = {
       agencies: gateways.length,
       sent: c.sent,
@@ -153,6 +164,7 @@ async function main(o: Options): Promise<number> {
       injected: 2,
       quarantined: c.quarantined,
       lost: c.sent - c.delivered,
+      checkpoints,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     process.stdout.write(JSON.stringify(summary) + '\n');
