@@ -58,7 +58,7 @@ describe('auditor dashboard in headless Chromium', () => {
     const flows = await page.$$eval('#flows tbody tr', (rows) =>
       rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)),
     );
-    expect(flows).toContainEqual(['341825', '330100', 'LEAD', '1', '0']);
+    expect(flows).toContainEqual(['341825', '330100', 'LEAD', '1', '0', '0']);
     const overdue = await page.$$eval('#deadlines tbody tr.overdue', (rows) => rows.map((r) => r.textContent));
     expect(overdue).toEqual([expect.stringContaining('JD-DASH-1')]);
     expect(overdue[0]).toContain('OVERDUE');

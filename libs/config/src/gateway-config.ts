@@ -14,7 +14,8 @@ export interface GatewayConfig {
   roles: ReadonlySet<GatewayRole>;
   database: DatabaseConfig;
   /** Topic names and the consumer group come from the manifest's federation id, not from here. */
-  kafka: KafkaConnection;
+  /** maxMessageBytes: a topic's limit when the broker cannot be asked (down, or DescribeConfigs not allowed). */
+  kafka: KafkaConnection & { maxMessageBytes: number };
   federation: {
     /** The federation this gateway belongs to: a manifest naming another one is refused. */
     id?: string;
@@ -102,7 +103,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       env.XIETONG_DATABASE_URL ?? `sqlite:${join(root, 'data', `gateway-${agencyId}.sqlite`)}`,
       env.XIETONG_DATABASE_SCHEMA ?? 'public',
     ),
-    kafka: loadKafkaConnection(env, `xietong-${agencyId}`),
+    kafka: {
+      ...loadKafkaConnection(env, `xietong-${agencyId}`),
+      maxMessageBytes: int(env, 'XIETONG_MAX_MESSAGE_BYTES', 1_048_588, 1024, 1_073_741_824),
+    },
     federation: {
       id: env.XIETONG_FEDERATION_ID
         ? required(env, 'XIETONG_FEDERATION_ID', FEDERATION_ID, 'a federation id (letters, digits, _ and -)')

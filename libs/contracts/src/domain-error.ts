@@ -29,7 +29,8 @@ export type ErrorCode =
   | 'NOT_REPLAYABLE'
   | 'MESSAGE_ID_CONFLICT'
   | 'FORBIDDEN'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'RECORD_TOO_LARGE';
 
 /** A failure with a stable code and, where one applies, the offending field path. */
 export class DomainError extends Error {

@@ -10,7 +10,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { Failpoints, type GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
-import { checkKafkaAccess, createKafka, InboxConsumer, RecordPublisher } from '@xietong/messaging';
+import { checkKafkaAccess, createKafka, InboxConsumer, RecordPublisher, TopicLimits } from '@xietong/messaging';
 import {
   AuditRepository,
   CaseRepository,
@@ -73,6 +73,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly audit: AuditRepository,
     private readonly inbound: InboundService,
     private readonly checkpointer: AuditCheckpointer,
+    private readonly limits: TopicLimits,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
   }
@@ -91,6 +92,8 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
       federation.requireMember(this.config.agencyId).inbox,
       federation.deadLetterTopic(this.config.agencyId),
     ]);
+    // Size checks at submission use the partners' real limits from the start (never blocks boot).
+    void this.limits.prefetch(federation.manifest.members.map((m) => m.inbox));
     await this.publisher.connect();
     // Chain audit events written by finished transactions, a few times a second.
     this.chainer = setInterval(() => {
@@ -178,6 +181,12 @@ export class ExchangeModule {
         },
         { provide: KAFKA, useFactory: () => createKafka(config.kafka, log) },
         { provide: RecordPublisher, useFactory: (kafka: Kafka) => new RecordPublisher(kafka), inject: [KAFKA] },
+        {
+          provide: TopicLimits,
+          useFactory: (kafka: Kafka) =>
+            new TopicLimits(kafka, { defaultMaxMessageBytes: config.kafka.maxMessageBytes }, log),
+          inject: [KAFKA],
+        },
         { provide: OutboxSignal, useFactory: () => new OutboxSignal() },
         { provide: MessageRepository, useFactory: (db: Database) => new MessageRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
@@ -237,7 +246,8 @@ export class ExchangeModule {
             t: CaseTracker,
             d: DivisionCodes,
             a: AuditRepository,
-          ) => new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d, a),
+            l: TopicLimits,
+          ) => new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d, a, l),
           inject: [
             ManifestStore,
             WireCodec,
@@ -248,6 +258,7 @@ export class ExchangeModule {
             CaseTracker,
             DivisionCodes,
             AuditRepository,
+            TopicLimits,
           ],
         },
         {
@@ -261,6 +272,7 @@ export class ExchangeModule {
             s: OutboxSignal,
             a: AuditRepository,
             f: Failpoints,
+            l: TopicLimits,
           ) =>
             new RelayService(
               db,
@@ -273,6 +285,7 @@ export class ExchangeModule {
               logFor(new Logger(`Relay ${config.agencyId}`)),
               a,
               f,
+              l,
             ),
           inject: [
             Database,
@@ -283,6 +296,7 @@ export class ExchangeModule {
             OutboxSignal,
             AuditRepository,
             Failpoints,
+            TopicLimits,
           ],
         },
         {
@@ -357,6 +371,7 @@ export class ExchangeModule {
         LocalKeys,
         WireCodec,
         KAFKA,
+        TopicLimits,
         MessageRepository,
         OutboxRepository,
         QuarantineRepository,

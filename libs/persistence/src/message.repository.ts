@@ -147,6 +147,21 @@ export class MessageRepository {
     }
   }
 
+  /** Marks outbound messages the broker can never take as failed, with the reason (shown by API, metrics, dashboard). */
+  async markFailed(
+    em: EntityManager,
+    failed: { messageId: string; reasonCode: string; reason: string }[],
+  ): Promise<void> {
+    for (const f of failed) {
+      await em
+        .getRepository(this.db.entities.message)
+        .update(
+          { messageId: f.messageId, direction: 'out', status: 'pending' },
+          { status: 'failed', reasonCode: f.reasonCode, reason: f.reason.slice(0, 2000) },
+        );
+    }
+  }
+
   /**
    * Applies receipts to outbound messages in one statement; a message that already has a
    * receipt keeps it (the first receipt wins), except that an acceptance overrides a rejection:

@@ -53,6 +53,15 @@ export class OutboxRepository {
     }
   }
 
+  /** Takes rows the broker can never accept out of the pending queue (the message row keeps the reason). */
+  async markFailed(em: EntityManager, failed: { id: string; reason: string }[]): Promise<void> {
+    for (const f of failed) {
+      await em
+        .getRepository(this.db.entities.outbox)
+        .update({ id: f.id }, { status: 'failed', lastError: f.reason.slice(0, 2000) });
+    }
+  }
+
   /** Puts rows back for a later attempt with exponential backoff. */
   async defer(em: EntityManager, rows: OutboxRecord[], error: string, now: Date, maxBackoffMs: number): Promise<void> {
     for (const r of rows) {

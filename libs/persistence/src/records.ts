@@ -1,8 +1,11 @@
 /** Row shapes of the gateway's tables. */
 
 export type Direction = 'out' | 'in';
-/** out: pending -> sent -> accepted | rejected; in: accepted. */
-export type MessageStatus = 'pending' | 'sent' | 'accepted' | 'rejected';
+/**
+ * out: pending -> sent -> accepted | rejected, or pending -> failed when the broker can never take
+ * the record (reason_code / reason say why); in: accepted.
+ */
+export type MessageStatus = 'pending' | 'sent' | 'accepted' | 'rejected' | 'failed';
 
 export interface MessageRecord {
   messageId: string;
@@ -44,7 +47,8 @@ export interface OutboxRecord {
   recordKey: string;
   /** Single-object encoded envelope; the relay signs exactly these bytes. */
   value: Buffer;
-  status: 'pending' | 'sent';
+  /** failed: refused for good (the message row holds the reason); it leaves the pending queue. */
+  status: 'pending' | 'sent' | 'failed';
   attempts: number;
   nextAttemptAt: Date;
   lastError: string | null;

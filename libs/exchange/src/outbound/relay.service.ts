@@ -1,6 +1,6 @@
 import { Failpoints } from '@xietong/config';
 import { signDetached, type Signer } from '@xietong/crypto';
-import { HEADERS, type RecordPublisher } from '@xietong/messaging';
+import { HEADERS, TopicLimits, type PublishOutcome, type RecordPublisher } from '@xietong/messaging';
 import type {
   AuditRepository,
   Database,
@@ -8,6 +8,7 @@ import type {
   OutboxRecord,
   OutboxRepository,
 } from '@xietong/persistence';
+import type { EntityManager } from 'typeorm';
 import type { OutboxSignal } from './outbox-signal';
 
 export interface RelaySettings {
@@ -20,8 +21,10 @@ type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
 /**
  * Outbox -> sign -> Kafka. Claims due rows (row-locked on PostgreSQL), signs each record value
- * with a detached JWS, publishes the batch with the idempotent producer and marks the rows sent
- * only after the broker acknowledged them; a failed publish is retried with backoff.
+ * with a detached JWS, publishes them with the idempotent producer in batches under each topic's
+ * `max.message.bytes`, and marks the rows sent only after the broker acknowledged them. A row the
+ * broker can never take (too large even alone, invalid) is marked failed with its reason and
+ * leaves the queue; a transient failure (network, replicas, authorization) is retried with backoff.
  */
 export class RelayService {
   private running = false;
@@ -38,6 +41,7 @@ export class RelayService {
     private readonly log: Log,
     private readonly audit: AuditRepository,
     private readonly failpoints = new Failpoints(),
+    private readonly limits = new TopicLimits(undefined, { defaultMaxMessageBytes: 1_048_588 }),
   ) {}
 
   start(): void {
@@ -52,46 +56,96 @@ export class RelayService {
     await this.loop;
   }
 
-  /** Publishes one batch; returns how many rows were sent. */
+  /** Publishes one batch; returns how many rows left the queue (sent or failed for good). */
   async tick(now = new Date()): Promise<number> {
     return this.db.transaction(async (em) => {
       const rows = await this.outbox.claim(em, this.settings.batchSize, now);
       if (rows.length === 0) return 0;
       const signatures = await Promise.all(rows.map((r) => signDetached(r.value, this.signer)));
-      try {
-        await this.publisher.publish(rows.map((r, i) => toRecord(r, signatures[i])));
-      } catch (e) {
-        this.log('warn', `publish of ${rows.length} outbox rows failed, will retry: ${(e as Error).message}`);
-        await this.outbox.defer(em, rows, (e as Error).message, now, this.settings.maxBackoffMs);
-        return 0;
-      }
-      this.failpoints.pass('relay.after-ack', rows.length);
-      const sentAt = new Date();
-      await this.outbox.markSent(
-        em,
-        rows.map((r) => r.id),
-        sentAt,
+      const outcomes = await this.publisher.publishBounded(
+        rows.map((r, i) => toRecord(r, signatures[i])),
+        (topic) => this.limits.maxMessageBytes(topic),
       );
-      await this.messages.markSent(
-        em,
-        rows.map((r, i) => ({ messageId: r.messageId, signature: signatures[i] })),
-        sentAt,
-      );
-      // One entry per acknowledged producer batch and topic, listing its messages.
-      const byTopic = new Map<string, string[]>();
-      for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r.messageId]);
-      await this.audit.append(
-        em,
-        [...byTopic].map(([topic, ids]) => ({
-          kind: 'PUBLISHED',
-          actor: 'relay',
-          messageId: ids.length === 1 ? ids[0] : null,
-          detail: { topic, kid: this.signer.kid, messages: ids },
-          occurredAt: sentAt,
-        })),
-      );
-      return rows.length;
+      const sent = rows.flatMap((r, i) => (outcomes[i].kind === 'sent' ? [{ row: r, signature: signatures[i] }] : []));
+      const failed = rows.flatMap((r, i) => {
+        const o = outcomes[i];
+        return o.kind === 'failed' ? [{ row: r, code: o.code, reason: o.reason }] : [];
+      });
+      const retry = rows.filter((_, i) => outcomes[i].kind === 'retry');
+      if (sent.length > 0) this.failpoints.pass('relay.after-ack', sent.length);
+      if (retry.length > 0) await this.deferTransient(em, retry, outcomes, rows, now);
+      if (failed.length > 0) await this.fail(em, failed);
+      if (sent.length > 0) await this.recordSent(em, sent);
+      return sent.length + failed.length;
     });
+  }
+
+  private async recordSent(em: EntityManager, sent: { row: OutboxRecord; signature: string }[]): Promise<void> {
+    const sentAt = new Date();
+    await this.outbox.markSent(
+      em,
+      sent.map((s) => s.row.id),
+      sentAt,
+    );
+    await this.messages.markSent(
+      em,
+      sent.map((s) => ({ messageId: s.row.messageId, signature: s.signature })),
+      sentAt,
+    );
+    // One entry per acknowledged publish and topic, listing its messages.
+    const byTopic = new Map<string, string[]>();
+    for (const { row: r } of sent) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r.messageId]);
+    await this.audit.append(
+      em,
+      [...byTopic].map(([topic, ids]) => ({
+        kind: 'PUBLISHED',
+        actor: 'relay',
+        messageId: ids.length === 1 ? ids[0] : null,
+        detail: { topic, kid: this.signer.kid, messages: ids },
+        occurredAt: sentAt,
+      })),
+    );
+  }
+
+  private async fail(em: EntityManager, failed: { row: OutboxRecord; code: string; reason: string }[]): Promise<void> {
+    for (const f of failed) {
+      this.log('error', `message ${f.row.messageId} to ${f.row.topic} failed for good (${f.code}): ${f.reason}`);
+    }
+    await this.outbox.markFailed(
+      em,
+      failed.map((f) => ({ id: f.row.id, reason: f.reason })),
+    );
+    await this.messages.markFailed(
+      em,
+      failed.map((f) => ({ messageId: f.row.messageId, reasonCode: f.code, reason: f.reason })),
+    );
+    await this.audit.append(
+      em,
+      failed.map((f) => ({
+        kind: 'PUBLISH_FAILED',
+        actor: 'relay',
+        messageId: f.row.messageId,
+        detail: { topic: f.row.topic, code: f.code, reason: f.reason },
+        occurredAt: new Date(),
+      })),
+    );
+  }
+
+  /** Transient failures: an operator (or time) can fix them, so say so loudly and try again later. */
+  private async deferTransient(
+    em: EntityManager,
+    retry: OutboxRecord[],
+    outcomes: PublishOutcome[],
+    rows: OutboxRecord[],
+    now: Date,
+  ): Promise<void> {
+    const first = outcomes[rows.indexOf(retry[0])] as { reason: string };
+    const topics = [...new Set(retry.map((r) => r.topic))].join(', ');
+    this.log(
+      'error',
+      `publish of ${retry.length} outbox rows to ${topics} failed (attempt ${retry[0].attempts + 1}), will retry with backoff: ${first.reason}`,
+    );
+    await this.outbox.defer(em, retry, first.reason, now, this.settings.maxBackoffMs);
   }
 
   private async run(): Promise<void> {

@@ -1,6 +1,7 @@
 import { DomainError, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
+import { HEADERS, RECORD_BATCH_OVERHEAD, recordBytes, type TopicLimits } from '@xietong/messaging';
 import type {
   AuditRepository,
   Database,
@@ -52,6 +53,7 @@ export class SubmitMessageUseCase {
     private readonly cases: CaseTracker,
     private readonly divisions: DivisionCodes,
     private readonly audit: AuditRepository,
+    private readonly limits: TopicLimits,
   ) {}
 
   async execute(cmd: SubmitMessageCommand, actor?: string): Promise<SubmissionResult> {
@@ -195,6 +197,7 @@ export class SubmitMessageUseCase {
       createdAt: now,
       body,
     });
+    this.requireFits(recipient.inbox, cmd.correlationId, value);
     return {
       command: cmd,
       index,
@@ -203,6 +206,18 @@ export class SubmitMessageUseCase {
       body,
       warnings,
     };
+  }
+
+  /** Refuses a record the partner's inbox topic could never take, naming the limit (HTTP 413). */
+  private requireFits(topic: string, key: string, value: Buffer): void {
+    const limit = this.limits.current(topic);
+    const bytes = recordBytes(key, value, { [HEADERS.signature]: SIGNATURE_ALLOWANCE }) + RECORD_BATCH_OVERHEAD;
+    if (bytes > limit) {
+      throw new DomainError(
+        'RECORD_TOO_LARGE',
+        `the signed record would take ${bytes} bytes; topic ${topic} accepts at most ${limit} bytes (max.message.bytes)`,
+      );
+    }
   }
 
   /** The agency with jurisdiction over a lead's subject or a complaint's respondent. */
@@ -239,6 +254,9 @@ export class SubmitMessageUseCase {
     };
   }
 }
+
+/** Room for the detached JWS header the relay adds (a compact JWS is a few hundred bytes). */
+const SIGNATURE_ALLOWANCE = 'x'.repeat(1024);
 
 interface Prepared {
   command: SubmitMessageCommand;

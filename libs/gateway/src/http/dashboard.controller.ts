@@ -3,11 +3,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '@xietong/config';
 import { GATEWAY_CONFIG } from '@xietong/exchange';
-import { CaseRepository, Database, QuarantineRepository } from '@xietong/persistence';
+import { CaseRepository, Database, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { shanghaiDate, WorkingDayCalendar } from '@xietong/workflow';
 import { Public, Roles } from '../auth/roles';
 
 const PAGE = readFileSync(join(__dirname, 'dashboard.html'), 'utf8');
+
+interface FlowRow {
+  sender: string;
+  recipient: string;
+  type: string;
+  n: string | number;
+  rejected: string | number;
+  failed: string | number;
+}
 
 /**
  * The auditor's dashboard: a page (no data in it) that loads the figures from
@@ -21,6 +30,7 @@ export class DashboardController {
     private readonly cases: CaseRepository,
     private readonly quarantine: QuarantineRepository,
     private readonly calendar: WorkingDayCalendar,
+    private readonly messages: MessageRepository,
   ) {}
 
   @Get('dashboard')
@@ -37,8 +47,8 @@ export class DashboardController {
     const today = shanghaiDate(new Date());
     const soon = this.calendar.addWorkingDays(today, 2).due;
     const flows = (await this.db.manager.query(
-      `SELECT sender, recipient, type, COUNT(*) AS n, SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected FROM message WHERE type <> 'RECEIPT' GROUP BY sender, recipient, type ORDER BY sender, recipient, type`,
-    )) as { sender: string; recipient: string; type: string; n: string | number; rejected: string | number }[];
+      `SELECT sender, recipient, type, COUNT(*) AS n, SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected, SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed FROM message WHERE type <> 'RECEIPT' GROUP BY sender, recipient, type ORDER BY sender, recipient, type`,
+    )) as FlowRow[];
     const open = (await this.cases.list({ limit: 1000 })).filter((c) => c.dueOn !== null);
     return {
       agency: this.config.agencyId,
@@ -49,6 +59,15 @@ export class DashboardController {
         type: f.type,
         count: Number(f.n),
         rejected: Number(f.rejected),
+        failed: Number(f.failed),
+      })),
+      failed: (await this.messages.list({ direction: 'out', status: 'failed', limit: 20 })).map((m) => ({
+        messageId: m.messageId,
+        type: m.type,
+        to: m.recipient,
+        correlationId: m.correlationId,
+        reasonCode: m.reasonCode,
+        reason: m.reason,
       })),
       deadlines: open.map((c) => ({
         kind: c.kind,

@@ -26,7 +26,7 @@ export class MessageQueryController {
   async list(@Query() q: Record<string, string>) {
     const filter: MessageFilter = {
       direction: oneOf(q.direction, ['in', 'out'], 'direction'),
-      status: oneOf(q.status, ['pending', 'sent', 'accepted', 'rejected'], 'status'),
+      status: oneOf(q.status, ['pending', 'sent', 'accepted', 'rejected', 'failed'], 'status'),
       type: oneOf(q.type, ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'RECEIPT'], 'type'),
       partner: q.partner,
       correlationId: q.correlationId,

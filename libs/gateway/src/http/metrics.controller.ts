@@ -42,7 +42,7 @@ export class MetricsController {
       });
     gauge(
       'xietong_messages',
-      'Messages stored, by direction, type and status (pending, sent, accepted, rejected)',
+      'Messages stored, by direction, type and status (pending, sent, accepted, rejected, failed: never deliverable, see reason)',
       ['direction', 'type', 'status'],
       async (g) => {
         for (const c of await this.messages.counts())
