@@ -34,6 +34,7 @@ import { assertCompatible, parseSchema, rabinFingerprintOf, SchemaCatalog, Domai
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
+import { VECTOR_NOW, writeConformanceVectors } from './conformance-vectors';
 import { issueToken, ROLES, type Role } from '@xietong/gateway';
 import {
   DEFAULT_RETENTION_DAYS,
@@ -55,6 +56,11 @@ export interface CliIo {
 }
 
 const stdio: CliIo = { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n') };
+
+const isoInstant = (v: string) => {
+  if (Number.isNaN(Date.parse(v))) throw new InvalidArgumentError('expected an ISO-8601 instant');
+  return new Date(v).toISOString();
+};
 
 const memberList = (v: string) => {
   const ids = v.split(',').map((s) => s.trim());
@@ -583,6 +589,19 @@ export function buildCli(io: CliIo = stdio): Command {
     .command('wire-example')
     .description('print the worked example of docs/wire-format.md (deterministic: Ed25519 example key)')
     .action(async () => io.out(JSON.stringify(await wireExample(), null, 2)));
+
+  program
+    .command('conformance-vectors')
+    .description(
+      'write the conformance kit vectors (test federation, valid and refused records with expectations; conformance/README.md)',
+    )
+    .option('--out <dir>', 'target directory (replaced)', join(repoRoot(), 'conformance', 'vectors'))
+    .option('--now <instant>', 'evaluation time of every vector (ISO-8601)', isoInstant, VECTOR_NOW)
+    .option('--topic-prefix <prefix>', 'inbox topic namespace', 'xietong')
+    .action(async (o: { out: string; now: string; topicPrefix: string }) => {
+      const set = await writeConformanceVectors(o.out, { now: new Date(o.now), topicPrefix: o.topicPrefix });
+      io.out(`${set.vectors.length} record vectors and a federation written to ${o.out}`);
+    });
 
   return program;
 }

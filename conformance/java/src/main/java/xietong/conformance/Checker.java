@@ -15,6 +15,8 @@ import java.util.List;
  * <pre>
  *   fingerprints FILE.avsc...           Parsing Canonical Form fingerprints (CRC-64-AVRO, SHA-256)
  *   example WIRE-FORMAT.md SCHEMAS-DIR  decode and verify the worked example of the page
+ *   check VECTORS-DIR                   verify every record vector, the manifest and the JWE
+ *   write VECTORS-DIR OUT-DIR [NOW]     write records of our own, signed with the sender's keys
  * </pre>
  */
 public final class Checker {
@@ -36,6 +38,14 @@ public final class Checker {
         need(rest, 2);
         WorkedExample.check(Files.readString(Path.of(rest.get(0))), Path.of(rest.get(1)), report);
         break;
+      case "check":
+        need(rest, 1);
+        VectorCheck.run(Path.of(rest.get(0)), report);
+        break;
+      case "write":
+        need(rest, 2);
+        RecordWriter.run(Path.of(rest.get(0)), Path.of(rest.get(1)), rest.size() > 2 ? rest.get(2) : null, report);
+        break;
       default:
         usage(out);
         System.exit(2);
@@ -52,7 +62,8 @@ public final class Checker {
   }
 
   private static void usage(PrintStream out) {
-    out.println("usage: checker fingerprints FILE.avsc... | example WIRE-FORMAT.md SCHEMAS-DIR");
+    out.println("usage: checker fingerprints FILE.avsc... | example WIRE-FORMAT.md SCHEMAS-DIR"
+        + " | check VECTORS-DIR | write VECTORS-DIR OUT-DIR [NOW]");
   }
 
   /** Counts and prints the outcome of each item checked. */
