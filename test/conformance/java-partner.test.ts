@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGatewayConfig } from '@xietong/config';
 import { sampleComplaint, sampleLead } from '@xietong/contracts';
-import { federationFiles, readJwk } from '@xietong/federation';
+import { federationFiles, planKafka, readJwk, verifyManifest } from '@xietong/federation';
 import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
-import { createKafka, ensureTopics, RecordPublisher } from '@xietong/messaging';
+import { applyKafkaPlan, createKafka, RecordPublisher } from '@xietong/messaging';
 import { MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { brokers, eventually, freshDatabase, receiptItems, testLogLevels } from '@xietong/testing';
 import { VECTOR_RECEIVER, VECTOR_SENDER, writeConformanceVectors } from '../../apps/cli/src/conformance-vectors';
@@ -41,7 +41,7 @@ describe('records written by the Java checker', () => {
 
   beforeAll(async () => {
     // A federation valid now (the gateway checks keys against its clock), on topics of our own.
-    await writeConformanceVectors(dir, { now, topicPrefix: prefix });
+    await writeConformanceVectors(dir, { now, federation: prefix });
     const run = runChecker(['write', dir, out, now.toISOString()]);
     if (run.status !== 0) throw new Error(`Java writer failed:\n${run.stdout}${run.stderr}`);
     written = (JSON.parse(readFileSync(join(out, 'records.json'), 'utf8')) as { records: Written[] }).records;
@@ -77,14 +77,19 @@ describe('records written by the Java checker', () => {
 
   it('are accepted by a running gateway over the broker, which answers ACCEPTED', async () => {
     const kafka = createKafka({ brokers: brokers().split(','), clientId: 'xietong-conformance' });
-    await ensureTopics(kafka, [`${prefix}.inbox.${VECTOR_RECEIVER}`, `${prefix}.inbox.${VECTOR_SENDER}`], 3);
+    // The zone operator's step: the federation's topics (gateways create none).
+    const manifest = await verifyManifest(
+      readFileSync(join(dir, 'federation', 'manifest.jws'), 'utf8'),
+      await readJwk(join(dir, 'federation', 'authority.public.jwk.json')),
+    );
+    await applyKafkaPlan(kafka, planKafka(manifest, { replicationFactor: 1, minInsyncReplicas: 1 }));
     const db = freshDatabase('sqlite', `${prefix}_${VECTOR_RECEIVER}`);
     gateway = await startGateway(
       loadGatewayConfig({
         XIETONG_AGENCY_ID: VECTOR_RECEIVER,
         XIETONG_FEDERATION_DIR: join(dir, 'federation'),
         KAFKA_BROKERS: brokers(),
-        XIETONG_TOPIC_PREFIX: prefix,
+        XIETONG_FEDERATION_ID: prefix,
         XIETONG_HTTP_PORT: '0',
         XIETONG_DATABASE_URL: db.type === 'better-sqlite3' ? `sqlite:${db.file}` : '',
       }),

@@ -597,9 +597,9 @@ export function buildCli(io: CliIo = stdio): Command {
     )
     .option('--out <dir>', 'target directory (replaced)', join(repoRoot(), 'conformance', 'vectors'))
     .option('--now <instant>', 'evaluation time of every vector (ISO-8601)', isoInstant, VECTOR_NOW)
-    .option('--topic-prefix <prefix>', 'inbox topic namespace', 'xietong')
-    .action(async (o: { out: string; now: string; topicPrefix: string }) => {
-      const set = await writeConformanceVectors(o.out, { now: new Date(o.now), topicPrefix: o.topicPrefix });
+    .option('--federation <id>', 'federation id (namespace of the inbox topics)', 'xietong')
+    .action(async (o: { out: string; now: string; federation: string }) => {
+      const set = await writeConformanceVectors(o.out, { now: new Date(o.now), federation: o.federation });
       io.out(`${set.vectors.length} record vectors and a federation written to ${o.out}`);
     });
 

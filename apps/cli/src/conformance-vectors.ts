@@ -88,7 +88,7 @@ interface Member {
  */
 export async function writeConformanceVectors(
   out: string,
-  { now = new Date(VECTOR_NOW), topicPrefix = 'xietong' }: { now?: Date; topicPrefix?: string } = {},
+  { now = new Date(VECTOR_NOW), federation: federationId = 'xietong' }: { now?: Date; federation?: string } = {},
 ): Promise<VectorSet> {
   const schemas = join(repoRoot(), 'schemas');
   const codec = new WireCodec(schemas);
@@ -135,7 +135,7 @@ export async function writeConformanceVectors(
     },
     catalog,
     agreements,
-    topicPrefix,
+    federation: federationId,
   });
   const manifestJws = await signManifest(manifest, authority.privateJwk);
   const federation = new Federation(manifest);
@@ -217,7 +217,7 @@ export async function writeConformanceVectors(
       now: now.toISOString(),
       acceptedMessageIds,
       record: {
-        topic: `${topicPrefix}.inbox.${VECTOR_RECEIVER}`,
+        topic: `${federationId}.inbox.${VECTOR_RECEIVER}`,
         key: correlationId,
         value: value.toString('hex'),
         headers: jws === undefined ? {} : { 'xietong-jws': jws },
