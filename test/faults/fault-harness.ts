@@ -20,7 +20,9 @@ import {
 import { issueToken } from '@xietong/gateway';
 import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
-import { RecordForge } from '@xietong/testing';
+import { RecordForge, waitFor } from '@xietong/testing';
+
+export { waitFor };
 
 export const JD = '341825';
 
@@ -320,16 +322,6 @@ export function waitForHealth(url: string, status: number, timeoutMs: number): P
     timeoutMs,
     50,
   );
-}
-
-/** Polls `check` every `everyMs` until it is true (true) or the wait runs out (false). */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return false;
 }
 
 /** Polls a gateway's /health until it reports the manifest serial (true) or the wait runs out (false). */

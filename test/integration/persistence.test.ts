@@ -89,7 +89,13 @@ describe.each(DIALECTS)('persistence on %s', (dialect) => {
         await messages.insertMany(em, [message('00000000-0000-4000-8000-000000000003')]);
         await outbox.insertMany(
           em,
-          [{ messageId: '00000000-0000-4000-8000-000000000001', topic: 't', recordKey: 'k', value: Buffer.alloc(1) }],
+          // The same message queued twice: the outbox refuses it.
+          [1, 2].map(() => ({
+            messageId: '00000000-0000-4000-8000-000000000003',
+            topic: 't',
+            recordKey: 'k',
+            value: Buffer.alloc(1),
+          })),
           new Date(),
         );
       }),

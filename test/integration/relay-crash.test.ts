@@ -54,7 +54,7 @@ describe('a relay that dies after the broker acknowledged a batch but before mar
       publisher,
       jd.app.get(LocalKeys).signer,
       new OutboxSignal(),
-      { batchSize: 500, pollMs: 20, maxBackoffMs: 1000 },
+      { batchSize: 500, pollMs: 20, idlePollMaxMs: 1000, maxBackoffMs: 1000 },
       () => undefined,
       jd.app.get(AuditRepository),
     );

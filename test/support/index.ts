@@ -3,3 +3,4 @@ export * from './exchange-harness';
 export * from './record-forge';
 export * from './hostile-records';
 export * from './rows-fetched';
+export * from './wait-for';

@@ -76,7 +76,9 @@ export async function microCosts(
         for (let i = 0; i < n; i++) await verifyDetached(sigs[i], values[i], pub, alg);
       }),
       insert_us: await rounds(async () => {
-        const rows = values.map((v) => outboundRow({ ...codec.envelope.decode(v), messageId: randomUUID() }, body, 1));
+        const rows = values.map((v) =>
+          outboundRow({ ...codec.envelope.decode(v), messageId: randomUUID() }, body, 1, v),
+        );
         for (let i = 0; i < rows.length; i += 500)
           await database.transaction((em) => repo.insertMany(em, rows.slice(i, i + 500)));
       }),

@@ -27,7 +27,7 @@ export interface GatewayConfig {
   };
   schemasDir: string;
   http: { host: string; port: number; bodyLimit: string };
-  relay: { batchSize: number; pollMs: number; maxBackoffMs: number };
+  relay: { batchSize: number; pollMs: number; idlePollMaxMs: number; maxBackoffMs: number };
   /** deadLetterRetryMs: how often quarantined records whose dead-letter copy failed are re-sent (and how old they must be). */
   inbound: { concurrency: number; deadLetterRetryMs: number };
   scheduler: { intervalMs: number; reminderIntervalHours: number };
@@ -130,6 +130,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     relay: {
       batchSize: int(env, 'XIETONG_RELAY_BATCH_SIZE', 500, 1, 10_000),
       pollMs: int(env, 'XIETONG_RELAY_POLL_MS', 20, 1, 60_000),
+      idlePollMaxMs: int(env, 'XIETONG_RELAY_IDLE_POLL_MAX_MS', 5_000, 1, 600_000),
       maxBackoffMs: int(env, 'XIETONG_RELAY_MAX_BACKOFF_MS', 30_000, 100, 3_600_000),
     },
     inbound: {

@@ -1,14 +1,18 @@
 import type { Envelope } from '@xietong/contracts';
 import type { MessageRecord } from '@xietong/persistence';
 
-/** The stored row of a message this gateway is about to send (status pending). */
-export function outboundRow(e: Envelope, body: unknown, manifestSerial: number): MessageRecord {
+/**
+ * The stored row of a message this gateway is about to send (status pending), with the exact
+ * record value it will publish: the outbox row goes once it is sent, the audit keeps these bytes.
+ */
+export function outboundRow(e: Envelope, body: unknown, manifestSerial: number, record: Buffer): MessageRecord {
   return {
     ...envelopeColumns(e, body, manifestSerial),
     direction: 'out',
     status: 'pending',
     receivedAt: null,
     signature: null,
+    record,
   };
 }
 

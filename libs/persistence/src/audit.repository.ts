@@ -74,8 +74,13 @@ export class AuditRepository {
    * Returns how many entries were chained.
    */
   async chainPending(limit = 5000): Promise<number> {
+    const postgres = this.db.dialect === 'postgres';
+    // Polled a few times a second: when nothing waits, one index probe and no transaction, no lock.
+    const next = (await this.db.manager.query(
+      `SELECT id FROM audit_pending ORDER BY ${postgres ? 'tx, id' : 'id'} LIMIT 1`,
+    )) as unknown[];
+    if (next.length === 0) return 0;
     return this.db.transaction(async (em) => {
-      const postgres = this.db.dialect === 'postgres';
       const [head] = (await em.query(
         `SELECT seq, hash FROM audit_head WHERE id = 1${postgres ? ' FOR UPDATE' : ''}`,
       )) as { seq: string | number; hash: string }[];

@@ -15,6 +15,20 @@ import { AuditPending1764800000000 } from './migrations/1764800000000-audit-pend
 import { RecordPosition1764900000000 } from './migrations/1764900000000-record-position';
 import { QuarantineReplay1765000000000 } from './migrations/1765000000000-quarantine-replay';
 import { RequestDigest1765050000000 } from './migrations/1765050000000-request-digest';
+import { QueueTables1765200000000 } from './migrations/1765200000000-queue-tables';
+
+/** Tables that take updates or deletes on the hot path (per-table autovacuum in QueueTables1765200000000). */
+export const QUEUE_TABLES = ['outbox', 'audit_pending', 'audit_head', 'message', 'case_file'];
+/** Dead rows above which (and above a fifth of the table) /health warns about a table. */
+export const DEAD_ROWS_WARN = 50_000;
+
+export interface QueueHealth {
+  status: 'ok' | 'warn';
+  autovacuum: boolean;
+  /** Tables over the dead-row limit. */
+  bloated: string[];
+  tables: { table: string; liveRows: number; deadRows: number; deadRatio: number; lastVacuumAgeS: number | null }[];
+}
 
 export const MIGRATIONS = [
   InitialSchema1764200000000,
@@ -27,6 +41,7 @@ export const MIGRATIONS = [
   RecordPosition1764900000000,
   QuarantineReplay1765000000000,
   RequestDigest1765050000000,
+  QueueTables1765200000000,
 ];
 
 /**
@@ -41,6 +56,7 @@ export class Database {
     readonly dataSource: DataSource,
     readonly entities: Entities,
     readonly dialect: Dialect,
+    private readonly config: DatabaseConfig,
   ) {}
 
   static async open(config: DatabaseConfig, options: { migrate?: boolean } = {}): Promise<Database> {
@@ -77,7 +93,7 @@ export class Database {
       } as DataSourceOptions);
     }
     await ds.initialize();
-    return new Database(ds, entities, config.type);
+    return new Database(ds, entities, config.type, config);
   }
 
   /** Runs `work` in one database transaction (serialized on SQLite). */
@@ -92,9 +108,91 @@ export class Database {
     return this.dataSource.manager;
   }
 
+  /**
+   * Dead rows and vacuum age of the tables that take updates or deletes (PostgreSQL; undefined on
+   * SQLite, which reuses freed pages itself). `warn` when autovacuum is off or a table carries more
+   * dead rows than {@link DEAD_ROWS_WARN} and more than a fifth of its rows: its scans are slowing down.
+   */
+  async queueHealth(): Promise<QueueHealth | undefined> {
+    if (this.dialect !== 'postgres') return undefined;
+    const rows = (await this.dataSource.query(
+      `SELECT relname, n_live_tup, n_dead_tup, current_setting('autovacuum') AS autovacuum,
+              EXTRACT(EPOCH FROM now() - GREATEST(last_vacuum, last_autovacuum)) AS vacuum_age
+       FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ANY($1) ORDER BY relname`,
+      [QUEUE_TABLES],
+    )) as { relname: string; n_live_tup: string; n_dead_tup: string; autovacuum: string; vacuum_age: string | null }[];
+    const autovacuum = (rows[0]?.autovacuum ?? 'on') === 'on';
+    const tables = rows.map((r) => {
+      const live = Number(r.n_live_tup);
+      const dead = Number(r.n_dead_tup);
+      return {
+        table: r.relname,
+        liveRows: live,
+        deadRows: dead,
+        deadRatio: live + dead === 0 ? 0 : Math.round((dead / (live + dead)) * 1000) / 1000,
+        lastVacuumAgeS: r.vacuum_age === null ? null : Math.round(Number(r.vacuum_age)),
+      };
+    });
+    const bloated = tables.filter((t) => t.deadRows > DEAD_ROWS_WARN && t.deadRatio > 0.2).map((t) => t.table);
+    return { status: autovacuum && bloated.length === 0 ? 'ok' : 'warn', autovacuum, bloated, tables };
+  }
+
   /** Cheap liveness probe for /health. */
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
+  }
+
+  /**
+   * A PostgreSQL NOTIFY channel name of this gateway's schema (gateways sharing a database do not
+   * wake each other), or undefined on SQLite.
+   */
+  channel(name: string): string | undefined {
+    return this.config.type === 'postgres' ? `xietong_${name}_${this.config.schema}`.slice(0, 63) : undefined;
+  }
+
+  /**
+   * PostgreSQL: calls `onNotify` on every NOTIFY on `channel`, on a connection of its own that is
+   * re-opened after a loss (and `onNotify` called then, for what was missed). Returns a stop function.
+   */
+  async listen(channel: string, onNotify: () => void, onError: (e: Error) => void): Promise<() => Promise<void>> {
+    if (this.config.type !== 'postgres') throw new Error('LISTEN/NOTIFY needs PostgreSQL');
+    const url = this.config.url;
+    let client: Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const reconnect = () => {
+      if (stopped || retry) return;
+      retry = setTimeout(() => {
+        retry = undefined;
+        void connect();
+      }, 1000);
+      retry.unref();
+    };
+    const connect = async (): Promise<void> => {
+      const c = new Client({ connectionString: url, application_name: 'xietong-listen' });
+      c.on('notification', () => onNotify());
+      c.on('error', (e) => {
+        onError(e);
+        reconnect();
+      });
+      c.on('end', reconnect);
+      try {
+        await c.connect();
+        await c.query(`LISTEN "${channel}"`);
+        client = c;
+        onNotify();
+      } catch (e) {
+        onError(e as Error);
+        await c.end().catch(() => undefined);
+        reconnect();
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

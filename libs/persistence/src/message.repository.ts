@@ -210,8 +210,8 @@ export class MessageRepository {
   }
 
   /**
-   * Stored signatures with the exact bytes they sign (inbound: the kept record; outbound: the
-   * outbox value), a page at a time, for re-verification.
+   * Stored signatures with the exact bytes they sign (the record kept with the message, received
+   * or published), a page at a time, for re-verification.
    */
   async *signedRecords(correlationId?: string, pageSize = 1000): AsyncGenerator<SignedRecordRow> {
     let after = '';
@@ -219,8 +219,8 @@ export class MessageRepository {
     for (;;) {
       const rows = (await this.db.manager.query(
         `SELECT m.message_id, m.direction, m.type, m.sender, m.recipient, m.signature, m.manifest_serial,
-                m.zone, m.correlation_id, m.causation_id, m.created_at, m.body_schema, m.body, CASE WHEN m.direction = 'in' THEN m.record ELSE o.value END AS value
-         FROM message m LEFT JOIN outbox o ON o.message_id = m.message_id
+                m.zone, m.correlation_id, m.causation_id, m.created_at, m.body_schema, m.body, m.record AS value
+         FROM message m
          WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ${correlationId ? `AND m.correlation_id = ${p[2]}` : ''} ORDER BY m.message_id LIMIT ${p[1]}`,
         correlationId ? [after, pageSize, correlationId] : [after, pageSize],
       )) as Record<string, unknown>[];

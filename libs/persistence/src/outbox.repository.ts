@@ -1,7 +1,7 @@
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { OutboxRecord } from './records';
-import { chunks, insertRows } from './sql';
+import { chunks, insertRows, instant, params, storedInstant } from './sql';
 
 export type NewOutboxRecord = Pick<OutboxRecord, 'messageId' | 'topic' | 'recordKey' | 'value'>;
 
@@ -28,28 +28,67 @@ export class OutboxRepository {
       columns,
       rows.map((r) => [r.messageId, r.topic, r.recordKey, r.value, 'pending', 0, now, now]),
     );
+    // Wakes relays in other processes when this transaction commits (in-process: OutboxSignal).
+    const channel = this.db.channel('outbox');
+    if (channel) await em.query('SELECT pg_notify($1, NULL)', [channel]);
+  }
+
+  /**
+   * PostgreSQL: calls `onPending` whenever another transaction commits new outbox rows, so an idle
+   * relay need not poll; undefined on SQLite (one process: the in-process signal suffices).
+   */
+  async watch(onPending: () => void, onError: (e: Error) => void): Promise<(() => Promise<void>) | undefined> {
+    const channel = this.db.channel('outbox');
+    return channel ? this.db.listen(channel, onPending, onError) : undefined;
   }
 
   /**
    * The oldest due pending rows, locked for this transaction on PostgreSQL
-   * (FOR UPDATE SKIP LOCKED) so several relays never take the same row.
+   * (FOR UPDATE SKIP LOCKED) so several relays never take the same row. An ordered scan of the
+   * partial index over pending rows (ix_outbox_claim): no sort, and no row outside the queue read.
    */
   async claim(em: EntityManager, limit: number, now: Date): Promise<OutboxRecord[]> {
-    const qb = em
-      .getRepository(this.db.entities.outbox)
-      .createQueryBuilder('o')
-      .where('o.status = :pending AND o.next_attempt_at <= :now', { pending: 'pending', now })
-      .orderBy('o.id', 'ASC')
-      .limit(limit);
-    if (this.db.dialect === 'postgres') qb.setLock('pessimistic_write').setOnLocked('skip_locked');
-    return qb.getMany();
+    const d = this.db.dialect;
+    const rows = (await em.query(OutboxRepository.claimStatement(d), [instant(d, now), limit])) as Record<
+      string,
+      unknown
+    >[];
+    rows.sort((x, y) => Number(x.id) - Number(y.id));
+    return rows.map((r) => ({
+      id: String(r.id),
+      messageId: String(r.message_id),
+      topic: String(r.topic),
+      recordKey: String(r.record_key),
+      value: r.value as Buffer,
+      status: 'pending',
+      attempts: Number(r.attempts),
+      nextAttemptAt: storedInstant(r.next_attempt_at),
+      lastError: null,
+      createdAt: storedInstant(r.created_at),
+      sentAt: null,
+    }));
   }
 
-  async markSent(em: EntityManager, ids: string[], at: Date): Promise<void> {
+  /**
+   * The claim: ids in queue order from the partial index (locked, skipping rows another relay
+   * holds), then the claimed rows' values by primary key, so no value is read or sorted for a row
+   * that is not taken. Parameters: now, limit.
+   */
+  static claimStatement(dialect: Database['dialect']): string {
+    const p = params(dialect, 2);
+    const lock = dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    return `WITH claimed AS (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${p[0]} ORDER BY id LIMIT ${p[1]}${lock})
+      SELECT o.id, o.message_id, o.topic, o.record_key, o.value, o.attempts, o.next_attempt_at, o.created_at
+      FROM outbox o WHERE o.id IN (SELECT id FROM claimed)`;
+  }
+
+  /**
+   * Published rows leave the queue: deleted by primary key, so the outbox holds only work still to
+   * do (the message row keeps the published bytes and the send time).
+   */
+  async markSent(em: EntityManager, ids: string[], _at: Date): Promise<void> {
     for (const part of chunks(ids, 1)) {
-      await em
-        .getRepository(this.db.entities.outbox)
-        .update({ id: In(part) }, { status: 'sent', sentAt: at, lastError: null });
+      await em.query(`DELETE FROM outbox WHERE id IN (${params(this.db.dialect, part.length).join(', ')})`, part);
     }
   }
 
@@ -76,7 +115,11 @@ export class OutboxRepository {
     }
   }
 
+  /** Rows still to publish (the partial index alone answers it). */
   async pendingCount(): Promise<number> {
-    return this.db.manager.getRepository(this.db.entities.outbox).countBy({ status: 'pending' });
+    const [r] = (await this.db.manager.query(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'`)) as {
+      n: string | number;
+    }[];
+    return Number(r.n);
   }
 }

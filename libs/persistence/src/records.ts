@@ -29,7 +29,7 @@ export interface MessageRecord {
   /** Detached JWS over the record value (both directions), kept for audit re-verification. */
   signature: string | null;
   manifestSerial: number | null;
-  /** Exact record value of an inbound message (outbound: the outbox keeps it). */
+  /** Exact record value: as received (inbound) or as published (outbound, written with the outbox row). */
   record?: Buffer | null;
   /** Where an inbound message was read: `topic/partition/offset`. */
   recordPosition?: string | null;

@@ -52,7 +52,7 @@ export function composeReceipt(
     body,
   });
   return {
-    row: outboundRow(envelope, body, federation.serial),
+    row: outboundRow(envelope, body, federation.serial, value),
     outbox: { messageId, topic: recipient.inbox, recordKey: messageId, value },
   };
 }

@@ -13,7 +13,9 @@ import type { OutboxSignal } from './outbox-signal';
 
 export interface RelaySettings {
   batchSize: number;
+  /** First poll interval once the outbox is empty; it doubles while idle, up to idlePollMaxMs. */
   pollMs: number;
+  idlePollMaxMs: number;
   maxBackoffMs: number;
 }
 
@@ -29,6 +31,7 @@ type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 export class RelayService {
   private running = false;
   private loop?: Promise<void>;
+  private unwatch?: Promise<(() => Promise<void>) | undefined>;
 
   constructor(
     private readonly db: Database,
@@ -47,6 +50,16 @@ export class RelayService {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // Other processes' submissions (PostgreSQL NOTIFY) wake the relay like in-process ones do.
+    this.unwatch = this.outbox
+      .watch(
+        () => this.signal.notify(),
+        (e) => this.log('warn', `outbox wake-up connection lost, polling meanwhile: ${e.message}`),
+      )
+      .catch((e: Error) => {
+        this.log('warn', `no outbox wake-up from other processes, polling only: ${e.message}`);
+        return undefined;
+      });
     this.loop = this.run();
   }
 
@@ -54,6 +67,9 @@ export class RelayService {
     this.running = false;
     this.signal.notify();
     await this.loop;
+    await (
+      await this.unwatch
+    )?.();
   }
 
   /** Publishes one batch; returns how many rows left the queue (sent or failed for good). */
@@ -150,11 +166,17 @@ export class RelayService {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let idle = 0;
     while (this.running) {
       try {
         const sent = await this.tick();
         failures = 0;
-        if (sent < this.settings.batchSize) await this.signal.wait(this.settings.pollMs);
+        if (sent >= this.settings.batchSize) continue;
+        // Wake-ups bring new rows; the poll is only for rows whose backoff ended and for lost
+        // wake-ups, so it slows down while nothing comes: an idle gateway barely touches the database.
+        idle = sent > 0 ? 0 : idle + 1;
+        const { pollMs, idlePollMaxMs } = this.settings;
+        await this.signal.wait(Math.min(Math.max(pollMs, idlePollMaxMs), pollMs * 2 ** Math.min(idle, 20)));
       } catch (e) {
         failures++;
         const wait = Math.min(this.settings.maxBackoffMs, 100 * 2 ** Math.min(failures, 10));

@@ -201,7 +201,7 @@ export class SubmitMessageUseCase {
     return {
       command: cmd,
       index,
-      row: { ...outboundRow(envelope, body, federation.serial), requestDigest: cmd.digest },
+      row: { ...outboundRow(envelope, body, federation.serial, value), requestDigest: cmd.digest },
       outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value },
       body,
       warnings,

@@ -29,10 +29,18 @@ export class HealthController {
       expiresAt: m.manifest.expiresAt,
     };
     const outboxPending = database.status === 'up' ? await this.outbox.pendingCount() : null;
+    // Reported, not failed on: a bloated queue slows the gateway down but loses nothing.
+    const queues = database.status === 'up' ? await this.db.queueHealth().catch(() => undefined) : undefined;
     const ok = database.status === 'up' && kafka.status === 'up' && manifest.status === 'up';
-    res
-      .status(ok ? 200 : 503)
-      .json({ status: ok ? 'up' : 'degraded', agency: this.config.agencyId, database, kafka, manifest, outboxPending });
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'up' : 'degraded',
+      agency: this.config.agencyId,
+      database,
+      kafka,
+      manifest,
+      outboxPending,
+      ...(queues ? { queues } : {}),
+    });
   }
 
   private async kafkaPing(): Promise<void> {
