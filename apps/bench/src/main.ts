@@ -16,6 +16,7 @@ import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { issueToken } from '@xietong/gateway';
 import { batchBodies, spawnGateway, submitBatches, postBatch, type GatewayProcess } from './gateway-processes';
 import { metricsAtScale, type MetricsScaleFigures } from './metrics-scale';
+import { growth } from './growth';
 import { microCosts } from './micro-costs';
 import { naiveNestThroughput } from './naive-nest';
 import { rawKafkaThroughput } from './raw-kafka';
@@ -37,6 +38,10 @@ interface Options {
   alg: SigningAlgorithm;
   repeat: number;
   metricsScale: number;
+  growth?: boolean;
+  growthRows: number;
+  growthChunk: number;
+  growthDialects: string;
 }
 
 async function main(o: Options): Promise<void> {
@@ -57,6 +62,23 @@ async function main(o: Options): Promise<void> {
   process.once('SIGINT', () => interrupted('SIGINT'));
   process.once('SIGTERM', () => interrupted('SIGTERM'));
   try {
+    if (o.growth) {
+      const dialects = o.growthDialects.split(',').map((d) => d.trim());
+      if (!dialects.every((d) => d === 'postgres' || d === 'sqlite'))
+        throw new Error(`--growth-dialects takes postgres and/or sqlite, got ${o.growthDialects}`);
+      await growth(
+        {
+          rows: o.growthRows,
+          chunk: o.growthChunk,
+          payloadBytes: o.payloadBytes,
+          batchSize: o.batchSize,
+          dialects: dialects as ('postgres' | 'sqlite')[],
+        },
+        brokers,
+        running,
+      );
+      return;
+    }
     const reports: Report[] = [];
     for (let i = 1; i <= o.repeat; i++) {
       log(`run ${i}/${o.repeat}`);
@@ -387,6 +409,10 @@ void new Command('bench')
     200_000,
   )
   .option('--profile', 'write V8 CPU profiles of both gateways to reports/profiles/')
+  .option('--growth', 'instead: throughput and idle latency as the history grows (reports/growth.json)')
+  .option('--growth-rows <n>', 'messages each side holds at the end of --growth', positive, 500_000)
+  .option('--growth-chunk <n>', 'messages per measured chunk of --growth', positive, 20_000)
+  .option('--growth-dialects <list>', 'databases of --growth: postgres,sqlite', 'postgres,sqlite')
   .action(async (o: Options) => {
     try {
       await main(o);
