@@ -1,7 +1,8 @@
-// Five projects: unit specs beside the code (ports mocked), medium tests under test/medium
+// Six projects: unit specs beside the code (ports mocked), medium tests under test/medium
 // (services with real repositories on PostgreSQL and SQLite, no broker), integration tests under
 // test/integration that run against a real Kafka broker and real PostgreSQL / SQLite, the
-// conformance tests under test/conformance (Java checker, Apache Avro + Nimbus JOSE), and the
+// conformance tests under test/conformance (Java checker, Apache Avro + Nimbus JOSE), the browser
+// tests under test/browser (Debian's Chromium through playwright-core), and the
 // fault suite under test/faults (gateways as OS processes from dist/, its own broker to kill).
 const { readFileSync } = require('node:fs');
 
@@ -21,7 +22,7 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   // NestJS 12 and jose 6 ship ES modules only: let swc turn them into CommonJS too.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|openid-client|oauth4webapi)/)'],
   moduleNameMapper,
 };
 
@@ -53,6 +54,13 @@ module.exports = {
       displayName: 'conformance',
       testMatch: ['<rootDir>/test/conformance/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+    },
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/browser/global-setup.js',
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
     },
     {
