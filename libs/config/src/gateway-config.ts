@@ -35,8 +35,21 @@ export interface GatewayConfig {
   audit: { checkpointIntervalMs: number; checkpointEntries: number };
   /** Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL. */
   auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
+  /** The staff console's OpenID Connect login (absent: the console is off, the API still works). */
+  console?: ConsoleConfig;
   /** Test-only crash points for the fault suite (XIETONG_FAILPOINTS); empty in production. */
   failpoints: ReadonlyMap<FailpointName, number>;
+}
+
+/** The console is an OIDC client (authorization code + PKCE) of the agency's identity provider. */
+export interface ConsoleConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Public base URL of this gateway (redirect URIs); default http://<host>:<port>. */
+  publicUrl?: string;
+  /** A session ends after this many minutes without a request, and after 12 hours in any case. */
+  sessionMinutes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -145,6 +158,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         ? undefined
         : resolve(env.XIETONG_AUTH_JWKS_FILE ?? join(fedDir, 'auth', `${agencyId}.jwks.json`)),
     },
+    console: consoleConfig(env),
     scheduler: {
       intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       reminderIntervalHours: int(env, 'XIETONG_REMINDER_INTERVAL_HOURS', 24, 1, 24 * 30),
@@ -154,6 +168,29 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       checkpointEntries: int(env, 'XIETONG_AUDIT_CHECKPOINT_ENTRIES', 1_000, 1, 10_000_000),
     },
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
+  };
+}
+
+function consoleConfig(env: Env): ConsoleConfig | undefined {
+  const issuer = env.XIETONG_OIDC_ISSUER;
+  if (!issuer) return undefined;
+  if (!/^https?:\/\/\S+$/.test(issuer))
+    fail('XIETONG_OIDC_ISSUER', 'the identity provider URL (http or https)', issuer);
+  const publicUrl = env.XIETONG_CONSOLE_URL?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/\S+$/.test(publicUrl))
+    fail('XIETONG_CONSOLE_URL', 'the public base URL of this gateway', publicUrl);
+  return {
+    issuer,
+    clientId: required(
+      env,
+      'XIETONG_OIDC_CLIENT_ID',
+      /^\S{1,200}$/,
+      'the client id registered at the identity provider',
+      `xietong-console-${String(env.XIETONG_AGENCY_ID)}`,
+    ),
+    clientSecret: env.XIETONG_OIDC_CLIENT_SECRET || undefined,
+    publicUrl,
+    sessionMinutes: int(env, 'XIETONG_SESSION_MINUTES', 30, 1, 720),
   };
 }
 

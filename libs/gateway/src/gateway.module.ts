@@ -14,6 +14,8 @@ import { DashboardController } from './http/dashboard.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
+import { ComplainantReader } from './http/complainant-reader';
+import { consoleControllers, consoleProviders } from './console/console.providers';
 
 /** One agency gateway: the exchange plus, with the http role, its HTTP API. */
 @Module({})
@@ -31,6 +33,8 @@ export class GatewayModule {
               useFactory: (db: Database) => new PersonalDataAccessRepository(db),
               inject: [Database],
             },
+            ComplainantReader,
+            ...consoleProviders(config),
           ]
         : [],
       controllers: [
@@ -44,6 +48,7 @@ export class GatewayModule {
               MetricsController,
               ReportController,
               DashboardController,
+              ...consoleControllers(config),
             ]
           : []),
         ...(config.roles.has('inbound') ? [InboxController] : []),

@@ -4,3 +4,4 @@ export * from './http/domain-error.filter';
 export * from './run-gateway-process';
 export * from './auth/roles';
 export * from './auth/token-issuer';
+export * from './console/dev-identity-provider';

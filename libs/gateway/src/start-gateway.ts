@@ -44,6 +44,8 @@ export async function startGateway(
   }
   const app = await NestFactory.create<NestExpressApplication>(module, { logger, bodyParser: false });
   app.useBodyParser('json', { limit: config.http.bodyLimit });
+  // The console's HTML forms; the API itself still answers 415 to anything but JSON.
+  app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
   app.useGlobalFilters(new DomainErrorFilter());
   app.disable('x-powered-by');
   app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));

@@ -4,12 +4,14 @@ import type { AuditRepository, Database } from '@xietong/persistence';
 import type { Caller } from '../auth/roles';
 
 /**
- * Express middleware: every API request, refused or served, becomes an API_ACCESS audit event
+ * Express middleware: every API request and console page, refused or served, becomes an API_ACCESS audit event
  * (who, what, when, from where, with which outcome) once the response is finished.
  */
 export function accessLog(db: Database, audit: AuditRepository, logger: Logger) {
   return (req: Request & { caller?: Caller }, res: Response, next: NextFunction): void => {
-    if (!req.path.startsWith('/api/')) return next();
+    // API calls and console pages (not the console's static assets).
+    if (!req.path.startsWith('/api/') && !(req.path.startsWith('/console') && !req.path.startsWith('/console/assets/')))
+      return next();
     const started = new Date();
     res.on('finish', () => {
       const caller = req.caller;

@@ -1,11 +1,7 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
-import type { GatewayConfig } from '@xietong/config';
-import { DomainError } from '@xietong/contracts';
-import { decryptJson } from '@xietong/crypto';
-import { GATEWAY_CONFIG, LocalKeys } from '@xietong/exchange';
-import { MessageRepository, PersonalDataAccessRepository } from '@xietong/persistence';
+import { Controller, Get, Param } from '@nestjs/common';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles, type Caller } from '../auth/roles';
+import { ComplainantReader } from './complainant-reader';
 
 /**
  * Complainant personal data, decrypted only here: at the handling agency, for its handler role,
@@ -13,34 +9,11 @@ import { Roles, type Caller } from '../auth/roles';
  */
 @Controller('api/v1/complaints')
 export class ComplainantController {
-  constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly messages: MessageRepository,
-    private readonly keys: LocalKeys,
-    private readonly access: PersonalDataAccessRepository,
-  ) {}
+  constructor(private readonly reader: ComplainantReader) {}
 
   @Get(':complaintNo/complainant')
   @Roles('handler')
   async complainant(@Param('complaintNo') complaintNo: string, @CurrentCaller() caller: Caller) {
-    const [complaint] = await this.messages.list({ type: 'COMPLAINT', correlationId: complaintNo, limit: 1 });
-    if (!complaint) throw new DomainError('NOT_FOUND', `no complaint ${complaintNo}`);
-    if (complaint.direction !== 'in') {
-      throw new DomainError(
-        'FORBIDDEN',
-        `complaint ${complaintNo} was transferred to ${complaint.recipient}; its personal data is encrypted to that agency only`,
-      );
-    }
-    const jwe = (JSON.parse(complaint.body) as { complainant: string }).complainant;
-    await this.access.record({
-      messageId: complaint.messageId,
-      caseNo: complaintNo,
-      subject: caller.subject,
-      roles: caller.roles.join(','),
-      ip: caller.ip,
-      accessedAt: new Date(),
-    });
-    const complainant = await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey);
-    return { complaintNo, handler: this.config.agencyId, complainant };
+    return this.reader.read(complaintNo, caller);
   }
 }

@@ -1,0 +1,71 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from '@xietong/contracts';
+import { ConsoleForbidden, ConsoleLoginRequired } from './console-context';
+import { html } from './html';
+
+const STATUS: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  AUTH_UNAVAILABLE: 503,
+};
+
+/**
+ * Console pages answer in HTML: not signed in -> to the login (GET) or 401, a missing role or
+ * CSRF token -> 403 page, a domain error -> its status with the message.
+ */
+@Catch()
+export class ConsoleErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Console');
+
+  catch(e: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    if (e instanceof ConsoleLoginRequired) {
+      if (req.method === 'GET') {
+        res.redirect(303, `/console/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+        return;
+      }
+      errorPage(
+        res,
+        401,
+        '未登录或会话已过期',
+        'Not signed in or the session expired',
+        html`<a href="/console/login">重新登录</a>`,
+      );
+      return;
+    }
+    if (e instanceof ConsoleForbidden) return errorPage(res, 403, '无权操作', e.message);
+    if (e instanceof DomainError) {
+      return errorPage(res, STATUS[e.code] ?? (e.code.startsWith('MANIFEST') ? 503 : 422), e.code, e.message);
+    }
+    if (e instanceof HttpException) return errorPage(res, e.getStatus(), '请求无效', e.message);
+    this.logger.error(`console error: ${(e as Error)?.stack ?? String(e)}`);
+    errorPage(res, 500, '内部错误', 'internal error; see the gateway log');
+  }
+}
+
+export function errorPage(res: Response, status: number, title: string, message: string, extra: unknown = ''): void {
+  res
+    .status(status)
+    .type('html')
+    .send(
+      html`<!doctype html>
+        <html lang="zh-CN">
+          <head>
+            <meta charset="utf-8" />
+            <title>${title}</title>
+            <link rel="stylesheet" href="/console/assets/console.css" />
+          </head>
+          <body>
+            <main>
+              <h1>${title}</h1>
+              <p class="error" id="error">${message}</p>
+              ${extra as string}
+              <p><a href="/console">返回首页</a></p>
+            </main>
+          </body>
+        </html>`.value,
+    );
+}

@@ -1,0 +1,643 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from '@xietong/contracts';
+import { decryptJson } from '@xietong/crypto';
+import { LocalKeys, SubmitMessageCommand, SubmitMessageUseCase } from '@xietong/exchange';
+import { ManifestStore } from '@xietong/federation';
+import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/persistence';
+import { maskComplainant, shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import { Public, type Caller } from '../auth/roles';
+import { ComplainantReader } from '../http/complainant-reader';
+import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
+import { ConsoleErrorFilter } from './console-error.filter';
+import { filterForm, layout, pager, select } from './console-layout';
+import { oneOf, pageOf, setFilters } from './console-params';
+import { html, type Html } from './html';
+import { fieldName, word } from './labels';
+import { formMessage, inputOf, type FormKind, type Posted } from './staff-forms';
+
+interface Field {
+  name: string;
+  label: string;
+  type?: 'text' | 'date' | 'datetime-local' | 'textarea' | 'select' | 'multi';
+  options?: string[];
+  wide?: boolean;
+  required?: boolean;
+}
+
+const LEAD_FORMS: FormKind[] = ['feedback', 'disposal'];
+const COMPLAINT_FORMS: FormKind[] = ['acceptance', 'mediation', 'result'];
+
+const TITLES: Record<FormKind, string> = {
+  feedback: '核查反馈',
+  disposal: '处置结果',
+  acceptance: '投诉受理',
+  mediation: '调解',
+  result: '处理结果',
+  lead: '移送线索',
+};
+
+const FIELDS: Record<FormKind, Field[]> = {
+  feedback: [
+    {
+      name: 'status',
+      label: '核查结论',
+      type: 'select',
+      required: true,
+      options: [
+        'VERIFYING',
+        'CASE_OPENED',
+        'NOT_OPENED',
+        'TRANSFERRED_TO_DEPARTMENT',
+        'TRANSFERRED_TO_JUDICIAL',
+        'RETURNED_NO_JURISDICTION',
+      ],
+    },
+    { name: 'caseNo', label: '立案编号' },
+    { name: 'openedAt', label: '立案日期', type: 'date' },
+    { name: 'caseDue', label: '办案期限', type: 'date' },
+    { name: 'notOpenedGround', label: '不予立案理由', wide: true },
+    { name: 'note', label: '核查情况说明', type: 'textarea', wide: true },
+  ],
+  disposal: [
+    { name: 'decisionNo', label: '处罚决定书文号', required: true },
+    { name: 'decisionDate', label: '决定日期', type: 'date', required: true },
+    {
+      name: 'penalties',
+      label: '处罚种类',
+      type: 'multi',
+      options: [
+        'WARNING',
+        'PUBLIC_CRITICISM',
+        'FINE',
+        'CONFISCATE_ILLEGAL_GAINS',
+        'CONFISCATE_ILLEGAL_PROPERTY',
+        'SUSPENSION',
+        'LICENCE_REVOCATION',
+        'OTHER',
+      ],
+    },
+    { name: 'fine', label: '罚款金额（元）' },
+    { name: 'confiscated', label: '没收金额（元）' },
+    {
+      name: 'publicity',
+      label: '公示状态',
+      type: 'select',
+      required: true,
+      options: ['NOT_REQUIRED', 'PENDING', 'PUBLISHED'],
+    },
+    { name: 'publicityUrl', label: '公示网址' },
+    { name: 'closedAt', label: '结案时间', type: 'datetime-local' },
+  ],
+  acceptance: [
+    { name: 'status', label: '受理结论', type: 'select', required: true, options: ['ACCEPTED', 'REJECTED'] },
+    { name: 'acceptBy', label: '受理期限', type: 'date' },
+    { name: 'note', label: '说明', type: 'textarea', wide: true },
+  ],
+  mediation: [
+    { name: 'status', label: '调解状态', type: 'select', required: true, options: ['MEDIATING'] },
+    { name: 'mediateBy', label: '调解期限', type: 'date' },
+    { name: 'note', label: '说明', type: 'textarea', wide: true },
+  ],
+  result: [
+    {
+      name: 'status',
+      label: '处理结果',
+      type: 'select',
+      required: true,
+      options: ['SETTLED', 'MEDIATION_ENDED', 'WITHDRAWN', 'CLOSED'],
+    },
+    { name: 'recovered', label: '挽回损失（元）' },
+    { name: 'note', label: '说明', type: 'textarea', wide: true },
+  ],
+  lead: [
+    { name: 'leadNo', label: '线索编号', required: true },
+    { name: 'recipient', label: '接收机构（留空按管辖自动确定）', type: 'select', options: [] },
+    {
+      name: 'source',
+      label: '线索来源',
+      type: 'select',
+      required: true,
+      options: [
+        'INSPECTION',
+        'COMPLAINT',
+        'REPORT',
+        'DEPARTMENT_TRANSFER',
+        'HIGHER_LEVEL_ASSIGNMENT',
+        'ONLINE_MONITORING',
+        'DATA_ANALYSIS',
+      ],
+    },
+    { name: 'riskTier', label: '风险等级', type: 'select', required: true, options: ['KEY', 'WARNING', 'GENERAL'] },
+    { name: 'storeName', label: '店铺名称', required: true },
+    { name: 'platformName', label: '平台名称' },
+    { name: 'operatorName', label: '经营者名称', required: true },
+    { name: 'operatorUscc', label: '经营者统一社会信用代码' },
+    { name: 'storeUrl', label: '店铺网址', wide: true },
+    { name: 'registeredAddress', label: '住所地址', required: true },
+    { name: 'registeredDivision', label: '住所地行政区划代码', required: true },
+    { name: 'actualAddress', label: '实际经营地址' },
+    { name: 'actualDivision', label: '实际经营地行政区划代码' },
+    {
+      name: 'category',
+      label: '违法类别',
+      type: 'select',
+      required: true,
+      options: [
+        'PLATFORM_DUTIES',
+        'SPECIAL_CAMPAIGN',
+        'FOOD',
+        'DRUGS_DEVICES_COSMETICS',
+        'ADVERTISING',
+        'PRICING',
+        'UNFAIR_COMPETITION',
+        'PRODUCT_QUALITY',
+        'CREDIT',
+        'REGISTRATION_UNLICENSED',
+        'CONSUMER_RIGHTS',
+        'METROLOGY_CERTIFICATION',
+        'INTELLECTUAL_PROPERTY',
+      ],
+    },
+    {
+      name: 'jurisdictionBasis',
+      label: '管辖依据',
+      type: 'select',
+      required: true,
+      options: ['SEAT', 'ACTUAL_PLACE_OF_BUSINESS', 'PLATFORM_SEAT_FOUND_FIRST', 'DESIGNATED'],
+    },
+    { name: 'law', label: '法律依据（法律名称）' },
+    { name: 'article', label: '条款' },
+    { name: 'designationReason', label: '指定管辖理由' },
+    { name: 'replyDue', label: '要求反馈日期', type: 'date' },
+    { name: 'facts', label: '涉嫌违法事实', type: 'textarea', wide: true, required: true },
+  ],
+};
+
+const COMPLAINANT_LABELS = { name: '姓名', phone: '电话', address: '地址', idNumber: '身份证号', agent: '代理人' };
+
+/** The county staff's views: inbox, transferred cases, case page with history, and the forms. */
+@Controller('console')
+@Public()
+@UseGuards(ConsoleGuard)
+@UseFilters(ConsoleErrorFilter)
+@ConsoleRoles('handler', 'submitter', 'auditor')
+export class StaffConsoleController {
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly messages: MessageRepository,
+    private readonly submit: SubmitMessageUseCase,
+    private readonly calendar: WorkingDayCalendar,
+    private readonly limits: TimeLimits,
+    private readonly keys: LocalKeys,
+    private readonly reader: ComplainantReader,
+    private readonly manifests: ManifestStore,
+  ) {}
+
+  @Get('inbox')
+  async inbox(@Console() c: ConsoleContext, @Query() q: Record<string, string>) {
+    return this.caseList(c, q, 'handler', '待办收件箱').then((h) => h.value);
+  }
+
+  @Get('transferred')
+  async transferred(@Console() c: ConsoleContext, @Query() q: Record<string, string>) {
+    return this.caseList(c, q, 'transferor', '我方移送的案件').then((h) => h.value);
+  }
+
+  @Get('cases/:kind/:caseNo')
+  async casePage(
+    @Console() c: ConsoleContext,
+    @Param('kind') kindParam: string,
+    @Param('caseNo') caseNo: string,
+    @Query('done') done?: string,
+  ): Promise<string> {
+    const kind = oneOf(kindParam, ['LEAD', 'COMPLAINT'] as const, 'kind')!;
+    const rows = await this.cases.find(kind, caseNo);
+    if (rows.length === 0) throw new DomainError('NOT_FOUND', `案件 ${caseNo} 不存在`);
+    const today = shanghaiDate(new Date());
+    const history = (await this.messages.list({ correlationId: caseNo, limit: 1000 })).reverse();
+    const original = history.find((m) => m.type === kind);
+    const body = original ? (JSON.parse(original.body) as Record<string, any>) : undefined;
+    const handling = rows.find((r) => r.role === 'handler');
+    const forms = kind === 'LEAD' ? LEAD_FORMS : COMPLAINT_FORMS;
+    const summary: [string, unknown][] =
+      kind === 'LEAD' && body
+        ? [
+            ['店铺', body.subject?.storeName],
+            ['经营者', body.subject?.operatorName],
+            ['平台', body.subject?.platformName],
+            ['违法类别', word(body.allegation?.category, c.lang)],
+            ['风险等级', word(body.riskTier, c.lang)],
+            ['线索来源', word(body.source, c.lang)],
+            ['涉嫌违法事实', body.allegation?.facts],
+          ]
+        : body
+          ? [
+              ['被投诉方', body.respondent?.name],
+              ['店铺', body.respondent?.storeName],
+              ['商品或服务', body.goodsOrService],
+              ['金额（元）', typeof body.amountFen === 'number' ? (body.amountFen / 100).toFixed(2) : ''],
+              ['投诉事实', body.facts],
+            ]
+          : [];
+    const complainant =
+      kind === 'COMPLAINT' && original?.direction === 'in' && typeof body?.complainant === 'string'
+        ? await this.masked(body.complainant)
+        : undefined;
+    const page = html` ${done ? html`<p class="notice" id="notice">${TITLES[done as FormKind] ?? '报文'}已提交，正在签名发送。</p>` : ''}
+      <table id="case-state">
+        <thead>
+          <tr>
+            <th>对方机构</th>
+            <th>我方角色</th>
+            <th>状态</th>
+            <th>时限</th>
+            <th>到期日</th>
+            <th>剩余</th>
+            <th>督办</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            (r) =>
+              html`<tr class="${this.rowClass(r, today)}">
+                <td>${c.name(r.partner)}</td>
+                <td>${word(r.role, c.lang)}</td>
+                <td class="state">${word(r.state, c.lang)}</td>
+                <td>${word(r.clock, c.lang)}</td>
+                <td>${r.dueOn ?? '—'}</td>
+                <td>${this.countdown(r, today)}</td>
+                <td>${r.reminders}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      ${
+        summary.length
+          ? html`<h2>案件内容</h2>
+              <dl class="props" id="case-summary">
+                ${summary.map(
+                  ([k, v]) =>
+                    html`<dt>${k}</dt>
+                      <dd>${String(v ?? '')}</dd>`,
+                )}
+              </dl>`
+          : ''
+      }
+      ${
+        complainant
+          ? html`<h2>投诉人信息</h2>
+              <dl class="props" id="complainant">
+                ${Object.entries(complainant).map(
+                  ([k, v]) =>
+                    html`<dt>${COMPLAINANT_LABELS[k as keyof typeof COMPLAINANT_LABELS] ?? k}</dt>
+                      <dd data-field="${k}">${typeof v === 'string' ? v : JSON.stringify(v)}</dd>`,
+                )}
+              </dl>
+              ${
+                c.has('handler')
+                  ? html`<p>
+                      <button
+                        type="button"
+                        id="reveal"
+                        data-reveal="/console/cases/COMPLAINT/${encodeURIComponent(caseNo)}/complainant"
+                        data-target="complainant"
+                      >
+                        查看完整信息（将记录本次访问）
+                      </button>
+                    </p>`
+                  : html`<p class="muted" id="reveal-denied">查看完整个人信息需要承办人角色。</p>`
+              }`
+          : ''
+      }
+      ${
+        handling && c.has('handler')
+          ? html`<h2>办理</h2>
+              <p class="actions" id="actions">
+                ${forms.map((f) => html`<a href="/console/cases/${kind}/${encodeURIComponent(caseNo)}/${f}" id="form-${f}">${TITLES[f]}</a>`)}
+              </p>`
+          : ''
+      }
+      <h2>报文历史</h2>
+      <table id="history">
+        <thead>
+          <tr>
+            <th>时间</th>
+            <th>方向</th>
+            <th>类型</th>
+            <th>发送方</th>
+            <th>接收方</th>
+            <th>状态</th>
+            <th>原因</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${history.map(
+            (m) =>
+              html`<tr data-type="${m.type}">
+                <td>${localTime(m.createdAt)}</td>
+                <td>${word(m.direction, c.lang)}</td>
+                <td>${word(m.type, c.lang)}</td>
+                <td>${c.name(m.sender)}</td>
+                <td>${c.name(m.recipient)}</td>
+                <td>${word(m.status, c.lang)}</td>
+                <td>${m.reasonCode ?? ''}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`;
+    return layout(c, `${word(kind, c.lang)} ${caseNo}`, page).value;
+  }
+
+  @Post('cases/COMPLAINT/:caseNo/complainant')
+  async reveal(
+    @Console() c: ConsoleContext,
+    @Param('caseNo') caseNo: string,
+    @Req() req: Request & { caller: Caller },
+    @Res() res: Response,
+  ): Promise<void> {
+    if (!c.has('handler')) {
+      res.status(403).json({ error: 'FORBIDDEN', message: '查看投诉人个人信息需要承办人角色' });
+      return;
+    }
+    try {
+      const { complainant } = await this.reader.read(caseNo, req.caller);
+      res.json({ complainant, labels: COMPLAINANT_LABELS });
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      res.status(e.code === 'NOT_FOUND' ? 404 : 403).json({ error: e.code, message: e.message });
+    }
+  }
+
+  @Get('leads/new')
+  @ConsoleRoles('submitter')
+  newLead(@Console() c: ConsoleContext): string {
+    return this.formPage(c, 'lead', undefined, {}).value;
+  }
+
+  @Post('leads/new')
+  @ConsoleRoles('submitter')
+  async postLead(@Console() c: ConsoleContext, @Body() posted: Posted, @Res() res: Response): Promise<void> {
+    await this.handleForm(c, 'lead', undefined, posted, res);
+  }
+
+  @Get('cases/:kind/:caseNo/:form')
+  @ConsoleRoles('handler')
+  async form(
+    @Console() c: ConsoleContext,
+    @Param('kind') kind: string,
+    @Param('caseNo') caseNo: string,
+    @Param('form') form: string,
+  ) {
+    const { formKind, handling } = await this.formTarget(kind, caseNo, form);
+    return this.formPage(c, formKind, handling, {}).value;
+  }
+
+  @Post('cases/:kind/:caseNo/:form')
+  @ConsoleRoles('handler')
+  async postForm(
+    @Console() c: ConsoleContext,
+    @Param('kind') kind: string,
+    @Param('caseNo') caseNo: string,
+    @Param('form') form: string,
+    @Body() posted: Posted,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { formKind, handling } = await this.formTarget(kind, caseNo, form);
+    await this.handleForm(c, formKind, handling, posted, res);
+  }
+
+  private async formTarget(kind: string, caseNo: string, form: string) {
+    const k = oneOf(kind, ['LEAD', 'COMPLAINT'] as const, 'kind')!;
+    const formKind = oneOf(form, k === 'LEAD' ? LEAD_FORMS : COMPLAINT_FORMS, 'form')!;
+    const handling = (await this.cases.find(k, caseNo)).find((r) => r.role === 'handler');
+    if (!handling) throw new DomainError('NOT_FOUND', `本机构没有承办中的${word(k)} ${caseNo}`);
+    return { formKind, handling };
+  }
+
+  private async handleForm(
+    c: ConsoleContext,
+    kind: FormKind,
+    handling: CaseRecord | undefined,
+    posted: Posted,
+    res: Response,
+  ): Promise<void> {
+    try {
+      const { type, request } = formMessage(kind, posted, handling?.caseNo ?? '', handling?.partner);
+      const result = await this.submit.execute(SubmitMessageCommand.from(type, request), c.session.subject);
+      const caseKind = kind === 'lead' ? 'LEAD' : handling!.kind;
+      const caseNo = kind === 'lead' ? String(posted.leadNo ?? '').trim() : handling!.caseNo;
+      void result;
+      res.redirect(303, `/console/cases/${caseKind}/${encodeURIComponent(caseNo)}?done=${kind}`);
+    } catch (e) {
+      if (
+        !(e instanceof DomainError) ||
+        ![
+          'VALIDATION_FAILED',
+          'ILLEGAL_TRANSITION',
+          'NO_JURISDICTION',
+          'UNKNOWN_RECIPIENT',
+          'NOT_IN_AGREEMENT',
+          'UNKNOWN_CASE',
+        ].includes(e.code)
+      )
+        throw e;
+      const status = e.code === 'VALIDATION_FAILED' ? 400 : e.code === 'ILLEGAL_TRANSITION' ? 409 : 422;
+      const message = e.field ? `${fieldName(e.field, c.lang)}：${e.message}` : e.message;
+      res
+        .status(status)
+        .type('html')
+        .send(this.formPage(c, kind, handling, posted, { message, input: inputOf(e.field) }).value);
+    }
+  }
+
+  private formPage(
+    c: ConsoleContext,
+    kind: FormKind,
+    handling: CaseRecord | undefined,
+    posted: Posted,
+    error?: { message: string; input?: string },
+  ): Html {
+    const action =
+      kind === 'lead'
+        ? '/console/leads/new'
+        : `/console/cases/${handling!.kind}/${encodeURIComponent(handling!.caseNo)}/${kind}`;
+    const members = this.manifests.lastKnown.manifest.members.filter((m) => m.id !== c.agency);
+    const value = (n: string) => {
+      const v = posted[n];
+      return Array.isArray(v) ? v.join(',') : v;
+    };
+    const field = (f: Field) => {
+      const cls = [f.wide ? 'wide' : '', error?.input === f.name ? 'invalid' : ''].join(' ');
+      if (f.name === 'recipient')
+        return html`<label class="${cls}"
+          >${f.label}<select name="recipient" id="f-recipient">
+            <option value="">按管辖自动确定</option>
+            ${members.map((m) => html`<option value="${m.id}" ${value('recipient') === m.id ? html`selected` : ''}>${c.name(m.id)}</option>`)}
+          </select></label
+        >`;
+      if (f.type === 'select' || f.type === 'multi')
+        return html`<span class="${cls}"
+          >${select(
+            f.name,
+            f.label,
+            f.options!.map((o) => [o, word(o, c.lang)]),
+            value(f.name),
+            { required: f.required, multiple: f.type === 'multi' },
+          )}</span
+        >`;
+      if (f.type === 'textarea')
+        return html`<label class="${cls}"
+          >${f.label}<textarea name="${f.name}" id="f-${f.name}" rows="4">${value(f.name) ?? ''}</textarea>
+        </label>`;
+      return html`<label class="${cls}"
+        >${f.label}${f.required ? ' *' : ''}<input
+          type="${f.type ?? 'text'}"
+          name="${f.name}"
+          id="f-${f.name}"
+          value="${value(f.name) ?? ''}"
+      /></label>`;
+    };
+    const context = handling
+      ? html`<p>
+          ${word(handling.kind, c.lang)}
+          <a href="/console/cases/${handling.kind}/${encodeURIComponent(handling.caseNo)}">${handling.caseNo}</a
+          >，反馈给 ${c.name(handling.partner)}，当前状态：${word(handling.state, c.lang)}
+        </p>`
+      : '';
+    return layout(
+      c,
+      TITLES[kind],
+      html`${context}${error ? html`<p class="error" id="form-error" role="alert">${error.message}</p>` : ''}
+        <form method="post" action="${action}" class="fields" id="form-${kind}" novalidate>
+          <input type="hidden" name="_csrf" value="${c.session.csrf}" />
+          ${FIELDS[kind].map(field)}
+          <div class="wide"><button type="submit" id="submit">提交</button></div>
+        </form>`,
+    );
+  }
+
+  private async caseList(c: ConsoleContext, q: Record<string, string>, role: 'handler' | 'transferor', title: string) {
+    const today = shanghaiDate(new Date());
+    const { page, offset, size } = pageOf(q);
+    const kind = oneOf(q.kind, ['LEAD', 'COMPLAINT'] as const, 'kind');
+    const state = q.state || undefined;
+    const overdue = oneOf(q.overdue, ['true'] as const, 'overdue');
+    const partner = q.partner || undefined;
+    const rows = await this.cases.list({
+      role,
+      kind,
+      state,
+      partner,
+      overdueOn: overdue ? today : undefined,
+      limit: size + 1,
+      offset,
+    });
+    const members = this.manifests.lastKnown.manifest.members.filter((m) => m.id !== c.agency);
+    const states = [
+      'TRANSFERRED',
+      'RECEIVED',
+      'VERIFYING',
+      'CASE_OPENED',
+      'DISPOSED',
+      'CLOSED',
+      'NOT_OPENED',
+      'FORWARDED',
+      'ACCEPTED',
+      'REJECTED',
+      'MEDIATING',
+      'SETTLED',
+      'MEDIATION_ENDED',
+      'WITHDRAWN',
+    ];
+    const body = html` ${filterForm(c, [
+        select(
+          'kind',
+          '类别',
+          [
+            ['LEAD', word('LEAD', c.lang)],
+            ['COMPLAINT', word('COMPLAINT', c.lang)],
+          ],
+          kind,
+        ),
+        select(
+          'state',
+          '状态',
+          states.map((s) => [s, word(s, c.lang)]),
+          state,
+        ),
+        select(
+          'partner',
+          role === 'handler' ? '移送机构' : '承办机构',
+          members.map((m) => [m.id, c.name(m.id)]),
+          partner,
+        ),
+        select('overdue', '仅看逾期', [['true', '是']], overdue),
+      ])}
+      <table id="cases">
+        <thead>
+          <tr>
+            <th>编号</th>
+            <th>类别</th>
+            <th>${role === 'handler' ? '移送机构' : '承办机构'}</th>
+            <th>应答方</th>
+            <th>状态</th>
+            <th>时限</th>
+            <th>到期日</th>
+            <th>倒计时</th>
+            <th>督办</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.slice(0, size).map(
+            (r) =>
+              html`<tr class="${this.rowClass(r, today)}" data-case="${r.caseNo}">
+                <td><a href="/console/cases/${r.kind}/${encodeURIComponent(r.caseNo)}">${r.caseNo}</a></td>
+                <td>${word(r.kind, c.lang)}</td>
+                <td>${c.name(r.partner)}</td>
+                <td>${r.dueOn ? (r.role === 'handler' ? '我方' : c.name(r.partner)) : '—'}</td>
+                <td class="state">${word(r.state, c.lang)}</td>
+                <td>${word(r.clock, c.lang)}</td>
+                <td>${r.dueOn ?? '—'}${r.dueProvisional ? '（暂定）' : ''}</td>
+                <td class="countdown">${this.countdown(r, today)}</td>
+                <td>${r.reminders > 0 ? `已督办 ${r.reminders} 次` : ''}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      ${rows.length === 0 ? html`<p class="muted">暂无案件</p>` : ''}
+      ${pager(c, setFilters(q), page, rows.length > size)}`;
+    return layout(c, title, body);
+  }
+
+  private rowClass(r: CaseRecord, today: string): string {
+    if (!r.dueOn) return '';
+    if (r.dueOn < today) return 'overdue';
+    return this.calendar.workingDaysBetween(today, r.dueOn) <= 2 ? 'due-soon' : '';
+  }
+
+  /** Days left on the running clock (working or calendar days, as its limit counts), or how late. */
+  private countdown(r: CaseRecord, today: string): Html | string {
+    if (!r.dueOn) return '—';
+    const working = !r.clock || this.limits.all().find((l) => l.id === r.clock)?.unit !== 'calendar';
+    const unit = working ? '个工作日' : '天';
+    const span = (a: string, b: string) =>
+      working ? this.calendar.workingDaysBetween(a, b) : Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
+    if (r.dueOn < today) return html`<span class="badge late">已逾期 ${span(r.dueOn, today)} ${unit}</span>`;
+    return `剩余 ${span(today, r.dueOn)} ${unit}`;
+  }
+
+  private async masked(jwe: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return maskComplainant(await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function localTime(d: Date | string | null | undefined): string {
+  if (!d) return '';
+  const t = new Date(new Date(d).getTime() + 8 * 3_600_000).toISOString();
+  return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { GatewayConfig } from '@xietong/config';
+import { DomainError } from '@xietong/contracts';
+import { decryptJson } from '@xietong/crypto';
+import { GATEWAY_CONFIG, LocalKeys } from '@xietong/exchange';
+import { MessageRepository, PersonalDataAccessRepository } from '@xietong/persistence';
+import type { Caller } from '../auth/roles';
+
+/**
+ * Decrypts a complainant's personal data for a caller of the handling agency, recording the
+ * access (who, which complaint, when, from where) before the data leaves. The API and the
+ * console both read it through here, so every access is recorded the same way.
+ */
+@Injectable()
+export class ComplainantReader {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly messages: MessageRepository,
+    private readonly keys: LocalKeys,
+    private readonly access: PersonalDataAccessRepository,
+  ) {}
+
+  async read(complaintNo: string, caller: Caller) {
+    const [complaint] = await this.messages.list({ type: 'COMPLAINT', correlationId: complaintNo, limit: 1 });
+    if (!complaint) throw new DomainError('NOT_FOUND', `no complaint ${complaintNo}`);
+    if (complaint.direction !== 'in') {
+      throw new DomainError(
+        'FORBIDDEN',
+        `complaint ${complaintNo} was transferred to ${complaint.recipient}; its personal data is encrypted to that agency only`,
+      );
+    }
+    const jwe = (JSON.parse(complaint.body) as { complainant: string }).complainant;
+    await this.access.record({
+      messageId: complaint.messageId,
+      caseNo: complaintNo,
+      subject: caller.subject,
+      roles: caller.roles.join(','),
+      ip: caller.ip,
+      accessedAt: new Date(),
+    });
+    const complainant = await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey);
+    return { complaintNo, handler: this.config.agencyId, complainant };
+  }
+}
