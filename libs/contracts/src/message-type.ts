@@ -6,14 +6,166 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const BUSINESS_TYPES = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT'] as const;
 export type BusinessType = (typeof BUSINESS_TYPES)[number];
 
-/** The field of each business body that carries its correlation id (leadNo / complaintNo). */
-export const CORRELATION_FIELD: Record<BusinessType, string> = {
-  LEAD: 'leadNo',
-  CASE_RESULT: 'leadNo',
-  COMPLAINT: 'complaintNo',
-  COMPLAINT_RESULT: 'complaintNo',
+/** The two kinds of case file a message can concern. */
+export type CaseKindName = 'LEAD' | 'COMPLAINT';
+
+/**
+ * What a message does to the case file it concerns (libs/workflow holds the states and clocks):
+ * `opens` a case (transfer), `reports` a new state (from the body: a case result's stage and
+ * feedback, a complaint result's `status`), or `reminds` (督办; the kind is in `body.kind`).
+ */
+export type CaseEffect =
+  | { effect: 'opens'; kind: CaseKindName }
+  | { effect: 'reports'; kind: CaseKindName; stateFrom: 'case-result' | 'status' }
+  | { effect: 'reminds'; kind: 'body.kind' };
+
+/**
+ * Where a routable message's jurisdiction is read from (dotted body paths), for a submission
+ * without recipient: the basis field (or a fixed basis), the seat's and the actual place of
+ * business's division codes.
+ */
+export interface RoutingSpec {
+  basisField: string | null;
+  defaultBasis: 'SEAT' | 'ACTUAL_PLACE_OF_BUSINESS';
+  seatCode: string;
+  actualCode: string;
+}
+
+/** Everything about one message type the gateway's layers need, in one place. */
+export interface MessageTypeSpec {
+  type: MessageType;
+  /** URL segment of `POST /api/v1/<path>`; null for the gateway's own messages. */
+  path: string | null;
+  /** Role a caller needs to submit it (`admin` may submit anything). */
+  role: 'submitter' | 'handler' | 'admin';
+  /** Body field carrying the correlation id (the case number); null for receipts. */
+  correlationField: string | null;
+  /** How a submission without recipient is routed by jurisdiction; null: recipient required. */
+  routing: RoutingSpec | null;
+  /** Body fields holding personal data: encrypted to the recipient (JWE), shown masked. */
+  personalData: readonly string[];
+  /** Its effect on the case file, or null (receipts). */
+  caseEffect: CaseEffect | null;
+  /** The clock a message that opens a case starts (libs/workflow/data/time-limits.json id). */
+  clock: string | null;
+  /** Counted per partner in the monthly report and the dashboard's flows. */
+  reported: boolean;
+}
+
+/** The registry: one entry per message type. Adding a type starts here (docs/extending.md). */
+export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> = {
+  LEAD: {
+    type: 'LEAD',
+    path: 'leads',
+    role: 'submitter',
+    correlationField: 'leadNo',
+    routing: {
+      basisField: 'jurisdictionBasis',
+      defaultBasis: 'SEAT',
+      seatCode: 'subject.registeredAddress.divisionCode',
+      actualCode: 'subject.actualAddress.divisionCode',
+    },
+    personalData: [],
+    caseEffect: { effect: 'opens', kind: 'LEAD' },
+    clock: 'lead-feedback',
+    reported: true,
+  },
+  CASE_RESULT: {
+    type: 'CASE_RESULT',
+    path: 'case-results',
+    role: 'handler',
+    correlationField: 'leadNo',
+    routing: null,
+    personalData: [],
+    caseEffect: { effect: 'reports', kind: 'LEAD', stateFrom: 'case-result' },
+    clock: null,
+    reported: true,
+  },
+  COMPLAINT: {
+    type: 'COMPLAINT',
+    path: 'complaints',
+    role: 'submitter',
+    correlationField: 'complaintNo',
+    routing: {
+      basisField: null,
+      defaultBasis: 'ACTUAL_PLACE_OF_BUSINESS',
+      seatCode: 'respondent.divisionCode',
+      actualCode: 'respondent.divisionCode',
+    },
+    personalData: ['complainant'],
+    caseEffect: { effect: 'opens', kind: 'COMPLAINT' },
+    clock: 'complaint-acceptance',
+    reported: true,
+  },
+  COMPLAINT_RESULT: {
+    type: 'COMPLAINT_RESULT',
+    path: 'complaint-results',
+    role: 'handler',
+    correlationField: 'complaintNo',
+    routing: null,
+    personalData: [],
+    caseEffect: { effect: 'reports', kind: 'COMPLAINT', stateFrom: 'status' },
+    clock: null,
+    reported: true,
+  },
+  RECEIPT: {
+    type: 'RECEIPT',
+    path: null,
+    role: 'admin',
+    correlationField: null,
+    routing: null,
+    personalData: [],
+    caseEffect: null,
+    clock: null,
+    reported: false,
+  },
+  REMINDER: {
+    type: 'REMINDER',
+    path: null,
+    role: 'admin',
+    correlationField: 'caseNo',
+    routing: null,
+    personalData: [],
+    caseEffect: { effect: 'reminds', kind: 'body.kind' },
+    clock: null,
+    reported: true,
+  },
 };
+
+export const messageTypeSpec = (type: MessageType): MessageTypeSpec => MESSAGE_TYPE_SPECS[type];
+
+/** Specs of the types county systems submit over HTTP, in registry order. */
+export const SUBMITTABLE_SPECS: readonly (MessageTypeSpec & { path: string })[] = Object.values(
+  MESSAGE_TYPE_SPECS,
+).filter((s): s is MessageTypeSpec & { path: string } => s.path !== null);
+
+/** The spec behind a URL segment of `POST /api/v1/<path>`, if any. */
+export function specForPath(path: string): (MessageTypeSpec & { path: string }) | undefined {
+  return SUBMITTABLE_SPECS.find((s) => s.path === path);
+}
+
+/** Types counted in the monthly report and the dashboard. */
+export const REPORTED_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter((t) => MESSAGE_TYPE_SPECS[t].reported);
+
+/** The field of each business body that carries its correlation id (leadNo / complaintNo). */
+export const CORRELATION_FIELD = Object.fromEntries(
+  BUSINESS_TYPES.map((t) => [t, MESSAGE_TYPE_SPECS[t].correlationField!]),
+) as Record<BusinessType, string>;
 
 export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && (MESSAGE_TYPES as readonly string[]).includes(value);
+}
+
+export function isBusinessType(value: unknown): value is BusinessType {
+  return typeof value === 'string' && (BUSINESS_TYPES as readonly string[]).includes(value);
+}
+
+/** A dotted path (`subject.registeredAddress.divisionCode`) read from a body; undefined if absent. */
+export function bodyPath(body: Record<string, unknown>, path: string): unknown {
+  let v: unknown = body;
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
 }

@@ -70,6 +70,48 @@ const COMPLAINT: Record<ComplaintState, ComplaintState[]> = {
   CLOSED: [],
 };
 
+/** The state a case file opens in, on the transferor's side and on the handler's. */
+export const OPENING_STATE: Record<CaseKind, Record<'transferor' | 'handler', CaseState>> = {
+  LEAD: { transferor: 'TRANSFERRED', handler: 'RECEIVED' },
+  COMPLAINT: { transferor: 'FORWARDED', handler: 'FORWARDED' },
+};
+
+/** The transferor's state once the handler's receipt says it received the case (else unchanged). */
+export const STATE_ON_RECEIPT: Record<CaseKind, Partial<Record<CaseState, CaseState>>> = {
+  LEAD: { TRANSFERRED: 'RECEIVED' },
+  COMPLAINT: {},
+};
+
+/**
+ * The clock (id in data/time-limits.json) that runs while a case is in a state; a state not
+ * listed runs none. These are the rules of DOMAIN.md's time limits, as data.
+ */
+export const CLOCK_IN_STATE: Record<CaseKind, Partial<Record<CaseState, string>>> = {
+  LEAD: {
+    TRANSFERRED: 'lead-feedback',
+    RECEIVED: 'lead-feedback',
+    VERIFYING: 'lead-verification',
+    CASE_OPENED: 'case-decision',
+  },
+  COMPLAINT: {
+    FORWARDED: 'complaint-acceptance',
+    AWAITING_TRIAGE: 'complaint-acceptance',
+    ACCEPTED: 'complaint-mediation',
+    MEDIATING: 'complaint-mediation',
+  },
+};
+
+/** Clocks counted from the day the handler received the case, not from the state's first day. */
+export const CLOCKS_FROM_RECEIPT: readonly string[] = ['lead-feedback', 'lead-verification', 'complaint-acceptance'];
+
+/** Clocks whose due date the handler's report may set itself (a case's own decision deadline). */
+export const CLOCKS_WITH_REPORTED_DUE: readonly string[] = ['case-decision'];
+
+/** The clock that runs while a case is in `state`, or null. */
+export function clockFor(kind: CaseKind, state: CaseState): string | null {
+  return CLOCK_IN_STATE[kind][state] ?? null;
+}
+
 /** The state after `to` is reported in state `from`; ILLEGAL_TRANSITION (nothing changes) otherwise. */
 export function transition(kind: CaseKind, caseNo: string, from: CaseState, to: CaseState): CaseState {
   const allowed =

@@ -1,9 +1,14 @@
-import { DomainError } from '@xietong/contracts';
+import { DomainError, isMessageType, messageTypeSpec, type CaseEffect } from '@xietong/contracts';
 import type { CaseRecord, CaseRepository } from '@xietong/persistence';
 import { caseKey } from '@xietong/persistence';
 import {
+  clockFor,
+  CLOCKS_FROM_RECEIPT,
+  CLOCKS_WITH_REPORTED_DUE,
   identifierWarnings,
   isFinal,
+  OPENING_STATE,
+  STATE_ON_RECEIPT,
   leadStateOf,
   shanghaiDate,
   transition,
@@ -53,9 +58,7 @@ export class CaseTracker {
    * with `strict`, throws the first refusal instead (for submissions: nothing is written).
    */
   async apply(em: EntityManager, events: CaseEvent[], now: Date, strict: boolean): Promise<Map<string, DomainError>> {
-    const relevant = events.filter((e) =>
-      ['LEAD', 'COMPLAINT', 'CASE_RESULT', 'COMPLAINT_RESULT', 'REMINDER'].includes(e.type),
-    );
+    const relevant = events.filter((e) => effectOf(e.type) !== null);
     const refused = new Map<string, DomainError>();
     if (relevant.length === 0) return refused;
     const cases = await this.repo.load(
@@ -83,17 +86,17 @@ export class CaseTracker {
 
   /** The transferor learns the date the handler received a lead or complaint (its receipt). */
   async delivered(em: EntityManager, deliveries: Delivery[], now: Date): Promise<void> {
-    const relevant = deliveries.filter((d) => d.type === 'LEAD' || d.type === 'COMPLAINT');
+    const relevant = deliveries.filter((d) => effectOf(d.type)?.effect === 'opens');
     if (relevant.length === 0) return;
     const cases = await this.repo.load(
       em,
-      relevant.map((d) => ({ kind: d.type, caseNo: d.correlationId, partner: d.partner })),
+      relevant.map((d) => ({ kind: kindOf(d), caseNo: d.correlationId, partner: d.partner })),
     );
     const changed: CaseRecord[] = [];
     for (const d of relevant) {
-      const c = cases.get(caseKey({ kind: d.type, caseNo: d.correlationId, partner: d.partner }));
+      const c = cases.get(caseKey({ kind: kindOf(d), caseNo: d.correlationId, partner: d.partner }));
       if (!c || c.receivedOn) continue;
-      const state = c.kind === 'LEAD' && c.state === 'TRANSFERRED' ? 'RECEIVED' : c.state;
+      const state = STATE_ON_RECEIPT[c.kind][c.state as CaseState] ?? c.state;
       changed.push(
         this.withClock(
           { ...c, state, receivedOn: shanghaiDate(d.receivedAt), updatedAt: now },
@@ -107,7 +110,8 @@ export class CaseTracker {
   private next(current: CaseRecord | undefined, e: CaseEvent, now: Date): CaseRecord {
     const today = shanghaiDate(now);
     const kind = kindOf(e);
-    if (e.type === 'LEAD' || e.type === 'COMPLAINT') {
+    const effect = effectOf(e.type)!;
+    if (effect.effect === 'opens') {
       if (current && !isFinal(kind, current.state as CaseState)) {
         throw new DomainError(
           'ILLEGAL_TRANSITION',
@@ -120,7 +124,7 @@ export class CaseTracker {
         caseNo: e.correlationId,
         partner: e.partner,
         role: handler ? 'handler' : 'transferor',
-        state: kind === 'LEAD' ? (handler ? 'RECEIVED' : 'TRANSFERRED') : 'FORWARDED',
+        state: OPENING_STATE[kind][handler ? 'handler' : 'transferor'],
         riskTier: kind === 'LEAD' ? String(e.body.riskTier ?? '') || null : null,
         subject: subjectOf(e.body),
         receivedOn: handler ? today : null,
@@ -142,7 +146,7 @@ export class CaseTracker {
         `no ${kind.toLowerCase()} ${e.correlationId} was transferred between this agency and ${e.partner}`,
       );
     }
-    if (e.type === 'REMINDER') {
+    if (effect.effect === 'reminds') {
       return e.direction === 'out'
         ? { ...current, reminders: current.reminders + 1, lastReminderAt: now, updatedAt: now }
         : { ...current, updatedAt: now };
@@ -154,7 +158,10 @@ export class CaseTracker {
         `${e.type} for ${e.correlationId} must come from the agency that handles it`,
       );
     }
-    const targets = e.type === 'CASE_RESULT' ? leadStateOf(e.body as never) : [String(e.body.status) as CaseState];
+    const targets =
+      effect.effect === 'reports' && effect.stateFrom === 'case-result'
+        ? leadStateOf(e.body as never)
+        : [String(e.body.status) as CaseState];
     let state = current.state as CaseState;
     for (const t of targets) state = transition(kind, e.correlationId, state, t);
     const clockStart = eventDate(e, today);
@@ -165,44 +172,25 @@ export class CaseTracker {
   private withClock(c: CaseRecord, eventDay: string, explicitDue?: string): CaseRecord {
     const clock = clockFor(c.kind, c.state as CaseState);
     if (!clock) return { ...c, clock: null, clockStart: null, dueOn: null, dueProvisional: false };
-    const fromReceipt = clock === 'lead-feedback' || clock === 'lead-verification' || clock === 'complaint-acceptance';
+    const fromReceipt = CLOCKS_FROM_RECEIPT.includes(clock);
     const start = fromReceipt ? c.receivedOn : clock === c.clock ? c.clockStart : eventDay;
     if (!start) return { ...c, clock, clockStart: null, dueOn: null, dueProvisional: false };
-    if (explicitDue && clock === 'case-decision')
+    if (explicitDue && CLOCKS_WITH_REPORTED_DUE.includes(clock))
       return { ...c, clock, clockStart: start, dueOn: explicitDue, dueProvisional: false };
     const due = this.limits.due(clock, start);
     return { ...c, clock, clockStart: start, dueOn: due.due, dueProvisional: due.provisional };
   }
 }
 
-function kindOf(e: CaseEvent): CaseKind {
-  if (e.type === 'REMINDER') return String(e.body.kind) as CaseKind;
-  return e.type === 'LEAD' || e.type === 'CASE_RESULT' ? 'LEAD' : 'COMPLAINT';
+/** What a message type does to a case file (the registry's entry), or null. */
+function effectOf(type: string): CaseEffect | null {
+  return isMessageType(type) ? messageTypeSpec(type).caseEffect : null;
 }
 
-/** The clock that runs while a case is in a state (ids of libs/workflow/data/time-limits.json). */
-function clockFor(kind: CaseKind, state: CaseState): string | null {
-  if (kind === 'LEAD')
-    return (
-      (
-        {
-          TRANSFERRED: 'lead-feedback',
-          RECEIVED: 'lead-feedback',
-          VERIFYING: 'lead-verification',
-          CASE_OPENED: 'case-decision',
-        } as Record<string, string>
-      )[state] ?? null
-    );
-  return (
-    (
-      {
-        FORWARDED: 'complaint-acceptance',
-        AWAITING_TRIAGE: 'complaint-acceptance',
-        ACCEPTED: 'complaint-mediation',
-        MEDIATING: 'complaint-mediation',
-      } as Record<string, string>
-    )[state] ?? null
-  );
+function kindOf(e: { type: string; body?: Record<string, unknown> }): CaseKind {
+  const effect = effectOf(e.type);
+  if (!effect) throw new Error(`message type ${e.type} concerns no case file`);
+  return effect.kind === 'body.kind' ? (String(e.body?.kind) as CaseKind) : effect.kind;
 }
 
 function subjectOf(body: Record<string, unknown>): string | null {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BUSINESS_TYPES, CORRELATION_FIELD, DomainError, type BusinessType } from '@xietong/contracts';
+import { DomainError, isBusinessType, messageTypeSpec, type BusinessType } from '@xietong/contracts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const AGENCY = /^\d{6}$/;
@@ -48,16 +48,15 @@ export class SubmitMessageCommand {
   }
 
   static from(type: string, request: unknown): SubmitMessageCommand {
-    if (!(BUSINESS_TYPES as readonly string[]).includes(type))
-      throw new DomainError('NOT_FOUND', `unknown message type ${type}`);
-    const t = type as BusinessType;
+    if (!isBusinessType(type)) throw new DomainError('NOT_FOUND', `unknown message type ${type}`);
+    const t: BusinessType = type;
+    const spec = messageTypeSpec(t);
     if (typeof request !== 'object' || request === null || Array.isArray(request))
       throw invalid('', 'request must be a JSON object {recipient, body}');
     const r = request as Record<string, unknown>;
     for (const k of Object.keys(r))
       if (!['recipient', 'body', 'causationId', 'messageId'].includes(k)) throw invalid(k, `unknown field ${k}`);
-    const routable = t === 'LEAD' || t === 'COMPLAINT';
-    if (r.recipient === undefined && !routable)
+    if (r.recipient === undefined && spec.routing === null)
       throw invalid(
         'recipient',
         `field recipient: required for ${t} (only leads and complaints are routed by jurisdiction)`,
@@ -76,12 +75,12 @@ export class SubmitMessageCommand {
     if (typeof r.body !== 'object' || r.body === null || Array.isArray(r.body))
       throw invalid('body', 'field body: expected a JSON object');
     const body = r.body as Record<string, unknown>;
-    const field = CORRELATION_FIELD[t];
+    const field = spec.correlationField!;
     const cid = body[field];
     if (typeof cid !== 'string' || cid.length === 0 || cid.length > 64 || /[\u0000-\u001f\u007f]/.test(cid)) {
       throw invalid(`body.${field}`, `field body.${field}: expected 1 to 64 printable characters`);
     }
-    if (t === 'COMPLAINT') assertComplainant(body.complainant);
+    for (const f of spec.personalData) PERSONAL_DATA_CHECKS[f]?.(body[f]);
     if (t === 'LEAD' && body.jurisdictionBasis === 'DESIGNATED') {
       const reason = body.designationReason;
       if (r.recipient === undefined)
@@ -105,6 +104,11 @@ export class SubmitMessageCommand {
     );
   }
 }
+
+/** Checks of the clear-text personal-data fields of the registry (`personalData`) before encryption. */
+const PERSONAL_DATA_CHECKS: Record<string, (value: unknown) => void> = {
+  complainant: assertComplainant,
+};
 
 function assertComplainant(c: unknown): asserts c is ComplainantInput {
   if (typeof c !== 'object' || c === null || Array.isArray(c))

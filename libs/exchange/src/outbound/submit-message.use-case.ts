@@ -1,4 +1,4 @@
-import { DomainError, validateBody } from '@xietong/contracts';
+import { bodyPath, DomainError, messageTypeSpec, validateBody } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
 import { HEADERS, RECORD_BATCH_OVERHEAD, recordBytes, type TopicLimits } from '@xietong/messaging';
@@ -181,9 +181,12 @@ export class SubmitMessageUseCase {
       );
     }
     let body: Record<string, unknown> = cmd.body;
-    if (cmd.type === 'COMPLAINT') {
+    const personalData = messageTypeSpec(cmd.type).personalData;
+    if (personalData.length > 0) {
       const { key, kid } = await federation.encryptionKey(to);
-      body = { ...body, complainant: await encryptJson(body.complainant, key, kid) };
+      body = { ...body };
+      for (const field of personalData)
+        if (body[field] !== undefined && body[field] !== null) body[field] = await encryptJson(body[field], key, kid);
     }
     body = prefixFieldErrors(() => validateBody(schema.avroType, body));
     const { envelope, value } = this.codec.compose({
@@ -220,26 +223,23 @@ export class SubmitMessageUseCase {
     }
   }
 
-  /** The agency with jurisdiction over a lead's subject or a complaint's respondent. */
+  /** The agency with jurisdiction, from the body fields the registry names for the type. */
   private route(cmd: SubmitMessageCommand, federation: Federation): string {
-    const b = cmd.body as {
-      jurisdictionBasis?: string;
-      subject?: { registeredAddress?: { divisionCode?: string }; actualAddress?: { divisionCode?: string } | null };
-      respondent?: { divisionCode?: string };
+    const routing =
+      messageTypeSpec(cmd.type).routing ??
+      raise('UNKNOWN_RECIPIENT', `${cmd.type} is not routed by jurisdiction: name the recipient`);
+    const code = (path: string) => {
+      const v = bodyPath(cmd.body, path);
+      return typeof v === 'string' ? v : undefined;
     };
-    const request =
-      cmd.type === 'LEAD'
-        ? {
-            basis: (b.jurisdictionBasis ?? 'SEAT') as JurisdictionBasis,
-            seatCode: b.subject?.registeredAddress?.divisionCode,
-            actualCode: b.subject?.actualAddress?.divisionCode,
-          }
-        : {
-            basis: 'ACTUAL_PLACE_OF_BUSINESS' as const,
-            seatCode: b.respondent?.divisionCode,
-            actualCode: b.respondent?.divisionCode,
-          };
-    return this.router.route(federation, { sender: this.self, type: cmd.type, ...request }).recipient;
+    const basis = routing.basisField ? code(routing.basisField) : undefined;
+    return this.router.route(federation, {
+      sender: this.self,
+      type: cmd.type,
+      basis: (basis ?? routing.defaultBasis) as JurisdictionBasis,
+      seatCode: code(routing.seatCode),
+      actualCode: code(routing.actualCode),
+    }).recipient;
   }
 
   private result(m: MessageRecord, created: boolean, warnings: RecordWarning[]): SubmissionResult {

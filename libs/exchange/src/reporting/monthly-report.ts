@@ -1,4 +1,4 @@
-import { DomainError } from '@xietong/contracts';
+import { DomainError, REPORTED_TYPES } from '@xietong/contracts';
 import type { CaseRepository, MessageRepository } from '@xietong/persistence';
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
 
@@ -14,8 +14,6 @@ export interface ReportRow {
   /** Leads transferred this month: mean working days from receipt to the partner's first feedback. */
   avgFeedbackWorkingDays: number | null;
 }
-
-const BUSINESS = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'REMINDER'];
 
 /**
  * The leading group office's monthly report: per partner and message type, what was sent and
@@ -56,7 +54,7 @@ export class MonthlyReport {
       return r;
     };
     // Everything is counted in SQL: the rows read here stay bounded whatever the table sizes.
-    for (const c of await this.messages.partnerCounts(from, to, BUSINESS)) {
+    for (const c of await this.messages.partnerCounts(from, to, REPORTED_TYPES)) {
       const r = row(c.partner, c.type);
       if (c.direction === 'out') {
         r.sent += c.n;

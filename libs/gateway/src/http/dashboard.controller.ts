@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '@xietong/config';
+import { REPORTED_TYPES } from '@xietong/contracts';
 import { GATEWAY_CONFIG } from '@xietong/exchange';
 import { CaseRepository, Database, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { shanghaiDate, WorkingDayCalendar } from '@xietong/workflow';
@@ -46,8 +47,10 @@ export class DashboardController {
   async data() {
     const today = shanghaiDate(new Date());
     const soon = this.calendar.addWorkingDays(today, 2).due;
+    const types = REPORTED_TYPES.map((_, i) => (this.db.dialect === 'postgres' ? `$${i + 1}` : '?')).join(', ');
     const flows = (await this.db.manager.query(
-      `SELECT sender, recipient, type, COUNT(*) AS n, SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected, SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed FROM message WHERE type <> 'RECEIPT' GROUP BY sender, recipient, type ORDER BY sender, recipient, type`,
+      `SELECT sender, recipient, type, COUNT(*) AS n, SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected, SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed FROM message WHERE type IN (${types}) GROUP BY sender, recipient, type ORDER BY sender, recipient, type`,
+      [...REPORTED_TYPES],
     )) as FlowRow[];
     const open = (await this.cases.list({ limit: 1000 })).filter((c) => c.dueOn !== null);
     return {

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
-import { DomainError } from '@xietong/contracts';
+import { DomainError, isMessageType, MESSAGE_TYPES, messageTypeSpec } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
 import { InboundService, LocalKeys } from '@xietong/exchange';
 import { MessageRepository, QuarantineRepository, type MessageFilter, type MessageRecord } from '@xietong/persistence';
@@ -27,7 +27,7 @@ export class MessageQueryController {
     const filter: MessageFilter = {
       direction: oneOf(q.direction, ['in', 'out'], 'direction'),
       status: oneOf(q.status, ['pending', 'sent', 'accepted', 'rejected', 'failed'], 'status'),
-      type: oneOf(q.type, ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'RECEIPT'], 'type'),
+      type: oneOf(q.type, MESSAGE_TYPES, 'type'),
       partner: q.partner,
       correlationId: q.correlationId,
       limit: intParam(q.limit, 'limit', 100, 1, 1000),
@@ -43,7 +43,8 @@ export class MessageQueryController {
     const m = await this.messages.find(id);
     if (!m) throw new DomainError('NOT_FOUND', `no message ${id}`);
     const body = JSON.parse(m.body) as Record<string, unknown>;
-    return { ...view(m), body, ...(m.type === 'COMPLAINT' ? { complainantMasked: await this.masked(m, body) } : {}) };
+    const masked = isMessageType(m.type) && messageTypeSpec(m.type).personalData.includes('complainant');
+    return { ...view(m), body, ...(masked ? { complainantMasked: await this.masked(m, body) } : {}) };
   }
 
   /**
@@ -105,9 +106,9 @@ function view(m: MessageRecord) {
   return rest;
 }
 
-function oneOf<T extends string>(v: string | undefined, allowed: T[], name: string): T | undefined {
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], name: string): T | undefined {
   if (v === undefined) return undefined;
-  if (!(allowed as string[]).includes(v))
+  if (!(allowed as readonly string[]).includes(v))
     throw new DomainError('VALIDATION_FAILED', `query ${name} must be one of ${allowed.join(', ')}`, name);
   return v as T;
 }

@@ -2,17 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type * as avro from 'avsc';
 import type { GatewayConfig } from '@xietong/config';
-import type { BusinessType } from '@xietong/contracts';
+import { SUBMITTABLE_SPECS } from '@xietong/contracts';
 import type { WireCodec } from '@xietong/exchange';
 
 type JsonSchema = Record<string, unknown>;
-
-const KINDS: Record<string, BusinessType> = {
-  leads: 'LEAD',
-  'case-results': 'CASE_RESULT',
-  complaints: 'COMPLAINT',
-  'complaint-results': 'COMPLAINT_RESULT',
-};
 
 /**
  * The OpenAPI document of the HTTP API, served at /docs (UI) and /docs-json. Routes come from the
@@ -32,12 +25,13 @@ export function setupOpenApi(app: INestApplication, config: GatewayConfig, codec
       .build(),
   );
   const schemas: Record<string, JsonSchema> = {};
-  for (const [kind, type] of Object.entries(KINDS)) {
+  for (const { path: kind, type, routing, personalData, role } of SUBMITTABLE_SPECS) {
     const name = codec.local.latest(type).name;
     const body = avroToJsonSchema(codec.local.latest(type).avroType);
-    if (type === 'COMPLAINT') (body.properties as JsonSchema).complainant = COMPLAINANT;
+    // Personal data is submitted in clear and encrypted by the gateway (the schema holds the JWE).
+    for (const field of personalData) (body.properties as JsonSchema)[field] = PERSONAL_DATA[field];
     schemas[name] = body;
-    const routable = type === 'LEAD' || type === 'COMPLAINT';
+    const routable = routing !== null;
     doc.paths[`/api/v1/${kind}`] = {
       post: {
         summary: `Submit a ${type}${routable ? ' (without recipient: routed to the agency with jurisdiction)' : ''}`,
@@ -69,8 +63,11 @@ export function setupOpenApi(app: INestApplication, config: GatewayConfig, codec
           '202': { description: 'stored and queued for signing and delivery' },
           '400': { description: 'invalid body; `field` names the first offending field' },
           '401': { description: 'no valid bearer token' },
-          '403': { description: `needs the ${routable ? 'submitter' : 'handler'} role` },
-          '409': { description: 'the case lifecycle does not allow this result now' },
+          '403': { description: `needs the ${role} role` },
+          '409': {
+            description:
+              'the case lifecycle does not allow this result now, or MESSAGE_ID_CONFLICT: the messageId is used by another message',
+          },
           '422': { description: 'unknown recipient, no agreement, no jurisdiction or unknown case' },
         },
       },
@@ -86,18 +83,21 @@ export function setupOpenApi(app: INestApplication, config: GatewayConfig, codec
   return doc;
 }
 
-const COMPLAINANT: JsonSchema = {
-  type: 'object',
-  description:
-    'Personal information: encrypted by the gateway (JWE) to the handling agency before it is stored or sent.',
-  required: ['name', 'phone', 'address'],
-  additionalProperties: false,
-  properties: {
-    name: { type: 'string' },
-    phone: { type: 'string' },
-    address: { type: 'string' },
-    idNumber: { type: 'string' },
-    agent: { type: 'string' },
+/** The clear-text shape of each personal-data field a county system submits (registry `personalData`). */
+const PERSONAL_DATA: Record<string, JsonSchema> = {
+  complainant: {
+    type: 'object',
+    description:
+      'Personal information: encrypted by the gateway (JWE) to the handling agency before it is stored or sent.',
+    required: ['name', 'phone', 'address'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string' },
+      phone: { type: 'string' },
+      address: { type: 'string' },
+      idNumber: { type: 'string' },
+      agent: { type: 'string' },
+    },
   },
 };
 

@@ -1,27 +1,10 @@
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { DomainError } from '@xietong/contracts';
+import { DomainError, messageTypeSpec, specForPath, SUBMITTABLE_SPECS } from '@xietong/contracts';
 import { SubmitMessageCommand, SubmitMessageUseCase, type SubmissionResult } from '@xietong/exchange';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { requireRole, Roles, type Caller, type Role } from '../auth/roles';
-
-/** URL segment -> business message type. */
-const TYPES: Record<string, string> = {
-  leads: 'LEAD',
-  'case-results': 'CASE_RESULT',
-  complaints: 'COMPLAINT',
-  'complaint-results': 'COMPLAINT_RESULT',
-};
+import { requireRole, Roles, type Caller } from '../auth/roles';
 
 const MAX_BATCH = 1000;
-
-/** Transfers are submitted by intake staff, results by the staff handling the case. */
-const ROLE_FOR: Record<string, Role> = {
-  LEAD: 'submitter',
-  COMPLAINT: 'submitter',
-  CASE_RESULT: 'handler',
-  COMPLAINT_RESULT: 'handler',
-  REMINDER: 'admin',
-};
 
 function requireJson(contentType: string | undefined): void {
   if (!contentType?.toLowerCase().startsWith('application/json')) {
@@ -56,7 +39,7 @@ export class SubmissionController {
       try {
         const { type, ...request } = (item ?? {}) as { type?: unknown };
         const command = SubmitMessageCommand.from(String(type), request);
-        requireRole(caller, ROLE_FOR[command.type], `submitting ${command.type}`);
+        requireRole(caller, messageTypeSpec(command.type).role, `submitting ${command.type}`);
         return command;
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
@@ -76,14 +59,14 @@ export class SubmissionController {
     @Body() body: unknown,
     @Headers('content-type') contentType?: string,
   ): Promise<SubmissionResult> {
-    const type = TYPES[kind];
-    if (!type)
+    const spec = specForPath(kind);
+    if (!spec)
       throw new DomainError(
         'NOT_FOUND',
-        `no such resource /api/v1/${kind}; use one of ${Object.keys(TYPES).join(', ')}`,
+        `no such resource /api/v1/${kind}; use one of ${SUBMITTABLE_SPECS.map((s) => s.path).join(', ')}`,
       );
-    requireRole(caller, ROLE_FOR[type], `POST /api/v1/${kind}`);
+    requireRole(caller, spec.role, `POST /api/v1/${kind}`);
     requireJson(contentType);
-    return this.submit.execute(SubmitMessageCommand.from(type, body), caller.subject);
+    return this.submit.execute(SubmitMessageCommand.from(spec.type, body), caller.subject);
   }
 }

@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import type * as avro from 'avsc';
+import {
+  BUSINESS_TYPES,
+  MESSAGE_TYPE_SPECS,
+  MESSAGE_TYPES,
+  SchemaCatalog,
+  specForPath,
+  SUBMITTABLE_SPECS,
+} from '@xietong/contracts';
+import {
+  CLOCK_IN_STATE,
+  CLOCKS_FROM_RECEIPT,
+  CLOCKS_WITH_REPORTED_DUE,
+  clockFor,
+  COMPLAINT_STATES,
+  LEAD_STATES,
+  OPENING_STATE,
+  TimeLimits,
+  WorkingDayCalendar,
+} from '@xietong/workflow';
+
+/**
+ * The message-type registry (libs/contracts) and the lifecycle data (libs/workflow) must agree
+ * with each other and with the Avro schemas: a new type or field that misses one of them fails here.
+ */
+const catalog = SchemaCatalog.fromDirectory(join(__dirname, '../../../schemas'));
+const limits = TimeLimits.load(WorkingDayCalendar.load());
+
+/** The Avro type at a dotted path of a record (through nullable unions), or undefined. */
+function fieldType(record: avro.Type, path: string): avro.Type | undefined {
+  let t: avro.Type | undefined = record;
+  for (const name of path.split('.')) {
+    if (!t) return undefined;
+    const union = t as unknown as { types?: avro.Type[] };
+    if (union.types) t = union.types.find((x) => (x as unknown as { fields?: unknown }).fields);
+    const fields = (t as unknown as { fields?: { name: string; type: avro.Type }[] } | undefined)?.fields;
+    t = fields?.find((f) => f.name === name)?.type;
+  }
+  return t;
+}
+
+describe('message-type registry', () => {
+  it('has one entry per wire type, keyed by its own type', () => {
+    expect(Object.keys(MESSAGE_TYPE_SPECS).sort()).toEqual([...MESSAGE_TYPES].sort());
+    for (const [type, spec] of Object.entries(MESSAGE_TYPE_SPECS)) expect(spec.type).toBe(type);
+  });
+
+  it('exposes exactly the business types over HTTP, each at its own path', () => {
+    expect(SUBMITTABLE_SPECS.map((s) => s.type).sort()).toEqual([...BUSINESS_TYPES].sort());
+    const paths = SUBMITTABLE_SPECS.map((s) => s.path);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(specForPath('complaint-results')?.type).toBe('COMPLAINT_RESULT');
+    expect(specForPath('receipts')).toBeUndefined();
+  });
+
+  it.each(MESSAGE_TYPES)('names only fields the %s schema has', (type) => {
+    const spec = MESSAGE_TYPE_SPECS[type];
+    const schema = catalog.latest(type).avroType;
+    const paths = [
+      ...(spec.correlationField ? [spec.correlationField] : []),
+      ...spec.personalData,
+      ...(spec.routing
+        ? [
+            spec.routing.seatCode,
+            spec.routing.actualCode,
+            ...(spec.routing.basisField ? [spec.routing.basisField] : []),
+          ]
+        : []),
+    ];
+    for (const p of paths) expect([p, fieldType(schema, p) !== undefined]).toEqual([p, true]);
+  });
+
+  it('starts, for each type that opens a case, the clock the lifecycle runs in its opening state', () => {
+    for (const spec of Object.values(MESSAGE_TYPE_SPECS)) {
+      if (spec.caseEffect?.effect !== 'opens') {
+        expect(spec.clock).toBeNull();
+        continue;
+      }
+      const kind = spec.caseEffect.kind;
+      expect(clockFor(kind, OPENING_STATE[kind].transferor)).toBe(spec.clock);
+      expect(clockFor(kind, OPENING_STATE[kind].handler)).toBe(spec.clock);
+    }
+  });
+
+  it('uses only states of the lifecycle and clocks of time-limits.json', () => {
+    const states = { LEAD: LEAD_STATES as readonly string[], COMPLAINT: COMPLAINT_STATES as readonly string[] };
+    for (const kind of ['LEAD', 'COMPLAINT'] as const) {
+      for (const state of Object.keys(CLOCK_IN_STATE[kind])) expect(states[kind]).toContain(state);
+      for (const side of ['transferor', 'handler'] as const) expect(states[kind]).toContain(OPENING_STATE[kind][side]);
+    }
+    const clocks = [
+      ...Object.values(CLOCK_IN_STATE.LEAD),
+      ...Object.values(CLOCK_IN_STATE.COMPLAINT),
+      ...CLOCKS_FROM_RECEIPT,
+      ...CLOCKS_WITH_REPORTED_DUE,
+    ];
+    for (const id of clocks) expect(limits.get(id!).id).toBe(id);
+  });
+});
