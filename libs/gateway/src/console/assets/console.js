@@ -12,7 +12,7 @@
       animation: false,
       tooltip: { trigger: 'axis' },
       legend: { type: 'scroll', top: 0 },
-      grid: { left: 48, right: 24, top: 40, bottom: 40 },
+      grid: { left: 48, right: 24, top: 64, bottom: 40 },
       xAxis: { type: 'category', data: d.buckets },
       yAxis: { type: 'value', minInterval: 1, name: d.yName },
       series: d.series.map(function (s) {
@@ -79,7 +79,7 @@
           top: 60,
           bottom: 60,
           roam: false,
-          label: { fontSize: 12, lineHeight: 16, color: '#1f2933' },
+          label: { fontSize: 12, lineHeight: 20, color: '#1f2933' },
           data: nodes,
           links: d.partners.map(function (p) {
             return {
