@@ -17,7 +17,15 @@ import {
   readJwk,
   verifyManifest,
 } from '@xietong/federation';
-import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
+import {
+  freePort,
+  issueToken,
+  startDevIdentityProvider,
+  startGateway,
+  type DevIdentityProvider,
+  type DevUser,
+  type RunningGateway,
+} from '@xietong/gateway';
 import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
 import { AuditRepository, CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
@@ -31,7 +39,18 @@ interface Options {
   complaints: number;
   dir: string;
   timeout: number;
+  /** Keep the gateways and the console up after the scenario, until Ctrl-C. */
+  console: boolean;
 }
+
+/** The development identity provider's users: one per role, the same at every agency. */
+const DEMO_PASSWORD = 'xietong-demo';
+const DEMO_USERS: DevUser[] = [
+  { username: 'submitter', password: DEMO_PASSWORD, name: '张报送', roles: ['submitter'] },
+  { username: 'handler', password: DEMO_PASSWORD, name: '李承办', roles: ['handler'] },
+  { username: 'auditor', password: DEMO_PASSWORD, name: '赵审计', roles: ['auditor'] },
+  { username: 'admin', password: DEMO_PASSWORD, name: '管理员', roles: ['admin'] },
+];
 
 async function main(o: Options): Promise<number> {
   const started = Date.now();
@@ -44,7 +63,10 @@ async function main(o: Options): Promise<number> {
     ownKafka = local.started;
   }
   const gateways: RunningGateway[] = [];
+  let idp: DevIdentityProvider | undefined;
   try {
+    // The console signs staff in at an OpenID Connect provider: the demo runs a development one.
+    const idpPort = await freePort();
     rmSync(o.dir, { recursive: true, force: true });
     const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
     const fed = await initFederation({
@@ -74,6 +96,7 @@ async function main(o: Options): Promise<number> {
         XIETONG_FEDERATION_DIR: o.dir,
         XIETONG_DATABASE_URL: `sqlite:${join(o.dir, `gateway-${id}.sqlite`)}`,
         XIETONG_HTTP_PORT: '0',
+        XIETONG_OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
       });
       const gw = await startGateway(config, { logLevels: ['error'] });
       gateways.push(gw);
@@ -168,11 +191,34 @@ async function main(o: Options): Promise<number> {
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     process.stdout.write(JSON.stringify(summary) + '\n');
-    return summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2 ? 0 : 1;
+    const ok = summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2;
+    idp = await startDevIdentityProvider({
+      port: idpPort,
+      users: DEMO_USERS,
+      consoles: gateways.map((g) => ({ clientId: `xietong-console-${g.config.agencyId}`, url: g.url! })),
+    });
+    log('协同 console (sign in at the development identity provider):');
+    for (const g of gateways) log(`  ${g.config.agencyId}  ${g.url}/console`);
+    log(
+      `  users: ${DEMO_USERS.map((u) => `${u.username} (${u.roles.join(', ')})`).join(', ')}; password ${DEMO_PASSWORD}`,
+    );
+    if (o.console) {
+      log('serving the console until Ctrl-C');
+      await untilSignal();
+    } else log('the demo stops now; run `npm run demo -- --console` to keep the console open');
+    return ok ? 0 : 1;
   } finally {
+    await idp?.close();
     for (const g of gateways) await g.close();
     if (ownKafka) stopLocalKafka();
   }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 async function submitAll(byId: Map<string, RunningGateway>, items: Submission[]): Promise<void> {
@@ -272,6 +318,8 @@ const program = new Command('demo')
   .option('--complaints <n>', 'complaints 旌德 transfers to each partner', (v) => Number(v), 10)
   .option('--dir <dir>', 'working directory (wiped at start)', join(repoRoot(), 'data', 'demo'))
   .option('--timeout <s>', 'seconds to wait for deliveries', (v) => Number(v), 120)
+  .option('--console', 'keep the gateways and their web console up after the scenario (default in a terminal)')
+  .option('--no-console', 'stop after the scenario')
   .action(async (opts: Options) => {
     if (![opts.leads, opts.complaints, opts.timeout].every((n) => Number.isInteger(n) && n > 0)) {
       log('error: --leads, --complaints and --timeout must be positive integers');
@@ -279,7 +327,10 @@ const program = new Command('demo')
       return;
     }
     try {
-      process.exitCode = await main({ ...opts, dir: resolve(opts.dir) });
+      const keep = process.argv.some((a) => a === '--console' || a === '--no-console')
+        ? opts.console
+        : Boolean(process.stdin.isTTY);
+      process.exitCode = await main({ ...opts, console: keep, dir: resolve(opts.dir) });
     } catch (e) {
       log(`error: ${(e as Error).message}`);
       process.exitCode = 1;
