@@ -19,8 +19,10 @@ import {
   LocalKeys,
   MonthlyReport,
   verifyAuditTrail,
+  parseWitnessExport,
   verifyCaseTrail,
   WireCodec,
+  witnessExport,
   type CaseTrail,
 } from '@xietong/exchange';
 import {
@@ -29,6 +31,7 @@ import {
   Database,
   ManifestArchiveRepository,
   MessageRepository,
+  type WitnessedCheckpoint,
 } from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprintOf, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
@@ -406,6 +409,10 @@ export function buildCli(io: CliIo = stdio): Command {
     .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
     .option('--schema <schema>', 'PostgreSQL schema of that gateway')
     .option('--federation-dir <dir>', 'where manifest.jws and authority.public.jwk.json are')
+    .option(
+      '--witnesses <files...>',
+      "partners' witness exports (`audit witnesses export` at each partner): the chain must agree with every checkpoint they witnessed",
+    )
     .action(
       async (o: {
         agency?: string;
@@ -414,6 +421,7 @@ export function buildCli(io: CliIo = stdio): Command {
         databaseUrl?: string;
         schema?: string;
         federationDir?: string;
+        witnesses?: string[];
       }) => {
         if (o.file) {
           if (!o.authority) throw new InvalidArgumentError('--file needs --authority <zone authority public JWK>');
@@ -441,11 +449,15 @@ export function buildCli(io: CliIo = stdio): Command {
           const manifests = new Map<number, Federation>();
           for (const a of await new ManifestArchiveRepository(db).all())
             manifests.set(a.serial, new Federation(await verifyManifest(a.jws, authority, new Date(0))));
-          const r = await verifyAuditTrail(agency, new AuditRepository(db), federation, {
-            messages: new MessageRepository(db),
-            manifests,
-            codec: new WireCodec(config.schemasDir),
-          });
+          const witnesses: WitnessedCheckpoint[] | undefined = o.witnesses ? [] : undefined;
+          for (const f of o.witnesses ?? []) witnesses!.push(...parseWitnessExport(await readFile(f, 'utf8'), f));
+          const r = await verifyAuditTrail(
+            agency,
+            new AuditRepository(db),
+            federation,
+            { messages: new MessageRepository(db), manifests, codec: new WireCodec(config.schemasDir) },
+            witnesses,
+          );
           if (!r.ok) {
             for (const f of r.findings.length ? r.findings : [r.finding!]) {
               const where = f.messageId ? `stored message ${f.messageId}` : `entry ${f.seq}`;
@@ -456,6 +468,10 @@ export function buildCli(io: CliIo = stdio): Command {
           io.out(
             `audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, ${r.columns} messages' stored columns match their records, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`,
           );
+          if (witnesses)
+            io.out(
+              `witnesses: the chain agrees with ${r.witnessed} checkpoints partners witnessed (${o.witnesses!.length} files)`,
+            );
           io.out(
             r.unsigned === 0
               ? `window of trust: every entry is covered by a signed checkpoint`
@@ -502,6 +518,42 @@ export function buildCli(io: CliIo = stdio): Command {
           io.out(
             `trail of ${o.case}: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} messages, ${trail.manifests.length} manifests -> ${o.out}`,
           );
+        } finally {
+          await db.close();
+        }
+      },
+    );
+
+  audit
+    .command('witnesses')
+    .description("checkpoints of partners' audit chains that this gateway witnessed (countersigned)")
+    .command('export')
+    .description(
+      "write the checkpoints this gateway witnessed to a file a partner's auditor passes to `audit verify --witnesses`",
+    )
+    .requiredOption('--agency <id>', 'this gateway (the witness)')
+    .requiredOption('--out <file>', 'where to write the JSON file')
+    .option('--for <id>', "only the checkpoints of this partner's chain")
+    .option('--database-url <url>', 'postgres://… or sqlite:<file> (default: the gateway configuration)')
+    .option('--schema <schema>', 'PostgreSQL schema of that gateway')
+    .option('--federation-dir <dir>', 'federation directory of the gateway configuration')
+    .action(
+      async (o: {
+        agency: string;
+        out: string;
+        for?: string;
+        databaseUrl?: string;
+        schema?: string;
+        federationDir?: string;
+      }) => {
+        const config = gatewayConfigFor(o.agency, o);
+        const db = await Database.open(config.database, { migrate: false });
+        try {
+          const rows = await new AuditRepository(db).witnessed({ agency: o.for, witness: o.agency });
+          const doc = witnessExport(o.agency, rows);
+          await writeFile(o.out, JSON.stringify(doc, null, 2) + '\n');
+          const chains = [...new Set(rows.map((r) => r.agency))].join(', ') || 'none';
+          io.out(`${doc.checkpoints.length} checkpoints witnessed by ${o.agency} (chains of ${chains}) -> ${o.out}`);
         } finally {
           await db.close();
         }

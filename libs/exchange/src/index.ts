@@ -19,5 +19,6 @@ export * from './audit/audit-checkpoint';
 export * from './audit/audit-checkpointer';
 export * from './audit/audit-verifier';
 export * from './audit/stored-columns';
+export * from './audit/audit-witness';
 export * from './reporting/monthly-report';
 export * from './audit/audit-export';

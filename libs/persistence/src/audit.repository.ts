@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Database } from './database';
-import { insertRows, params } from './sql';
+import { insertRows, params, storedInstant } from './sql';
 
 /** One data-flow event as the caller describes it. */
 export interface AuditInput {
@@ -228,4 +228,72 @@ export class AuditRepository {
     )) as Record<string, unknown>[];
     return r ? { seq: Number(r.seq), hash: String(r.hash) } : undefined;
   }
+
+  /** Stores witnessed checkpoints (either side); a row already held is kept as it was. */
+  async saveWitnessed(rows: WitnessedCheckpoint[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction((em) =>
+      insertRows(
+        em,
+        this.db.dialect,
+        'audit_witness',
+        ['agency', 'seq', 'witness', 'hash', 'signed_at', 'checkpoint', 'witnessed_at', 'countersignature'],
+        rows.map((w) => [
+          w.agency,
+          w.seq,
+          w.witness,
+          w.hash,
+          w.signedAt,
+          w.checkpoint,
+          w.witnessedAt,
+          w.countersignature,
+        ]),
+        undefined,
+        'ON CONFLICT ("agency", "seq", "witness") DO NOTHING',
+      ),
+    );
+  }
+
+  /** Witnessed checkpoints, optionally of one agency's chain or by one witness, in seq order. */
+  async witnessed(filter: { agency?: string; witness?: string } = {}): Promise<WitnessedCheckpoint[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const p = params(this.db.dialect, 2);
+    if (filter.agency) {
+      where.push(`agency = ${p[args.length]}`);
+      args.push(filter.agency);
+    }
+    if (filter.witness) {
+      where.push(`witness = ${p[args.length]}`);
+      args.push(filter.witness);
+    }
+    const rows = (await this.db.manager.query(
+      `SELECT agency, seq, witness, hash, signed_at, checkpoint, witnessed_at, countersignature FROM audit_witness${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY agency, seq, witness`,
+      args,
+    )) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      agency: String(r.agency),
+      seq: Number(r.seq),
+      witness: String(r.witness),
+      hash: String(r.hash),
+      signedAt: storedInstant(r.signed_at),
+      checkpoint: String(r.checkpoint),
+      witnessedAt: storedInstant(r.witnessed_at),
+      countersignature: String(r.countersignature),
+    }));
+  }
+}
+
+/** A signed audit checkpoint of `agency` with the countersignature of `witness`. */
+export interface WitnessedCheckpoint {
+  agency: string;
+  seq: number;
+  witness: string;
+  hash: string;
+  signedAt: Date;
+  /** The agency's checkpoint JWS. */
+  checkpoint: string;
+  witnessedAt: Date;
+  /** The witness's JWS over the checkpoint. */
+  countersignature: string;
 }

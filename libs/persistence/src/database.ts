@@ -29,6 +29,7 @@ export interface QueueHealth {
   bloated: string[];
   tables: { table: string; liveRows: number; deadRows: number; deadRatio: number; lastVacuumAgeS: number | null }[];
 }
+import { AuditWitness1765300000000 } from './migrations/1765300000000-audit-witness';
 
 export const MIGRATIONS = [
   InitialSchema1764200000000,
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   QuarantineReplay1765000000000,
   RequestDigest1765050000000,
   QueueTables1765200000000,
+  AuditWitness1765300000000,
 ];
 
 /**

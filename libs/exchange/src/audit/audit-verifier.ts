@@ -1,10 +1,11 @@
 import { decodeProtectedHeader } from 'jose';
 import { importSigningKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
-import type { AuditEntry, AuditRepository, MessageRepository } from '@xietong/persistence';
+import type { AuditEntry, AuditRepository, MessageRepository, WitnessedCheckpoint } from '@xietong/persistence';
 import { verifyChain, type ChainFinding } from './audit-chain-verifier';
 import { verifyCheckpoint } from './audit-checkpoint';
 import { storedColumnDifferences } from './stored-columns';
+import { checkWitnesses, keyLookup } from './audit-witness';
 import type { WireCodec } from '../wire-codec';
 
 export interface AuditReport {
@@ -19,6 +20,8 @@ export interface AuditReport {
   pending: number;
   /** Chained entries after the last signed checkpoint: the window that can be cut or rewritten unseen. */
   unsigned: number;
+  /** Checkpoints of this chain that partners witnessed and that were checked against it. */
+  witnessed: number;
   head: { seq: number; hash: string };
   /** The first problem found. */
   finding?: ChainFinding;
@@ -35,6 +38,7 @@ export async function verifyAuditTrail(
   audit: AuditRepository,
   federation: Federation,
   stored?: { messages: MessageRepository; manifests: Map<number, Federation>; codec?: WireCodec },
+  witnesses?: WitnessedCheckpoint[],
 ): Promise<AuditReport> {
   const head = await audit.head();
   const hashes = new Map<number, string>();
@@ -48,6 +52,7 @@ export async function verifyAuditTrail(
   const checkpoints = await audit.checkpoints();
   let signatures = 0;
   let columns = 0;
+  let witnessed = 0;
   const pending = await audit.pendingCount();
   const lastSigned = checkpoints.reduce((max, c) => Math.max(max, c.seq), 0);
   const report = (finding?: ChainFinding, findings: ChainFinding[] = finding ? [finding] : []): AuditReport => ({
@@ -58,11 +63,19 @@ export async function verifyAuditTrail(
     columns,
     pending,
     unsigned: Math.max(0, chain.entries - lastSigned),
+    witnessed,
     head,
     finding,
     findings,
   });
   if (chain.finding) return report(chain.finding);
+  if (witnesses) {
+    // Partners' copies first: a chain rewritten with the gateway's own key still passes its own checkpoints.
+    const keys = keyLookup(federation, stored?.manifests.values());
+    const w = await checkWitnesses(agency, { entries: chain.entries, hashes }, witnesses, keys);
+    witnessed = w.checked;
+    if (w.findings.length) return report(w.findings[0], w.findings);
+  }
   const keys = federation.member(agency)?.signingKeys ?? [];
   for (const c of checkpoints) {
     const kid = String(decodeProtectedHeader(c.jws).kid);
