@@ -16,6 +16,7 @@ import { RecordPosition1764900000000 } from './migrations/1764900000000-record-p
 import { QuarantineReplay1765000000000 } from './migrations/1765000000000-quarantine-replay';
 import { RequestDigest1765050000000 } from './migrations/1765050000000-request-digest';
 import { QueueTables1765200000000 } from './migrations/1765200000000-queue-tables';
+import { AuditWitness1765300000000 } from './migrations/1765300000000-audit-witness';
 
 /** Tables that take updates or deletes on the hot path (per-table autovacuum in QueueTables1765200000000). */
 export const QUEUE_TABLES = ['outbox', 'audit_pending', 'audit_head', 'message', 'case_file'];
@@ -29,7 +30,6 @@ export interface QueueHealth {
   bloated: string[];
   tables: { table: string; liveRows: number; deadRows: number; deadRatio: number; lastVacuumAgeS: number | null }[];
 }
-import { AuditWitness1765300000000 } from './migrations/1765300000000-audit-witness';
 
 export const MIGRATIONS = [
   InitialSchema1764200000000,
