@@ -21,8 +21,9 @@ const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcrc, swcrc: false }] },
-  // NestJS 12 and jose 6 ship ES modules only: let swc turn them into CommonJS too.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|openid-client|oauth4webapi)/)'],
+  // NestJS 12, jose 6, openid-client and json-schema-ref-parser ship ES modules only: let swc turn
+  // them into CommonJS too.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|openid-client|oauth4webapi|@apidevtools)/)'],
   moduleNameMapper,
 };
 

@@ -49,7 +49,7 @@ export async function startGateway(
   app.useGlobalFilters(new DomainErrorFilter());
   app.disable('x-powered-by');
   app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));
-  setupOpenApi(app, config, app.get(WireCodec));
+  setupOpenApi(app, config, app.get(WireCodec), app.get(ManifestStore).lastKnown);
   if (config.roles.has('inbound')) {
     app.connectMicroservice({
       strategy: new KafkaInboxTransport(() => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore))),

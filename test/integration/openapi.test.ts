@@ -1,0 +1,165 @@
+// The OpenAPI document a county system codes against: valid by a standard validator
+// (@apidevtools/swagger-parser), complete (summary, operationId, 4xx, the one error shape), and
+// true: each documented request example is posted and gets its documented status, with a body
+// that validates against the documented response schema.
+import SwaggerParser from '@apidevtools/swagger-parser';
+import Ajv from 'ajv';
+import { startFederation, type Harness } from '@xietong/testing';
+
+const JD = '341825';
+const HZ = '330100';
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+type Doc = any;
+
+describe('OpenAPI document at /docs-json', () => {
+  let h: Harness;
+  let doc: Doc;
+  let deref: Doc;
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false });
+
+  beforeAll(async () => {
+    h = await startFederation({
+      members: [JD, HZ],
+      dialect: 'sqlite',
+      offline: [HZ],
+      agreements: [
+        {
+          id: 'yrd',
+          name: '长三角',
+          members: [JD, HZ],
+          messageTypes: ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT'],
+        },
+      ],
+    });
+    doc = await (await fetch(`${h.gateway(JD).url}/docs-json`)).json();
+    deref = await SwaggerParser.dereference(structuredClone(doc));
+  });
+  afterAll(() => h?.close());
+
+  const operations = (d: Doc) =>
+    Object.entries(d.paths).flatMap(([path, item]: [string, any]) =>
+      METHODS.filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m] })),
+    );
+
+  /** Checks a response against the documented schema of its status; returns the validation errors. */
+  const conforms = (path: string, method: string, status: number, body: unknown) => {
+    const response = deref.paths[path][method].responses[String(status)];
+    if (!response) return [`status ${status} is not documented for ${method.toUpperCase()} ${path}`];
+    const schema = response.content?.['application/json']?.schema;
+    if (!schema) return [`no JSON schema for ${status}`];
+    return ajv.validate(schema, body) ? [] : ajv.errors!.map((e) => `${e.instancePath} ${e.message}`);
+  };
+
+  it('validates as OpenAPI 3 with a standard validator', async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+
+  it('gives every operation a summary, a unique operationId, 4xx responses in the one error shape', () => {
+    const ops = operations(doc);
+    expect(ops.length).toBeGreaterThanOrEqual(17);
+    const ids = ops.map((o) => o.op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { path, method, op } of ops) {
+      const where = `${method.toUpperCase()} ${path}`;
+      expect({ where, summary: typeof op.summary, id: /^[a-z][A-Za-z]+$/.test(op.operationId) }).toEqual({
+        where,
+        summary: 'string',
+        id: true,
+      });
+      expect((op.parameters ?? []).filter((p: any) => p.in === 'header')).toEqual([]);
+      const errors = Object.keys(op.responses).filter((s) => Number(s) >= 400);
+      if (op.security?.length !== 0)
+        expect({ where, errors }).toEqual({ where, errors: expect.arrayContaining(['401', '403']) });
+      // /health answers 503 with its own report (status degraded), which monitoring reads.
+      for (const s of errors.filter(() => path !== '/health'))
+        expect({ where, s, schema: op.responses[s].content['application/json'].schema }).toEqual({
+          where,
+          s,
+          schema: { $ref: '#/components/schemas/Error' },
+        });
+      for (const [s, r] of Object.entries<any>(op.responses))
+        expect({ where, s, content: Object.keys(r.content ?? {}).length > 0 }).toEqual({ where, s, content: true });
+    }
+  });
+
+  it('lists every query parameter with the constraints the server enforces', () => {
+    const params = (path: string) =>
+      Object.fromEntries(doc.paths[path].get.parameters.map((p: any) => [p.name, p.schema]));
+    expect(Object.keys(params('/api/v1/messages')).sort()).toEqual(
+      ['correlationId', 'direction', 'limit', 'offset', 'partner', 'status', 'type'].sort(),
+    );
+    expect(params('/api/v1/messages').limit).toMatchObject({ minimum: 1, maximum: 1000 });
+    expect(Object.keys(params('/api/v1/cases')).sort()).toEqual(
+      ['from', 'kind', 'limit', 'offset', 'overdue', 'partner', 'riskTier', 'role', 'state', 'to'].sort(),
+    );
+    expect(Object.keys(params('/api/v1/quarantine'))).toEqual(['reason']);
+    expect(Object.keys(params('/api/v1/reports/monthly')).sort()).toEqual(['format', 'month']);
+    const lead = doc.components.schemas.Lead;
+    expect(lead.properties.leadNo).toMatchObject({ type: 'string', minLength: 1, maxLength: 64 });
+    expect(lead.properties.subject.properties.registeredAddress.properties.divisionCode).toMatchObject({
+      pattern: '^\\d{6}$',
+    });
+    expect(lead.description).toContain('线索');
+    expect(doc.components.schemas.Complaint.properties.complainant).toEqual({
+      $ref: '#/components/schemas/Complainant',
+    });
+  });
+
+  it('answers each documented request example with its documented status and response schema', async () => {
+    const token = await h.token(JD, ['submitter', 'handler']);
+    let posted = 0;
+    for (const { path, method, op } of operations(doc)) {
+      for (const [name, ex] of Object.entries<any>(op.requestBody?.content?.['application/json']?.examples ?? {})) {
+        const res = await fetch(`${h.gateway(JD).url}${path}`, {
+          method: method.toUpperCase(),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(ex.value),
+        });
+        const body = await res.json();
+        expect({ example: `${path} ${name}`, status: res.status, body }).toMatchObject({
+          example: `${path} ${name}`,
+          status: ex['x-expected-status'],
+        });
+        expect({ example: `${path} ${name}`, errors: conforms(path, method, res.status, body) }).toEqual({
+          example: `${path} ${name}`,
+          errors: [],
+        });
+        posted++;
+      }
+    }
+    // Accepted and refused examples of every submission operation.
+    expect(posted).toBeGreaterThanOrEqual(10);
+  });
+
+  it('returns what the read operations document', async () => {
+    const get = async (path: string, roles = ['auditor', 'submitter'] as any) => {
+      const res = await fetch(`${h.gateway(JD).url}${path}`, {
+        headers: { authorization: `Bearer ${await h.token(JD, roles)}` },
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    for (const [path, template] of [
+      ['/api/v1/messages?limit=5', '/api/v1/messages'],
+      ['/api/v1/cases?overdue=false', '/api/v1/cases'],
+      ['/api/v1/quarantine', '/api/v1/quarantine'],
+      ['/health', '/health'],
+      ['/api/v1/messages?limit=0', '/api/v1/messages'],
+      ['/api/v1/cases?role=boss', '/api/v1/cases'],
+      ['/api/v1/messages/not-a-uuid', '/api/v1/messages/{id}'],
+      ['/api/v1/messages/3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b', '/api/v1/messages/{id}'],
+      ['/api/v1/reports/monthly', '/api/v1/reports/monthly'],
+    ]) {
+      const r = await get(path);
+      expect({ path, status: r.status, errors: conforms(template, 'get', r.status, r.body) }).toEqual({
+        path,
+        status: r.status,
+        errors: [],
+      });
+    }
+    const listed = await get('/api/v1/messages');
+    expect(listed.body.items.length).toBeGreaterThan(0);
+    expect(conforms('/api/v1/messages', 'get', 200, listed.body)).toEqual([]);
+  });
+});
