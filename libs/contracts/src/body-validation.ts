@@ -2,6 +2,14 @@ import type * as avro from 'avsc';
 import { DomainError } from './domain-error';
 
 /**
+ * The body exactly as a receiver will decode it from the record (timestamps in UTC with
+ * milliseconds, defaults filled in): what the sender stores and shows must be what it signed.
+ */
+export function canonicalBody<T = Record<string, unknown>>(type: avro.Type, body: unknown): T {
+  return JSON.parse(JSON.stringify(type.fromBuffer(type.toBuffer(body)))) as T;
+}
+
+/**
  * Validates a JSON body against an Avro record type and returns it with defaults filled in.
  * The error names the first offending field path (e.g. `subject.registeredAddress.divisionCode`).
  */
@@ -14,6 +22,9 @@ export function validateBody<T = Record<string, unknown>>(type: avro.Type, body:
   const control = firstControlCharacter(body);
   if (control)
     throw new DomainError('VALIDATION_FAILED', `field ${control}: control characters are not accepted`, control);
+  const negative = firstNegativeAmount(body);
+  if (negative)
+    throw new DomainError('VALIDATION_FAILED', `field ${negative}: an amount of money must be 0 or more`, negative);
   const withDefaults = fillDefaults(type, body as Record<string, unknown>);
   let problem: { path: string; value: unknown; expected: string } | undefined;
   type.isValid(withDefaults, {
@@ -122,6 +133,26 @@ export function firstControlCharacter(value: unknown, path = ''): string | undef
   if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
     for (const [k, v] of Object.entries(value)) {
       const found = firstControlCharacter(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Amounts of money are integers of fen (fields named `…Fen`): never negative. */
+function firstNegativeAmount(value: unknown, path = ''): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = firstNegativeAmount(value[i], path ? `${path}.${i}` : String(i));
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const at = path ? `${path}.${k}` : k;
+      if (k.endsWith('Fen') && typeof v === 'number' && v < 0) return at;
+      const found = firstNegativeAmount(v, at);
       if (found) return found;
     }
   }

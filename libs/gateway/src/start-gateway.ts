@@ -6,6 +6,7 @@ import { createInboxConsumer, KAFKA, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { KafkaInboxTransport } from '@xietong/messaging';
 import { GatewayModule } from './gateway.module';
+import { bodyDepthLimit } from './http/body-depth';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { setupOpenApi } from './http/openapi';
 import { accessLog } from './http/access-log';
@@ -46,6 +47,7 @@ export async function startGateway(
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   // The console's HTML forms; the API itself still answers 415 to anything but JSON.
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
+  app.use(bodyDepthLimit());
   app.useGlobalFilters(new DomainErrorFilter());
   app.disable('x-powered-by');
   app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));

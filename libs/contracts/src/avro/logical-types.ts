@@ -2,10 +2,31 @@ import * as avro from 'avsc';
 
 const DAY_MS = 86_400_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Milliseconds of an ISO 8601 timestamp with seconds and an offset (`Z` or `±hh:mm`), or
+ * undefined: no impossible dates (2026-02-30), no bare numbers ("1"), no local times without offset.
+ */
+export function strictTimestampMillis(value: string): number | undefined {
+  const m = ISO_TIMESTAMP.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, , , oh, om] = m;
+  if (!isCalendarDate(`${y}-${mo}-${d}`)) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  if (oh !== undefined && (Number(oh) > 14 || Number(om) > 59)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function isCalendarDate(value: string): boolean {
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+}
 
 /**
  * timestamp-millis as ISO-8601 strings in JavaScript, so bodies round-trip through JSON
- * (HTTP, database) unchanged. Accepts an ISO string or a Date when writing.
+ * (HTTP, database) unchanged. Accepts a strict ISO 8601 string with offset, or a Date, when writing.
  */
 class TimestampMillis extends avro.types.LogicalType {
   override _fromValue(value: number): string {
@@ -14,8 +35,7 @@ class TimestampMillis extends avro.types.LogicalType {
   override _toValue(value: unknown): number | undefined {
     if (value instanceof Date) return value.getTime();
     if (typeof value !== 'string') return undefined;
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
+    return strictTimestampMillis(value);
   }
   override _resolve(type: avro.Type) {
     // A logical writer type already yields the converted value; a plain long needs converting.
@@ -31,10 +51,8 @@ class LocalDate extends avro.types.LogicalType {
     return new Date(value * DAY_MS).toISOString().slice(0, 10);
   }
   override _toValue(value: unknown): number | undefined {
-    if (typeof value !== 'string' || !ISO_DATE.test(value)) return undefined;
-    const ms = Date.parse(`${value}T00:00:00Z`);
-    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) return undefined;
-    return ms / DAY_MS;
+    if (typeof value !== 'string' || !ISO_DATE.test(value) || !isCalendarDate(value)) return undefined;
+    return Date.parse(`${value}T00:00:00Z`) / DAY_MS;
   }
   override _resolve(type: avro.Type) {
     if (avro.Type.isType(type, 'logical:date')) return (v: string) => v;

@@ -1,4 +1,11 @@
-import { bodyPath, DomainError, messageTypeSpec, validateBody } from '@xietong/contracts';
+import {
+  bodyPath,
+  canonicalBody,
+  DomainError,
+  firstControlCharacter,
+  messageTypeSpec,
+  validateBody,
+} from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
 import { HEADERS, RECORD_BATCH_OVERHEAD, recordBytes, type TopicLimits } from '@xietong/messaging';
@@ -180,6 +187,14 @@ export class SubmitMessageUseCase {
         `local ${schema.name} v${schema.version} is not in the signed catalog; update the manifest first`,
       );
     }
+    // Checked before encryption too: personal data becomes an opaque JWE below.
+    const control = firstControlCharacter(cmd.body);
+    if (control)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `field body.${control}: control characters are not accepted`,
+        `body.${control}`,
+      );
     let body: Record<string, unknown> = cmd.body;
     const personalData = messageTypeSpec(cmd.type).personalData;
     if (personalData.length > 0) {
@@ -188,7 +203,7 @@ export class SubmitMessageUseCase {
       for (const field of personalData)
         if (body[field] !== undefined && body[field] !== null) body[field] = await encryptJson(body[field], key, kid);
     }
-    body = prefixFieldErrors(() => validateBody(schema.avroType, body));
+    body = prefixFieldErrors(() => canonicalBody(schema.avroType, validateBody(schema.avroType, body)));
     const { envelope, value } = this.codec.compose({
       type: cmd.type,
       sender: this.self,

@@ -3,6 +3,19 @@ import { DomainError } from '@xietong/contracts';
 import { CaseRepository, MessageRepository, type CaseFilter, type CaseRecord } from '@xietong/persistence';
 import { parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
+import { PAGE, PARTNER, parseQuery, pathParam } from './query-params';
+
+const CASE_QUERY = {
+  kind: { kind: 'enum', values: ['LEAD', 'COMPLAINT'] },
+  state: { kind: 'text', pattern: /^[A-Z_]{1,40}$/, expected: 'a case state such as RECEIVED' },
+  partner: PARTNER,
+  role: { kind: 'enum', values: ['transferor', 'handler'] },
+  riskTier: { kind: 'enum', values: ['KEY', 'WARNING', 'GENERAL'] },
+  overdue: { kind: 'bool' },
+  from: { kind: 'date' },
+  to: { kind: 'date' },
+  ...PAGE,
+} as const;
 
 /** Open and closed leads and complaints with their state, running clock and due date. */
 @Controller('api/v1/cases')
@@ -14,28 +27,28 @@ export class CaseController {
   ) {}
 
   @Get()
-  async list(@Query() q: Record<string, string>) {
+  async list(@Query() query: unknown) {
     const today = shanghaiDate(new Date());
+    const q = parseQuery(query, CASE_QUERY);
     const filter: CaseFilter = {
-      kind: oneOf(q.kind, ['LEAD', 'COMPLAINT'], 'kind'),
+      kind: q.kind,
       state: q.state,
       partner: q.partner,
-      role: oneOf(q.role, ['transferor', 'handler'], 'role'),
-      riskTier: oneOf(q.riskTier, ['KEY', 'WARNING', 'GENERAL'], 'riskTier'),
-      overdueOn: q.overdue === 'true' ? today : undefined,
+      role: q.role,
+      riskTier: q.riskTier,
+      overdueOn: q.overdue ? today : undefined,
       createdFrom: q.from ? dayStart(q.from, 'from') : undefined,
       createdTo: q.to ? dayStart(q.to, 'to', 1) : undefined,
-      limit: q.limit ? Math.min(1000, Math.max(1, Number(q.limit) || 100)) : 100,
-      offset: q.offset ? Math.max(0, Number(q.offset) || 0) : 0,
+      limit: q.limit,
+      offset: q.offset,
     };
-    if (q.overdue !== undefined && q.overdue !== 'true' && q.overdue !== 'false')
-      throw new DomainError('VALIDATION_FAILED', 'query overdue must be true or false', 'overdue');
     return { today, items: (await this.cases.list(filter)).map((c) => view(c, today)) };
   }
 
   @Get(':kind/:caseNo')
   async one(@Param('kind') kind: string, @Param('caseNo') caseNo: string) {
     const k = oneOf(kind, ['LEAD', 'COMPLAINT'], 'kind');
+    pathParam(caseNo, 'caseNo');
     const found = await this.cases.find(k!, caseNo);
     if (found.length === 0) throw new DomainError('NOT_FOUND', `no ${kind.toLowerCase()} ${caseNo}`);
     const today = shanghaiDate(new Date());

@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { CurrentCaller } from '../auth/caller.decorator';
+import { pathParam } from './query-params';
 import { Roles, type Caller } from '../auth/roles';
 import { ComplainantReader } from './complainant-reader';
 
@@ -14,6 +15,7 @@ export class ComplainantController {
   @Get(':complaintNo/complainant')
   @Roles('handler')
   async complainant(@Param('complaintNo') complaintNo: string, @CurrentCaller() caller: Caller) {
+    pathParam(complaintNo, 'complaintNo');
     return this.reader.read(complaintNo, caller);
   }
 }

@@ -6,6 +6,16 @@ import { MessageRepository, QuarantineRepository, type MessageFilter, type Messa
 import { maskComplainant } from '@xietong/workflow';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles, type Caller } from '../auth/roles';
+import { PAGE, PARTNER, parseQuery } from './query-params';
+
+const MESSAGE_QUERY = {
+  direction: { kind: 'enum', values: ['in', 'out'] },
+  status: { kind: 'enum', values: ['pending', 'sent', 'accepted', 'rejected', 'failed'] },
+  type: { kind: 'enum', values: MESSAGE_TYPES },
+  partner: PARTNER,
+  correlationId: { kind: 'text' },
+  ...PAGE,
+} as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,16 +33,8 @@ export class MessageQueryController {
 
   @Get('messages')
   @Roles('submitter', 'handler', 'auditor')
-  async list(@Query() q: Record<string, string>) {
-    const filter: MessageFilter = {
-      direction: oneOf(q.direction, ['in', 'out'], 'direction'),
-      status: oneOf(q.status, ['pending', 'sent', 'accepted', 'rejected', 'failed'], 'status'),
-      type: oneOf(q.type, MESSAGE_TYPES, 'type'),
-      partner: q.partner,
-      correlationId: q.correlationId,
-      limit: intParam(q.limit, 'limit', 100, 1, 1000),
-      offset: intParam(q.offset, 'offset', 0, 0, 1_000_000),
-    };
+  async list(@Query() query: unknown) {
+    const filter: MessageFilter = parseQuery(query, MESSAGE_QUERY);
     return { items: (await this.messages.list(filter)).map(view) };
   }
 
@@ -66,7 +68,10 @@ export class MessageQueryController {
 
   @Get('quarantine')
   @Roles('auditor')
-  async quarantined(@Query('reason') reason?: string) {
+  async quarantined(@Query() query: unknown) {
+    const { reason } = parseQuery(query, {
+      reason: { kind: 'text', pattern: /^[A-Z_]{1,40}$/, expected: 'a reason code' },
+    });
     const rows = await this.quarantine.list(reason);
     return {
       counts: await this.quarantine.countsByReason(),
@@ -104,19 +109,4 @@ export class MessageQueryController {
 function view(m: MessageRecord) {
   const { body: _body, signature: _sig, ...rest } = m;
   return rest;
-}
-
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], name: string): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v))
-    throw new DomainError('VALIDATION_FAILED', `query ${name} must be one of ${allowed.join(', ')}`, name);
-  return v as T;
-}
-
-function intParam(v: string | undefined, name: string, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new DomainError('VALIDATION_FAILED', `query ${name} must be an integer from ${min} to ${max}`, name);
-  return n;
 }

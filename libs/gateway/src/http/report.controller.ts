@@ -3,6 +3,12 @@ import type { Response } from 'express';
 import { DomainError } from '@xietong/contracts';
 import { MonthlyReport } from '@xietong/exchange';
 import { Roles } from '../auth/roles';
+import { parseQuery } from './query-params';
+
+const REPORT_QUERY = {
+  month: { kind: 'text', pattern: /^\d{4}-(0[1-9]|1[0-2])$/, expected: 'a month YYYY-MM' },
+  format: { kind: 'enum', values: ['json', 'csv'] },
+} as const;
 
 /** The monthly data-flow report of the leading group office, as JSON or CSV. */
 @Controller('api/v1/reports')
@@ -11,19 +17,14 @@ export class ReportController {
 
   @Get('monthly')
   @Roles('auditor')
-  async monthly(
-    @Query('month') month: string | undefined,
-    @Query('format') format: string | undefined,
-    @Res() res: Response,
-  ): Promise<void> {
+  async monthly(@Query() query: unknown, @Res() res: Response): Promise<void> {
+    const { month, format } = parseQuery(query, REPORT_QUERY);
     if (!month) throw new DomainError('VALIDATION_FAILED', 'query month=YYYY-MM is required', 'month');
     const report = await this.reports.build(month);
     if (format === 'csv') {
       res.type('text/csv').send(MonthlyReport.csv(report));
       return;
     }
-    if (format !== undefined && format !== 'json')
-      throw new DomainError('VALIDATION_FAILED', 'format must be json or csv', 'format');
     res.json(report);
   }
 }

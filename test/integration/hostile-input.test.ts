@@ -1,0 +1,205 @@
+import fc from 'fast-check';
+import { sampleComplaint, sampleLead } from '@xietong/contracts';
+import { eventually, startFederation, type Harness, type TestDialect } from '@xietong/testing';
+
+const JD = '341825';
+const HZ = '330100';
+
+/** A request body with `nested` (JSON text) in place of the string "@@NESTED@@". */
+function withNested(request: unknown, nested: string): string {
+  return JSON.stringify(request).replace('"@@NESTED@@"', nested);
+}
+
+/** GET endpoints and the query parameters each declares. */
+const QUERY_ENDPOINTS: Record<string, string[]> = {
+  '/api/v1/messages': ['direction', 'status', 'type', 'partner', 'correlationId', 'limit', 'offset'],
+  '/api/v1/cases': ['kind', 'state', 'partner', 'role', 'riskTier', 'overdue', 'from', 'to', 'limit', 'offset'],
+  '/api/v1/quarantine': ['reason'],
+  '/api/v1/reports/monthly': ['month', 'format'],
+  '/api/v1/dashboard': [],
+  '/metrics': [],
+  '/health': [],
+};
+
+/** Paths with a parameter in them; `{}` is replaced by the hostile value. */
+const PATH_ENDPOINTS = [
+  '/api/v1/messages/{}',
+  '/api/v1/cases/LEAD/{}',
+  '/api/v1/cases/{}/X',
+  '/api/v1/complaints/{}/complainant',
+];
+
+const HOSTILE = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '-1',
+    '1e9',
+    '-5',
+    '9'.repeat(400),
+    '__proto__',
+    'constructor',
+    '2026-02-30',
+    "'; DROP TABLE message; --",
+    '%00',
+    '',
+    '[]',
+    '{}',
+  ),
+  fc.integer().map(String),
+);
+
+const tokens = new WeakMap<Harness, Promise<string>>();
+
+async function call(h: Harness, method: string, path: string, body?: string) {
+  if (!tokens.has(h)) tokens.set(h, h.token(JD, ['submitter', 'handler', 'auditor', 'admin']));
+  const res = await fetch(`${h.gateway(JD).url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${await tokens.get(h)}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body,
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
+describe.each<TestDialect>(['postgres', 'sqlite'])('hostile HTTP input on %s', (dialect) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startFederation({ members: [JD, HZ], dialect });
+  });
+  afterAll(() => h?.close());
+
+  it('refuses deep nesting with 400 naming the field', async () => {
+    const lead = sampleLead('JD-DEEP-1');
+    const deep = { ...lead, allegation: { ...(lead.allegation as object), facts: '@@NESTED@@' } };
+    const arrays = `${'['.repeat(10_000)}"x"${']'.repeat(10_000)}`;
+    const res = await h.post(JD, 'leads', withNested({ recipient: HZ, body: deep }, arrays));
+    expect(res.status).toBe(400);
+    expect(res.json.field).toMatch(/^body\.allegation\.facts\.0\.0/);
+    const objects = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const batch = await h.post(
+      JD,
+      'batch',
+      withNested({ items: [{ type: 'LEAD', recipient: HZ, body: '@@NESTED@@' }] }, objects),
+    );
+    expect(batch.status).toBe(400);
+    expect(batch.json.field).toMatch(/^items\.0\.body\.a\.a/);
+  });
+
+  it.each([
+    ['/api/v1/messages?partner=a%00b', 'partner'],
+    ['/api/v1/messages?correlationId=JD%001', 'correlationId'],
+    ['/api/v1/cases?partner=3%0041825', 'partner'],
+    ['/api/v1/quarantine?reason=MALFORMED%00', 'reason'],
+    ['/api/v1/cases/LEAD/JD%001', 'caseNo'],
+    ['/api/v1/complaints/C%001/complainant', 'complaintNo'],
+    ['/api/v1/messages?partner=341825&partner=330100', 'partner'],
+    ['/api/v1/cases?state=RECEIVED&state=CLOSED', 'state'],
+    ['/api/v1/cases?limit=-1', 'limit'],
+    ['/api/v1/cases?limit=1e9', 'limit'],
+    ['/api/v1/cases?offset=-5', 'offset'],
+    ['/api/v1/messages?limit=1e9', 'limit'],
+    ['/api/v1/messages?offset=-5', 'offset'],
+    ['/api/v1/cases?from=2026-02-30', 'from'],
+    ['/api/v1/reports/monthly?month=2026-13', 'month'],
+  ])('answers %s with 400 naming %s', async (path, field) => {
+    const res = await call(h, 'GET', path);
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: 'VALIDATION_FAILED', field });
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'answers POST /api/v1/%s with 404',
+    async (kind) => {
+      const res = await h.post(JD, kind, { recipient: HZ, body: sampleLead('X') });
+      expect(res.status).toBe(404);
+      expect(res.json.error).toBe('NOT_FOUND');
+    },
+  );
+
+  it.each([
+    ['evidence.0.capturedAt', '2026-02-30T10:00:00Z'],
+    ['evidence.0.capturedAt', '2026-11-20T10:00:00'],
+    ['evidence.0.capturedAt', '1'],
+    ['evidence.0.capturedAt', '2026-11-20T24:00:00Z'],
+    ['replyDue', '2026-02-30'],
+  ])('refuses a lead with %s = %j', async (field, value) => {
+    const lead = sampleLead('JD-DATE-1') as any;
+    if (field === 'replyDue') lead.replyDue = value;
+    else lead.evidence[0].capturedAt = value;
+    const res = await h.post(JD, 'leads', { recipient: HZ, body: lead });
+    expect(res.status).toBe(400);
+    expect(res.json.field).toBe(`body.${field}`);
+  });
+
+  it.each([
+    ['receivedAt', '1'],
+    ['receivedAt', '2026-02-30T10:00:00Z'],
+    ['amountFen', -1],
+    ['complainant', { name: '王\u0000小明', phone: '13812341234', address: '某地', idNumber: '11010519491231002X' }],
+  ])('refuses a complaint with a bad %s', async (field, value) => {
+    const body = { ...sampleComplaint('JD-CPL-BAD'), [field]: value };
+    const res = await h.post(JD, 'complaints', { recipient: HZ, body });
+    expect(res.status).toBe(400);
+    expect(res.json.field).toBe(field === 'complainant' ? 'body.complainant.name' : `body.${field}`);
+  });
+
+  it('stores and shows exactly what it signed, and the partner stores the same', async () => {
+    const lead = sampleLead('JD-SIGNED-1') as any;
+    lead.evidence[0].capturedAt = '2026-11-20T10:00:00+08:00';
+    const res = await h.post(JD, 'leads', { recipient: HZ, body: lead });
+    expect(res.status).toBe(202);
+    const shown = await h.get(JD, `/api/v1/messages/${res.json.messageId}`);
+    expect(shown.json.body.evidence[0].capturedAt).toBe('2026-11-20T02:00:00.000Z');
+    const received = await eventually('received by 杭州', async () => h.messages(HZ).find(res.json.messageId));
+    expect(JSON.parse(received.body)).toEqual(shown.json.body);
+  });
+
+  it('answers no input on any endpoint or query parameter with a 5xx, and keeps serving', async () => {
+    const endpoint = fc.constantFrom(...Object.keys(QUERY_ENDPOINTS));
+    const queryCase = endpoint.chain((path) =>
+      fc.record({
+        path: fc.constant(path),
+        params: fc.array(
+          fc.tuple(fc.constantFrom(...QUERY_ENDPOINTS[path], 'limit', '__proto__', 'x[y]', 'partner[]'), HOSTILE),
+          { maxLength: 4 },
+        ),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(queryCase, async ({ path, params }) => {
+        const qs = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+        const res = await call(h, 'GET', `${path}${qs ? `?${qs}` : ''}`);
+        return res.status < 500 || (path === '/health' && res.status === 503);
+      }),
+      { numRuns: 200, seed: 13 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...PATH_ENDPOINTS), HOSTILE, async (template, v) => {
+        const res = await call(h, 'GET', template.replace('{}', encodeURIComponent(v) || 'x'));
+        return res.status < 500;
+      }),
+      { numRuns: 100, seed: 14 },
+    );
+    const kinds = fc.constantFrom('leads', 'complaints', 'case-results', 'complaint-results', 'batch', '__proto__');
+    await fc.assert(
+      fc.asyncProperty(kinds, fc.jsonValue({ maxDepth: 6 }), async (kind, body) => {
+        const res = await call(h, 'POST', `/api/v1/${kind}`, JSON.stringify(body));
+        return res.status < 500;
+      }),
+      { numRuns: 100, seed: 15 },
+    );
+    expect((await h.get(JD, '/api/v1/messages?limit=1')).status).toBe(200);
+  });
+});
