@@ -30,6 +30,7 @@ export interface InboxConsumerOptions {
 export class InboxConsumer {
   private readonly consumer: Consumer;
   private stopping = false;
+  private handler?: BatchHandler;
 
   constructor(
     kafka: Kafka,
@@ -44,9 +45,24 @@ export class InboxConsumer {
       sessionTimeout: 10_000,
       heartbeatInterval: 2_000,
     });
+    // kafkajs gives up on a consumer whose batch failed with an error it does not know as
+    // retriable (a handler error after the group moved on, on an overloaded machine): the gateway
+    // would stay up with its inbox unread. Start it again; uncommitted batches come again.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping || !this.handler) return;
+      this.options.log?.('error', `inbox consumer stopped (${payload.error.message}); starting it again in 1 s`);
+      const handler = this.handler;
+      setTimeout(() => {
+        if (this.stopping) return;
+        this.start(handler).catch((e: Error) =>
+          this.options.log?.('error', `inbox consumer did not start again: ${e.message}`),
+        );
+      }, 1000).unref();
+    });
   }
 
   async start(handler: BatchHandler): Promise<void> {
+    this.handler = handler;
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
