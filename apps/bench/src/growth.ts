@@ -15,8 +15,8 @@ import { federationFiles, initFederation, loadZoneData, planKafka, readJwk, veri
 import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { issueToken } from '@xietong/gateway';
 import { Database, OutboxRepository, startLocalPostgres, type LocalPostgres } from '@xietong/persistence';
-import { batchBodies, spawnGateway, submitBatches, type GatewayProcess } from './gateway-processes';
-import { round } from './stats';
+import { batchBodies, postBatch, spawnGateway, type GatewayProcess } from './gateway-processes';
+import { processTreeCpuSeconds, processUsage, round } from './stats';
 
 const JD = '341825';
 const HZ = '330100';
@@ -46,6 +46,8 @@ export interface GrowthReport {
   idle_latency_ms: { start: number; end: number };
   targets: { last_vs_first_throughput: number; idle_latency_end_vs_start: number; met: boolean };
   wall_seconds: number;
+  /** CPU of the idle system at full size: the two gateway processes, the database server (PostgreSQL). */
+  idle_cpu_ms_per_s: { gateways: number; database?: number };
   outbox_claim_plan?: string;
   settings?: Record<string, string>;
 }
@@ -115,8 +117,11 @@ async function growthOn(
       ...database(id),
     });
     log(`${dialect}: starting gateways ${JD} (sender) and ${HZ} (receiver)`);
-    gateways.push(await spawnGateway(JD, env(JD)));
-    gateways.push(await spawnGateway(HZ, env(HZ)));
+    // Each gateway's output is kept for diagnosis.
+    const logs = join(repoRoot(), 'reports', 'growth-logs');
+    mkdirSync(logs, { recursive: true });
+    gateways.push(await spawnGateway(JD, env(JD), undefined, join(logs, `${dialect}-${JD}.log`)));
+    gateways.push(await spawnGateway(HZ, env(HZ), undefined, join(logs, `${dialect}-${HZ}.log`)));
     running.push(...gateways);
     const [a] = gateways;
     a.token = await issueToken(await readJwk(federationFiles(dir).authIssuerKey(JD)), {
@@ -152,7 +157,7 @@ async function growthOn(
     /** Pushes `items` through and returns seconds until every one is receipted at the sender. */
     const push = async (items: ReturnType<typeof lead>[], during?: () => Promise<void>) => {
       const t0 = performance.now();
-      const submitting = submitBatches(a, batchBodies(items, o.batchSize), 4);
+      const submitting = submitWithRetry(a, batchBodies(items, o.batchSize), 4);
       if (during) await during();
       await submitting;
       // Cheap probes (by primary key) of the last batch, then one count over all of them.
@@ -221,6 +226,8 @@ async function growthOn(
       );
     }
     const end = await idleLatency('IDLE-END');
+    const idleCpu = await idleCpuUse(gateways, dialect === 'postgres' ? sa : undefined);
+    log(`  idle CPU over 30 s: ${JSON.stringify(idleCpu)}`);
     const first = chunks[0].throughput_per_s;
     const lastTp = chunks[chunks.length - 1].throughput_per_s;
     const targets = {
@@ -244,6 +251,7 @@ async function growthOn(
       idle_latency_ms: { start, end },
       targets,
       wall_seconds: round((performance.now() - wall) / 1000, 0),
+      idle_cpu_ms_per_s: idleCpu,
       ...(plan ? { outbox_claim_plan: plan } : {}),
       ...(settings ? { settings } : {}),
     };
@@ -254,6 +262,54 @@ async function growthOn(
     pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU used by the gateways (and the PostgreSQL server: postmaster and all its processes, autovacuum
+ * included) over 30 s with nothing submitted, in ms per second.
+ */
+async function idleCpuUse(gateways: GatewayProcess[], pg?: Side): Promise<{ gateways: number; database?: number }> {
+  // A backend's parent is the postmaster.
+  const postmaster = pg
+    ? Number(
+        readFileSync(`/proc/${String((await pg.query('SELECT pg_backend_pid() AS pid'))[0].pid)}/stat`, 'utf8')
+          .split(') ')[1]
+          .split(' ')[1],
+      )
+    : undefined;
+  const gw = () => gateways.reduce((s, g) => s + processUsage(g.child.pid!).cpu_s, 0);
+  const db = () => (postmaster ? processTreeCpuSeconds(postmaster) : 0);
+  await new Promise((r) => setTimeout(r, 5000));
+  const [g0, d0, t0] = [gw(), db(), performance.now()];
+  await new Promise((r) => setTimeout(r, 30_000));
+  const seconds = (performance.now() - t0) / 1000;
+  const rate = (cpu: number) => round((cpu * 1000) / seconds, 1);
+  return { gateways: rate(gw() - g0), ...(postmaster ? { database: rate(db() - d0) } : {}) };
+}
+
+/**
+ * Submits prepared batches, `concurrency` requests in flight. A request that failed on the network
+ * (an overloaded machine) is sent again: every item carries its messageId, so the gateway applies
+ * it once.
+ */
+async function submitWithRetry(gw: GatewayProcess, bodies: { body: string }[], concurrency: number): Promise<void> {
+  const queue = [...bodies];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let b = queue.shift(); b; b = queue.shift()) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await postBatch(gw, b.body);
+            break;
+          } catch (e) {
+            if (attempt >= 10 || !(e instanceof TypeError)) throw e;
+            log(`  submission failed (${e.message}), sending it again`);
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      }
+    }),
+  );
 }
 
 /** The relay's claim statement (outbox.repository.ts), executed and rolled back, with its plan. */

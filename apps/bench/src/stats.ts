@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Value at quantile q (0..1) of already sorted numbers (nearest rank). */
 export function quantile(sorted: number[], q: number): number {
@@ -27,6 +27,25 @@ export function processUsage(pid: number): ProcessUsage {
   const ticks = Number(fields[11]) + Number(fields[12]);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { pid, cpu_s: round(ticks / 100, 2), peak_rss_mb: round(Number(hwm?.[1] ?? 0) / 1024, 1) };
+}
+
+/** CPU seconds (user + system) of a process and all its children, e.g. a PostgreSQL server. */
+export function processTreeCpuSeconds(root: number): number {
+  const ticksOf = (stat: string) => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  };
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const s = ticksOf(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (Number(entry) === root || s.ppid === root) ticks += s.ticks;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return ticks / 100;
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
