@@ -155,6 +155,20 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('hostile HTTP input on %s', (
     expect(res.json.field).toBe(field === 'complainant' ? 'body.complainant.name' : `body.${field}`);
   });
 
+  it('accepts a complaint whose complainant ID number fails GB 11643, with a warning and a flag that do not repeat it', async () => {
+    const body = sampleComplaint('JD-ID-1') as any;
+    body.complainant.idNumber = '110105194912310021';
+    const res = await h.post(JD, 'complaints', { recipient: HZ, body });
+    expect(res.status).toBe(202);
+    expect(res.json.warnings).toEqual([
+      expect.objectContaining({ field: 'body.complainant.idNumber', code: 'RESIDENT_ID_INVALID' }),
+    ]);
+    const cases = await h.get(JD, '/api/v1/cases?kind=COMPLAINT');
+    const file = cases.json.items.find((c: { caseNo: string }) => c.caseNo === 'JD-ID-1');
+    expect(file.flags).toContain('RESIDENT_ID_INVALID');
+    expect(JSON.stringify([res.json, file])).not.toContain('110105194912310021');
+  });
+
   it('stores and shows exactly what it signed, and the partner stores the same', async () => {
     const lead = sampleLead('JD-SIGNED-1') as any;
     lead.evidence[0].capturedAt = '2026-11-20T10:00:00+08:00';

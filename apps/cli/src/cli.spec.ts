@@ -193,6 +193,16 @@ describe('xietong CLI', () => {
     expect(bad.err.join('\n')).toMatch(/checksum mismatch: .*give Y/);
   });
 
+  it('checks a resident ID number and echoes it masked', async () => {
+    const ok = capture();
+    expect(await runCli(['check-id', '11010519491231002X'], ok.io)).toBe(0);
+    expect(ok.out.join('\n')).toBe('110105********002X: valid');
+    const bad = capture();
+    expect(await runCli(['check-id', '110105194912310021'], bad.io)).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/^110105\*+0021: invalid/);
+    expect(bad.err.join('\n')).not.toContain('110105194912310021');
+  });
+
   it('issues a development token that the gateway issuer keys verify', async () => {
     const c = capture();
     expect(

@@ -35,7 +35,7 @@ import {
 } from '@xietong/persistence';
 import { assertCompatible, parseSchema, rabinFingerprintOf, SchemaCatalog, DomainError } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
-import { checkUscc, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import { checkUscc, isValidResidentId, maskResidentId, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
 import { VECTOR_NOW, writeConformanceVectors } from './conformance-vectors';
 import { issueToken, ROLES, type Role } from '@xietong/gateway';
@@ -634,6 +634,19 @@ export function buildCli(io: CliIo = stdio): Command {
       const r = checkUscc(code);
       if (r.valid) return io.out(`${r.code}: valid`);
       io.err(`${r.code}: ${r.problem === 'checksum' ? 'checksum mismatch' : 'malformed'}: ${r.message}`);
+      throw new CliExit(1);
+    });
+
+  program
+    .command('check-id')
+    .description(
+      'check a resident identity number (GB 11643: birth date and check character); exit 1 if it fails. The number is echoed masked',
+    )
+    .argument('<idNumber>')
+    .action((id: string) => {
+      const masked = maskResidentId(id.trim().toUpperCase());
+      if (isValidResidentId(id)) return io.out(`${masked}: valid`);
+      io.err(`${masked}: invalid: not 18 characters, an impossible birth date or a wrong check character`);
       throw new CliExit(1);
     });
 

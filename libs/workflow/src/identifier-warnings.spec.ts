@@ -39,4 +39,18 @@ describe('identifier warnings on submitted records', () => {
       ),
     ).toEqual([]);
   });
+
+  it('warns about a complainant ID number failing GB 11643, without repeating the number', () => {
+    const w = identifierWarnings(
+      'COMPLAINT',
+      {
+        respondent: { uscc: '91330100799655058B', divisionCode: '330106' },
+        complainant: { idNumber: '110105194912310021', agent: { idNumber: '11010519491231002X' } },
+      },
+      divisions,
+    );
+    expect(w).toEqual([expect.objectContaining({ field: 'body.complainant.idNumber', code: 'RESIDENT_ID_INVALID' })]);
+    expect(JSON.stringify(w)).not.toContain('110105194912310021');
+    expect(identifierWarnings('COMPLAINT', { complainant: { idNumber: '11010519491231002X' } }, divisions)).toEqual([]);
+  });
 });
