@@ -73,20 +73,27 @@ export class InboxConsumer {
         if (batch.messages.length === 0) return;
         const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
         let wait = this.options.retryMs ?? 500;
-        for (;;) {
-          try {
-            await handler(records);
-            break;
-          } catch (e) {
-            if (this.stopping || !isRunning() || isStale()) throw e;
-            this.options.log?.(
-              'warn',
-              `batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed, retrying in ${wait} ms: ${(e as Error).message}`,
-            );
-            await new Promise((r) => setTimeout(r, wait));
-            wait = Math.min(wait * 2, 30_000);
-            await heartbeat().catch(() => undefined);
+        // A batch can take longer than the session on a loaded machine: keep the membership while
+        // it is being stored, or the group hands the partition on and the commit is refused.
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
+        try {
+          for (;;) {
+            try {
+              await handler(records);
+              break;
+            } catch (e) {
+              if (this.stopping || !isRunning() || isStale()) throw e;
+              this.options.log?.(
+                'warn',
+                `batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed, retrying in ${wait} ms: ${(e as Error).message}`,
+              );
+              await new Promise((r) => setTimeout(r, wait));
+              wait = Math.min(wait * 2, 30_000);
+              await heartbeat().catch(() => undefined);
+            }
           }
+        } finally {
+          clearInterval(beat);
         }
         resolveOffset(batch.lastOffset());
         // Commit only after the batch is stored: a crash before this line means redelivery,
@@ -104,6 +111,9 @@ export class InboxConsumer {
     await this.consumer.disconnect();
   }
 }
+
+/** How often a batch in progress tells the group coordinator it is alive (the session is 10 s). */
+const HEARTBEAT_MS = 2_000;
 
 function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRecord {
   const headers: Record<string, Buffer | undefined> = {};
