@@ -26,11 +26,18 @@ export interface ForgeInput {
  * that must put specific bytes into an inbox.
  */
 export class RecordForge {
-  readonly codec = new WireCodec(join(repoRoot(), 'schemas'));
+  readonly codec: WireCodec;
   private readonly publisher: RecordPublisher;
 
-  /** `h`: a federation started by the harness, or any broker, federation directory and topic prefix. */
-  constructor(private readonly h: Pick<Harness, 'kafka' | 'dir' | 'prefix'>) {
+  /**
+   * `h`: a federation started by the harness, or any broker, federation directory and topic prefix.
+   * `schemasDir`: the partner's own schema files (default: this repository's), e.g. older versions.
+   */
+  constructor(
+    private readonly h: Pick<Harness, 'kafka' | 'dir' | 'prefix'>,
+    schemasDir = join(repoRoot(), 'schemas'),
+  ) {
+    this.codec = new WireCodec(schemasDir);
     this.publisher = new RecordPublisher(h.kafka);
   }
 

@@ -24,12 +24,24 @@ const lead = {
 
 describe('schema catalog', () => {
   it('loads every business schema and the receipt, keyed by SHA-256 fingerprint', () => {
-    const types = catalog
+    const versions = catalog
       .entries()
-      .map((e) => e.type)
+      .map((e) => `${e.type} v${e.version}`)
       .sort();
-    expect(types).toEqual(['CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT', 'REMINDER']);
+    expect(versions).toEqual([
+      'CASE_RESULT v1',
+      'COMPLAINT v1',
+      'COMPLAINT_RESULT v1',
+      'LEAD v1',
+      'LEAD v2',
+      'RECEIPT v1',
+      'REMINDER v1',
+    ]);
     const leadEntry = catalog.latest('LEAD');
+    expect(leadEntry.version).toBe(2);
+    expect(catalog.entries().find((e) => e.type === 'LEAD' && e.version === 1)?.fingerprint).not.toBe(
+      leadEntry.fingerprint,
+    );
     expect(leadEntry.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(catalog.find(leadEntry.fingerprint)).toBe(leadEntry);
   });
