@@ -215,6 +215,19 @@ describe('协同 console: the closed loop between two gateways, in Chromium alon
       expect.objectContaining({ subject: 'handler', caseNo: 'JD-CMP-1' }),
     ]);
     await rig.shot(handler.page, 'complaint-revealed');
+    // The handler accepts the complaint, then starts mediation.
+    await handler.page.click('#form-acceptance');
+    await handler.page.selectOption('#f-status', 'ACCEPTED');
+    await handler.page.fill('#f-note', '已受理，进入调解程序。');
+    await handler.page.click('#submit');
+    await handler.page.waitForSelector('#notice');
+    expect(await handler.page.textContent('#case-state .state')).toBe('已受理');
+    await handler.page.click('#form-mediation');
+    await handler.page.selectOption('#f-status', 'MEDIATING');
+    await rig.shot(handler.page, 'mediation-form');
+    await handler.page.click('#submit');
+    await handler.page.waitForSelector('#notice');
+    expect(await handler.page.textContent('#case-state .state')).toBe('调解中');
     // A POST without the session's CSRF token is refused.
     const forged = await handler.page.evaluate(async () => {
       const r = await fetch('/console/cases/COMPLAINT/JD-CMP-1/complainant', { method: 'POST' });
@@ -240,6 +253,14 @@ describe('协同 console: the closed loop between two gateways, in Chromium alon
     });
     expect(posted).toBe(403);
     await rig.shot(page, 'auditor-refused');
+    // The English switch: the frame and the codes' labels change, the session stays.
+    await page.goto(rig.url(JD, '/console/auditor/overdue'));
+    await page.click('#lang');
+    expect(await page.textContent('nav')).toContain('Overdue');
+    expect(await page.textContent('#lang')).toBe('中文');
+    await rig.shot(page, 'auditor-overdue-en');
+    await page.click('#lang');
+    expect(await page.textContent('nav')).toContain('逾期督办');
     await page.goto(rig.url(JD, '/console/auditor'));
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === `xietong_console_${JD}`)!;

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError } from '@xietong/contracts';
+import { DomainError, MESSAGE_TYPES, REPORTED_TYPES } from '@xietong/contracts';
 import { MonthlyReport } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, Database, type QuarantineRecord } from '@xietong/persistence';
@@ -15,7 +15,8 @@ import { html, jsonData } from './html';
 import { word } from './labels';
 import { monthlyCsv, monthlyXlsx, reportColumns } from './report-export';
 
-const TYPES = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'REMINDER'] as const;
+/** Types counted in the flows (from the message-type registry, so new types show up here too). */
+const TYPES = REPORTED_TYPES;
 
 /** The auditor's views: flows, KPIs, overdue cases, quarantine, messages, monthly report. */
 @Controller('console/auditor')
@@ -367,7 +368,7 @@ ${
   async messages(@Console() c: ConsoleContext, @Query() q: Record<string, string>): Promise<string> {
     const { page, offset, size } = pageOf(q);
     const direction = oneOf(q.direction, ['in', 'out'] as const, 'direction');
-    const type = oneOf(q.type, [...TYPES, 'RECEIPT'] as const, 'type');
+    const type = oneOf(q.type, MESSAGE_TYPES, 'type');
     const status = oneOf(q.status, ['pending', 'sent', 'accepted', 'rejected'] as const, 'status');
     const partner = q.partner || undefined;
     const correlationId = q.caseNo || undefined;
@@ -405,7 +406,7 @@ ${
         select(
           'type',
           '报文类型',
-          [...TYPES, 'RECEIPT'].map((x) => [x, word(x, c.lang)]),
+          MESSAGE_TYPES.map((x) => [x, word(x, c.lang)]),
           type,
         ),
         select(
