@@ -26,7 +26,17 @@ describe('协同 console: the flow graph with ten partners', () => {
       const res = await rig.h.post(JD, 'leads', { recipient: p, body: sampleLead(`JD-G-${i}`, i) });
       expect(res.status).toBe(202);
     }
-    await eventually('ten leads sent', async () => (await rig.h.messages(JD).list({ status: 'sent' })).length === 10);
+    // And 55 more to 杭州, so that lists run over one page (50 rows).
+    const items = Array.from({ length: 55 }, (_, i) => ({
+      type: 'LEAD',
+      recipient: '330100',
+      body: sampleLead(`JD-P-${String(i).padStart(2, '0')}`, i),
+    }));
+    expect((await rig.h.post(JD, 'batch', { items })).status).toBe(202);
+    await eventually(
+      'all leads sent',
+      async () => (await rig.h.messages(JD).list({ status: 'sent', limit: 1000 })).length === 65,
+    );
   });
   afterAll(async () => {
     await rig?.close();
@@ -59,6 +69,18 @@ describe('协同 console: the flow graph with ten partners', () => {
       expect(b.right).toBeLessThanOrEqual(frame.right);
     }
     await rig.shot(page, 'auditor-flow-graph-10-partners');
+
+    // Lists are paged and filtered: 65 leads sent, 56 of them to 杭州.
+    await page.goto(rig.url(JD, '/console/auditor/messages?type=LEAD'));
+    expect(await page.$$eval('#messages tbody tr', (r) => r.length)).toBe(50);
+    await page.click('.pager .next');
+    expect(new URL(page.url()).searchParams.get('type')).toBe('LEAD');
+    expect(await page.$$eval('#messages tbody tr', (r) => r.length)).toBe(15);
+    expect(await page.$('.pager .next')).toBeNull();
+    await page.goto(rig.url(JD, '/console/auditor/messages?type=LEAD&partner=330100&page=2'));
+    expect(await page.$$eval('#messages tbody tr', (r) => r.length)).toBe(6);
+    await page.goto(rig.url(JD, '/console/auditor/messages?type=NOPE'));
+    expect(await page.textContent('#error')).toContain('type');
     await context.close();
   });
 });

@@ -439,7 +439,7 @@ ${
                 <td>${word(m.type, c.lang)}</td>
                 <td>${c.name(partnerOf(m))}</td>
                 <td>${m.correlationId}</td>
-                <td>${word(m.status, c.lang)}</td>
+                <td>${word(m.direction === 'in' ? 'stored' : m.status, c.lang)}</td>
                 <td>${m.reasonCode ?? ''}</td>
               </tr>`,
           )}

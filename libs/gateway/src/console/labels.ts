@@ -19,6 +19,7 @@ const WORDS: Record<string, Entry> = {
   sent: ['已发送', 'sent'],
   accepted: ['对方已接收', 'accepted'],
   rejected: ['对方已拒收', 'rejected'],
+  stored: ['已收妥', 'received'],
   in: ['收到', 'received'],
   out: ['发出', 'sent'],
   // case roles

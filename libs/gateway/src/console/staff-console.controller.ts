@@ -340,7 +340,7 @@ export class StaffConsoleController {
                 <td>${word(m.type, c.lang)}</td>
                 <td>${c.name(m.sender)}</td>
                 <td>${c.name(m.recipient)}</td>
-                <td>${word(m.status, c.lang)}</td>
+                <td>${word(m.direction === 'in' ? 'stored' : m.status, c.lang)}</td>
                 <td>${m.reasonCode ?? ''}</td>
               </tr>`,
           )}
