@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli';
+import { repoRoot } from '@xietong/config';
 
 function capture() {
   const out: string[] = [];
@@ -191,6 +192,39 @@ describe('xietong CLI', () => {
     const bad = capture();
     expect(await runCli(['check-uscc', '91310000MA1FL0XX7M'], bad.io)).toBe(1);
     expect(bad.err.join('\n')).toMatch(/checksum mismatch: .*give Y/);
+  });
+
+  it('prints its version', async () => {
+    const c = capture();
+    expect(await runCli(['--version'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toBe(JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).version);
+  });
+
+  it('has a bin entry for npx xietong that runs the built CLI', () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8'));
+    const bin = readFileSync(join(repoRoot(), pkg.bin.xietong), 'utf8');
+    expect(bin.startsWith('#!/usr/bin/env node')).toBe(true);
+    expect(bin).toContain("'dist', 'apps', 'cli', 'src', 'main.js'");
+  });
+
+  it.each([
+    [
+      ['deadline', '--received', '2026-07-03'],
+      /give exactly one of --working-days, --days or --limit/,
+      'xietong deadline',
+    ],
+    [['audit', 'verify'], /give --agency \(database\) or --file/, 'xietong audit verify'],
+    [['audit', 'verify', '--file', 'x.json'], /--file needs --authority/, 'xietong audit verify'],
+    [['auth', 'token', '--roles', 'auditer'], /required option/, 'xietong auth token'],
+    [['quarantine', 'list'], /required option '--gateway <url>'/, 'xietong quarantine list'],
+    [['keys', 'generate', '--use', 'foo'], /required option|sig or enc/, 'xietong keys generate'],
+    [['audit', 'report', '--format', 'xml'], /required option|json or csv/, 'xietong audit report'],
+  ])('a usage error of %j says what was wrong and shows the usage, exit 1', async (argv, what, usage) => {
+    const c = capture();
+    expect(await runCli(argv, c.io)).toBe(1);
+    const err = c.err.join('\n');
+    expect(err).toMatch(what);
+    expect(err).toContain(`Usage: ${usage}`);
   });
 
   it('checks a resident ID number and echoes it masked', async () => {

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { randomBytes } from 'node:crypto';
@@ -114,6 +115,7 @@ export function buildCli(io: CliIo = stdio): Command {
   // Output and exit behaviour are set before subcommands are added so they inherit them.
   const program = new Command('xietong')
     .description('Xietong gateway tools: keys, signed federation manifest, schemas')
+    .version(packageVersion(), '-V, --version', 'print the xietong version')
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
@@ -689,9 +691,36 @@ class CliExit extends Error {
   }
 }
 
-/** Runs the CLI; domain errors become one clear line and exit code 1. */
+/** The version in the repository's package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The (sub)command `argv` names, for its usage text. */
+function commandFor(program: Command, argv: string[]): Command {
+  let at = program;
+  for (const a of argv) {
+    const sub = at.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (!sub) break;
+    at = sub;
+  }
+  return at;
+}
+
+/**
+ * Runs the CLI; domain errors become one clear line and exit code 1. A usage error found inside a
+ * command (commander has not shown it) prints what was wrong and the command's usage.
+ */
 export async function runCli(argv: string[], io: CliIo = stdio): Promise<number> {
-  const program = buildCli(io);
+  let errWritten = false;
+  const tracked: CliIo = {
+    ...io,
+    err: (s: string) => {
+      errWritten = true;
+      io.err(s);
+    },
+  };
+  const program = buildCli(tracked);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -699,7 +728,13 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     if (e instanceof CliExit) return e.exitCode;
     const err = e as { code?: string; exitCode?: number; message: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    if (err.code?.startsWith('commander.')) return err.exitCode ?? 1;
+    if (err.code?.startsWith('commander.')) {
+      if (!errWritten) {
+        io.err(err.message.startsWith('error') ? err.message : `error: ${err.message}`);
+        io.err(commandFor(program, argv).helpInformation().trimEnd());
+      }
+      return err.exitCode && err.exitCode !== 0 ? err.exitCode : 1;
+    }
     io.err(e instanceof DomainError ? `error ${e.code}: ${e.message}` : `error: ${err.message}`);
     return 1;
   }
