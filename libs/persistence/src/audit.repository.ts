@@ -148,7 +148,7 @@ export class AuditRepository {
   }
 
   private instantOf(v: unknown): string {
-    return new Date(this.db.dialect === 'postgres' ? (v as Date) : `${String(v).replace(' ', 'T')}Z`).toISOString();
+    return storedInstant(v).toISOString();
   }
 
   /** Events written but not chained yet. */
@@ -178,9 +178,7 @@ export class AuditRepository {
       for (const r of rows) {
         yield {
           seq: Number(r.seq),
-          occurredAt: new Date(
-            this.db.dialect === 'postgres' ? (r.occurred_at as Date) : `${String(r.occurred_at).replace(' ', 'T')}Z`,
-          ).toISOString(),
+          occurredAt: storedInstant(r.occurred_at).toISOString(),
           kind: String(r.kind),
           actor: String(r.actor),
           messageId: (r.message_id as string | null) ?? null,

@@ -1,6 +1,6 @@
 import type { Database } from './database';
 import { AuditRepository } from './audit.repository';
-import { insertRows } from './sql';
+import { insertRows, storedInstant } from './sql';
 
 export interface PersonalDataAccess {
   messageId: string;
@@ -49,7 +49,8 @@ export class PersonalDataAccessRepository {
       subject: String(r.subject),
       roles: String(r.roles),
       ip: String(r.ip),
-      accessedAt: new Date(String(r.accessed_at)),
+      // SQLite keeps TypeORM's UTC text without a zone: read as UTC, not as local time.
+      accessedAt: storedInstant(r.accessed_at),
     }));
   }
 }
