@@ -40,7 +40,7 @@ module.exports = {
       ...common,
       displayName: 'medium',
       testMatch: ['<rootDir>/test/medium/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/medium/global-setup.js',
+      testEnvironment: '<rootDir>/test/medium/shanghai-environment.js',
     },
     {
       ...common,

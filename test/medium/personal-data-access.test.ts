@@ -1,6 +1,6 @@
 // SQLite keeps instants as UTC text without a zone; reading that text as local time put every
 // recorded access 8 hours off on a machine set to Asia/Shanghai (the medium tier runs in that
-// zone: test/medium/global-setup.js).
+// zone: test/medium/shanghai-environment.js).
 import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
 import { DIALECTS, freshDatabase } from '@xietong/testing';
 
