@@ -48,9 +48,16 @@ export class TimeLimits {
         `${limit.id} may be extended ${allowed} time(s), not ${extensions}`,
         'extensions',
       );
-    const days = limit.days + extensions * (limit.extension?.days ?? 0);
-    const due =
-      limit.unit === 'working' ? this.calendar.addWorkingDays(from, days) : this.calendar.addCalendarDays(from, days);
+    if (limit.unit === 'working') {
+      const days = limit.days + extensions * (limit.extension?.days ?? 0);
+      return { ...this.calendar.addWorkingDays(from, days), limit };
+    }
+    // Calendar days: the holiday rule applies at the end of each period, the base and every extension.
+    let due = this.calendar.addCalendarDays(from, limit.days);
+    for (let i = 0; i < extensions; i++) {
+      const next = this.calendar.addCalendarDays(due.due, limit.extension!.days);
+      due = { due: next.due, provisional: due.provisional || next.provisional };
+    }
     return { ...due, limit };
   }
 }

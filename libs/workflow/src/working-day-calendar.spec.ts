@@ -54,6 +54,17 @@ describe('TimeLimits', () => {
     expect(limits.due('case-decision', '2026-01-10', 1).due).toBe('2026-05-10');
   });
 
+  it('moves a calendar-day period ending on a statutory holiday to the first working day after the block', () => {
+    expect(calendar.addCalendarDays('2026-07-03', 90)).toEqual({ due: '2026-10-08', provisional: false });
+    expect(limits.due('case-decision', '2026-07-03').due).toBe('2026-10-08');
+    // A plain weekend is not a statutory holiday: the period ends on it.
+    expect(calendar.addCalendarDays('2026-11-06', 1).due).toBe('2026-11-07');
+    // The extension runs from the moved end of the base period, and is moved on its own.
+    expect(limits.due('case-decision', '2026-07-03', 1).due).toBe('2026-11-07');
+    expect(limits.due('case-decision', '2026-06-03', 1)).toMatchObject({ due: '2026-10-08' });
+    expect(calendar.addCalendarDays('2026-12-25', 30).provisional).toBe(true);
+  });
+
   it('allows only the extensions the regulation allows', () => {
     expect(limits.due('lead-verification', '2025-01-24', 1).due).toBe(calendar.addWorkingDays('2025-01-24', 30).due);
     expect(() => limits.due('lead-verification', '2025-01-24', 2)).toThrow(/extended 1 time/);

@@ -81,12 +81,18 @@ export class WorkingDayCalendar {
     return { due: formatLocalDate(day), provisional };
   }
 
-  /** The day on which a period of `n` calendar days ends, counted from the day after `from`. */
+  /**
+   * The day on which a period of `n` calendar days ends, counted from the day after `from`. A
+   * period whose last day is a statutory holiday ends on the first working day after the whole
+   * holiday block (the period rule of the 市场监督管理行政处罚程序规定, see time-limits.json).
+   * Provisional when that day lies in a year whose holidays are not loaded.
+   */
   addCalendarDays(from: string, n: number): DueDate {
     if (!Number.isInteger(n) || n < 1)
       throw new DomainError('VALIDATION_FAILED', `days must be a positive integer, got ${n}`, 'days');
-    const due = formatLocalDate(parseLocalDate(from, 'from') + n);
-    return { due, provisional: false };
+    let day = parseLocalDate(from, 'from') + n;
+    if (this.holidays.has(day)) while (!this.isWorkingDayNumber(day)) day++;
+    return { due: formatLocalDate(day), provisional: !this.years.has(this.yearOf(day)) };
   }
 
   /** Working days strictly after `from` up to and including `to` (0 if `to` is not later). */
