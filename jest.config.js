@@ -59,6 +59,12 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.js',
     },
     {
+      // The secured 3-broker cluster of issue 12: the suite starts and stops it itself (beforeAll).
+      ...common,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
+    },
+    {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],

@@ -1,56 +1,148 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { GATEWAY_NODE_FLAGS, loadGatewayConfig } from '@xietong/config';
+import { loadGatewayConfig } from '@xietong/config';
 
-// No Docker engine runs here, so the compose file is checked for what can drift: it parses,
-// every gateway's environment passes the gateway's own configuration loader, and the broker
-// settings match the local launcher's single-node KRaft setup.
-const compose = parse(readFileSync(join(__dirname, '../../docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<
-    string,
-    { image?: string; environment?: Record<string, string>; command?: string[]; depends_on?: object }
-  >;
+// No Docker engine runs here, so the compose file and the Dockerfile are checked for what can
+// drift: the file parses, every gateway's environment passes the gateway's own configuration
+// loader, each service sees only its own secrets, and the brokers are secured like the local
+// launcher's 3-node cluster (scripts/kafka.mjs --brokers 3 --secure).
+type Service = {
+  image?: string;
+  build?: string;
+  environment?: Record<string, string>;
+  command?: string[];
+  secrets?: string[];
+  restart?: string;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
 };
-const launcher = readFileSync(join(__dirname, '../../scripts/kafka.mjs'), 'utf8');
+const root = join(__dirname, '../..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+  secrets: Record<string, { file: string }>;
+};
+const launcher = readFileSync(join(root, 'scripts/kafka.mjs'), 'utf8');
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const AGENCIES = ['341825', '330100', '320100'];
+const brokers = ['kafka-1', 'kafka-2', 'kafka-3'];
+const asProperty = (k: string) =>
+  k
+    .replace(/^KAFKA_/, '')
+    .toLowerCase()
+    .replace(/___/g, '-')
+    .replace(/__/g, '\u0000')
+    .replace(/_/g, '.')
+    .replace(/\u0000/g, '_');
 
 describe('docker-compose.yml', () => {
-  const gateways = Object.entries(compose.services).filter(([name]) => name.startsWith('gateway-'));
-
-  it('runs the three demo agencies on Apache Kafka 4 and PostgreSQL', () => {
-    expect(gateways.map(([name]) => name).sort()).toEqual(['gateway-320100', 'gateway-330100', 'gateway-341825']);
-    expect(compose.services.kafka.image).toMatch(/^apache\/kafka:4\./);
+  it('runs three agency gateways on a 3-broker Apache Kafka 4 cluster and PostgreSQL', () => {
+    expect(Object.keys(compose.services).filter((n) => n.startsWith('gateway-'))).toEqual(
+      AGENCIES.map((a) => `gateway-${a}`),
+    );
+    for (const b of brokers) expect(compose.services[b].image).toMatch(/^apache\/kafka:4\./);
     expect(compose.services.postgres.image).toMatch(/^postgres:/);
   });
 
-  it.each(['gateway-341825', 'gateway-330100', 'gateway-320100'])(
-    'gives %s an environment the gateway accepts',
-    (name) => {
-      const env = compose.services[name].environment!;
-      const config = loadGatewayConfig(env);
-      expect(config.agencyId).toBe(name.slice('gateway-'.length));
-      expect(config.database).toMatchObject({ type: 'postgres', schema: `gw_${config.agencyId}` });
-      expect(config.kafka.brokers).toEqual(['kafka:9092']);
-      expect(compose.services[name].command).toEqual(['node', ...GATEWAY_NODE_FLAGS, 'dist/apps/gateway/src/main.js']);
+  it.each(AGENCIES)(
+    'gives gateway-%s an environment the gateway accepts, with files only from its own secrets',
+    (id) => {
+      const s = compose.services[`gateway-${id}`];
+      const config = loadGatewayConfig(s.environment!);
+      expect(config.agencyId).toBe(id);
+      expect(config.database).toMatchObject({ type: 'postgres', schema: `gw_${id}` });
+      expect(config.kafka.brokers).toEqual(brokers.map((b) => `${b}:9092`));
+      expect(config.kafka.security).toMatchObject({ mechanism: 'scram-sha-512', username: id });
+      expect(config.federation.id).toBe('yrd-zone');
+      const files = [
+        config.kafka.security!.passwordFile,
+        config.kafka.security!.caFile,
+        config.federation.manifestFile,
+        config.federation.authorityKeyFile,
+        config.federation.signingKeyFile,
+        config.federation.encryptionKeyFile,
+        config.auth.jwksFile,
+      ];
+      for (const f of files) {
+        expect(f).toMatch(/^\/run\/secrets\//);
+        expect(s.secrets).toContain(f!.slice('/run/secrets/'.length));
+      }
+      // Its own private keys and password only; never another agency's, never the authority's.
+      const others = AGENCIES.filter((a) => a !== id);
+      for (const secret of s.secrets!) {
+        expect(others.some((o) => secret.endsWith(o))).toBe(false);
+        expect(compose.secrets[secret].file).not.toMatch(/authority\.private/);
+      }
     },
   );
 
-  it('configures the broker like the local launcher (single-node KRaft, replication factor 1)', () => {
-    const env = compose.services.kafka.environment!;
-    const asProperty = (k: string) =>
-      k
-        .replace(/^KAFKA_/, '')
-        .toLowerCase()
-        .replace(/_/g, '.');
+  it('keeps every service restartable and healthchecked, and data on named volumes', () => {
+    for (const name of [...brokers, 'postgres', ...AGENCIES.map((a) => `gateway-${a}`)]) {
+      expect(compose.services[name].restart).toBe('unless-stopped');
+      expect(compose.services[name].healthcheck?.test.length).toBeGreaterThan(0);
+    }
+    for (const b of brokers) expect(compose.services[b].volumes).toContain(`${b}-data:/var/lib/kafka/data`);
+    expect(compose.services.postgres.volumes).toContain('postgres-data:/var/lib/postgresql/data');
+    expect(Object.keys(compose.volumes).sort()).toEqual([
+      'kafka-1-data',
+      'kafka-2-data',
+      'kafka-3-data',
+      'postgres-data',
+    ]);
+    for (const a of AGENCIES)
+      expect(compose.services[`gateway-${a}`].depends_on?.['kafka-acls']).toEqual({
+        condition: 'service_completed_successfully',
+      });
+  });
+
+  it('applies topics and ACLs from the signed manifest as the super user before the gateways start', () => {
+    const acls = compose.services['kafka-acls'];
+    expect(acls.command).toEqual(expect.arrayContaining(['dist/apps/cli/src/main.js', 'kafka', 'apply']));
+    expect(
+      acls.command!.slice(
+        acls.command!.indexOf('--replication-factor'),
+        acls.command!.indexOf('--replication-factor') + 4,
+      ),
+    ).toEqual(['--replication-factor', '3', '--min-insync-replicas', '2']);
+    expect(acls.environment).toMatchObject({ KAFKA_SASL_USERNAME: 'admin', KAFKA_SECURITY_PROTOCOL: 'sasl_ssl' });
+    expect(compose.services['kafka-users'].environment!.AGENCIES.split(' ')).toEqual(AGENCIES);
+  });
+
+  it('secures the brokers like the local launcher: SASL_SSL only, StandardAuthorizer, no ANONYMOUS super user', () => {
+    const env = compose.services['kafka-1'].environment!;
+    expect(env.KAFKA_LISTENERS).not.toMatch(/PLAINTEXT/);
+    expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('SASL_SSL:SASL_SSL,CONTROLLER:SASL_SSL');
+    expect(env.KAFKA_SUPER_USERS).toBe('User:admin');
+    expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe('1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093');
     for (const key of [
-      'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR',
-      'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR',
-      'KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR',
+      'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP',
+      'KAFKA_SASL_ENABLED_MECHANISMS',
+      'KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL',
+      'KAFKA_SASL_MECHANISM_CONTROLLER_PROTOCOL',
+      'KAFKA_LISTENER_NAME_CONTROLLER_SASL_ENABLED_MECHANISMS',
+      'KAFKA_SSL_KEYSTORE_TYPE',
+      'KAFKA_AUTHORIZER_CLASS_NAME',
+      'KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND',
+      'KAFKA_SUPER_USERS',
       'KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS',
       'KAFKA_AUTO_CREATE_TOPICS_ENABLE',
+      'KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE',
     ]) {
       expect(launcher).toContain(`'${asProperty(key)}': '${env[key]}'`);
     }
-    expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+  });
+});
+
+describe('Dockerfile', () => {
+  it('builds in stages on Node 22 LTS and runs as a non-root user with a healthcheck', () => {
+    const stages = dockerfile.match(/^FROM .*/gm)!;
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const s of stages) expect(s).toMatch(/^FROM node:22-/);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK [\s\S]*?\/health/m);
+    expect(runtime).toMatch(/^CMD \["node", "--max-old-space-size=1024", "dist\/apps\/gateway\/src\/main.js"\]/m);
   });
 });

@@ -37,8 +37,14 @@ import { WireCodec } from './wire-codec';
 export const KAFKA = Symbol('KAFKA');
 
 /** The consumer of this agency's inbox (its topic from the manifest, one group per agency). */
-export function createInboxConsumer(config: GatewayConfig, kafka: Kafka, manifests: ManifestStore): InboxConsumer {
+export function createInboxConsumer(
+  config: GatewayConfig,
+  kafka: Kafka,
+  manifests: ManifestStore,
+  messages?: MessageRepository,
+): InboxConsumer {
   return new InboxConsumer(kafka, {
+    storedOffsets: messages ? (topic) => messages.lastStoredOffsets(topic) : undefined,
     groupId: manifests.federation.inboundGroup(config.agencyId),
     topic: manifests.federation.requireMember(config.agencyId).inbox,
     concurrency: config.inbound.concurrency,

@@ -10,7 +10,7 @@ import { bodyDepthLimit } from './http/body-depth';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { setupOpenApi } from './http/openapi';
 import { accessLog } from './http/access-log';
-import { AuditRepository, Database } from '@xietong/persistence';
+import { AuditRepository, Database, MessageRepository } from '@xietong/persistence';
 
 export interface RunningGateway {
   readonly config: GatewayConfig;
@@ -36,7 +36,12 @@ export async function startGateway(
     // The consumer is built at listen time, from providers of the app it serves.
     const built: { app?: INestMicroservice } = {};
     const transport: KafkaInboxTransport = new KafkaInboxTransport(() =>
-      createInboxConsumer(config, built.app!.get(KAFKA), built.app!.get(ManifestStore)),
+      createInboxConsumer(
+        config,
+        built.app!.get(KAFKA),
+        built.app!.get(ManifestStore),
+        built.app!.get(MessageRepository),
+      ),
     );
     const micro = await NestFactory.createMicroservice(module, { strategy: transport, logger });
     built.app = micro;
@@ -54,7 +59,9 @@ export async function startGateway(
   setupOpenApi(app, config, app.get(WireCodec), app.get(ManifestStore).lastKnown);
   if (config.roles.has('inbound')) {
     app.connectMicroservice({
-      strategy: new KafkaInboxTransport(() => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore))),
+      strategy: new KafkaInboxTransport(() =>
+        createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore), app.get(MessageRepository)),
+      ),
     });
     await app.init();
     await app.startAllMicroservices();

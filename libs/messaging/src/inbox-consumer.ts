@@ -20,6 +20,12 @@ export interface InboxConsumerOptions {
   /** Partitions processed at the same time (records of one key stay in order: one partition). */
   concurrency?: number;
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
+  /**
+   * The highest offset per partition the database holds. On joining the group, a partition whose
+   * committed offset is past it (a database restored from a backup) is re-read from there; the
+   * handler's messageId dedupe keeps every record exactly once.
+   */
+  storedOffsets?: (topic: string) => Promise<Map<number, bigint>>;
 }
 
 /**
@@ -33,7 +39,7 @@ export class InboxConsumer {
   private handler?: BatchHandler;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: InboxConsumerOptions,
   ) {
     // A 10 s session lets the group hand a crashed instance's partitions to the others quickly.
@@ -59,6 +65,14 @@ export class InboxConsumer {
         );
       }, 1000).unref();
     });
+    if (options.storedOffsets) {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        const partitions = payload.memberAssignment[options.topic] ?? [];
+        void this.rewindBehind(partitions).catch((e: Error) =>
+          options.log?.('error', `could not compare stored and committed offsets: ${e.message}`),
+        );
+      });
+    }
   }
 
   async start(handler: BatchHandler): Promise<void> {
@@ -104,6 +118,42 @@ export class InboxConsumer {
         await heartbeat();
       },
     });
+  }
+
+  /** Seeks back the assigned partitions whose committed offset is past what the database stored. */
+  private async rewindBehind(partitions: number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const { topic, groupId } = this.options;
+    const stored = await this.options.storedOffsets!(topic);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let committed: { partition: number; offset: string }[];
+    try {
+      const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      committed = t?.partitions ?? [];
+    } finally {
+      await admin.disconnect();
+    }
+    for (const partition of partitions) {
+      const c = BigInt(committed.find((x) => x.partition === partition)?.offset ?? '-1');
+      const last = stored.get(partition);
+      if (c < 0n) continue;
+      if (last === undefined) {
+        if (c > 0n)
+          this.options.log?.(
+            'warn',
+            `${topic}[${partition}]: the group committed offset ${c} but the database holds no record of this partition; if it was restored from before its first record, re-read with the replay tools`,
+          );
+        continue;
+      }
+      if (last + 1n < c) {
+        this.options.log?.(
+          'warn',
+          `${topic}[${partition}]: the database ends at offset ${last}, the group committed ${c} (restored from a backup?): re-reading from ${last + 1n}`,
+        );
+        this.consumer.seek({ topic, partition, offset: String(last + 1n) });
+      }
+    }
   }
 
   async close(): Promise<void> {

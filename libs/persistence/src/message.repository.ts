@@ -296,4 +296,33 @@ export class MessageRepository {
     );
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
+
+  /**
+   * The highest offset stored per partition of an inbox topic: received messages (record_position)
+   * and quarantined records. After a database restore this is behind the group's committed offset.
+   */
+  async lastStoredOffsets(topic: string): Promise<Map<number, bigint>> {
+    const d = this.db.dialect;
+    const [p1, p2] = params(d, 2);
+    const positions = (await this.db.manager.query(
+      `SELECT record_position AS position FROM message
+       WHERE direction = 'in' AND record_position IS NOT NULL AND SUBSTR(record_position, 1, ${p1}) = ${p2}`,
+      [topic.length + 1, `${topic}/`],
+    )) as { position: string }[];
+    const last = new Map<number, bigint>();
+    const keep = (partition: number, offset: bigint) => {
+      if (offset > (last.get(partition) ?? -1n)) last.set(partition, offset);
+    };
+    for (const { position } of positions) {
+      const [partition, offset] = position.slice(topic.length + 1).split('/');
+      keep(Number(partition), BigInt(offset));
+    }
+    const [q1] = params(d, 1);
+    const quarantined = (await this.db.manager.query(
+      `SELECT "partition" AS partition, "offset" AS "offset" FROM quarantine WHERE topic = ${q1}`,
+      [topic],
+    )) as { partition: number | string; offset: string }[];
+    for (const q of quarantined) keep(Number(q.partition), BigInt(q.offset));
+    return last;
+  }
 }
