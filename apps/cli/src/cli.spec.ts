@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli';
@@ -72,6 +72,19 @@ describe('xietong CLI', () => {
         capture().io,
       ),
     ).toBe(0);
+    writeFileSync(join(dir, 'm-old.json'), JSON.stringify({ ...payload, expiresAt: '2020-01-01T00:00:00Z' }));
+    const expired = capture();
+    const signOld = [
+      'manifest',
+      'sign',
+      '--in',
+      join(dir, 'm-old.json'),
+      '--key',
+      join(dir, 'authority.private.jwk.json'),
+    ];
+    expect(await runCli([...signOld, '--out', join(dir, 'm-old.jws')], expired.io)).toBe(1);
+    expect(expired.err.join('\n')).toMatch(/expired at 2020-01-01T00:00:00Z/);
+    expect(existsSync(join(dir, 'm-old.jws'))).toBe(false);
     const [h, p, s] = readFileSync(join(dir, 'm2.jws'), 'utf8').trim().split('.');
     const tampered = Buffer.from(
       Buffer.from(p, 'base64url')

@@ -230,6 +230,13 @@ export function buildCli(io: CliIo = stdio): Command {
     .requiredOption('--out <file>', 'signed manifest (compact JWS)')
     .action(async (o: { in: string; key: string; out: string }) => {
       const payload = JSON.parse(await readFile(o.in, 'utf8')) as Manifest;
+      const expires = Date.parse(String(payload.expiresAt));
+      if (!(expires > Date.now())) {
+        io.err(
+          `error: manifest serial ${payload.serial} ${Number.isNaN(expires) ? 'has no valid expiresAt' : `expired at ${payload.expiresAt}`}; set a later expiresAt before signing`,
+        );
+        throw new CliExit(1);
+      }
       await writeFile(o.out, (await signManifest(payload, await readJwk(o.key))) + '\n');
       io.out(`signed manifest serial ${payload.serial} -> ${o.out}`);
     });
