@@ -37,7 +37,7 @@ describe('xietong CLI', () => {
         c.io,
       ),
     ).toBe(0);
-    expect(c.out.join('\n')).toMatch(/valid: serial 1, .* 2 members, 7 agreements, 7 schemas/);
+    expect(c.out.join('\n')).toMatch(/valid: serial 1, .* 2 members, 7 agreements, 10 schemas/);
   });
 
   it('re-signs an edited manifest, and refuses a tampered one with exit code 1', async () => {
@@ -172,6 +172,31 @@ describe('xietong CLI', () => {
     expect(c.err.join('\n')).toMatch(
       /SCHEMA_INCOMPATIBLE: the new version cannot read data written with the old version/,
     );
+  });
+
+  it('checks envelope versions by the envelope rules: v2 may follow v1, a reordered enum may not', async () => {
+    const shipped = join(__dirname, '../../../schemas');
+    const ok = capture();
+    expect(
+      await runCli(
+        ['schema', 'check', '--old', join(shipped, 'envelope.v1.avsc'), '--new', join(shipped, 'envelope.v2.avsc')],
+        ok.io,
+      ),
+    ).toBe(0);
+    expect(ok.out.join('\n')).toMatch(/compatible: envelope .* can follow .*type enum has no default/);
+    const v2 = JSON.parse(readFileSync(join(shipped, 'envelope.v2.avsc'), 'utf8')) as {
+      fields: { name: string; type: { symbols?: string[] } }[];
+    };
+    v2.fields.find((f) => f.name === 'type')!.type.symbols!.reverse();
+    writeFileSync(join(dir, 'envelope.bad.avsc'), JSON.stringify(v2));
+    const bad = capture();
+    expect(
+      await runCli(
+        ['schema', 'check', '--old', join(shipped, 'envelope.v2.avsc'), '--new', join(dir, 'envelope.bad.avsc')],
+        bad.io,
+      ),
+    ).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/SCHEMA_INCOMPATIBLE: the new version must keep the old MessageType symbols/);
   });
 
   it('prints both fingerprints of the shipped schemas', async () => {

@@ -34,7 +34,15 @@ import {
   MessageRepository,
   type WitnessedCheckpoint,
 } from '@xietong/persistence';
-import { assertCompatible, parseSchema, rabinFingerprintOf, SchemaCatalog, DomainError } from '@xietong/contracts';
+import {
+  assertCompatible,
+  assertEnvelopeCompatible,
+  isEnvelopeSchema,
+  parseSchema,
+  rabinFingerprintOf,
+  SchemaCatalog,
+  DomainError,
+} from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 import { checkUscc, isValidResidentId, maskResidentId, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { wireExample } from './wire-example';
@@ -307,9 +315,18 @@ export function buildCli(io: CliIo = stdio): Command {
     .requiredOption('--old <file>', 'schema version partners run now')
     .requiredOption('--new <file>', 'proposed new version')
     .action(async (o: { old: string; new: string }) => {
-      const oldT = parseSchema(JSON.parse(await readFile(o.old, 'utf8')));
-      const newT = parseSchema(JSON.parse(await readFile(o.new, 'utf8')));
-      assertCompatible(oldT, newT);
+      const oldS = JSON.parse(await readFile(o.old, 'utf8')) as object;
+      const newS = JSON.parse(await readFile(o.new, 'utf8')) as object;
+      if (isEnvelopeSchema(oldS) && isEnvelopeSchema(newS)) {
+        const forward = assertEnvelopeCompatible(oldS, newS);
+        io.out(
+          forward === 'both-ways'
+            ? `compatible: envelope ${o.new} can replace ${o.old} (old readers read new data, unknown types as UNKNOWN; new readers read old data)`
+            : `compatible: envelope ${o.new} can follow ${o.old} (new readers read old data; old readers, whose type enum has no default, read every type they know, which writers send in the old version)`,
+        );
+        return;
+      }
+      assertCompatible(parseSchema(oldS), parseSchema(newS));
       io.out(`compatible: ${o.new} can replace ${o.old} (old readers read new data, new readers read old data)`);
     });
 

@@ -61,7 +61,7 @@ export async function wireExample(): Promise<WireExample> {
     body,
     bodySchemaSha256: schema.fingerprint,
     bodyHex: envelope.body.toString('hex'),
-    envelopeRabin: rabinFingerprintOf(codec.envelope.type).toString('hex'),
+    envelopeRabin: rabinFingerprintOf(codec.envelope.writerFor(envelope.type).codec.type).toString('hex'),
     envelope: {
       ...envelope,
       bodySchema: envelope.bodySchema.toString('hex'),

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
-import { AuditCheckpointer, composeSignedRecord, LocalKeys, WireCodec } from '@xietong/exchange';
+import { AuditCheckpointer, composeSignedRecord, DeadlineSupervisor, LocalKeys, WireCodec } from '@xietong/exchange';
 import {
   federationFiles,
   initFederation,
@@ -29,7 +29,19 @@ import {
 import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
 import { AuditRepository, CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
-import { AGENCIES, disposals, feedback, HANGZHOU, JINGDE, transfers, type Submission } from './scenario';
+import { formatLocalDate, parseLocalDate, shanghaiDate } from '@xietong/workflow';
+import {
+  AGENCIES,
+  ASSISTANCE_REQUESTS,
+  assistanceReplies,
+  assistanceRequests,
+  disposals,
+  feedback,
+  HANGZHOU,
+  JINGDE,
+  transfers,
+  type Submission,
+} from './scenario';
 
 const log = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 const tokens = new Map<string, string>();
@@ -139,10 +151,30 @@ async function main(o: Options): Promise<number> {
     log(`phase 3: they report the disposal results that close the cases (${third.length} messages)`);
     await submitAll(byId, third);
 
-    log("phase 4: two hostile records land in 杭州's inbox (a 旌德 record corrupted in transit, an impostor key)");
+    const requests = assistanceRequests(formatLocalDate(parseLocalDate(shanghaiDate(new Date())) + 30));
+    log(`phase 4: 旌德 asks 杭州 for assistance in investigation (协查, ${requests.length} requests)`);
+    await submitAll(byId, requests);
+    const requester = byId.get(JINGDE)!.app.get(CaseRepository);
+    const unanswered = ASSISTANCE_REQUESTS[1];
+    await waitFor('杭州 to receive the 协查 requests', o.timeout, async () => {
+      const c = (await requester.find('ASSISTANCE', unanswered))[0];
+      return { done: c?.state === 'RECEIVED', progress: `${unanswered}: ${c?.state ?? 'not yet sent'}` };
+    });
+    const late = (await requester.find('ASSISTANCE', unanswered))[0];
+    const replies = assistanceReplies();
+    log(`  杭州 replies to ${ASSISTANCE_REQUESTS[0]} (findings with evidence digests); ${unanswered} goes unanswered`);
+    await submitAll(byId, replies);
+    // 督办: 旌德's scheduler, run as of the day after the unanswered request's due date.
+    const overdueAt = new Date(Date.parse(`${late.dueOn}T12:00:00+08:00`) + 86_400_000);
+    const reminded = await byId.get(JINGDE)!.app.get(DeadlineSupervisor).remindOverdue(overdueAt);
+    log(
+      `  as of ${shanghaiDate(overdueAt)}, 旌德 sends ${reminded.length} signed 督办 reminder(s): ${reminded.map((r) => `${r.caseNo} (${r.clock}, due ${r.dueOn})`).join(', ')}`,
+    );
+
+    log("phase 5: two hostile records land in 杭州's inbox (a 旌德 record corrupted in transit, an impostor key)");
     await injectHostile(brokers, o.dir, byId.get(HANGZHOU)!);
 
-    const sent = first.length + second.length + third.length;
+    const sent = first.length + second.length + third.length + requests.length + replies.length + reminded.length;
     await waitFor('every receipt back at its sender', o.timeout, async () => {
       const c = await tally(gateways);
       return {
@@ -167,6 +199,13 @@ async function main(o: Options): Promise<number> {
         .list({ kind: 'LEAD', role: 'transferor', state: 'CLOSED', limit: 1000 })
     ).length;
     log(`旌德's case files: ${closed} transferred leads closed with a disposal result`);
+    const assistance = await requester.list({ kind: 'ASSISTANCE', role: 'transferor', limit: 100 });
+    log("旌德's 协查 (assistance requests to 杭州):");
+    log('  requestNo       state      clock       due         reminders');
+    for (const a of assistance.sort((x, y) => x.caseNo.localeCompare(y.caseNo)))
+      log(
+        `  ${a.caseNo.padEnd(14)}  ${a.state.padEnd(9)}  ${(a.clock ?? '-').padEnd(10)}  ${(a.dueOn ?? '-').padEnd(10)}  ${a.reminders}`,
+      );
     // Sign every chain head now, so the demo's trail ends inside a checkpoint (a stop signs again).
     let checkpoints = 0;
     for (const g of gateways) {
@@ -188,10 +227,11 @@ async function main(o: Options): Promise<number> {
       quarantined: c.quarantined,
       lost: c.sent - c.delivered,
       checkpoints,
+      assistance: { requests: requests.length, replies: replies.length, reminders: reminded.length },
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     process.stdout.write(JSON.stringify(summary) + '\n');
-    const ok = summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2;
+    const ok = summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2 && reminded.length === 1;
     idp = await startDevIdentityProvider({
       port: idpPort,
       users: DEMO_USERS,

@@ -1,9 +1,17 @@
-import { sampleComplaint, sampleComplaintResult, sampleDisposal, sampleFeedback, sampleLead } from '@xietong/contracts';
+import {
+  sampleAssistanceReply,
+  sampleAssistanceRequest,
+  sampleComplaint,
+  sampleComplaintResult,
+  sampleDisposal,
+  sampleFeedback,
+  sampleLead,
+} from '@xietong/contracts';
 
 export interface Submission {
   from: string;
   to: string;
-  kind: 'leads' | 'case-results' | 'complaints' | 'complaint-results';
+  kind: 'leads' | 'case-results' | 'complaints' | 'complaint-results' | 'assistance-requests' | 'assistance-replies';
   body: Record<string, unknown>;
 }
 
@@ -62,6 +70,25 @@ export function disposals(leads: number): Submission[] {
       });
   }
   return out;
+}
+
+/** 协查: 旌德 asks 杭州 to verify two subjects for a lead it investigates; the second goes unanswered. */
+export const ASSISTANCE_REQUESTS = ['JDXC-2026-0001', 'JDXC-2026-0002'];
+
+export function assistanceRequests(requestedBy: string): Submission[] {
+  return ASSISTANCE_REQUESTS.map((no, i) => ({
+    from: JINGDE,
+    to: HANGZHOU,
+    kind: 'assistance-requests',
+    body: sampleAssistanceRequest(no, leadNo(HANGZHOU, 1), requestedBy, i),
+  }));
+}
+
+/** 杭州 answers the first request, with its findings and the evidence digests. */
+export function assistanceReplies(): Submission[] {
+  return [
+    { from: HANGZHOU, to: JINGDE, kind: 'assistance-replies', body: sampleAssistanceReply(ASSISTANCE_REQUESTS[0]) },
+  ];
 }
 
 const leadNo = (to: string, i: number) => `JD-${to}-2026-${String(i).padStart(4, '0')}`;

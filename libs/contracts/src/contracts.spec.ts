@@ -1,5 +1,16 @@
 import { join } from 'node:path';
-import { assertCompatible, DomainError, envelopeCodec, parseSchema, SchemaCatalog, validateBody } from '.';
+import {
+  assertCompatible,
+  assertEnvelopeCompatible,
+  DomainError,
+  envelopeCodec,
+  EnvelopeCodec,
+  parseSchema,
+  rabinFingerprintOf,
+  readEnvelopeSchemas,
+  SchemaCatalog,
+  validateBody,
+} from '.';
 
 const schemasDir = join(__dirname, '../../../schemas');
 const catalog = SchemaCatalog.fromDirectory(schemasDir);
@@ -29,6 +40,8 @@ describe('schema catalog', () => {
       .map((e) => `${e.type} v${e.version}`)
       .sort();
     expect(versions).toEqual([
+      'ASSISTANCE_REPLY v1',
+      'ASSISTANCE_REQUEST v1',
       'CASE_RESULT v1',
       'COMPLAINT v1',
       'COMPLAINT_RESULT v1',
@@ -36,6 +49,7 @@ describe('schema catalog', () => {
       'LEAD v2',
       'RECEIPT v1',
       'REMINDER v1',
+      'REMINDER v2',
     ]);
     const leadEntry = catalog.latest('LEAD');
     expect(leadEntry.version).toBe(2);
@@ -150,6 +164,78 @@ describe('envelope single-object codec', () => {
   ])('refuses %s as MALFORMED', (_name, make) => {
     const bytes = typeof make === 'function' ? make(codec.encode(env)) : make;
     expect(() => codec.decode(bytes)).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+  });
+});
+
+describe('envelope versions', () => {
+  const [v1, v2] = readEnvelopeSchemas(schemasDir);
+  const both = new EnvelopeCodec([v1, v2]);
+  const onlyV1 = new EnvelopeCodec([v1]);
+  const env = {
+    messageId: '7f1c7b5e-2c1a-4f5e-9d7e-1a2b3c4d5e6f',
+    type: 'LEAD' as const,
+    sender: '341825',
+    recipient: '330100',
+    zone: 'yrd',
+    correlationId: 'JD-2026-0001',
+    causationId: null,
+    createdAt: '2026-11-27T08:00:00.000Z',
+    bodySchema: Buffer.alloc(32, 1),
+    body: Buffer.from('abc'),
+  };
+  const header = (bytes: Buffer) => bytes.subarray(2, 10).toString('hex');
+  const fp = (schema: object) => rabinFingerprintOf(parseSchema(schema)).toString('hex');
+  /** A later envelope version with one more type, appended before UNKNOWN's position does not matter. */
+  const v3 = JSON.parse(JSON.stringify(v2)) as { fields: { name: string; type: { symbols?: string[] } }[] };
+  v3.fields.find((f) => f.name === 'type')!.type.symbols!.push('FUTURE_TYPE');
+
+  it('writes each type with the oldest version that carries it', () => {
+    expect(header(both.encode(env))).toBe(fp(v1));
+    expect(header(both.encode({ ...env, type: 'ASSISTANCE_REQUEST' }))).toBe(fp(v2));
+    expect(both.versionOf(both.encode({ ...env, type: 'ASSISTANCE_REPLY' }))).toBe(2);
+    expect(() => onlyV1.encode({ ...env, type: 'ASSISTANCE_REQUEST' })).toThrow(/no local envelope version carries/);
+  });
+
+  it('reads v1 and v2 into the v2 reader', () => {
+    expect(both.decode(onlyV1.encode(env))).toEqual(env);
+    const assistance = { ...env, type: 'ASSISTANCE_REQUEST' as const };
+    expect(both.decode(both.encode(assistance))).toEqual(assistance);
+  });
+
+  it('maps a type a newer writer added to UNKNOWN (the enum default), given the writer schema', () => {
+    const writer = new EnvelopeCodec([v3]);
+    const bytes = writer.encode({ ...env, type: 'FUTURE_TYPE' as never });
+    expect(() => both.decode(bytes)).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+    both.addWriters([v3]);
+    expect(both.decode(bytes)).toEqual({ ...env, type: 'UNKNOWN' });
+    // Types both know still read as themselves.
+    expect(both.decode(writer.encode(env))).toEqual(env);
+  });
+
+  it('lets a v1-only reader tell an unknown type from a malformed record once it has the writer schema', () => {
+    const reader = new EnvelopeCodec([v1]);
+    reader.addWriters([v2]);
+    expect(reader.decode(both.encode({ ...env, type: 'ASSISTANCE_REPLY' }))).toMatchObject({ type: 'UNKNOWN' });
+    expect(reader.decode(both.encode(env))).toEqual(env);
+  });
+
+  it('checks envelope versions by the envelope rules, on top of Avro resolution', () => {
+    // v1 has no enum default: Avro alone refuses old readers on v2 data...
+    expect(() => assertCompatible(parseSchema(v1), parseSchema(v2))).toThrow(/readers of the old version/);
+    // ...which only ever get the types they know, written in v1.
+    expect(assertEnvelopeCompatible(v1, v2)).toBe('known-types');
+    expect(assertEnvelopeCompatible(v2, v3)).toBe('both-ways');
+    const reordered = JSON.parse(JSON.stringify(v3)) as typeof v3;
+    reordered.fields.find((f) => f.name === 'type')!.type.symbols!.reverse();
+    expect(() => assertEnvelopeCompatible(v2, reordered)).toThrow(/keep the old MessageType symbols in their order/);
+    const noDefault = JSON.parse(JSON.stringify(v3)) as { fields: { name: string; type: { default?: string } }[] };
+    delete noDefault.fields.find((f) => f.name === 'type')!.type.default;
+    expect(() => assertEnvelopeCompatible(v2, noDefault)).toThrow(/needs a `default` on its MessageType enum/);
+    const dropped = JSON.parse(JSON.stringify(v2)) as { fields: { name: string }[] };
+    dropped.fields = dropped.fields.filter((f) => f.name !== 'zone');
+    expect(() => assertEnvelopeCompatible(v2, dropped)).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_INCOMPATIBLE' }),
+    );
   });
 });
 

@@ -1,13 +1,37 @@
 /** Message types on the wire; the symbols of the envelope's MessageType enum. */
-export const MESSAGE_TYPES = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'RECEIPT', 'REMINDER'] as const;
+export const MESSAGE_TYPES = [
+  'LEAD',
+  'CASE_RESULT',
+  'COMPLAINT',
+  'COMPLAINT_RESULT',
+  'RECEIPT',
+  'REMINDER',
+  'ASSISTANCE_REQUEST',
+  'ASSISTANCE_REPLY',
+] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Business types a county system submits over HTTP; receipts and reminders are the gateway's own. */
-export const BUSINESS_TYPES = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT'] as const;
+export const BUSINESS_TYPES = [
+  'LEAD',
+  'CASE_RESULT',
+  'COMPLAINT',
+  'COMPLAINT_RESULT',
+  'ASSISTANCE_REQUEST',
+  'ASSISTANCE_REPLY',
+] as const;
 export type BusinessType = (typeof BUSINESS_TYPES)[number];
 
-/** The two kinds of case file a message can concern. */
-export type CaseKindName = 'LEAD' | 'COMPLAINT';
+/** The kinds of case file a message can concern: a lead, a complaint, an assistance request (协查). */
+export const CASE_KINDS = ['LEAD', 'COMPLAINT', 'ASSISTANCE'] as const;
+export type CaseKindName = (typeof CASE_KINDS)[number];
+
+/** What a case file of each kind is called in notes and reminders. */
+export const CASE_KIND_LABELS: Readonly<Record<CaseKindName, string>> = {
+  LEAD: '线索',
+  COMPLAINT: '投诉',
+  ASSISTANCE: '协查',
+};
 
 /**
  * What a message does to the case file it concerns (libs/workflow holds the states and clocks):
@@ -16,7 +40,19 @@ export type CaseKindName = 'LEAD' | 'COMPLAINT';
  */
 export type CaseEffect =
   | { effect: 'opens'; kind: CaseKindName }
-  | { effect: 'reports'; kind: CaseKindName; stateFrom: 'case-result' | 'status' }
+  | {
+      effect: 'reports';
+      kind: CaseKindName;
+      /**
+       * Where the reported state comes from: a case result's stage and feedback, or a body field
+       * (its value is the state, or is mapped through `states`).
+       */
+      stateFrom: 'case-result' | { field: string; states?: Readonly<Record<string, string>> };
+      /** Body path of a due date the report sets itself (for clocks in CLOCKS_WITH_REPORTED_DUE). */
+      dueField?: string;
+      /** Body path of the day the reported state began, if not the day of the report. */
+      startField?: string;
+    }
   | { effect: 'reminds'; kind: 'body.kind' };
 
 /**
@@ -30,6 +66,14 @@ export interface RoutingSpec {
   seatCode: string;
   actualCode: string;
 }
+
+/**
+ * A check of a submitted body beyond its Avro schema: a field required while another field has one
+ * of some values, or every value at a dotted path (through arrays) matching a pattern.
+ */
+export type BodyRule =
+  | { field: string; requiredWhen: { field: string; in: readonly string[] } }
+  | { field: string; pattern: string; expected: string };
 
 /** Everything about one message type the gateway's layers need, in one place. */
 export interface MessageTypeSpec {
@@ -50,6 +94,8 @@ export interface MessageTypeSpec {
   clock: string | null;
   /** Counted per partner in the monthly report and the dashboard's flows. */
   reported: boolean;
+  /** Checks of a submitted body beyond its schema (400 VALIDATION_FAILED naming the field). */
+  bodyRules?: readonly BodyRule[];
 }
 
 /** The registry: one entry per message type. Adding a type starts here (docs/extending.md). */
@@ -77,7 +123,13 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     correlationField: 'leadNo',
     routing: null,
     personalData: [],
-    caseEffect: { effect: 'reports', kind: 'LEAD', stateFrom: 'case-result' },
+    caseEffect: {
+      effect: 'reports',
+      kind: 'LEAD',
+      stateFrom: 'case-result',
+      dueField: 'feedback.caseDue',
+      startField: 'feedback.openedAt',
+    },
     clock: null,
     reported: true,
   },
@@ -104,7 +156,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     correlationField: 'complaintNo',
     routing: null,
     personalData: [],
-    caseEffect: { effect: 'reports', kind: 'COMPLAINT', stateFrom: 'status' },
+    caseEffect: { effect: 'reports', kind: 'COMPLAINT', stateFrom: { field: 'status' } },
     clock: null,
     reported: true,
   },
@@ -129,6 +181,46 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     caseEffect: { effect: 'reminds', kind: 'body.kind' },
     clock: null,
     reported: true,
+  },
+  ASSISTANCE_REQUEST: {
+    type: 'ASSISTANCE_REQUEST',
+    path: 'assistance-requests',
+    role: 'submitter',
+    correlationField: 'requestNo',
+    routing: {
+      basisField: null,
+      defaultBasis: 'ACTUAL_PLACE_OF_BUSINESS',
+      seatCode: 'subject.divisionCode',
+      actualCode: 'subject.divisionCode',
+    },
+    personalData: [],
+    caseEffect: { effect: 'opens', kind: 'ASSISTANCE' },
+    clock: 'assistance',
+    reported: true,
+  },
+  ASSISTANCE_REPLY: {
+    type: 'ASSISTANCE_REPLY',
+    path: 'assistance-replies',
+    role: 'handler',
+    correlationField: 'requestNo',
+    routing: null,
+    personalData: [],
+    caseEffect: {
+      effect: 'reports',
+      kind: 'ASSISTANCE',
+      stateFrom: {
+        field: 'outcome',
+        states: { COMPLETED: 'COMPLETED', PARTIAL: 'PARTIAL', EXTENSION_REQUESTED: 'EXTENDED' },
+      },
+      dueField: 'newDueDate',
+    },
+    clock: null,
+    reported: true,
+    bodyRules: [
+      { field: 'reason', requiredWhen: { field: 'outcome', in: ['PARTIAL', 'EXTENSION_REQUESTED'] } },
+      { field: 'newDueDate', requiredWhen: { field: 'outcome', in: ['EXTENSION_REQUESTED'] } },
+      { field: 'evidence.digest', pattern: '^sha256:[0-9a-f]{64}$', expected: 'sha256: and 64 lower-case hex digits' },
+    ],
   },
 };
 
@@ -156,8 +248,34 @@ export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && (MESSAGE_TYPES as readonly string[]).includes(value);
 }
 
+/** The message type that opens a case file of `kind` (its row in the monthly report). */
+export function openingType(kind: CaseKindName): MessageType {
+  const spec = Object.values(MESSAGE_TYPE_SPECS).find(
+    (s) => s.caseEffect?.effect === 'opens' && s.caseEffect.kind === kind,
+  );
+  if (!spec) throw new Error(`no message type opens a ${kind} case file`);
+  return spec.type;
+}
+
+export function isCaseKind(value: unknown): value is CaseKindName {
+  return typeof value === 'string' && (CASE_KINDS as readonly string[]).includes(value);
+}
+
 export function isBusinessType(value: unknown): value is BusinessType {
   return typeof value === 'string' && (BUSINESS_TYPES as readonly string[]).includes(value);
+}
+
+/** Every value at a dotted path, stepping into each element of the arrays on the way. */
+export function bodyValues(body: unknown, path: string): unknown[] {
+  let values: unknown[] = [body];
+  for (const key of path.split('.')) {
+    values = values
+      .flatMap((v) => (Array.isArray(v) ? v : [v]))
+      .filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object')
+      .map((v) => v[key])
+      .filter((v) => v !== undefined);
+  }
+  return values.flatMap((v) => (Array.isArray(v) ? v : [v]));
 }
 
 /** A dotted path (`subject.registeredAddress.divisionCode`) read from a body; undefined if absent. */

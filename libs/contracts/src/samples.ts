@@ -141,3 +141,62 @@ export function sampleComplaintResult(complaintNo: string): Record<string, unkno
     note: '已受理，进入调解程序。',
   };
 }
+
+/** 协查: ask the agency of the area a subject is in to verify facts (ASSISTANCE_REQUEST). */
+export function sampleAssistanceRequest(
+  requestNo: string,
+  caseReference: string,
+  requestedBy: string,
+  i = 0,
+): Record<string, unknown> {
+  const s = STORES[i % STORES.length];
+  return {
+    requestNo,
+    caseReference,
+    subject: {
+      name: s.operator,
+      uscc: s.uscc,
+      address: s.address,
+      divisionCode: s.code,
+      storeName: s.store,
+      platform: s.platform,
+    },
+    questions: [
+      { questionId: 'Q1', topic: 'REGISTRATION', text: '核实该经营者的登记状态及经营范围。' },
+      { questionId: 'Q2', topic: 'PREMISES', text: '核实登记住所是否为实际经营场所。' },
+    ],
+    legalBasis: '市场监督管理行政处罚程序规定 第十六条',
+    requestedBy,
+    contact: '执法稽查科',
+  };
+}
+
+/** The assisting agency's answer (ASSISTANCE_REPLY): all questions answered, with evidence digests. */
+export function sampleAssistanceReply(requestNo: string): Record<string, unknown> {
+  return {
+    requestNo,
+    outcome: 'COMPLETED',
+    reason: null,
+    newDueDate: null,
+    findings: [
+      { questionId: 'Q1', answer: '存续，经营范围含家具零售。', evidenceIds: ['E1'] },
+      { questionId: 'Q2', answer: '登记住所即实际经营场所，现场有仓储。', evidenceIds: ['E2'] },
+    ],
+    evidence: [
+      {
+        evidenceId: 'E1',
+        description: '登记信息查询截图',
+        uri: null,
+        digest: 'sha256:3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b',
+        mediaType: 'image/png',
+      },
+      {
+        evidenceId: 'E2',
+        description: '现场检查笔录',
+        uri: null,
+        digest: 'sha256:8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4',
+        mediaType: 'application/pdf',
+      },
+    ],
+  };
+}

@@ -72,6 +72,11 @@ export class SchemaCatalog {
     return this.byFingerprint.get(fingerprint);
   }
 
+  /** Whether the catalog has a version of `type`. */
+  has(type: MessageType): boolean {
+    return this.latestByType.has(type);
+  }
+
   /** The newest version of a type: what this gateway writes and reads into. */
   latest(type: MessageType): SchemaEntry {
     const entry = this.latestByType.get(type);

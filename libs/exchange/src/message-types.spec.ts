@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type * as avro from 'avsc';
 import {
   BUSINESS_TYPES,
+  CASE_KINDS,
+  openingType,
   MESSAGE_TYPE_SPECS,
   MESSAGE_TYPES,
   SchemaCatalog,
@@ -12,10 +14,10 @@ import {
   CLOCK_IN_STATE,
   CLOCKS_FROM_RECEIPT,
   CLOCKS_WITH_REPORTED_DUE,
+  CASE_STATES,
   clockFor,
-  COMPLAINT_STATES,
-  LEAD_STATES,
   OPENING_STATE,
+  REPORTED_BEFORE_DUE,
   TimeLimits,
   WorkingDayCalendar,
 } from '@xietong/workflow';
@@ -27,13 +29,15 @@ import {
 const catalog = SchemaCatalog.fromDirectory(join(__dirname, '../../../schemas'));
 const limits = TimeLimits.load(WorkingDayCalendar.load());
 
-/** The Avro type at a dotted path of a record (through nullable unions), or undefined. */
+/** The Avro type at a dotted path of a record (through nullable unions and arrays), or undefined. */
 function fieldType(record: avro.Type, path: string): avro.Type | undefined {
   let t: avro.Type | undefined = record;
   for (const name of path.split('.')) {
     if (!t) return undefined;
     const union = t as unknown as { types?: avro.Type[] };
     if (union.types) t = union.types.find((x) => (x as unknown as { fields?: unknown }).fields);
+    const array = t as unknown as { itemsType?: avro.Type } | undefined;
+    if (array?.itemsType) t = array.itemsType;
     const fields = (t as unknown as { fields?: { name: string; type: avro.Type }[] } | undefined)?.fields;
     t = fields?.find((f) => f.name === name)?.type;
   }
@@ -84,17 +88,47 @@ describe('message-type registry', () => {
   });
 
   it('uses only states of the lifecycle and clocks of time-limits.json', () => {
-    const states = { LEAD: LEAD_STATES as readonly string[], COMPLAINT: COMPLAINT_STATES as readonly string[] };
-    for (const kind of ['LEAD', 'COMPLAINT'] as const) {
+    const states = CASE_STATES as Record<string, readonly string[]>;
+    for (const kind of CASE_KINDS) {
       for (const state of Object.keys(CLOCK_IN_STATE[kind])) expect(states[kind]).toContain(state);
       for (const side of ['transferor', 'handler'] as const) expect(states[kind]).toContain(OPENING_STATE[kind][side]);
+      for (const state of REPORTED_BEFORE_DUE[kind]) expect(states[kind]).toContain(state);
     }
     const clocks = [
-      ...Object.values(CLOCK_IN_STATE.LEAD),
-      ...Object.values(CLOCK_IN_STATE.COMPLAINT),
+      ...CASE_KINDS.flatMap((kind) => Object.values(CLOCK_IN_STATE[kind])),
       ...CLOCKS_FROM_RECEIPT,
       ...CLOCKS_WITH_REPORTED_DUE,
     ];
     for (const id of clocks) expect(limits.get(id!).id).toBe(id);
+  });
+
+  it('has a lifecycle for every case kind, an opening type for it, and reports states of its lifecycle', () => {
+    const states = CASE_STATES as Record<string, readonly string[]>;
+    for (const kind of CASE_KINDS) expect(openingType(kind)).toBeDefined();
+    for (const spec of Object.values(MESSAGE_TYPE_SPECS)) {
+      const effect = spec.caseEffect;
+      if (effect?.effect !== 'reports' || effect.stateFrom === 'case-result') continue;
+      const schema = catalog.latest(spec.type).avroType;
+      expect([spec.type, fieldType(schema, effect.stateFrom.field) !== undefined]).toEqual([spec.type, true]);
+      for (const state of Object.values(effect.stateFrom.states ?? {})) expect(states[effect.kind]).toContain(state);
+      for (const p of [effect.dueField, effect.startField].filter((x): x is string => !!x))
+        expect([p, fieldType(schema, p) !== undefined]).toEqual([p, true]);
+    }
+  });
+
+  it('names only body fields the schema has in its body rules', () => {
+    for (const spec of Object.values(MESSAGE_TYPE_SPECS)) {
+      const schema = catalog.latest(spec.type).avroType;
+      for (const rule of spec.bodyRules ?? []) {
+        const paths = ['requiredWhen' in rule ? rule.requiredWhen.field : null, rule.field];
+        for (const p of paths.filter((x): x is string => x !== null))
+          expect([p, fieldType(schema, p) !== undefined]).toEqual([p, true]);
+      }
+    }
+  });
+
+  it('lets every case kind be reminded of: the newest reminder body has each kind', () => {
+    const kind = fieldType(catalog.latest('REMINDER').avroType, 'kind') as unknown as { symbols: string[] };
+    expect([...kind.symbols].sort()).toEqual([...CASE_KINDS].sort());
   });
 });

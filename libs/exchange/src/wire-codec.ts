@@ -5,8 +5,8 @@ import {
   envelopeCodec,
   SchemaCatalog,
   type Envelope,
+  type EnvelopeCodec,
   type MessageType,
-  type SingleObjectCodec,
 } from '@xietong/contracts';
 import type { Federation } from '@xietong/federation';
 
@@ -29,7 +29,7 @@ export interface ComposeInput {
  * catalog, resolved into the local reader schema (Avro schema resolution).
  */
 export class WireCodec {
-  readonly envelope: SingleObjectCodec<Envelope>;
+  readonly envelope: EnvelopeCodec;
   readonly local: SchemaCatalog;
   private readonly resolvers = new Map<string, { reader: avro.Type; resolver: avro.Resolver }>();
 

@@ -1,10 +1,11 @@
+import type { CaseKindName } from '@xietong/contracts';
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { CaseRecord } from './records';
 import { chunks, insertRows, instant, params } from './sql';
 
 export interface CaseFilter {
-  kind?: 'LEAD' | 'COMPLAINT';
+  kind?: CaseKindName;
   state?: string;
   partner?: string;
   role?: 'transferor' | 'handler';

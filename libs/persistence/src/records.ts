@@ -1,3 +1,5 @@
+import type { CaseKindName } from '@xietong/contracts';
+
 /** Row shapes of the gateway's tables. */
 
 export type Direction = 'out' | 'in';
@@ -77,9 +79,9 @@ export interface QuarantineRecord {
   replayedBy?: string | null;
 }
 
-/** One lead or complaint this gateway transferred (transferor) or handles (handler). */
+/** One lead, complaint or assistance request this gateway transferred (transferor) or handles (handler). */
 export interface CaseRecord {
-  kind: 'LEAD' | 'COMPLAINT';
+  kind: CaseKindName;
   caseNo: string;
   partner: string;
   role: 'transferor' | 'handler';

@@ -1,4 +1,4 @@
-import { DomainError, isMessageType, messageTypeSpec, type CaseEffect } from '@xietong/contracts';
+import { bodyPath, DomainError, isMessageType, messageTypeSpec, type CaseEffect } from '@xietong/contracts';
 import type { CaseRecord, CaseRepository } from '@xietong/persistence';
 import { caseKey } from '@xietong/persistence';
 import {
@@ -8,6 +8,7 @@ import {
   identifierWarnings,
   isFinal,
   OPENING_STATE,
+  REPORTED_BEFORE_DUE,
   STATE_ON_RECEIPT,
   leadStateOf,
   shanghaiDate,
@@ -158,14 +159,14 @@ export class CaseTracker {
         `${e.type} for ${e.correlationId} must come from the agency that handles it`,
       );
     }
-    const targets =
-      effect.effect === 'reports' && effect.stateFrom === 'case-result'
-        ? leadStateOf(e.body as never)
-        : [String(e.body.status) as CaseState];
+    if (effect.effect !== 'reports') throw new Error(`message type ${e.type} reports no state`);
+    const targets = reportedStates(effect, e.body);
     let state = current.state as CaseState;
     for (const t of targets) state = transition(kind, e.correlationId, state, t);
-    const clockStart = eventDate(e, today);
-    return this.withClock({ ...current, state, updatedAt: now }, clockStart, caseDueOf(e));
+    const explicitDue = effect.dueField ? optionalString(bodyPath(e.body, effect.dueField)) : undefined;
+    if (REPORTED_BEFORE_DUE[kind].includes(state)) assertBeforeDue(current, state, today, explicitDue);
+    const clockStart = (effect.startField ? optionalString(bodyPath(e.body, effect.startField)) : undefined) ?? today;
+    return this.withClock({ ...current, state, updatedAt: now }, clockStart, explicitDue);
   }
 
   /** Sets the clock that runs in the case's state; keeps its start while the clock stays the same. */
@@ -199,14 +200,37 @@ function subjectOf(body: Record<string, unknown>): string | null {
   return s ? [s.storeName, s.operatorName ?? s.name].filter(Boolean).join(' / ') || null : null;
 }
 
-/** The day a reported state began: the case's opening date for CASE_OPENED, else the report's day. */
-function eventDate(e: CaseEvent, today: string): string {
-  const openedAt = (e.body.feedback as { openedAt?: string | null } | undefined)?.openedAt;
-  return openedAt ?? today;
+/** The states a report moves the case through, as the registry's entry says where to read them. */
+function reportedStates(
+  effect: Extract<CaseEffect, { effect: 'reports' }>,
+  body: Record<string, unknown>,
+): CaseState[] {
+  if (effect.stateFrom === 'case-result') return leadStateOf(body as never);
+  const { field, states } = effect.stateFrom;
+  const value = String(bodyPath(body, field));
+  return [(states ? (states[value] ?? value) : value) as CaseState];
 }
 
-function caseDueOf(e: CaseEvent): string | undefined {
-  return (e.body.feedback as { caseDue?: string | null } | undefined)?.caseDue ?? undefined;
+/**
+ * A state that must be reported before the running clock's due date (an extension), with a new
+ * due date later than the current one; ILLEGAL_TRANSITION otherwise.
+ */
+function assertBeforeDue(current: CaseRecord, state: CaseState, today: string, explicitDue?: string): void {
+  const what = `${current.kind.toLowerCase()} ${current.caseNo}`;
+  if (current.dueOn && today > current.dueOn)
+    throw new DomainError(
+      'ILLEGAL_TRANSITION',
+      `${what} was due ${current.dueOn}; ${state} must be asked for before the period ends`,
+    );
+  if (explicitDue && current.dueOn && explicitDue <= current.dueOn)
+    throw new DomainError(
+      'ILLEGAL_TRANSITION',
+      `${what}: the new due date ${explicitDue} must be later than the current one, ${current.dueOn}`,
+    );
+}
+
+function optionalString(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
 function flagsOf(warnings: RecordWarning[]): string | null {

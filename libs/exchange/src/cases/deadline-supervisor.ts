@@ -1,3 +1,4 @@
+import { CASE_KIND_LABELS } from '@xietong/contracts';
 import { caseKey, type CaseRecord, type CaseRepository } from '@xietong/persistence';
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
 import { SubmitMessageCommand } from '../outbound/submit-message.command';
@@ -80,7 +81,7 @@ export class DeadlineSupervisor {
         dueDate: c.dueOn!,
         overdueWorkingDays: this.calendar.workingDaysBetween(c.dueOn!, today),
         sequence: c.reminders + 1,
-        note: `${c.kind === 'LEAD' ? '线索' : '投诉'} ${c.caseNo}: ${c.clock} was due ${c.dueOn}${c.dueProvisional ? ' (provisional)' : ''}`,
+        note: `${CASE_KIND_LABELS[c.kind]} ${c.caseNo}: ${c.clock} was due ${c.dueOn}${c.dueProvisional ? ' (provisional)' : ''}`,
       }),
     );
     await this.submit.executeMany(commands, now);

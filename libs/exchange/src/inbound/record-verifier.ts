@@ -1,4 +1,4 @@
-import { DomainError, firstControlCharacter, type Envelope } from '@xietong/contracts';
+import { DomainError, firstControlCharacter, isMessageType, UNKNOWN_TYPE, type Envelope } from '@xietong/contracts';
 import { readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import { HEADERS, type InboundRecord } from '@xietong/messaging';
@@ -38,6 +38,12 @@ export class RecordVerifier {
           `message is addressed to ${envelope.recipient}, this gateway is ${this.self}`,
         );
       }
+      if (!this.supports(envelope.type)) {
+        throw new DomainError(
+          'UNSUPPORTED_TYPE',
+          `message type ${(envelope.type as string) === UNKNOWN_TYPE ? `unknown to envelope v${this.codec.envelope.reader.version} (written with v${this.codec.envelope.versionOf(record.value)})` : envelope.type} is not one this gateway accepts`,
+        );
+      }
       if (!federation.agreement(envelope.zone, envelope.sender, envelope.recipient, envelope.type)) {
         throw new DomainError(
           'NOT_IN_AGREEMENT',
@@ -52,6 +58,11 @@ export class RecordVerifier {
       if (e instanceof DomainError) return { ok: false, record, code: e.code, detail: e.message, envelope };
       return { ok: false, record, code: 'MALFORMED', detail: `unreadable record: ${(e as Error).message}`, envelope };
     }
+  }
+
+  /** A type this gateway reads: known to its code, with a local body schema. */
+  private supports(type: string): boolean {
+    return isMessageType(type) && this.codec.local.has(type);
   }
 }
 

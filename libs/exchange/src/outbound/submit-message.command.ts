@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { DomainError, isBusinessType, messageTypeSpec, type BusinessType } from '@xietong/contracts';
+import {
+  bodyPath,
+  bodyValues,
+  DomainError,
+  isBusinessType,
+  messageTypeSpec,
+  type BodyRule,
+  type BusinessType,
+} from '@xietong/contracts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const AGENCY = /^\d{6}$/;
@@ -59,7 +67,7 @@ export class SubmitMessageCommand {
     if (r.recipient === undefined && spec.routing === null)
       throw invalid(
         'recipient',
-        `field recipient: required for ${t} (only leads and complaints are routed by jurisdiction)`,
+        `field recipient: required for ${t} (only leads, complaints and assistance requests are routed by jurisdiction)`,
       );
     if (r.recipient !== undefined && (typeof r.recipient !== 'string' || !AGENCY.test(r.recipient)))
       throw invalid('recipient', 'field recipient: expected a six-digit agency id');
@@ -81,6 +89,7 @@ export class SubmitMessageCommand {
       throw invalid(`body.${field}`, `field body.${field}: expected 1 to 64 printable characters`);
     }
     for (const f of spec.personalData) PERSONAL_DATA_CHECKS[f]?.(body[f]);
+    for (const rule of spec.bodyRules ?? []) assertRule(rule, body);
     if (t === 'LEAD' && body.jurisdictionBasis === 'DESIGNATED') {
       const reason = body.designationReason;
       if (r.recipient === undefined)
@@ -103,6 +112,24 @@ export class SubmitMessageCommand {
       r.messageId as string | undefined,
     );
   }
+}
+
+/** One of the registry's body rules; VALIDATION_FAILED naming the field if the body breaks it. */
+function assertRule(rule: BodyRule, body: Record<string, unknown>): void {
+  if ('requiredWhen' in rule) {
+    const when = bodyPath(body, rule.requiredWhen.field);
+    const v = bodyPath(body, rule.field);
+    if (typeof when === 'string' && rule.requiredWhen.in.includes(when) && (v === undefined || v === null || v === ''))
+      throw invalid(`body.${rule.field}`, `field body.${rule.field}: required with ${rule.requiredWhen.field} ${when}`);
+    return;
+  }
+  const re = new RegExp(rule.pattern);
+  for (const v of bodyValues(body, rule.field))
+    if (typeof v !== 'string' || !re.test(v))
+      throw invalid(
+        `body.${rule.field}`,
+        `field body.${rule.field}: expected ${rule.expected}, got ${JSON.stringify(v)}`,
+      );
 }
 
 /** Checks of the clear-text personal-data fields of the registry (`personalData`) before encryption. */

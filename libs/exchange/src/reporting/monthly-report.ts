@@ -1,4 +1,4 @@
-import { DomainError, REPORTED_TYPES } from '@xietong/contracts';
+import { DomainError, openingType, REPORTED_TYPES } from '@xietong/contracts';
 import type { CaseRepository, MessageRepository } from '@xietong/persistence';
 import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
 
@@ -9,7 +9,7 @@ export interface ReportRow {
   received: number;
   accepted: number;
   rejected: number;
-  /** Cases of this type transferred to the partner whose clock has run out (now). */
+  /** Cases opened by this type (transferred, requested) with the partner whose clock has run out (now). */
   overdue: number;
   /** Leads transferred this month: mean working days from receipt to the partner's first feedback. */
   avgFeedbackWorkingDays: number | null;
@@ -62,7 +62,8 @@ export class MonthlyReport {
         if (c.status === 'rejected') r.rejected += c.n;
       } else r.received += c.n;
     }
-    for (const c of await this.cases.overdueCounts(shanghaiDate(now))) row(c.partner, c.kind).overdue += c.n;
+    for (const c of await this.cases.overdueCounts(shanghaiDate(now)))
+      row(c.partner, openingType(c.kind)).overdue += c.n;
     // Feedback time: leads this agency transferred in the month, until the partner's first CASE_RESULT.
     const spans = new Map<string, { days: number; n: number }>();
     for (const f of await this.cases.feedbackDates(from, to)) {

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError, MESSAGE_TYPES, REPORTED_TYPES } from '@xietong/contracts';
+import { CASE_KINDS, DomainError, MESSAGE_TYPES, REPORTED_TYPES } from '@xietong/contracts';
 import { MonthlyReport } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, Database, type QuarantineRecord } from '@xietong/persistence';
@@ -151,7 +151,7 @@ export class AuditorConsoleController {
   async overdue(@Console() c: ConsoleContext, @Query() q: Record<string, string>): Promise<string> {
     const today = shanghaiDate(new Date());
     const { page, offset, size } = pageOf(q);
-    const kind = oneOf(q.kind, ['LEAD', 'COMPLAINT'] as const, 'kind');
+    const kind = oneOf(q.kind, CASE_KINDS, 'kind');
     const role = oneOf(q.role, ['transferor', 'handler'] as const, 'role');
     const partner = q.partner || undefined;
     const rows = await this.cases.list({ overdueOn: today, kind, role, partner, limit: size + 1, offset });
@@ -169,10 +169,7 @@ export class AuditorConsoleController {
         select(
           'kind',
           '类别',
-          [
-            ['LEAD', word('LEAD', c.lang)],
-            ['COMPLAINT', word('COMPLAINT', c.lang)],
-          ],
+          CASE_KINDS.map((k) => [k, word(k, c.lang)]),
           kind,
         ),
         select(

@@ -14,6 +14,10 @@ const WORDS: Record<string, Entry> = {
   COMPLAINT_RESULT: ['投诉处理结果', 'Complaint result'],
   REMINDER: ['督办', 'Reminder'],
   RECEIPT: ['回执', 'Receipt'],
+  ASSISTANCE_REQUEST: ['协查请求', 'Assistance request'],
+  ASSISTANCE_REPLY: ['协查回复', 'Assistance reply'],
+  // case kinds (LEAD and COMPLAINT are their opening types above)
+  ASSISTANCE: ['协查', 'Assistance request'],
   // message status and direction
   pending: ['待发送', 'pending'],
   sent: ['已发送', 'sent'],
@@ -44,6 +48,11 @@ const WORDS: Record<string, Entry> = {
   SETTLED: ['调解成功', 'settled'],
   MEDIATION_ENDED: ['终止调解', 'mediation ended'],
   WITHDRAWN: ['已撤回', 'withdrawn'],
+  // assistance request states (RECEIVED as for leads)
+  REQUESTED: ['已发出协查', 'requested'],
+  EXTENDED: ['已申请延期', 'extended'],
+  COMPLETED: ['已完成', 'completed'],
+  PARTIAL: ['部分完成', 'partly completed'],
   // verification statuses (form options)
   TRANSFERRED_TO_DEPARTMENT: ['移送其他部门', 'transferred to a department'],
   TRANSFERRED_TO_JUDICIAL: ['移送公安/司法机关', 'transferred to judicial authorities'],
@@ -54,6 +63,7 @@ const WORDS: Record<string, Entry> = {
   'case-decision': ['立案后作出决定（90日）', 'case decision (90 days)'],
   'complaint-acceptance': ['投诉受理（7个工作日）', 'complaint acceptance (7 working days)'],
   'complaint-mediation': ['投诉调解（45个工作日）', 'complaint mediation (45 working days)'],
+  assistance: ['协助调查（15个工作日）', 'assistance (15 working days)'],
   // penalties and publicity
   WARNING: ['警告', 'warning'],
   PUBLIC_CRITICISM: ['通报批评', 'public criticism'],

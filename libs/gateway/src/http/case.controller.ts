@@ -1,12 +1,12 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { DomainError } from '@xietong/contracts';
+import { CASE_KINDS, DomainError } from '@xietong/contracts';
 import { CaseRepository, MessageRepository, type CaseFilter, type CaseRecord } from '@xietong/persistence';
 import { parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
 import { PAGE, PARTNER, parseQuery, pathParam } from './query-params';
 
 const CASE_QUERY = {
-  kind: { kind: 'enum', values: ['LEAD', 'COMPLAINT'] },
+  kind: { kind: 'enum', values: CASE_KINDS },
   state: { kind: 'text', pattern: /^[A-Z_]{1,40}$/, expected: 'a case state such as RECEIVED' },
   partner: PARTNER,
   role: { kind: 'enum', values: ['transferor', 'handler'] },
@@ -17,7 +17,7 @@ const CASE_QUERY = {
   ...PAGE,
 } as const;
 
-/** Open and closed leads and complaints with their state, running clock and due date. */
+/** Open and closed leads, complaints and assistance requests with their state, running clock and due date. */
 @Controller('api/v1/cases')
 @Roles('submitter', 'handler', 'auditor')
 export class CaseController {
@@ -47,7 +47,7 @@ export class CaseController {
 
   @Get(':kind/:caseNo')
   async one(@Param('kind') kind: string, @Param('caseNo') caseNo: string) {
-    const k = oneOf(kind, ['LEAD', 'COMPLAINT'], 'kind');
+    const k = oneOf(kind, [...CASE_KINDS], 'kind');
     pathParam(caseNo, 'caseNo');
     const found = await this.cases.find(k!, caseNo);
     if (found.length === 0) throw new DomainError('NOT_FOUND', `no ${kind.toLowerCase()} ${caseNo}`);

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '@xietong/config';
+import { CASE_KINDS } from '@xietong/contracts';
 import { GATEWAY_CONFIG, InboundService, KAFKA } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
@@ -57,7 +58,7 @@ export class MetricsController {
     );
     gauge('xietong_cases_overdue', 'Transferred cases whose running clock has passed, by kind', ['kind'], async (g) => {
       const counts = await this.cases.overdueCounts(shanghaiDate(new Date()));
-      for (const kind of ['LEAD', 'COMPLAINT'])
+      for (const kind of CASE_KINDS)
         g.set(
           { kind },
           counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.n, 0),

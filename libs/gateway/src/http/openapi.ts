@@ -32,7 +32,7 @@ export function setupOpenApi(
     new DocumentBuilder()
       .setTitle(`Xietong gateway ${config.agencyId}`)
       .setDescription(
-        'County systems submit leads, case results and complaints; staff and auditors follow cases and data flows. Bearer JWT with a roles claim (submitter, handler, auditor, admin).',
+        'County systems submit leads, case results, complaints, complaint results and assistance requests (协查) and replies; staff and auditors follow cases and data flows. Bearer JWT with a roles claim (submitter, handler, auditor, admin).',
       )
       .setVersion('1')
       .addServer('/', 'this gateway')
