@@ -14,6 +14,7 @@ import {
   readJwk,
   verifyManifest,
   type ManifestAgreement,
+  type MemberCapabilities,
   type MemberKeys,
 } from '@xietong/federation';
 import { issueToken, startGateway, type Role, type RunningGateway, type TokenRequest } from '@xietong/gateway';
@@ -59,6 +60,8 @@ export interface HarnessOptions {
   alg?: SigningAlgorithm;
   /** A secured cluster instead of the test broker (the cluster suite). */
   cluster?: ClusterAccess;
+  /** What members read (manifest `accepts`), by member id; default: the whole catalog. */
+  capabilities?: Record<string, MemberCapabilities>;
 }
 
 /** How the harness reaches a secured cluster: as the operator (super user) and as each member. */
@@ -96,6 +99,7 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
     agreements: o.agreements,
     federation: prefix,
     alg: o.alg,
+    capabilities: o.capabilities,
   });
   const kafka = createKafka(o.cluster?.operator ?? { brokers: brokers().split(','), clientId: 'xietong-test' });
   // The zone operator's step: topics of every member, and their ACLs on a secured cluster (the

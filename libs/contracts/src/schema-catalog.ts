@@ -35,7 +35,14 @@ export class SchemaCatalog {
   private readonly byFingerprint = new Map<string, SchemaEntry>();
   private readonly latestByType = new Map<MessageType, SchemaEntry>();
 
-  constructor(entries: Iterable<Omit<SchemaEntry, 'avroType' | 'fingerprint'>>) {
+  /**
+   * @param envelopes envelope schema versions (`envelope.v<N>.avsc`) the catalog carries, so that a
+   *   gateway reads an envelope version newer than its own by the header's fingerprint.
+   */
+  constructor(
+    entries: Iterable<Omit<SchemaEntry, 'avroType' | 'fingerprint'>>,
+    readonly envelopes: readonly object[] = [],
+  ) {
     for (const e of entries) {
       const avroType = parseSchema(e.schema);
       const entry: SchemaEntry = { ...e, avroType, fingerprint: fingerprintOf(avroType) };
@@ -47,10 +54,14 @@ export class SchemaCatalog {
 
   /** Reads every `*.avsc` in a directory that declares `xietong.type` and `xietong.version`. */
   static fromDirectory(dir: string): SchemaCatalog {
-    const entries = readdirSync(dir)
+    const all = readdirSync(dir)
       .filter((f) => f.endsWith('.avsc'))
       .sort()
-      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>)
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>);
+    const envelopes = all
+      .filter((s) => s.name === 'Envelope' && s.namespace === 'xietong.wire')
+      .sort((a, b) => Number(a['xietong.version'] ?? 1) - Number(b['xietong.version'] ?? 1));
+    const entries = all
       .filter((s) => s['xietong.type'] !== undefined)
       .map((schema) => {
         const type = schema['xietong.type'];
@@ -61,7 +72,27 @@ export class SchemaCatalog {
           );
         return { type, version: Number(schema['xietong.version'] ?? 1), name: String(schema.name), schema };
       });
-    return new SchemaCatalog(entries);
+    return new SchemaCatalog(entries, envelopes);
+  }
+
+  /** Versions of `type` in the catalog, oldest first. */
+  versions(type: MessageType): SchemaEntry[] {
+    return this.entries()
+      .filter((e) => e.type === type)
+      .sort((a, b) => a.version - b.version);
+  }
+
+  /** Types in the catalog, each with its versions: what a member reading this catalog accepts. */
+  typeVersions(): Partial<Record<MessageType, number[]>> {
+    const out: Partial<Record<MessageType, number[]>> = {};
+    for (const e of this.entries()) (out[e.type] ??= []).push(e.version);
+    for (const v of Object.values(out)) v.sort((a, b) => a - b);
+    return out;
+  }
+
+  /** Versions of the envelope the catalog carries. */
+  envelopeVersions(): number[] {
+    return this.envelopes.map((s) => Number((s as Record<string, unknown>)['xietong.version'] ?? 1));
   }
 
   entries(): SchemaEntry[] {

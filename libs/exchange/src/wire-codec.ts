@@ -7,6 +7,7 @@ import {
   type Envelope,
   type EnvelopeCodec,
   type MessageType,
+  type SchemaEntry,
 } from '@xietong/contracts';
 import type { Federation } from '@xietong/federation';
 
@@ -19,8 +20,12 @@ export interface ComposeInput {
   causationId?: string | null;
   messageId?: string;
   createdAt?: Date;
-  /** Already validated against the local schema of `type`. */
+  /** Already validated against the local schema of `type` (or of `bodyVersion`). */
   body: unknown;
+  /** Body schema version to write (default: the newest local one). */
+  bodyVersion?: number;
+  /** Envelope versions the recipient reads (default: any local one). */
+  envelopes?: readonly number[];
 }
 
 /**
@@ -32,6 +37,7 @@ export class WireCodec {
   readonly envelope: EnvelopeCodec;
   readonly local: SchemaCatalog;
   private readonly resolvers = new Map<string, { reader: avro.Type; resolver: avro.Resolver }>();
+  private learnedFrom?: Federation;
 
   constructor(schemasDir: string) {
     this.envelope = envelopeCodec(schemasDir);
@@ -39,7 +45,8 @@ export class WireCodec {
   }
 
   compose(input: ComposeInput): { envelope: Envelope; value: Buffer } {
-    const schema = this.local.latest(input.type);
+    const schema =
+      input.bodyVersion === undefined ? this.local.latest(input.type) : this.bodySchema(input.type, input.bodyVersion);
     const envelope: Envelope = {
       messageId: input.messageId ?? randomUUID(),
       type: input.type,
@@ -52,7 +59,25 @@ export class WireCodec {
       bodySchema: Buffer.from(schema.fingerprint, 'hex'),
       body: schema.avroType.toBuffer(input.body),
     };
-    return { envelope, value: this.envelope.encode(envelope) };
+    const version = this.envelope.writerFor(input.type, input.envelopes).version;
+    return { envelope, value: this.envelope.encode(envelope, version) };
+  }
+
+  /** A local body schema of `type` in `version`; UNKNOWN_SCHEMA if this gateway lacks it. */
+  bodySchema(type: MessageType, version: number): SchemaEntry {
+    const entry = this.local.versions(type).find((e) => e.version === version);
+    if (!entry) throw new DomainError('UNKNOWN_SCHEMA', `no local schema for ${type} v${version}`);
+    return entry;
+  }
+
+  /**
+   * Envelope writer schemas the signed catalog carries beyond the local ones (a newer version),
+   * so their records are read, and a type this code does not know is told from a malformed record.
+   */
+  learnEnvelopes(federation: Federation): void {
+    if (this.learnedFrom === federation) return;
+    this.envelope.addWriters([...federation.catalog.envelopes]);
+    this.learnedFrom = federation;
   }
 
   /** Decodes the body with the writer schema named by its fingerprint, if the catalog lists it. */

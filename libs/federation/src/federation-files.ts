@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import type { SchemaCatalog } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, publicPart, type SigningAlgorithm } from '@xietong/crypto';
 import { buildManifest, type MemberKeys } from './manifest-builder';
-import type { ManifestAgreement } from './manifest';
+import type { ManifestAgreement, MemberCapabilities } from './manifest';
 import { signManifest } from './manifest-codec';
 import type { ZoneData } from './zone-data';
 
@@ -33,6 +33,8 @@ export interface InitFederationOptions {
   /** @deprecated the same as `federation`. */
   topicPrefix?: string;
   now?: Date;
+  /** What each member reads (manifest `accepts`); default: the whole catalog. */
+  capabilities?: Record<string, MemberCapabilities>;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function initFederation(
     catalog: o.catalog,
     agreements: o.agreements,
     federation: o.federation ?? o.topicPrefix,
+    capabilities: o.capabilities,
   });
   const manifestJws = await signManifest(manifest, authority.privateJwk);
   await writeJson(files.authorityPrivate, authority.privateJwk);

@@ -1,5 +1,5 @@
 import type { CryptoKey } from 'jose';
-import { DomainError, SchemaCatalog, type MessageType } from '@xietong/contracts';
+import { DomainError, isMessageType, SchemaCatalog, type MessageType } from '@xietong/contracts';
 import { importKey, importSigningKey, type SigningKey } from '@xietong/crypto';
 import { deadLetterTopic, inboundGroup } from '@xietong/messaging';
 import { covers } from './division-code';
@@ -20,7 +20,11 @@ export class Federation {
 
   constructor(readonly manifest: Manifest) {
     this.members = new Map(manifest.members.map((m) => [m.id, m]));
-    this.catalog = new SchemaCatalog(manifest.schemas);
+    // Types newer than this code are left out: it neither sends nor accepts them.
+    this.catalog = new SchemaCatalog(
+      manifest.schemas.filter((s) => isMessageType(s.type)),
+      manifest.envelopes.map((e) => e.schema),
+    );
   }
 
   /** The federation id: namespace of its topics and consumer groups. */
@@ -128,6 +132,21 @@ export class Federation {
   /** The agreement a sender names in an envelope, if it really covers this exchange. */
   agreement(id: string, sender: string, recipient: string, type: MessageType): ManifestAgreement | undefined {
     return this.agreementsFor(sender, recipient, type).find((ag) => ag.id === id);
+  }
+
+  /**
+   * What a member reads (format 3 `accepts`): the envelope versions, and the body versions of
+   * `type` (empty if it does not accept the type). Receipts are always accepted, in any body version
+   * of the catalog: every gateway answers every message.
+   */
+  accepts(memberId: string, type: MessageType): { envelopes: number[]; versions: number[] } {
+    const accepts = this.requireMember(memberId).accepts;
+    const versions = accepts.messageTypes[type] ?? [];
+    return {
+      envelopes: accepts.envelopes,
+      versions:
+        type === 'RECEIPT' && versions.length === 0 ? this.catalog.versions('RECEIPT').map((e) => e.version) : versions,
+    };
   }
 
   /** The recipient's public encryption key for personal data. */

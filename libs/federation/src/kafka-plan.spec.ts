@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SchemaCatalog } from '@xietong/contracts';
 import { aclKey } from '@xietong/messaging';
 import {
+  Federation,
   federationFiles,
   initFederation,
   loadZoneData,
@@ -85,15 +86,42 @@ describe('manifest formats', () => {
     const jws = await signManifest(v1 as unknown as Manifest, await readJwk(files.authorityPrivate));
     expect(JSON.parse(Buffer.from(jws.split('.')[1], 'base64url').toString()).format).toBe('xietong-manifest/1');
     const read = await verifyManifest(jws, await readJwk(files.authorityPublic));
-    expect(read.format).toBe('xietong-manifest/2');
+    expect(read.format).toBe('xietong-manifest/3');
     expect(read.federation).toBe('legacy');
+  });
+
+  it('reads a signed format-2 manifest: each member reads envelope v1 and every schema of the catalog', async () => {
+    const { files, manifest } = await setup('zone-2');
+    const v2 = structuredClone(manifest) as unknown as Record<string, unknown>;
+    v2.format = 'xietong-manifest/2';
+    delete v2.envelopes;
+    for (const m of v2.members as Record<string, unknown>[]) delete m.accepts;
+    const jws = await signManifest(v2 as unknown as Manifest, await readJwk(files.authorityPrivate));
+    const read = await verifyManifest(jws, await readJwk(files.authorityPublic));
+    expect(read.format).toBe('xietong-manifest/3');
+    expect(read.envelopes).toEqual([]);
+    expect(read.members[0].accepts.envelopes).toEqual([1]);
+    expect(read.members[0].accepts.messageTypes.LEAD).toEqual([1]);
+    expect(read.members[0].accepts.messageTypes.REMINDER).toEqual(expect.arrayContaining([1, 2]));
+  });
+
+  it('reads a manifest naming a message type newer than this code, and leaves it out of the catalog', async () => {
+    const { files, manifest } = await setup('zone-3');
+    const newer = structuredClone(manifest);
+    newer.agreements[0].messageTypes.push('FUTURE_TYPE' as never);
+    newer.members[0].accepts.messageTypes.FUTURE_TYPE = [1];
+    newer.schemas.push({ ...newer.schemas[0], type: 'FUTURE_TYPE' as never, fingerprint: 'f'.repeat(64) });
+    const jws = await signManifest(newer, await readJwk(files.authorityPrivate));
+    const fed = new Federation(await verifyManifest(jws, await readJwk(files.authorityPublic)));
+    expect(fed.catalog.find('f'.repeat(64))).toBeUndefined();
+    expect(fed.accepts(newer.members[0].id, 'LEAD').versions).toEqual([1]);
   });
 
   it('refuses an unknown format and inbox names outside the federation', async () => {
     const { files, manifest } = await setup();
     const key = await readJwk(files.authorityPrivate);
     await expect(signManifest({ ...manifest, format: 'xietong-manifest/9' as never }, key)).rejects.toThrow(
-      /format must be one of xietong-manifest\/1, xietong-manifest\/2/,
+      /format must be one of xietong-manifest\/1, xietong-manifest\/2, xietong-manifest\/3/,
     );
     const other = structuredClone(manifest);
     other.members[0].inbox = `zone-b.inbox.${other.members[0].id}`;

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import { DomainError, isMessageType, type MessageType } from '@xietong/contracts';
+import { DomainError, type MessageType } from '@xietong/contracts';
 import { isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
 
 export interface ManifestSigningKey {
@@ -21,6 +21,26 @@ export interface ManifestMember {
   inbox: string;
   signingKeys: ManifestSigningKey[];
   encryptionKey: { kid: string; alg: string; publicJwk: JWK };
+  /** What the member's gateway reads (format 3); a gateway never sends it anything else. */
+  accepts: MemberCapabilities;
+}
+
+/**
+ * Capabilities of a member (format 3): the envelope versions and the message types, each with the
+ * body versions, its gateway reads. Type names are kept as strings: a manifest may name types newer
+ * than the code reading it, which that code then simply never sends.
+ */
+export interface MemberCapabilities {
+  envelopes: number[];
+  messageTypes: Record<string, number[]>;
+}
+
+/** An envelope schema version carried by the manifest (format 3). */
+export interface ManifestEnvelope {
+  version: number;
+  /** CRC-64-AVRO of the Parsing Canonical Form, hex as in the single-object header. */
+  rabin: string;
+  schema: object;
 }
 
 export interface ManifestAgreement {
@@ -42,7 +62,7 @@ export interface ManifestSchema {
 }
 
 /** Format of the manifests this code writes; older formats are read through {@link upgradeManifest}. */
-export const MANIFEST_FORMAT = 'xietong-manifest/2';
+export const MANIFEST_FORMAT = 'xietong-manifest/3';
 
 /** The signed federation manifest (payload of the authority's JWS), in the current format. */
 export interface Manifest {
@@ -60,9 +80,13 @@ export interface Manifest {
   members: ManifestMember[];
   agreements: ManifestAgreement[];
   schemas: ManifestSchema[];
+  /** Envelope versions (format 3), so a gateway reads an envelope newer than its own code's. */
+  envelopes: ManifestEnvelope[];
 }
 
 const DIVISION = /^\d{6}$/;
+/** A message type name: known to this code or not (a newer partner's). */
+const TYPE_NAME = /^[A-Z][A-Z0-9_]{0,39}$/;
 const FEDERATION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 const bad = (what: string): never => {
@@ -84,6 +108,22 @@ const UPGRADES: Record<string, { to: string; upgrade: (m: Record<string, unknown
       if (prefixes.size > 1 || prefixes.has(''))
         bad('format 1 inbox names must all be <prefix>.inbox.<member> with one prefix');
       return { ...m, format: 'xietong-manifest/2', federation: [...prefixes][0] ?? 'xietong' };
+    },
+  },
+  // Format 2 declared no capabilities: every member read envelope v1 and every schema in the catalog.
+  'xietong-manifest/2': {
+    to: 'xietong-manifest/3',
+    upgrade: (m) => {
+      const messageTypes: Record<string, number[]> = {};
+      for (const s of Array.isArray(m.schemas) ? (m.schemas as { type?: unknown; version?: unknown }[]) : [])
+        if (typeof s.type === 'string') (messageTypes[s.type] ??= []).push(Number(s.version ?? 1));
+      const members = Array.isArray(m.members) ? (m.members as Record<string, unknown>[]) : [];
+      return {
+        ...m,
+        format: 'xietong-manifest/3',
+        members: members.map((x) => ({ ...x, accepts: { envelopes: [1], messageTypes } })),
+        envelopes: [],
+      };
     },
   },
 };
@@ -131,14 +171,38 @@ export function assertManifestShape(m: unknown): asserts m is Manifest {
         bad(`key ${k.kid} needs notBefore/notAfter instants`);
       if ('d' in k.publicJwk) bad(`key ${k.kid} contains private key material`);
     }
+    const acc = mem.accepts as MemberCapabilities | undefined;
+    if (
+      typeof acc !== 'object' ||
+      acc === null ||
+      !Array.isArray(acc.envelopes) ||
+      !acc.envelopes.every((v) => Number.isInteger(v) && v > 0) ||
+      typeof acc.messageTypes !== 'object' ||
+      acc.messageTypes === null ||
+      !Object.entries(acc.messageTypes).every(
+        ([t, v]) => TYPE_NAME.test(t) && Array.isArray(v) && v.every((n) => Number.isInteger(n) && n > 0),
+      )
+    )
+      bad(`member ${mem.id} needs accepts {envelopes: [versions], messageTypes: {TYPE: [body versions]}}`);
   }
+  if (!Array.isArray(x.envelopes)) bad('needs an envelopes array');
+  for (const e of x.envelopes as ManifestEnvelope[])
+    if (!Number.isInteger(e.version) || !/^[0-9a-f]{16}$/.test(e.rabin ?? '') || typeof e.schema !== 'object')
+      bad('has a malformed envelope entry');
   for (const a of x.agreements as ManifestAgreement[]) {
     if (!a.id || !Array.isArray(a.members) || !Array.isArray(a.messageTypes)) bad('has a malformed agreement');
+    // A type newer than this code is allowed (it is never sent or accepted here), a malformed name is not.
     for (const t of a.messageTypes)
-      if (!isMessageType(t)) bad(`agreement ${a.id} names unknown message type ${String(t)}`);
+      if (typeof t !== 'string' || !TYPE_NAME.test(t))
+        bad(`agreement ${a.id} names malformed message type ${String(t)}`);
   }
   for (const s of x.schemas as ManifestSchema[]) {
-    if (!isMessageType(s.type) || !/^[0-9a-f]{64}$/.test(s.fingerprint ?? '') || typeof s.schema !== 'object')
+    if (
+      typeof s.type !== 'string' ||
+      !TYPE_NAME.test(s.type) ||
+      !/^[0-9a-f]{64}$/.test(s.fingerprint ?? '') ||
+      typeof s.schema !== 'object'
+    )
       bad('has a malformed schema entry');
   }
 }

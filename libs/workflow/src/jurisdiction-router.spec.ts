@@ -8,11 +8,12 @@ const member = (id: string, name: string): ManifestMember => ({
   inbox: `xietong.inbox.${id}`,
   signingKeys: [],
   encryptionKey: { kid: `${id}-enc`, alg: 'ECDH-ES+A256KW', publicJwk: {} },
+  accepts: { envelopes: [1], messageTypes: {} },
 });
 
 const ALL = ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'REMINDER'] as const;
 const manifest: Manifest = {
-  format: 'xietong-manifest/2',
+  format: 'xietong-manifest/3',
   federation: 'xietong',
   serial: 1,
   issuer: 'test',
@@ -30,6 +31,7 @@ const manifest: Manifest = {
     { id: 'nanjing-mc', name: '南京都市圈', members: ['320100', '341800'], messageTypes: ['LEAD'] },
   ],
   schemas: [],
+  envelopes: [],
 };
 const federation = new Federation(manifest);
 const router = JurisdictionRouter.load();

@@ -50,6 +50,7 @@ export function composeReceipt(
     messageId,
     createdAt: now,
     body,
+    envelopes: federation.accepts(to, 'RECEIPT').envelopes,
   });
   return {
     row: outboundRow(envelope, body, federation.serial, value),

@@ -20,6 +20,7 @@ export class RecordVerifier {
     let envelope: Envelope | undefined;
     try {
       if (!record.value || record.value.length === 0) throw new DomainError('MALFORMED', 'record has no value');
+      this.codec.learnEnvelopes(federation);
       envelope = assertEnvelopeFields(this.codec.envelope.decode(record.value));
       const jws = record.headers[HEADERS.signature]?.toString('utf8');
       if (!jws) throw new DomainError('SIGNATURE_MISSING', `record has no ${HEADERS.signature} header`);
@@ -38,7 +39,7 @@ export class RecordVerifier {
           `message is addressed to ${envelope.recipient}, this gateway is ${this.self}`,
         );
       }
-      if (!this.supports(envelope.type)) {
+      if (!this.supports(envelope.type, federation)) {
         throw new DomainError(
           'UNSUPPORTED_TYPE',
           `message type ${(envelope.type as string) === UNKNOWN_TYPE ? `unknown to envelope v${this.codec.envelope.reader.version} (written with v${this.codec.envelope.versionOf(record.value)})` : envelope.type} is not one this gateway accepts`,
@@ -60,9 +61,14 @@ export class RecordVerifier {
     }
   }
 
-  /** A type this gateway reads: known to its code, with a local body schema. */
-  private supports(type: string): boolean {
-    return isMessageType(type) && this.codec.local.has(type);
+  /**
+   * A type this gateway reads: known to its code, with a local body schema, and declared in this
+   * member's capabilities in the manifest (a partner should never have sent anything else).
+   */
+  private supports(type: string, federation: Federation): boolean {
+    if (!isMessageType(type) || !this.codec.local.has(type)) return false;
+    const self = federation.member(this.self);
+    return !self || federation.accepts(this.self, type).versions.length > 0;
   }
 }
 

@@ -5,6 +5,8 @@ import {
   firstControlCharacter,
   messageTypeSpec,
   validateBody,
+  type BusinessType,
+  type SchemaEntry,
 } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
 import type { Federation, ManifestStore } from '@xietong/federation';
@@ -180,7 +182,7 @@ export class SubmitMessageUseCase {
         `no agreement lets ${this.self} send ${cmd.type} to ${to} (manifest serial ${federation.serial})`,
       );
     }
-    const schema = this.codec.local.latest(cmd.type);
+    const schema = this.bodySchemaFor(cmd.type, to, federation);
     if (!federation.catalog.find(schema.fingerprint)) {
       throw new DomainError(
         'UNKNOWN_SCHEMA',
@@ -214,6 +216,8 @@ export class SubmitMessageUseCase {
       messageId: cmd.messageId,
       createdAt: now,
       body,
+      bodyVersion: schema.version,
+      envelopes: federation.accepts(to, cmd.type).envelopes,
     });
     this.requireFits(recipient.inbox, cmd.correlationId, value);
     return {
@@ -224,6 +228,36 @@ export class SubmitMessageUseCase {
       body,
       warnings,
     };
+  }
+
+  /**
+   * The body schema to write for `to`: the newest local version of the type the recipient declares
+   * in the manifest (`accepts`), carried by an envelope version it reads. UNSUPPORTED_TYPE (422)
+   * names the missing capability: a gateway never sends a member something it has not declared.
+   */
+  private bodySchemaFor(type: BusinessType | 'REMINDER', to: string, federation: Federation): SchemaEntry {
+    const { envelopes, versions } = federation.accepts(to, type);
+    const missing = (what: string) =>
+      new DomainError(
+        'UNSUPPORTED_TYPE',
+        `agency ${to} does not accept ${what} (its capabilities in manifest serial ${federation.serial}: envelope ${envelopes.map((v) => `v${v}`).join(', ') || 'none'}; ${
+          Object.entries(federation.requireMember(to).accepts.messageTypes)
+            .map(([t, v]) => `${t} ${v.map((n) => `v${n}`).join('/')}`)
+            .join(', ') || 'no message types'
+        })`,
+      );
+    if (versions.length === 0) throw missing(type);
+    if (!this.codec.local.has(type))
+      throw new DomainError('UNSUPPORTED_TYPE', `this gateway has no schema for ${type}: upgrade its schema set first`);
+    const local = this.codec.local.versions(type).filter((e) => versions.includes(e.version));
+    if (local.length === 0)
+      throw missing(`${type} in a body version this gateway writes (v${this.codec.local.latest(type).version})`);
+    try {
+      this.codec.envelope.writerFor(type, envelopes);
+    } catch {
+      throw missing(`${type} in an envelope version it reads`);
+    }
+    return local[local.length - 1];
   }
 
   /** Refuses a record the partner's inbox topic could never take, naming the limit (HTTP 413). */

@@ -44,6 +44,11 @@ export function setupOpenApi(
   const examples = submissionExamples(config.agencyId, federation);
   const names: Record<string, string> = {};
   for (const { path: kind, type, routing, personalData, role, correlationField } of SUBMITTABLE_SPECS) {
+    // A gateway run with an older schema set offers only the types it has schemas for.
+    if (!codec.local.has(type)) {
+      delete doc.paths[`/api/v1/${kind}`];
+      continue;
+    }
     const name = codec.local.latest(type).name;
     names[type] = name;
     const body = avroToJsonSchema(codec.local.latest(type).avroType);

@@ -57,8 +57,8 @@ final class Federation {
         com.nimbusds.jose.util.Base64URL.encode(payload), new com.nimbusds.jose.util.Base64URL(parts[2]));
     report.expect(!tampered.verify(Wire.verifier(authority)), "manifest: a changed payload byte fails verification");
     Map<String, Object> manifest = jws.getPayload().toJSONObject();
-    report.expect("xietong-manifest/2".equals(manifest.get("format")) && manifest.get("federation") instanceof String,
-        "manifest: format xietong-manifest/2 with a federation id");
+    report.expect(("xietong-manifest/2".equals(manifest.get("format")) || "xietong-manifest/3".equals(manifest.get("format"))) && manifest.get("federation") instanceof String,
+        "manifest: format xietong-manifest/2 or 3 with a federation id");
     report.expect(Instant.parse((String) manifest.get("expiresAt")).isAfter(now), "manifest: not expired at " + now);
     Federation f = new Federation(manifest);
     report.ok("manifest: " + f.catalog.size() + " catalog schemas match their SchemaNormalization SHA-256");
