@@ -101,7 +101,7 @@ describe('manifest formats', () => {
     expect(read.format).toBe('xietong-manifest/3');
     expect(read.envelopes).toEqual([]);
     expect(read.members[0].accepts.envelopes).toEqual([1]);
-    expect(read.members[0].accepts.messageTypes.LEAD).toEqual([1]);
+    expect(read.members[0].accepts.messageTypes.LEAD).toEqual([1, 2]);
     expect(read.members[0].accepts.messageTypes.REMINDER).toEqual(expect.arrayContaining([1, 2]));
   });
 
@@ -114,7 +114,7 @@ describe('manifest formats', () => {
     const jws = await signManifest(newer, await readJwk(files.authorityPrivate));
     const fed = new Federation(await verifyManifest(jws, await readJwk(files.authorityPublic)));
     expect(fed.catalog.find('f'.repeat(64))).toBeUndefined();
-    expect(fed.accepts(newer.members[0].id, 'LEAD').versions).toEqual([1]);
+    expect(fed.accepts(newer.members[0].id, 'LEAD').versions).toEqual([1, 2]);
   });
 
   it('refuses an unknown format and inbox names outside the federation', async () => {
