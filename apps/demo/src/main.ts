@@ -164,6 +164,10 @@ async function main(o: Options): Promise<number> {
     const replies = assistanceReplies();
     log(`  杭州 replies to ${ASSISTANCE_REQUESTS[0]} (findings with evidence digests); ${unanswered} goes unanswered`);
     await submitAll(byId, replies);
+    await waitFor('the 协查 reply at 旌德', o.timeout, async () => {
+      const c = (await requester.find('ASSISTANCE', ASSISTANCE_REQUESTS[0]))[0];
+      return { done: c?.state === 'COMPLETED', progress: `${ASSISTANCE_REQUESTS[0]}: ${c?.state ?? '-'}` };
+    });
     // 督办: 旌德's scheduler, run as of the day after the unanswered request's due date.
     const overdueAt = new Date(Date.parse(`${late.dueOn}T12:00:00+08:00`) + 86_400_000);
     const reminded = await byId.get(JINGDE)!.app.get(DeadlineSupervisor).remindOverdue(overdueAt);
