@@ -265,6 +265,36 @@ describe('xietong CLI', () => {
     expect(err).toContain(`Usage: ${usage}`);
   });
 
+  it('refuses to overwrite an existing federation without --force', async () => {
+    const authority = readFileSync(join(dir, 'authority.private.jwk.json'), 'utf8');
+    const again = capture();
+    expect(await runCli(['federation', 'init', '--dir', dir, '--members', '341825,330100'], again.io)).toBe(1);
+    expect(again.err.join('\n')).toMatch(/already holds a federation .*--force to overwrite/);
+    expect(again.err.join('\n')).toContain('Usage: xietong federation init');
+    expect(readFileSync(join(dir, 'authority.private.jwk.json'), 'utf8')).toBe(authority);
+    const other = mkdtempSync(join(tmpdir(), 'xt-cli-force-'));
+    expect(await runCli(['federation', 'init', '--dir', other, '--members', '341825'], capture().io)).toBe(0);
+    const first = readFileSync(join(other, 'authority.private.jwk.json'), 'utf8');
+    expect(await runCli(['federation', 'init', '--dir', other, '--members', '341825', '--force'], capture().io)).toBe(
+      0,
+    );
+    expect(readFileSync(join(other, 'authority.private.jwk.json'), 'utf8')).not.toBe(first);
+  });
+
+  it('refuses a member id that is not a GB/T 2260 division code unless told the list is behind', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'xt-cli-gbt-'));
+    const c = capture();
+    expect(await runCli(['federation', 'init', '--dir', fresh, '--members', '341825,999999'], c.io)).toBe(1);
+    expect(c.err.join('\n')).toMatch(/member 999999 is not a GB\/T 2260 division code/);
+    expect(existsSync(join(fresh, 'manifest.jws'))).toBe(false);
+    expect(
+      await runCli(
+        ['federation', 'init', '--dir', fresh, '--members', '341825,999999', '--allow-unlisted'],
+        capture().io,
+      ),
+    ).toBe(0);
+  });
+
   it('checks a resident ID number and echoes it masked', async () => {
     const ok = capture();
     expect(await runCli(['check-id', '11010519491231002X'], ok.io)).toBe(0);

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { randomBytes } from 'node:crypto';
@@ -44,7 +44,14 @@ import {
   DomainError,
 } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, isSigningAlgorithm, type SigningAlgorithm } from '@xietong/crypto';
-import { checkUscc, isValidResidentId, maskResidentId, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import {
+  checkUscc,
+  DivisionCodes,
+  isValidResidentId,
+  maskResidentId,
+  TimeLimits,
+  WorkingDayCalendar,
+} from '@xietong/workflow';
 import { wireExample } from './wire-example';
 import { VECTOR_NOW, writeConformanceVectors } from './conformance-vectors';
 import { issueToken, ROLES, type Role } from '@xietong/gateway';
@@ -156,8 +163,34 @@ export function buildCli(io: CliIo = stdio): Command {
       'federation id: namespace of its Kafka topics and consumer groups (default: a new random id)',
       federationId,
     )
+    .option('--force', 'overwrite an existing authority key, member keys and manifest in --dir')
+    .option('--allow-unlisted', 'accept member ids that are not in the GB/T 2260 list the gateway ships (2021 edition)')
     .action(
-      async (o: { dir: string; members: string[]; alg: SigningAlgorithm; validDays: number; federation?: string }) => {
+      async (o: {
+        dir: string;
+        members: string[];
+        alg: SigningAlgorithm;
+        validDays: number;
+        federation?: string;
+        force?: boolean;
+        allowUnlisted?: boolean;
+      }) => {
+        const files = federationFiles(o.dir);
+        const existing = [files.authorityPrivate, files.manifest, ...o.members.map(files.signingKey)].filter((f) =>
+          existsSync(f),
+        );
+        if (existing.length > 0 && !o.force)
+          throw new InvalidArgumentError(
+            `${o.dir} already holds a federation (${existing.join(', ')}); overwriting replaces the zone authority key and every member key. Use another --dir, or --force to overwrite`,
+          );
+        if (!o.allowUnlisted) {
+          const divisions = DivisionCodes.load();
+          const unknown = o.members.filter((m) => !divisions.check(m, '--members').known);
+          if (unknown.length > 0)
+            throw new InvalidArgumentError(
+              `member ${unknown.join(', ')} is not a GB/T 2260 division code (county level or above, 2021 list); check the id, or pass --allow-unlisted for a code newer than the list`,
+            );
+        }
         const id = o.federation ?? `fed-${randomBytes(4).toString('hex')}`;
         const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
         await initFederation({
