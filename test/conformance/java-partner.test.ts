@@ -54,7 +54,7 @@ describe('records written by the Java checker', () => {
 
   it('cover every business message type, signed with EdDSA and with ES256', () => {
     expect(written.map((w) => w.type).sort()).toEqual(
-      ['CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'REMINDER'].sort(),
+      ['ASSISTANCE_REQUEST', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'REMINDER'].sort(),
     );
     expect(new Set(written.map((w) => w.alg))).toEqual(new Set(['EdDSA', 'ES256']));
     // Nimbus writes {"kid","alg"}: the receiver verifies over the protected header as sent.

@@ -16,6 +16,7 @@ const REASONS = [
   'SIGNATURE_INVALID',
   'WRONG_RECIPIENT',
   'NOT_IN_AGREEMENT',
+  'UNSUPPORTED_TYPE',
   'UNKNOWN_SCHEMA',
   'REPLAY',
 ];
@@ -29,7 +30,7 @@ describe('conformance vectors', () => {
   it('cover every message type and every refusal reason of docs/wire-format.md', () => {
     const accepted = fresh.vectors.filter((v) => v.expected.outcome === 'ACCEPTED');
     expect(accepted.map((v) => v.expected.outcome === 'ACCEPTED' && v.expected.envelope.type).sort()).toEqual(
-      ['CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT', 'REMINDER'].sort(),
+      ['ASSISTANCE_REQUEST', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT', 'REMINDER'].sort(),
     );
     const reasons = new Set(fresh.vectors.map((v) => v.expected.outcome === 'REFUSED' && v.expected.reasonCode));
     for (const r of REASONS) expect(reasons).toContain(r);

@@ -1,10 +1,12 @@
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { repoRoot } from '@xietong/config';
 import {
   SchemaCatalog,
+  sampleAssistanceReply,
+  sampleAssistanceRequest,
   sampleComplaint,
   sampleComplaintResult,
   sampleFeedback,
@@ -117,7 +119,15 @@ export async function writeConformanceVectors(
       id: 'yrd',
       name: '长三角',
       members: ['310000', '320000', '330000', '340000'],
-      messageTypes: ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'REMINDER'],
+      messageTypes: [
+        'LEAD',
+        'CASE_RESULT',
+        'COMPLAINT',
+        'COMPLAINT_RESULT',
+        'REMINDER',
+        'ASSISTANCE_REQUEST',
+        'ASSISTANCE_REPLY',
+      ],
     },
     { id: 'leads-only', name: '线索协查', members: [VECTOR_SENDER, VECTOR_RECEIVER], messageTypes: ['LEAD'] },
   ];
@@ -136,6 +146,15 @@ export async function writeConformanceVectors(
     catalog,
     agreements,
     federation: federationId,
+    // The receiver takes 协查 requests but declares no replies: a reply is UNSUPPORTED_TYPE.
+    capabilities: {
+      [VECTOR_RECEIVER]: {
+        envelopes: catalog.envelopeVersions(),
+        messageTypes: Object.fromEntries(
+          Object.entries(catalog.typeVersions()).filter(([t]) => t !== 'ASSISTANCE_REPLY'),
+        ) as Record<string, number[]>,
+      },
+    },
   });
   const manifestJws = await signManifest(manifest, authority.privateJwk);
   const federation = new Federation(manifest);
@@ -158,7 +177,8 @@ export async function writeConformanceVectors(
     json(files.authIssuerKey(m.id), issuer.privateJwk);
     json(files.authJwks(m.id), { keys: [issuer.publicJwk] });
   }
-  copyFileSync(join(schemas, 'envelope.v1.avsc'), join(out, 'envelope.v1.avsc'));
+  for (const f of readdirSync(schemas).filter((n) => /^envelope\.v\d+\.avsc$/.test(n)))
+    copyFileSync(join(schemas, f), join(out, f));
 
   const signer = async (jwk: JWK): Promise<Signer> => ({
     kid: jwk.kid!,
@@ -329,6 +349,21 @@ export async function writeConformanceVectors(
     await signDetached(reminder.value, senderEd),
     'XS-330100-2026-0001',
     accepted(reminder.envelope),
+  ); // 协查: a type added after envelope v1, so it travels in envelope v2 (written with the oldest
+  // version that carries it); the other vectors stay in v1, the previous version, which every
+  // reader still decodes.
+  const assistance = compose({
+    type: 'ASSISTANCE_REQUEST',
+    body: sampleAssistanceRequest('XC-330100-2026-0001', 'XS-330100-2026-0001', '2026-12-31'),
+    correlationId: 'XC-330100-2026-0001',
+  });
+  add(
+    'valid-assistance-request',
+    'ASSISTANCE_REQUEST (协查) in envelope v2',
+    assistance.value,
+    await signDetached(assistance.value, senderEs),
+    'XC-330100-2026-0001',
+    accepted(assistance.envelope),
   );
 
   // One record per refusal reason, in the order of the wire-format list.
@@ -468,6 +503,19 @@ export async function writeConformanceVectors(
     await signed(outside),
     'TS-341825-2026-0004',
     refused('NOT_IN_AGREEMENT'),
+  );
+  const undeclared = compose({
+    type: 'ASSISTANCE_REPLY',
+    body: sampleAssistanceReply('XC-341825-2026-0002'),
+    correlationId: 'XC-341825-2026-0002',
+  }).value;
+  add(
+    'unsupported-type',
+    'ASSISTANCE_REPLY, a type the receiver does not declare in its manifest capabilities (accepts)',
+    undeclared,
+    await signed(undeclared),
+    'XC-341825-2026-0002',
+    refused('UNSUPPORTED_TYPE'),
   );
   const unknownSchema = codec.envelope.encode({
     ...probe().envelope,

@@ -65,6 +65,15 @@ final class Federation {
     return f;
   }
 
+  /** Whether a member declares a message type in its capabilities (format 3; format 2: every type). */
+  boolean accepts(String member, String type) throws Exception {
+    Map<String, Object> m = members.get(member);
+    if (m == null || !m.containsKey("accepts")) return true;
+    if ("RECEIPT".equals(type)) return true;
+    Map<String, Object> types = JSONObjectUtils.getJSONObject(JSONObjectUtils.getJSONObject(m, "accepts"), "messageTypes");
+    return types.containsKey(type);
+  }
+
   /** A member's signing key entry for kid, or null. */
   Map<String, Object> signingKey(String member, String kid) throws Exception {
     for (Map<String, Object> k : JSONObjectUtils.getJSONObjectArray(members.get(member), "signingKeys"))

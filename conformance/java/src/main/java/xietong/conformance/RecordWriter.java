@@ -54,8 +54,7 @@ final class RecordWriter {
     Instant now = nowText == null ? Instant.now() : Instant.parse(nowText);
     Path fedDir = vectors.resolve("federation");
     Federation federation = Federation.load(fedDir, now, report);
-    Schema envelopeSchema = new Schema.Parser().parse(vectors.resolve("envelope.v1.avsc").toFile());
-    BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), envelopeSchema);
+    List<Schema> envelopes = Wire.envelopeVersions(vectors);
     Files.createDirectories(out);
 
     List<Path> files;
@@ -91,6 +90,11 @@ final class RecordWriter {
       }
       byte[] body = encodeBody(bodySchema, fromJson(bodyJson, bodySchema));
 
+      // The oldest envelope version that carries the type, as docs/wire-format.md (Versioning) says.
+      Schema envelopeSchema = null;
+      for (Schema s : envelopes)
+        if (envelopeSchema == null && s.getField("type").schema().hasEnumSymbol(type)) envelopeSchema = s;
+      BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), envelopeSchema);
       GenericRecord envelope = new GenericData.Record(envelopeSchema);
       String messageId = UUID.randomUUID().toString();
       envelope.put("messageId", messageId);

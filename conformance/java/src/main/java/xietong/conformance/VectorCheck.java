@@ -55,7 +55,8 @@ final class VectorCheck {
   }
 
   static void run(Path vectors, Checker.Report report) throws Exception {
-    Schema envelopeSchema = new Schema.Parser().parse(vectors.resolve("envelope.v1.avsc").toFile());
+    java.util.List<Schema> envelopes = Wire.envelopeVersions(vectors);
+    Schema envelopeSchema = envelopes.get(envelopes.size() - 1);
     List<Path> files;
     try (Stream<Path> s = Files.list(vectors.resolve("records"))) {
       files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
@@ -74,7 +75,7 @@ final class VectorCheck {
       byte[] value = Wire.HEX.parseHex((String) record.get("value"));
       Object jws = JSONObjectUtils.getJSONObject(record, "headers").get(Wire.SIGNATURE_HEADER);
       Set<String> accepted = new HashSet<>(JSONObjectUtils.getStringList(vector, "acceptedMessageIds"));
-      Outcome o = receive(envelopeSchema, federation, (String) vector.get("receiver"), now, accepted, value, (String) jws);
+      Outcome o = receive(envelopes, federation, (String) vector.get("receiver"), now, accepted, value, (String) jws);
       Map<String, Object> expected = JSONObjectUtils.getJSONObject(vector, "expected");
       if ("REFUSED".equals(expected.get("outcome"))) {
         report.expect(expected.get("reasonCode").equals(o.code),
@@ -98,11 +99,11 @@ final class VectorCheck {
   }
 
   /** The receiver's checks, in the order of docs/wire-format.md. */
-  static Outcome receive(Schema envelopeSchema, Federation federation, String receiver, Instant now,
+  static Outcome receive(java.util.List<Schema> envelopes, Federation federation, String receiver, Instant now,
       Set<String> acceptedIds, byte[] value, String jws) throws Exception {
     GenericRecord envelope;
     try {
-      envelope = Wire.decodeEnvelope(envelopeSchema, value);
+      envelope = Wire.decodeEnvelope(envelopes, value);
       checkFields(envelope);
       if (jws == null) throw new Wire.Refused("SIGNATURE_MISSING", "no " + Wire.SIGNATURE_HEADER + " header");
     } catch (Wire.Refused r) {
@@ -134,6 +135,8 @@ final class VectorCheck {
       if (!recipient.equals(receiver))
         throw new Wire.Refused("WRONG_RECIPIENT", "addressed to " + recipient + ", receiver is " + receiver);
       String type = envelope.get("type").toString();
+      if ("UNKNOWN".equals(type) || !federation.accepts(receiver, type))
+        throw new Wire.Refused("UNSUPPORTED_TYPE", receiver + " does not accept " + type);
       if (!federation.agreementCovers(envelope.get("zone").toString(), sender, recipient, type))
         throw new Wire.Refused("NOT_IN_AGREEMENT", "agreement " + envelope.get("zone") + " does not cover " + type);
       String sha = Wire.HEX.formatHex(((GenericData.Fixed) envelope.get("bodySchema")).bytes());

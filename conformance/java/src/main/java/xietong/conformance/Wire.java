@@ -64,7 +64,17 @@ final class Wire {
    * C3 01 and the CRC-64-AVRO fingerprint of the envelope schema, and nothing may follow the datum.
    */
   static GenericRecord decodeEnvelope(Schema envelopeSchema, byte[] value) throws Refused {
-    BinaryMessageDecoder<GenericRecord> decoder = new BinaryMessageDecoder<>(GenericData.get(), envelopeSchema);
+    return decodeEnvelope(java.util.List.of(envelopeSchema), value);
+  }
+
+  /**
+   * Standard single-object resolution over several envelope versions (oldest first): the header's
+   * CRC-64-AVRO names the writer schema, resolved into the newest version (the reader).
+   */
+  static GenericRecord decodeEnvelope(java.util.List<Schema> versions, byte[] value) throws Refused {
+    Schema reader = versions.get(versions.size() - 1);
+    BinaryMessageDecoder<GenericRecord> decoder = new BinaryMessageDecoder<>(GenericData.get(), reader);
+    for (Schema older : versions.subList(0, versions.size() - 1)) decoder.addSchema(older);
     ByteArrayInputStream in = new ByteArrayInputStream(value);
     GenericRecord envelope;
     try {
@@ -74,6 +84,20 @@ final class Wire {
     }
     if (in.available() != 0) throw new Refused("MALFORMED", in.available() + " bytes after the envelope");
     return envelope;
+  }
+
+  /** The envelope versions in a directory (envelope.v<N>.avsc), oldest first. */
+  static java.util.List<Schema> envelopeVersions(java.nio.file.Path dir) throws IOException {
+    java.util.List<java.nio.file.Path> files;
+    try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().matches("envelope\\.v\\d+\\.avsc"))
+          .sorted(java.util.Comparator.comparingInt(
+              p -> Integer.parseInt(p.getFileName().toString().replaceAll("\\D", ""))))
+          .toList();
+    }
+    java.util.List<Schema> out = new java.util.ArrayList<>();
+    for (java.nio.file.Path f : files) out.add(new Schema.Parser().parse(f.toFile()));
+    return out;
   }
 
   /** Plain Avro binary decoding of a body with its writer schema; trailing bytes are refused. */
