@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 export interface InboundRecord {
   topic: string;
@@ -37,6 +37,9 @@ export class InboxConsumer {
   private readonly consumer: Consumer;
   private stopping = false;
   private handler?: BatchHandler;
+  /** Offset comparisons started by a group join; close() waits for them (they use an admin client). */
+  private readonly rewinds = new Set<Promise<void>>();
+  private admin?: Admin;
 
   constructor(
     private readonly kafka: Kafka,
@@ -68,9 +71,13 @@ export class InboxConsumer {
     if (options.storedOffsets) {
       this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
         const partitions = payload.memberAssignment[options.topic] ?? [];
-        void this.rewindBehind(partitions).catch((e: Error) =>
-          options.log?.('error', `could not compare stored and committed offsets: ${e.message}`),
-        );
+        if (this.stopping) return;
+        const rewind: Promise<void> = this.rewindBehind(partitions)
+          .catch((e: Error) => {
+            if (!this.stopping) options.log?.('error', `could not compare stored and committed offsets: ${e.message}`);
+          })
+          .finally(() => this.rewinds.delete(rewind));
+        this.rewinds.add(rewind);
       });
     }
   }
@@ -125,15 +132,19 @@ export class InboxConsumer {
     if (partitions.length === 0) return;
     const { topic, groupId } = this.options;
     const stored = await this.options.storedOffsets!(topic);
+    if (this.stopping) return;
     const admin = this.kafka.admin();
-    await admin.connect();
+    this.admin = admin;
     let committed: { partition: number; offset: string }[];
     try {
+      await admin.connect();
       const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
       committed = t?.partitions ?? [];
     } finally {
+      if (this.admin === admin) this.admin = undefined;
       await admin.disconnect();
     }
+    if (this.stopping) return;
     for (const partition of partitions) {
       const c = BigInt(committed.find((x) => x.partition === partition)?.offset ?? '-1');
       const last = stored.get(partition);
@@ -158,6 +169,12 @@ export class InboxConsumer {
 
   async close(): Promise<void> {
     this.stopping = true;
+    // A comparison still running would outlive the gateway (and a test's environment): cut its
+    // admin connection and wait for it to settle before leaving the group.
+    await this.admin?.disconnect().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.rewinds]), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
     await this.consumer.disconnect();
   }
 }
