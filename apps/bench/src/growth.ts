@@ -16,7 +16,7 @@ import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { issueToken } from '@xietong/gateway';
 import { Database, OutboxRepository, startLocalPostgres, type LocalPostgres } from '@xietong/persistence';
 import { batchBodies, postBatch, spawnGateway, type GatewayProcess } from './gateway-processes';
-import { processTreeCpuSeconds, processUsage, round } from './stats';
+import { cpuSecondsBetween, processTreeTicks, processUsage, round } from './stats';
 
 const JD = '341825';
 const HZ = '330100';
@@ -278,13 +278,13 @@ async function idleCpuUse(gateways: GatewayProcess[], pg?: Side): Promise<{ gate
       )
     : undefined;
   const gw = () => gateways.reduce((s, g) => s + processUsage(g.child.pid!).cpu_s, 0);
-  const db = () => (postmaster ? processTreeCpuSeconds(postmaster) : 0);
+  const db = () => (postmaster ? processTreeTicks(postmaster) : new Map<number, number>());
   await new Promise((r) => setTimeout(r, 5000));
   const [g0, d0, t0] = [gw(), db(), performance.now()];
   await new Promise((r) => setTimeout(r, 30_000));
   const seconds = (performance.now() - t0) / 1000;
   const rate = (cpu: number) => round((cpu * 1000) / seconds, 1);
-  return { gateways: rate(gw() - g0), ...(postmaster ? { database: rate(db() - d0) } : {}) };
+  return { gateways: rate(gw() - g0), ...(postmaster ? { database: rate(cpuSecondsBetween(d0, db())) } : {}) };
 }
 
 /**

@@ -29,21 +29,35 @@ export function processUsage(pid: number): ProcessUsage {
   return { pid, cpu_s: round(ticks / 100, 2), peak_rss_mb: round(Number(hwm?.[1] ?? 0) / 1024, 1) };
 }
 
-/** CPU seconds (user + system) of a process and all its children, e.g. a PostgreSQL server. */
-export function processTreeCpuSeconds(root: number): number {
-  const ticksOf = (stat: string) => {
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-  };
-  let ticks = 0;
+/**
+ * CPU ticks (user + system, 1/100 s) per process of a process and its children, e.g. a PostgreSQL
+ * server: the postmaster and every backend, autovacuum included.
+ */
+export function processTreeTicks(root: number): Map<number, number> {
+  const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const s = ticksOf(readFileSync(`/proc/${entry}/stat`, 'utf8'));
-      if (Number(entry) === root || s.ppid === root) ticks += s.ticks;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(entry) === root || Number(f[1]) === root) ticks.set(Number(entry), Number(f[11]) + Number(f[12]));
     } catch {
       // The process ended while we looked.
     }
+  }
+  return ticks;
+}
+
+/**
+ * CPU seconds a process tree used between two samples. Compared per process: a backend that ended
+ * in between takes its ticks out of a plain sum (which then went negative), and one started in
+ * between counts from zero (a smaller count under a reused pid is a new process too).
+ */
+export function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, t] of after) {
+    const b = before.get(pid) ?? 0;
+    ticks += t >= b ? t - b : t;
   }
   return ticks / 100;
 }
