@@ -29,6 +29,7 @@ import { SubmitMessageUseCase } from './outbound/submit-message.use-case';
 import { DivisionCodes, JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { CaseTracker } from './cases/case-tracker';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
+import { AuditChainer, DEFAULT_AUDIT_CHAINER } from './audit/audit-chainer';
 import { AuditCheckpointer } from './audit/audit-checkpointer';
 import { MonthlyReport } from './reporting/monthly-report';
 import { GATEWAY_CONFIG } from './tokens';
@@ -63,8 +64,7 @@ const logFor =
 @Injectable()
 class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: Logger;
-  private chainer?: NodeJS.Timeout;
-  private chaining?: Promise<unknown>;
+  private readonly chainer: AuditChainer;
   private deadLetterSweep?: NodeJS.Timeout;
   private sweeping?: Promise<unknown>;
 
@@ -76,12 +76,15 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly publisher: RecordPublisher,
     private readonly db: Database,
     private readonly archive: ManifestArchiveRepository,
-    private readonly audit: AuditRepository,
+    audit: AuditRepository,
     private readonly inbound: InboundService,
     private readonly checkpointer: AuditCheckpointer,
     private readonly limits: TopicLimits,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
+    const appended = new OutboxSignal();
+    audit.onAppend(() => appended.notify());
+    this.chainer = new AuditChainer(audit, appended, DEFAULT_AUDIT_CHAINER, (m) => this.logger.error(m));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -101,14 +104,9 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     // Size checks at submission use the partners' real limits from the start (never blocks boot).
     void this.limits.prefetch(federation.manifest.members.map((m) => m.inbox));
     await this.publisher.connect();
-    // Chain audit events written by finished transactions, a few times a second.
-    this.chainer = setInterval(() => {
-      this.chaining ??= this.audit
-        .chainAll()
-        .catch((e) => this.logger.error(`audit chaining failed: ${(e as Error).message}`))
-        .finally(() => (this.chaining = undefined));
-    }, 200);
-    this.chainer.unref();
+    // Chain audit events written by finished transactions: a few times a second while they come,
+    // every 2 s when idle.
+    this.chainer.start();
     if (this.config.roles.has('inbound')) {
       // Quarantined records whose dead-letter copy failed are re-sent once they are older than the interval.
       const every = this.config.inbound.deadLetterRetryMs;
@@ -130,9 +128,8 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.chainer) clearInterval(this.chainer);
     if (this.deadLetterSweep) clearInterval(this.deadLetterSweep);
-    await Promise.all([this.chaining, this.sweeping]);
+    await Promise.all([this.chainer.stop(), this.sweeping]);
     await this.supervisor.stop();
     await this.relay.stop();
     // Sign the final head, so nothing written before a graceful stop is outside a checkpoint.

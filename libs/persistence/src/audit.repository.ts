@@ -42,7 +42,14 @@ export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
  * gives them gapless sequence numbers and hashes under the one-row chain head.
  */
 export class AuditRepository {
+  private readonly appendListeners: (() => void)[] = [];
+
   constructor(private readonly db: Database) {}
+
+  /** Called after each {@link append} (inside the caller's transaction, so before it commits). */
+  onAppend(listener: () => void): void {
+    this.appendListeners.push(listener);
+  }
 
   /**
    * Records events inside the caller's transaction without touching the chain: they become
@@ -65,6 +72,7 @@ export class AuditRepository {
         JSON.stringify(i.detail ?? {}),
       ]),
     );
+    for (const listener of this.appendListeners) listener();
   }
 
   /**

@@ -15,20 +15,24 @@ export class OutboxSignal {
     for (const f of w) f();
   }
 
-  /** Resolves on the next notify (or one that came since the last wait) or after `ms`, whichever comes first. */
-  wait(ms: number): Promise<void> {
+  /**
+   * Resolves on the next notify (or one that came since the last wait) or after `ms`, whichever
+   * comes first: true when it was a notify.
+   */
+  wait(ms: number): Promise<boolean> {
     if (this.signalled) {
       this.signalled = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (notified: boolean) => {
         clearTimeout(t);
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve();
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        resolve(notified);
       };
-      const t = setTimeout(done, ms);
-      this.waiters.push(done);
+      const wake = () => done(true);
+      const t = setTimeout(() => done(false), ms);
+      this.waiters.push(wake);
     });
   }
 }
