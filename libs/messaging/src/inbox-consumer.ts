@@ -46,11 +46,13 @@ export class InboxConsumer {
     private readonly options: InboxConsumerOptions,
   ) {
     // A 10 s session lets the group hand a crashed instance's partitions to the others quickly.
+    // The broker answers a fetch as soon as a record is there; maxWait only paces the empty fetches
+    // of an idle inbox (at 50 ms two idle gateways used 125 ms of CPU per second, at 500 ms 51 ms).
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 4 * 1024 * 1024,
-      maxWaitTimeInMs: 50,
+      maxWaitTimeInMs: 500,
       sessionTimeout: 10_000,
       heartbeatInterval: 2_000,
     });
