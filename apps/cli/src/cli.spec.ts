@@ -220,7 +220,10 @@ describe('xietong CLI', () => {
     expect(c.out).toEqual(['2026-02-27']);
     const p = capture();
     await runCli(['deadline', '--received', '2026-12-28', '--limit', 'lead-feedback'], p.io);
-    expect(p.out[0]).toMatch(/^2027-01-06 \(provisional/);
+    expect(p.out[0]).toMatch(/^2027-01-07 \(provisional: no published holiday schedule for 2027; statutory holidays/);
+    const n = capture();
+    expect(await runCli(['deadline', '--received', '2026-12-25', '--working-days', '7'], n.io)).toBe(0);
+    expect(n.out[0]).toMatch(/^2027-01-06 \(provisional/);
     expect(await runCli(['deadline', '--received', '2026-02-11'], capture().io)).toBe(1);
   });
 

@@ -677,11 +677,7 @@ export function buildCli(io: CliIo = stdio): Command {
           : o.workingDays !== undefined
             ? calendar.addWorkingDays(o.received, o.workingDays)
             : calendar.addCalendarDays(o.received, o.days!);
-        io.out(
-          due.provisional
-            ? `${due.due} (provisional: holidays after ${calendar.loadedYears().slice(-1)[0]} are not loaded yet)`
-            : due.due,
-        );
+        io.out(due.provisional ? `${due.due} (${provisionalNote(calendar, o.received, due.due)})` : due.due);
       },
     );
 
@@ -749,6 +745,17 @@ class CliExit extends Error {
 }
 
 /** The version in the repository's package.json. */
+/** Why a due date is provisional: the years counted whose State Council schedule is not loaded. */
+function provisionalNote(calendar: WorkingDayCalendar, received: string, due: string): string {
+  const loaded = new Set(calendar.loadedYears());
+  const missing: number[] = [];
+  for (let y = Number(received.slice(0, 4)); y <= Number(due.slice(0, 4)); y++) if (!loaded.has(y)) missing.push(y);
+  return (
+    `provisional: no published holiday schedule for ${missing.join(', ')}; ` +
+    'statutory holidays counted, substitute days off and make-up working days unknown'
+  );
+}
+
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -1,5 +1,6 @@
 export * from './local-date';
 export * from './working-day-calendar';
+export * from './statutory-holidays';
 export * from './time-limits';
 export * from './uscc';
 export * from './resident-id';

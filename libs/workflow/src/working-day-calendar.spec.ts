@@ -1,5 +1,12 @@
-import { TimeLimits, WorkingDayCalendar } from '.';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseLocalDate, statutoryHolidays, type StatutoryRule, TimeLimits, WorkingDayCalendar } from '.';
 
+const calendarFile = JSON.parse(readFileSync(join(__dirname, '../data/calendar.json'), 'utf8')) as {
+  format: 'xietong-calendar/1';
+  statutory: StatutoryRule;
+  years: Record<string, { holidays: (string | [string, string])[]; workdays: string[] }>;
+};
 const calendar = WorkingDayCalendar.load();
 const limits = TimeLimits.load(calendar);
 
@@ -28,8 +35,79 @@ describe('WorkingDayCalendar', () => {
   });
 
   it('marks a deadline that runs into a year not loaded as provisional', () => {
-    expect(calendar.addWorkingDays('2026-12-28', 7)).toEqual({ due: '2027-01-06', provisional: true });
+    expect(calendar.addWorkingDays('2026-12-28', 7)).toEqual({ due: '2027-01-07', provisional: true });
     expect(calendar.addWorkingDays('2026-12-01', 7).provisional).toBe(false);
+  });
+
+  it('counts New Year of a year whose schedule is not published as a statutory holiday', () => {
+    // Friday 2026-12-25: 28, 29, 30, 31 Dec, (1 Jan 元旦), 4, 5, 6 Jan.
+    expect(calendar.addWorkingDays('2026-12-25', 7)).toEqual({ due: '2027-01-06', provisional: true });
+    expect(calendar.isWorkingDay('2027-01-01')).toBe(false);
+  });
+
+  it('counts 除夕 to 初三 of a provisional year, with no substitute or make-up days', () => {
+    // 春节 2027: 除夕 Friday 5 Feb to 初三 Monday 8 Feb.
+    expect(['2027-02-04', '2027-02-05', '2027-02-08', '2027-02-09'].map((d) => calendar.isWorkingDay(d))).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect(calendar.addWorkingDays('2027-02-01', 5)).toEqual({ due: '2027-02-10', provisional: true });
+    // No make-up Saturday is invented around the holiday.
+    expect(calendar.isWorkingDay('2027-02-20')).toBe(false);
+    expect(calendar.provisionalHolidaysOf(2027)).toEqual(
+      expect.arrayContaining([
+        { date: '2027-02-05', name: '春节' },
+        { date: '2027-04-05', name: '清明节' },
+        { date: '2027-06-09', name: '端午节' },
+        { date: '2027-09-15', name: '中秋节' },
+        { date: '2027-10-03', name: '国庆节' },
+      ]),
+    );
+    expect(calendar.provisionalHolidaysOf(2027)).toHaveLength(13);
+  });
+
+  it('moves a calendar-day period ending on a statutory holiday of a provisional year', () => {
+    expect(calendar.addCalendarDays('2026-12-02', 30)).toEqual({ due: '2027-01-04', provisional: true });
+  });
+
+  it('computes, for every year whose official schedule is loaded, statutory dates the schedule makes holidays', () => {
+    const checked = Object.keys(calendarFile.years)
+      .map(Number)
+      .filter((y) => y >= calendarFile.statutory.effectiveFrom);
+    expect(checked.length).toBeGreaterThanOrEqual(2);
+    for (const year of checked) {
+      const published = new Set<number>();
+      for (const h of calendarFile.years[String(year)].holidays) {
+        const [from, to] = typeof h === 'string' ? [h, h] : h;
+        for (let d = parseLocalDate(from); d <= parseLocalDate(to); d++) published.add(d);
+      }
+      const computed = statutoryHolidays(calendarFile.statutory, year);
+      expect(computed).toHaveLength(13);
+      const missing = computed.filter((h) => !published.has(parseLocalDate(h.date)));
+      expect({ year, missing }).toEqual({ year, missing: [] });
+      // A loaded year takes the published schedule, not the computed dates.
+      expect(calendar.provisionalHolidaysOf(year)).toEqual([]);
+    }
+  });
+
+  it('counts no statutory holidays before the 2024 revision took effect', () => {
+    expect(calendar.provisionalHolidaysOf(2024)).toEqual([]);
+    expect(calendar.isWorkingDay('2024-10-01')).toBe(true);
+  });
+
+  it('refuses a statutory rule it cannot compute when the calendar is loaded', () => {
+    const bad = {
+      ...calendarFile,
+      statutory: { ...calendarFile.statutory, days: [{ name: 'x', solarTerm: '清明节' }] },
+    };
+    expect(() => new WorkingDayCalendar(bad)).toThrow(/statutory x cannot be computed/);
+    const badDate = {
+      ...calendarFile,
+      statutory: { ...calendarFile.statutory, days: [{ name: 'y', solar: ['02-30'] }] },
+    };
+    expect(() => new WorkingDayCalendar(badDate)).toThrow(/YYYY-MM-DD/);
   });
 
   it('knows holidays and make-up days', () => {
