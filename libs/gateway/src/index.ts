@@ -5,3 +5,4 @@ export * from './run-gateway-process';
 export * from './auth/roles';
 export * from './auth/token-issuer';
 export * from './console/dev-identity-provider';
+export { ConsoleSessionStore } from './console/console-session.store';

@@ -9,7 +9,8 @@ import { Public } from '../auth/roles';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { filterForm, input, layout, pager, select } from './console-layout';
-import { dateParam, oneOf, pageOf, setFilters } from './console-params';
+import { MONTH, PARTNER, REASON_CODE, type ParamSpec } from '../http/query-params';
+import { consoleQuery, PAGE, pageOf, setFilters } from './console-params';
 import { ConsoleQueries, partnerOf, type Granularity, type SeriesBy } from './console-queries';
 import { html, jsonData } from './html';
 import { word } from './labels';
@@ -17,6 +18,39 @@ import { monthlyCsv, monthlyXlsx, reportColumns } from './report-export';
 
 /** Types counted in the flows (from the message-type registry, so new types show up here too). */
 const TYPES = REPORTED_TYPES;
+
+const OVERVIEW_QUERY = {
+  from: { kind: 'date' },
+  to: { kind: 'date' },
+  granularity: { kind: 'enum', values: ['day', 'week', 'month'] },
+  by: { kind: 'enum', values: ['partner', 'type', 'outcome'] },
+  partner: PARTNER,
+  type: { kind: 'enum', values: TYPES },
+} as const satisfies Record<string, ParamSpec>;
+
+const OVERDUE_QUERY = {
+  ...PAGE,
+  kind: { kind: 'enum', values: CASE_KINDS },
+  role: { kind: 'enum', values: ['transferor', 'handler'] },
+  partner: PARTNER,
+} as const satisfies Record<string, ParamSpec>;
+
+const QUARANTINE_QUERY = {
+  ...PAGE,
+  reason: REASON_CODE,
+  replayed: { kind: 'enum', values: ['yes', 'no'] },
+} as const satisfies Record<string, ParamSpec>;
+
+const MESSAGES_QUERY = {
+  ...PAGE,
+  direction: { kind: 'enum', values: ['in', 'out'] },
+  type: { kind: 'enum', values: MESSAGE_TYPES },
+  status: { kind: 'enum', values: ['pending', 'sent', 'accepted', 'rejected', 'failed'] },
+  partner: PARTNER,
+  caseNo: { kind: 'text' },
+} as const satisfies Record<string, ParamSpec>;
+
+const REPORT_QUERY = { month: MONTH } as const satisfies Record<string, ParamSpec>;
 
 /** The auditor's views: flows, KPIs, overdue cases, quarantine, messages, monthly report. */
 @Controller('console/auditor')
@@ -34,16 +68,17 @@ export class AuditorConsoleController {
   ) {}
 
   @Get()
-  async overview(@Console() c: ConsoleContext, @Query() q: Record<string, string>): Promise<string> {
+  async overview(@Console() c: ConsoleContext, @Query() query: unknown): Promise<string> {
+    const q = consoleQuery(query, OVERVIEW_QUERY);
     const today = shanghaiDate(new Date());
-    const to = dateParam(q.to, 'to') ?? today;
-    const from = dateParam(q.from, 'from') ?? formatLocalDate(parseLocalDate(to) - 29);
+    const to = q.to ?? today;
+    const from = q.from ?? formatLocalDate(parseLocalDate(to) - 29);
     if (from > to) throw new DomainError('VALIDATION_FAILED', '开始日期不能晚于结束日期', 'from');
     if (parseLocalDate(to) - parseLocalDate(from) > 731)
       throw new DomainError('VALIDATION_FAILED', '查询区间最长两年', 'from');
-    const granularity = oneOf<Granularity>(q.granularity, ['day', 'week', 'month'], 'granularity') ?? 'day';
-    const by = oneOf<SeriesBy>(q.by, ['partner', 'type', 'outcome'], 'by') ?? 'partner';
-    const filter = { from, to, partner: q.partner || undefined, type: oneOf(q.type, TYPES, 'type') };
+    const granularity: Granularity = q.granularity ?? 'day';
+    const by: SeriesBy = q.by ?? 'partner';
+    const filter = { from, to, partner: q.partner, type: q.type };
     const rows = await this.queries.messages(filter);
     const k = await this.queries.kpis(rows, filter);
     const t = ConsoleQueries.timeline(rows, by, granularity, from, to);
@@ -148,12 +183,11 @@ export class AuditorConsoleController {
   }
 
   @Get('overdue')
-  async overdue(@Console() c: ConsoleContext, @Query() q: Record<string, string>): Promise<string> {
+  async overdue(@Console() c: ConsoleContext, @Query() query: unknown): Promise<string> {
+    const q = consoleQuery(query, OVERDUE_QUERY);
     const today = shanghaiDate(new Date());
-    const { page, offset, size } = pageOf(q);
-    const kind = oneOf(q.kind, CASE_KINDS, 'kind');
-    const role = oneOf(q.role, ['transferor', 'handler'] as const, 'role');
-    const partner = q.partner || undefined;
+    const { page, offset, size } = pageOf(q.page);
+    const { kind, role, partner } = q;
     const rows = await this.cases.list({ overdueOn: today, kind, role, partner, limit: size + 1, offset });
     const all = await this.cases.list({ overdueOn: today, kind, role, limit: 100_000 });
     const perPartner = new Map<string, { owesUs: number; weOwe: number; reminders: number }>();
@@ -246,10 +280,10 @@ export class AuditorConsoleController {
   }
 
   @Get('quarantine')
-  async quarantine(@Console() c: ConsoleContext, @Query() q: Record<string, string>): Promise<string> {
-    const { page, offset, size } = pageOf(q);
-    const reason = q.reason || undefined;
-    const replayed = oneOf(q.replayed, ['yes', 'no'] as const, 'replayed');
+  async quarantine(@Console() c: ConsoleContext, @Query() query: unknown): Promise<string> {
+    const q = consoleQuery(query, QUARANTINE_QUERY);
+    const { page, offset, size } = pageOf(q.page);
+    const { reason, replayed } = q;
     const qb = this.db.manager.getRepository(this.db.entities.quarantine).createQueryBuilder('q');
     if (reason) qb.andWhere('q.reason_code = :reason', { reason });
     if (replayed === 'yes') qb.andWhere('q.replayed_at IS NOT NULL');
@@ -362,13 +396,11 @@ ${
   }
 
   @Get('messages')
-  async messages(@Console() c: ConsoleContext, @Query() q: Record<string, string>): Promise<string> {
-    const { page, offset, size } = pageOf(q);
-    const direction = oneOf(q.direction, ['in', 'out'] as const, 'direction');
-    const type = oneOf(q.type, MESSAGE_TYPES, 'type');
-    const status = oneOf(q.status, ['pending', 'sent', 'accepted', 'rejected'] as const, 'status');
-    const partner = q.partner || undefined;
-    const correlationId = q.caseNo || undefined;
+  async messages(@Console() c: ConsoleContext, @Query() query: unknown): Promise<string> {
+    const q = consoleQuery(query, MESSAGES_QUERY);
+    const { page, offset, size } = pageOf(q.page);
+    const { direction, type, status, partner } = q;
+    const correlationId = q.caseNo;
     const where = { direction, type, status, correlationId };
     const rows = await this.db.manager.getRepository(this.db.entities.message).find({
       select: {
@@ -409,7 +441,7 @@ ${
         select(
           'status',
           '状态',
-          ['pending', 'sent', 'accepted', 'rejected'].map((x) => [x, word(x, c.lang)]),
+          MESSAGES_QUERY.status.values.map((x) => [x, word(x, c.lang)]),
           status,
         ),
         this.partnerSelect(c, partner),
@@ -447,8 +479,8 @@ ${
   }
 
   @Get('report')
-  async report(@Console() c: ConsoleContext, @Query('month') m?: string): Promise<string> {
-    const month = m || shanghaiDate(new Date()).slice(0, 7);
+  async report(@Console() c: ConsoleContext, @Query() query: unknown): Promise<string> {
+    const month = consoleQuery(query, REPORT_QUERY).month ?? shanghaiDate(new Date()).slice(0, 7);
     const report = await this.reports.build(month);
     const cols = reportColumns();
     const body = html` ${filterForm(c, input('month', '月份', month, 'month'))}
@@ -476,8 +508,8 @@ ${
   }
 
   @Get('report.csv')
-  async reportCsv(@Console() c: ConsoleContext, @Query('month') month: string | undefined, @Res() res: Response) {
-    const report = await this.reports.build(month ?? '');
+  async reportCsv(@Console() c: ConsoleContext, @Query() query: unknown, @Res() res: Response) {
+    const report = await this.reports.build(requiredMonth(query));
     res
       .type('text/csv; charset=utf-8')
       .attachment(`xietong-${c.agency}-${report.month}.csv`)
@@ -485,8 +517,8 @@ ${
   }
 
   @Get('report.xlsx')
-  async reportXlsx(@Console() c: ConsoleContext, @Query('month') month: string | undefined, @Res() res: Response) {
-    const report = await this.reports.build(month ?? '');
+  async reportXlsx(@Console() c: ConsoleContext, @Query() query: unknown, @Res() res: Response) {
+    const report = await this.reports.build(requiredMonth(query));
     const buf = await monthlyXlsx(report, c.name(c.agency), (id) => c.name(id));
     res
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
@@ -503,6 +535,12 @@ ${
       current,
     );
   }
+}
+
+function requiredMonth(query: unknown): string {
+  const { month } = consoleQuery(query, REPORT_QUERY);
+  if (!month) throw new DomainError('VALIDATION_FAILED', 'query month is required: a month YYYY-MM', 'month');
+  return month;
 }
 
 function parseHeaders(json: string): Record<string, string> {

@@ -18,7 +18,8 @@ export class ConsoleAssetsController {
 
   @Get(':file')
   asset(@Param('file') file: string, @Res() res: Response): void {
-    const f = FILES[file];
+    // An own property only: `__proto__` or `constructor` must be a 404, not a lookup on Object.prototype.
+    const f = Object.hasOwn(FILES, file) ? FILES[file] : undefined;
     if (!f) throw new NotFoundException(`no console asset ${file}`);
     let body = this.cache.get(file);
     if (!body) this.cache.set(file, (body = readFileSync(f.path())));

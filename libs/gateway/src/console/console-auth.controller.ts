@@ -3,11 +3,15 @@ import type { Request, Response } from 'express';
 import type { GatewayConfig } from '@xietong/config';
 import { GATEWAY_CONFIG } from '@xietong/exchange';
 import { Public } from '../auth/roles';
+import type { ParamSpec } from '../http/query-params';
+import { consoleQuery } from './console-params';
 import { ConsoleOidc } from './console-oidc';
 import { ConsoleSessionStore } from './console-session.store';
 import { Console, ConsoleGuard, cookieName, readCookie, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter, errorPage } from './console-error.filter';
 import { html } from './html';
+
+const RETURN_PATH = { kind: 'text', max: 2000 } as const satisfies ParamSpec;
 
 /** Sign-in through the agency's identity provider (code + PKCE), sign-out, language. */
 @Controller('console')
@@ -27,14 +31,17 @@ export class ConsoleAuthController {
   }
 
   @Get('login')
-  async login(@Req() req: Request, @Res() res: Response, @Query('returnTo') returnTo?: string): Promise<void> {
+  async login(@Req() req: Request, @Res() res: Response, @Query() query: unknown): Promise<void> {
+    const { returnTo } = consoleQuery(query, { returnTo: RETURN_PATH });
     const { codeVerifier, nonce } = await this.oidc.randoms();
     const state = this.sessions.beginLogin({ codeVerifier, nonce, returnTo: safeReturn(returnTo) });
     res.redirect(303, (await this.oidc.authorizationUrl(this.callbackUrl(req), state, codeVerifier, nonce)).href);
   }
 
   @Get('callback')
-  async callback(@Req() req: Request, @Res() res: Response, @Query('state') state?: string): Promise<void> {
+  async callback(@Req() req: Request, @Res() res: Response, @Query() query: unknown): Promise<void> {
+    // The provider's own parameters (code, iss, error...) are checked by openid-client.
+    const { state } = consoleQuery(query, { state: { kind: 'text', max: 200 } });
     const login = state ? this.sessions.takeLogin(state) : undefined;
     if (!login)
       return errorPage(
@@ -88,7 +95,8 @@ export class ConsoleAuthController {
   }
 
   @Get('lang')
-  lang(@Req() req: Request, @Res() res: Response, @Query('to') to?: string, @Query('back') back?: string): void {
+  lang(@Req() req: Request, @Res() res: Response, @Query() query: unknown): void {
+    const { to, back } = consoleQuery(query, { to: { kind: 'enum', values: ['zh', 'en'] }, back: RETURN_PATH });
     res.setHeader('set-cookie', `xietong_lang=${to === 'en' ? 'en' : 'zh'}; Path=/console; SameSite=Lax`);
     res.redirect(303, safeReturn(back));
   }

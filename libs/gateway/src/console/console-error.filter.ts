@@ -38,7 +38,8 @@ export class ConsoleErrorFilter implements ExceptionFilter {
     }
     if (e instanceof ConsoleForbidden) return errorPage(res, 403, '无权操作', e.message);
     if (e instanceof DomainError) {
-      return errorPage(res, STATUS[e.code] ?? (e.code.startsWith('MANIFEST') ? 503 : 422), e.code, e.message);
+      const status = STATUS[e.code] ?? (e.code.startsWith('MANIFEST') ? 503 : 422);
+      return errorPage(res, status, e.code, e.message, '', e.field);
     }
     if (e instanceof HttpException) return errorPage(res, e.getStatus(), '请求无效', e.message);
     this.logger.error(`console error: ${(e as Error)?.stack ?? String(e)}`);
@@ -46,7 +47,14 @@ export class ConsoleErrorFilter implements ExceptionFilter {
   }
 }
 
-export function errorPage(res: Response, status: number, title: string, message: string, extra: unknown = ''): void {
+export function errorPage(
+  res: Response,
+  status: number,
+  title: string,
+  message: string,
+  extra: unknown = '',
+  field?: string,
+): void {
   res
     .status(status)
     .type('html')
@@ -61,7 +69,7 @@ export function errorPage(res: Response, status: number, title: string, message:
           <body>
             <main>
               <h1>${title}</h1>
-              <p class="error" id="error">${message}</p>
+              <p class="error" id="error" data-field="${field ?? ''}">${message}</p>
               ${extra as string}
               <p><a href="/console">返回首页</a></p>
             </main>

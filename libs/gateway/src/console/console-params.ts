@@ -1,29 +1,39 @@
 import { DomainError } from '@xietong/contracts';
-import { parseLocalDate } from '@xietong/workflow';
+import { parseQuery, type ParamSpec, type QueryOf } from '../http/query-params';
 
 export const PAGE_SIZE = 50;
 
-/** Page number from the query (1 first), and the rows to skip. */
-export function pageOf(q: Record<string, string>): { page: number; offset: number; size: number } {
-  const page = Math.max(1, Math.min(100_000, Number.parseInt(q.page ?? '1', 10) || 1));
+/** The console's pager: page 1 first, 50 rows a page. */
+export const PAGE = { page: { kind: 'int', min: 1, max: 100_000, default: 1 } } as const satisfies Record<
+  string,
+  ParamSpec
+>;
+
+/**
+ * The console's query parameters, read by the same mechanism as the API's (400 naming the
+ * parameter), except that an empty value is absent: the filter forms send every field.
+ */
+export function consoleQuery<S extends Record<string, ParamSpec>>(query: unknown, spec: S): QueryOf<S> {
+  return parseQuery(query, spec, { emptyAsAbsent: true });
+}
+
+/** The rows of a page. */
+export function pageOf(page: number): { page: number; offset: number; size: number } {
   return { page, offset: (page - 1) * PAGE_SIZE, size: PAGE_SIZE };
 }
 
-/** A query value that must be one of `allowed` (empty means absent). */
-export function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], field: string): T | undefined {
-  if (v === undefined || v === '') return undefined;
-  if (!(allowed as readonly string[]).includes(v))
-    throw new DomainError('VALIDATION_FAILED', `${field} 取值无效：${v}（可选：${allowed.join('、')}）`, field);
-  return v as T;
-}
-
-export function dateParam(v: string | undefined, field: string): string | undefined {
-  if (v === undefined || v === '') return undefined;
-  parseLocalDate(v, field);
-  return v;
-}
-
 /** Only the filters that are set, to carry over into pager links. */
-export function setFilters(q: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(q).filter(([k, v]) => v && k !== 'page')) as Record<string, string>;
+export function setFilters(q: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(q)
+      .filter(([k, v]) => v !== undefined && v !== '' && v !== false && k !== 'page')
+      .map(([k, v]) => [k, String(v)]),
+  );
+}
+
+/** A path segment that must be one of `allowed` (a page of the console for a kind of case or form). */
+export function pathChoice<T extends string>(v: string, allowed: readonly T[], name: string): T {
+  if (!(allowed as readonly string[]).includes(v))
+    throw new DomainError('VALIDATION_FAILED', `path parameter ${name} must be one of ${allowed.join(', ')}`, name);
+  return v as T;
 }

@@ -23,6 +23,7 @@ const WORDS: Record<string, Entry> = {
   sent: ['已发送', 'sent'],
   accepted: ['对方已接收', 'accepted'],
   rejected: ['对方已拒收', 'rejected'],
+  failed: ['发送失败', 'failed'],
   stored: ['已收妥', 'received'],
   in: ['收到', 'received'],
   out: ['发出', 'sent'],

@@ -11,7 +11,8 @@ import { ComplainantReader } from '../http/complainant-reader';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { filterForm, layout, pager, select } from './console-layout';
-import { oneOf, pageOf, setFilters } from './console-params';
+import { CASE_STATE, PARTNER, pathParam, type ParamSpec } from '../http/query-params';
+import { consoleQuery, PAGE, pageOf, pathChoice, setFilters } from './console-params';
 import { html, type Html } from './html';
 import { fieldName, word } from './labels';
 import { formMessage, inputOf, type FormKind, type Posted } from './staff-forms';
@@ -36,6 +37,18 @@ const TITLES: Record<FormKind, string> = {
   result: '处理结果',
   lead: '移送线索',
 };
+
+const CASE_LIST_QUERY = {
+  ...PAGE,
+  kind: { kind: 'enum', values: ['LEAD', 'COMPLAINT'] },
+  state: CASE_STATE,
+  overdue: { kind: 'bool' },
+  partner: PARTNER,
+} as const satisfies Record<string, ParamSpec>;
+
+const CASE_PAGE_QUERY = {
+  done: { kind: 'enum', values: Object.keys(TITLES) as FormKind[] },
+} as const satisfies Record<string, ParamSpec>;
 
 const FIELDS: Record<FormKind, Field[]> = {
   feedback: [
@@ -195,12 +208,12 @@ export class StaffConsoleController {
   ) {}
 
   @Get('inbox')
-  async inbox(@Console() c: ConsoleContext, @Query() q: Record<string, string>) {
+  async inbox(@Console() c: ConsoleContext, @Query() q: unknown) {
     return this.caseList(c, q, 'handler', '待办收件箱').then((h) => h.value);
   }
 
   @Get('transferred')
-  async transferred(@Console() c: ConsoleContext, @Query() q: Record<string, string>) {
+  async transferred(@Console() c: ConsoleContext, @Query() q: unknown) {
     return this.caseList(c, q, 'transferor', '我方移送的案件').then((h) => h.value);
   }
 
@@ -209,9 +222,11 @@ export class StaffConsoleController {
     @Console() c: ConsoleContext,
     @Param('kind') kindParam: string,
     @Param('caseNo') caseNo: string,
-    @Query('done') done?: string,
+    @Query() query: unknown,
   ): Promise<string> {
-    const kind = oneOf(kindParam, ['LEAD', 'COMPLAINT'] as const, 'kind')!;
+    const kind = pathChoice(kindParam, ['LEAD', 'COMPLAINT'] as const, 'kind');
+    pathParam(caseNo, 'caseNo');
+    const { done } = consoleQuery(query, CASE_PAGE_QUERY);
     const rows = await this.cases.find(kind, caseNo);
     if (rows.length === 0) throw new DomainError('NOT_FOUND', `案件 ${caseNo} 不存在`);
     const today = shanghaiDate(new Date());
@@ -244,7 +259,7 @@ export class StaffConsoleController {
       kind === 'COMPLAINT' && original?.direction === 'in' && typeof body?.complainant === 'string'
         ? await this.masked(body.complainant)
         : undefined;
-    const page = html` ${done ? html`<p class="notice" id="notice">${TITLES[done as FormKind] ?? '报文'}已提交，正在签名发送。</p>` : ''}
+    const page = html` ${done ? html`<p class="notice" id="notice">${TITLES[done]}已提交，正在签名发送。</p>` : ''}
       <table id="case-state">
         <thead>
           <tr>
@@ -408,8 +423,9 @@ export class StaffConsoleController {
   }
 
   private async formTarget(kind: string, caseNo: string, form: string) {
-    const k = oneOf(kind, ['LEAD', 'COMPLAINT'] as const, 'kind')!;
-    const formKind = oneOf(form, k === 'LEAD' ? LEAD_FORMS : COMPLAINT_FORMS, 'form')!;
+    const k = pathChoice(kind, ['LEAD', 'COMPLAINT'] as const, 'kind');
+    pathParam(caseNo, 'caseNo');
+    const formKind = pathChoice(form, k === 'LEAD' ? LEAD_FORMS : COMPLAINT_FORMS, 'form');
     const handling = (await this.cases.find(k, caseNo)).find((r) => r.role === 'handler');
     if (!handling) throw new DomainError('NOT_FOUND', `本机构没有承办中的${word(k)} ${caseNo}`);
     return { formKind, handling };
@@ -517,13 +533,11 @@ export class StaffConsoleController {
     );
   }
 
-  private async caseList(c: ConsoleContext, q: Record<string, string>, role: 'handler' | 'transferor', title: string) {
+  private async caseList(c: ConsoleContext, query: unknown, role: 'handler' | 'transferor', title: string) {
+    const q = consoleQuery(query, CASE_LIST_QUERY);
     const today = shanghaiDate(new Date());
-    const { page, offset, size } = pageOf(q);
-    const kind = oneOf(q.kind, ['LEAD', 'COMPLAINT'] as const, 'kind');
-    const state = q.state || undefined;
-    const overdue = oneOf(q.overdue, ['true'] as const, 'overdue');
-    const partner = q.partner || undefined;
+    const { page, offset, size } = pageOf(q.page);
+    const { kind, state, overdue, partner } = q;
     const rows = await this.cases.list({
       role,
       kind,
@@ -572,7 +586,7 @@ export class StaffConsoleController {
           members.map((m) => [m.id, c.name(m.id)]),
           partner,
         ),
-        select('overdue', '仅看逾期', [['true', '是']], overdue),
+        select('overdue', '仅看逾期', [['true', '是']], overdue ? 'true' : undefined),
       ])}
       <table id="cases">
         <thead>

@@ -3,11 +3,11 @@ import { CASE_KINDS, DomainError } from '@xietong/contracts';
 import { CaseRepository, MessageRepository, type CaseFilter, type CaseRecord } from '@xietong/persistence';
 import { parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
-import { PAGE, PARTNER, parseQuery, pathParam } from './query-params';
+import { CASE_STATE, PAGE, PARTNER, parseQuery, pathParam } from './query-params';
 
 const CASE_QUERY = {
   kind: { kind: 'enum', values: CASE_KINDS },
-  state: { kind: 'text', pattern: /^[A-Z_]{1,40}$/, expected: 'a case state such as RECEIVED' },
+  state: CASE_STATE,
   partner: PARTNER,
   role: { kind: 'enum', values: ['transferor', 'handler'] },
   riskTier: { kind: 'enum', values: ['KEY', 'WARNING', 'GENERAL'] },

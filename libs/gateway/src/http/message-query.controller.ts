@@ -6,7 +6,7 @@ import { MessageRepository, QuarantineRepository, type MessageFilter, type Messa
 import { maskComplainant } from '@xietong/workflow';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles, type Caller } from '../auth/roles';
-import { PAGE, PARTNER, parseQuery } from './query-params';
+import { PAGE, PARTNER, parseQuery, REASON_CODE } from './query-params';
 
 const MESSAGE_QUERY = {
   direction: { kind: 'enum', values: ['in', 'out'] },
@@ -69,9 +69,7 @@ export class MessageQueryController {
   @Get('quarantine')
   @Roles('auditor')
   async quarantined(@Query() query: unknown) {
-    const { reason } = parseQuery(query, {
-      reason: { kind: 'text', pattern: /^[A-Z_]{1,40}$/, expected: 'a reason code' },
-    });
+    const { reason } = parseQuery(query, { reason: REASON_CODE });
     const rows = await this.quarantine.list(reason);
     return {
       counts: await this.quarantine.countsByReason(),

@@ -26,17 +26,29 @@ const invalid = (name: string, message: string): never => {
   throw new DomainError('VALIDATION_FAILED', `query ${name} ${message}`, name);
 };
 
+export interface QueryOptions {
+  /**
+   * Treat `name=` as absent: an HTML form (the console's filters) sends every field, the unset
+   * ones empty. The API takes parameters as given.
+   */
+  emptyAsAbsent?: boolean;
+}
+
 /**
  * Reads the declared query parameters (others are ignored), or fails with 400 naming the
  * parameter: given twice or as an array/object, a control character, out of range, not one of
  * the allowed values, or not a real calendar date.
  */
-export function parseQuery<S extends Record<string, ParamSpec>>(query: unknown, spec: S): QueryOf<S> {
+export function parseQuery<S extends Record<string, ParamSpec>>(
+  query: unknown,
+  spec: S,
+  options: QueryOptions = {},
+): QueryOf<S> {
   const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(spec)) {
     const raw = Object.hasOwn(q, name) ? q[name] : undefined;
-    if (raw === undefined) {
+    if (raw === undefined || (options.emptyAsAbsent && raw === '')) {
       out[name] = p.kind === 'int' ? p.default : undefined;
       continue;
     }
@@ -99,4 +111,22 @@ export const PARTNER = {
   kind: 'text',
   pattern: /^\d{6}$/,
   expected: 'a six-digit agency id',
+} as const satisfies ParamSpec;
+
+export const CASE_STATE = {
+  kind: 'text',
+  pattern: /^[A-Z_]{1,40}$/,
+  expected: 'a case state such as RECEIVED',
+} as const satisfies ParamSpec;
+
+export const REASON_CODE = {
+  kind: 'text',
+  pattern: /^[A-Z_]{1,40}$/,
+  expected: 'a reason code',
+} as const satisfies ParamSpec;
+
+export const MONTH = {
+  kind: 'text',
+  pattern: /^\d{4}-(0[1-9]|1[0-2])$/,
+  expected: 'a month YYYY-MM',
 } as const satisfies ParamSpec;

@@ -3,10 +3,10 @@ import type { Response } from 'express';
 import { DomainError } from '@xietong/contracts';
 import { MonthlyReport } from '@xietong/exchange';
 import { Roles } from '../auth/roles';
-import { parseQuery } from './query-params';
+import { MONTH, parseQuery } from './query-params';
 
 const REPORT_QUERY = {
-  month: { kind: 'text', pattern: /^\d{4}-(0[1-9]|1[0-2])$/, expected: 'a month YYYY-MM' },
+  month: MONTH,
   format: { kind: 'enum', values: ['json', 'csv'] },
 } as const;
 
