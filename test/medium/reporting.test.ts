@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { GatewayConfig } from '@xietong/config';
-import { MonthlyReport, type InboundService } from '@xietong/exchange';
+import { ExchangeMetrics, MonthlyReport, type InboundService, type LocalKeys } from '@xietong/exchange';
 import type { ManifestStore } from '@xietong/federation';
 import {
   CaseRepository,
@@ -120,6 +120,8 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
       cases,
       manifests,
       { redelivered: 0 } as InboundService,
+      new ExchangeMetrics(),
+      { signer: { kid: 'k' } } as unknown as LocalKeys,
     );
   }
 

@@ -37,6 +37,11 @@ export interface GatewayConfig {
   auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
   /** The staff console's OpenID Connect login (absent: the console is off, the API still works). */
   console?: ConsoleConfig;
+  /**
+   * tokenFile: a file holding a static bearer credential that `/metrics` (only) accepts besides an
+   * auditor JWT, for Prometheus, which cannot renew a short-lived token.
+   */
+  metrics: { tokenFile?: string };
   /** Test-only crash points for the fault suite (XIETONG_FAILPOINTS); empty in production. */
   failpoints: ReadonlyMap<FailpointName, number>;
 }
@@ -159,6 +164,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         : resolve(env.XIETONG_AUTH_JWKS_FILE ?? join(fedDir, 'auth', `${agencyId}.jwks.json`)),
     },
     console: consoleConfig(env),
+    metrics: { tokenFile: env.XIETONG_METRICS_TOKEN_FILE ? resolve(env.XIETONG_METRICS_TOKEN_FILE) : undefined },
     scheduler: {
       intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       reminderIntervalHours: int(env, 'XIETONG_REMINDER_INTERVAL_HOURS', 24, 1, 24 * 30),

@@ -34,6 +34,7 @@ import { AuditCheckpointer } from './audit/audit-checkpointer';
 import { MonthlyReport } from './reporting/monthly-report';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
+import { ExchangeMetrics } from './exchange-metrics';
 
 export const KAFKA = Symbol('KAFKA');
 
@@ -191,6 +192,7 @@ export class ExchangeModule {
           inject: [KAFKA],
         },
         { provide: OutboxSignal, useFactory: () => new OutboxSignal() },
+        { provide: ExchangeMetrics, useFactory: () => new ExchangeMetrics() },
         { provide: MessageRepository, useFactory: (db: Database) => new MessageRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
         {
@@ -276,6 +278,7 @@ export class ExchangeModule {
             a: AuditRepository,
             f: Failpoints,
             l: TopicLimits,
+            x: ExchangeMetrics,
           ) =>
             new RelayService(
               db,
@@ -289,6 +292,7 @@ export class ExchangeModule {
               a,
               f,
               l,
+              x,
             ),
           inject: [
             Database,
@@ -300,6 +304,7 @@ export class ExchangeModule {
             AuditRepository,
             Failpoints,
             TopicLimits,
+            ExchangeMetrics,
           ],
         },
         {
@@ -317,6 +322,7 @@ export class ExchangeModule {
             t: CaseTracker,
             a: AuditRepository,
             f: Failpoints,
+            x: ExchangeMetrics,
           ) =>
             new InboundService(
               config.agencyId,
@@ -334,6 +340,7 @@ export class ExchangeModule {
               logFor(new Logger(`Inbound ${config.agencyId}`)),
               a,
               f,
+              x,
             ),
           inject: [
             ManifestStore,
@@ -348,6 +355,7 @@ export class ExchangeModule {
             CaseTracker,
             AuditRepository,
             Failpoints,
+            ExchangeMetrics,
           ],
         },
         {
@@ -381,6 +389,7 @@ export class ExchangeModule {
         SubmitMessageUseCase,
         RelayService,
         InboundService,
+        ExchangeMetrics,
       ],
     };
   }

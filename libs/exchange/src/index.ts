@@ -12,6 +12,7 @@ export * from './signed-record';
 export * from './inbound/inbound.service';
 export * from './exchange.module';
 export * from './message-rows';
+export * from './exchange-metrics';
 export * from './cases/case-tracker';
 export * from './cases/deadline-supervisor';
 export * from './audit/audit-chain-verifier';

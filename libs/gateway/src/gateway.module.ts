@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
+import { ScrapeCredential } from './auth/scrape-credential';
 import type { GatewayConfig } from '@xietong/config';
 import { ExchangeModule } from '@xietong/exchange';
 import { CaseController } from './http/case.controller';
@@ -27,6 +28,7 @@ export class GatewayModule {
       providers: config.roles.has('http')
         ? [
             { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth) },
+            { provide: ScrapeCredential, useFactory: () => new ScrapeCredential(config.metrics.tokenFile) },
             { provide: APP_GUARD, useClass: AuthGuard },
             {
               provide: PersonalDataAccessRepository,

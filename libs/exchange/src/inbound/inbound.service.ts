@@ -20,6 +20,7 @@ import { composeReceipt, type ReceiptItem } from './receipt-composer';
 import type { RecordVerifier } from './record-verifier';
 import type { RefusedRecord, VerifiedMessage } from './verification-result';
 import type { WireCodec } from '../wire-codec';
+import { ExchangeMetrics } from '../exchange-metrics';
 
 type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
@@ -57,6 +58,7 @@ export class InboundService {
     private readonly log: Log,
     private readonly audit: AuditRepository,
     private readonly failpoints = new Failpoints(),
+    private readonly metrics = new ExchangeMetrics(),
   ) {}
 
   async handleBatch(records: InboundRecord[]): Promise<BatchOutcome> {
@@ -238,8 +240,10 @@ export class InboundService {
           occurredAt: now,
         })),
       ]);
-      return { quarantined, qRows, qIds, receipts: outgoing.length, accepted, redelivered };
+      const stored = rows.filter((m) => m.direction === 'in').map((m) => ({ type: m.type, createdAt: m.createdAt }));
+      return { quarantined, qRows, qIds, receipts: outgoing.length, accepted, redelivered, stored };
     });
+    this.metrics.observeDelivered(outcome.stored, new Date());
     this.failpoints.pass('inbound.after-store', records.length);
     if (outcome.redelivered > 0) {
       this.redelivered += outcome.redelivered;

@@ -9,6 +9,7 @@ import type {
   OutboxRepository,
 } from '@xietong/persistence';
 import type { EntityManager } from 'typeorm';
+import { ExchangeMetrics } from '../exchange-metrics';
 import type { OutboxSignal } from './outbox-signal';
 
 export interface RelaySettings {
@@ -45,6 +46,7 @@ export class RelayService {
     private readonly audit: AuditRepository,
     private readonly failpoints = new Failpoints(),
     private readonly limits = new TopicLimits(undefined, { defaultMaxMessageBytes: 1_048_588 }),
+    private readonly metrics = new ExchangeMetrics(),
   ) {}
 
   start(): void {
@@ -77,12 +79,14 @@ export class RelayService {
     return this.db.transaction(async (em) => {
       const rows = await this.outbox.claim(em, this.settings.batchSize, now);
       if (rows.length === 0) return 0;
+      const claimedAt = performance.now();
       const signatures = await Promise.all(rows.map((r) => signDetached(r.value, this.signer)));
       const outcomes = await this.publisher.publishBounded(
         rows.map((r, i) => toRecord(r, signatures[i])),
         (topic) => this.limits.maxMessageBytes(topic),
       );
       const sent = rows.flatMap((r, i) => (outcomes[i].kind === 'sent' ? [{ row: r, signature: signatures[i] }] : []));
+      this.metrics.observePublished(sent.length, (performance.now() - claimedAt) / 1000);
       const failed = rows.flatMap((r, i) => {
         const o = outcomes[i];
         return o.kind === 'failed' ? [{ row: r, code: o.code, reason: o.reason }] : [];

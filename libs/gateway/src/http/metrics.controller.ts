@@ -1,19 +1,21 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '@xietong/config';
 import { CASE_KINDS } from '@xietong/contracts';
-import { GATEWAY_CONFIG, InboundService, KAFKA } from '@xietong/exchange';
+import { ExchangeMetrics, GATEWAY_CONFIG, InboundService, KAFKA, LocalKeys } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
+import { AcceptsScrapeCredential } from '../auth/scrape-credential';
 
 /**
- * Prometheus metrics, computed from the database and the broker at scrape time so that every
- * instance of a gateway reports the same figures: messages by type and outcome, quarantine by
- * reason, pending outbox rows, overdue cases, inbox consumer lag, manifest expiry. One figure is
- * this process's own: the redelivered records its inbound consumer skipped since it started.
+ * Prometheus metrics. The gauges are computed from the database and the broker at scrape time so
+ * that every instance of a gateway reports the same figures: messages by type and outcome,
+ * quarantine by reason, pending outbox rows, overdue cases, inbox consumer lag, manifest and key
+ * expiry. This process's own: the Node.js and process defaults, the delivery and publish latency
+ * histograms, and the redelivered records its inbound consumer skipped since it started.
  */
 @Controller()
 export class MetricsController {
@@ -28,8 +30,13 @@ export class MetricsController {
     private readonly cases: CaseRepository,
     private readonly manifests: ManifestStore,
     private readonly inbound: InboundService,
+    exchange: ExchangeMetrics,
+    private readonly keys: LocalKeys,
   ) {
     this.registry.setDefaultLabels({ agency: config.agencyId });
+    collectDefaultMetrics({ register: this.registry });
+    this.registry.registerMetric(exchange.delivery);
+    this.registry.registerMetric(exchange.publish);
     const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void>) =>
       new Gauge({
         name,
@@ -78,17 +85,31 @@ export class MetricsController {
       },
     });
     gauge(
-      'xietong_manifest_expiry_seconds',
-      'Seconds until the federation manifest in force expires',
+      'xietong_manifest_expiry_timestamp_seconds',
+      'When the federation manifest in force expires (Unix time); alert on it minus time()',
       [],
+      async (g) => g.set(this.manifests.lastKnown.expiresAt.getTime() / 1000),
+    );
+    gauge(
+      'xietong_manifest_expiry_seconds',
+      'DEPRECATED, use xietong_manifest_expiry_timestamp_seconds - time(): seconds until the manifest in force expires',
+      [],
+      async (g) => g.set((this.manifests.lastKnown.expiresAt.getTime() - Date.now()) / 1000),
+    );
+    gauge(
+      'xietong_signing_key_expiry_timestamp_seconds',
+      "notAfter of this agency's signing keys in the manifest in force (Unix time); in_use marks the key this gateway signs with",
+      ['kid', 'in_use'],
       async (g) => {
-        g.set((this.manifests.lastKnown.expiresAt.getTime() - Date.now()) / 1000);
+        for (const k of this.manifests.lastKnown.member(this.config.agencyId)?.signingKeys ?? [])
+          g.set({ kid: k.kid, in_use: String(k.kid === this.keys.signer.kid) }, Date.parse(k.notAfter) / 1000);
       },
     );
   }
 
   @Get('metrics')
   @Roles('auditor')
+  @AcceptsScrapeCredential()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
     return this.registry.metrics();

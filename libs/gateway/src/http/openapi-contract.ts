@@ -367,7 +367,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
     },
   },
   'get /metrics': {
-    summary: 'Prometheus metrics (auditor role)',
+    summary: 'Prometheus metrics (auditor role, or the static scrape credential of XIETONG_METRICS_TOKEN_FILE)',
     operationId: 'getMetrics',
     tags: ['operations'],
     responses: {
