@@ -30,7 +30,17 @@ describe('conformance vectors', () => {
   it('cover every message type and every refusal reason of docs/wire-format.md', () => {
     const accepted = fresh.vectors.filter((v) => v.expected.outcome === 'ACCEPTED');
     expect(accepted.map((v) => v.expected.outcome === 'ACCEPTED' && v.expected.envelope.type).sort()).toEqual(
-      ['ASSISTANCE_REQUEST', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'LEAD', 'RECEIPT', 'REMINDER'].sort(),
+      [
+        'ASSISTANCE_REQUEST',
+        'AUDIT_CHECKPOINT',
+        'AUDIT_COUNTERSIGN',
+        'CASE_RESULT',
+        'COMPLAINT',
+        'COMPLAINT_RESULT',
+        'LEAD',
+        'RECEIPT',
+        'REMINDER',
+      ].sort(),
     );
     const reasons = new Set(fresh.vectors.map((v) => v.expected.outcome === 'REFUSED' && v.expected.reasonCode));
     for (const r of REASONS) expect(reasons).toContain(r);

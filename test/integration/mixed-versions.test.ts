@@ -30,7 +30,15 @@ const C = '320100'; // 南京: has 协查
 /** The previous schema set: everything in schemas/ before envelope v2, reminder v2 and 协查. */
 function previousSchemas(): string {
   const dir = mkdtempSync(join(tmpdir(), 'xt-schemas-v1-'));
-  const newer = ['envelope.v2.avsc', 'reminder.v2.avsc', 'assistance-request.v1.avsc', 'assistance-reply.v1.avsc'];
+  const newer = [
+    'envelope.v2.avsc',
+    'envelope.v3.avsc',
+    'reminder.v2.avsc',
+    'assistance-request.v1.avsc',
+    'assistance-reply.v1.avsc',
+    'audit-checkpoint.v1.avsc',
+    'audit-countersign.v1.avsc',
+  ];
   for (const f of readdirSync(join(repoRoot(), 'schemas')))
     if (f.endsWith('.avsc') && !newer.includes(f)) copyFileSync(join(repoRoot(), 'schemas', f), join(dir, f));
   return dir;

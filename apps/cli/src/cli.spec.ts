@@ -37,7 +37,7 @@ describe('xietong CLI', () => {
         c.io,
       ),
     ).toBe(0);
-    expect(c.out.join('\n')).toMatch(/valid: serial 1, .* 2 members, 7 agreements, 10 schemas/);
+    expect(c.out.join('\n')).toMatch(/valid: serial 1, .* 2 members, 7 agreements, 12 schemas/);
   });
 
   it('re-signs an edited manifest, and refuses a tampered one with exit code 1', async () => {

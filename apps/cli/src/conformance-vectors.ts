@@ -28,7 +28,7 @@ import {
   type Signer,
   type SigningAlgorithm,
 } from '@xietong/crypto';
-import { WireCodec } from '@xietong/exchange';
+import { keyLookup, signCheckpoint, WireCodec, witnessCheckpoint } from '@xietong/exchange';
 import {
   buildManifest,
   Federation,
@@ -364,6 +364,53 @@ export async function writeConformanceVectors(
     await signDetached(assistance.value, senderEs),
     'XC-330100-2026-0001',
     accepted(assistance.envelope),
+  );
+  // The audit witnessing (docs/audit.md): types added after envelope v2, so they travel in v3, and
+  // any agreement both members share carries them, like receipts (here leads-only, which lists LEAD).
+  const checkpoint = compose({
+    type: 'AUDIT_CHECKPOINT',
+    body: {
+      seq: 214,
+      hash: 'a'.repeat(64),
+      checkpoint: await signCheckpoint(
+        { agency: VECTOR_SENDER, seq: 214, hash: 'a'.repeat(64), signedAt: createdAt.toISOString() },
+        senderEd,
+      ),
+    },
+    correlationId: `AUDIT-${VECTOR_SENDER}-214`,
+    zone: 'leads-only',
+  });
+  add(
+    'valid-audit-checkpoint',
+    "AUDIT_CHECKPOINT in envelope v3: the sender's signed audit chain head, for the receiver to witness; under leads-only",
+    checkpoint.value,
+    await signDetached(checkpoint.value, senderEd),
+    `AUDIT-${VECTOR_SENDER}-214`,
+    accepted(checkpoint.envelope),
+  );
+  const receiverCheckpoint = await signCheckpoint(
+    { agency: VECTOR_RECEIVER, seq: 57, hash: 'b'.repeat(64), signedAt: createdAt.toISOString() },
+    await signer(receiver.signing[0].privateJwk),
+  );
+  const witnessed = await witnessCheckpoint(
+    receiverCheckpoint,
+    { ...senderEs, agency: VECTOR_SENDER },
+    keyLookup(federation),
+    createdAt,
+  );
+  const countersignature = compose({
+    type: 'AUDIT_COUNTERSIGN',
+    body: { seq: 57, hash: 'b'.repeat(64), countersignature: witnessed.countersignature },
+    correlationId: `AUDIT-${VECTOR_RECEIVER}-57`,
+    causationId: messageId(),
+  });
+  add(
+    'valid-audit-countersignature',
+    "AUDIT_COUNTERSIGN in envelope v3: the sender's countersignature of a checkpoint of the receiver's chain",
+    countersignature.value,
+    await signDetached(countersignature.value, senderEs),
+    `AUDIT-${VECTOR_RECEIVER}-57`,
+    accepted(countersignature.envelope),
   );
 
   // One record per refusal reason, in the order of the wire-format list.

@@ -42,6 +42,8 @@ describe('schema catalog', () => {
     expect(versions).toEqual([
       'ASSISTANCE_REPLY v1',
       'ASSISTANCE_REQUEST v1',
+      'AUDIT_CHECKPOINT v1',
+      'AUDIT_COUNTERSIGN v1',
       'CASE_RESULT v1',
       'COMPLAINT v1',
       'COMPLAINT_RESULT v1',
@@ -217,6 +219,21 @@ describe('envelope versions', () => {
     reader.addWriters([v2]);
     expect(reader.decode(both.encode({ ...env, type: 'ASSISTANCE_REPLY' }))).toMatchObject({ type: 'UNKNOWN' });
     expect(reader.decode(both.encode(env))).toEqual(env);
+  });
+
+  it('writes the audit witnessing in v3, which a v2 reader reads as UNKNOWN', () => {
+    const shipped = readEnvelopeSchemas(schemasDir);
+    expect(shipped.map((s) => (s as Record<string, unknown>)['xietong.version'])).toEqual([1, 2, 3]);
+    const all = new EnvelopeCodec(shipped);
+    const checkpoint = all.encode({ ...env, type: 'AUDIT_CHECKPOINT' });
+    expect(all.versionOf(checkpoint)).toBe(3);
+    expect(all.versionOf(all.encode({ ...env, type: 'AUDIT_COUNTERSIGN' }))).toBe(3);
+    expect(header(all.encode(env))).toBe(fp(v1));
+    expect(all.decode(checkpoint)).toMatchObject({ type: 'AUDIT_CHECKPOINT' });
+    const v2Reader = new EnvelopeCodec([v1, v2]);
+    v2Reader.addWriters([shipped[2]]);
+    expect(v2Reader.decode(checkpoint)).toMatchObject({ type: 'UNKNOWN' });
+    expect(assertEnvelopeCompatible(v2, shipped[2])).toBe('both-ways');
   });
 
   it('checks envelope versions by the envelope rules, on top of Avro resolution', () => {

@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'MESSAGE_ID_CONFLICT'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
-  | 'RECORD_TOO_LARGE';
+  | 'RECORD_TOO_LARGE'
+  | 'CHECKPOINT_CONFLICT';
 
 /** A failure with a stable code and, where one applies, the offending field path. */
 export class DomainError extends Error {

@@ -8,6 +8,8 @@ export const MESSAGE_TYPES = [
   'REMINDER',
   'ASSISTANCE_REQUEST',
   'ASSISTANCE_REPLY',
+  'AUDIT_CHECKPOINT',
+  'AUDIT_COUNTERSIGN',
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
@@ -96,6 +98,12 @@ export interface MessageTypeSpec {
   reported: boolean;
   /** Checks of a submitted body beyond its schema (400 VALIDATION_FAILED naming the field). */
   bodyRules?: readonly BodyRule[];
+  /**
+   * The gateways' own protocol, not business: `receipt` answers messages, `witness` is the audit
+   * witnessing (docs/audit.md). Such a message is never answered by a receipt, and any agreement
+   * both members share carries it. Witness traffic does not count toward the next audit checkpoint.
+   */
+  protocol?: 'receipt' | 'witness';
 }
 
 /** The registry: one entry per message type. Adding a type starts here (docs/extending.md). */
@@ -170,6 +178,7 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     caseEffect: null,
     clock: null,
     reported: false,
+    protocol: 'receipt',
   },
   REMINDER: {
     type: 'REMINDER',
@@ -222,9 +231,46 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
       { field: 'evidence.digest', pattern: '^sha256:[0-9a-f]{64}$', expected: 'sha256: and 64 lower-case hex digits' },
     ],
   },
+  AUDIT_CHECKPOINT: {
+    type: 'AUDIT_CHECKPOINT',
+    path: null,
+    role: 'admin',
+    correlationField: null,
+    routing: null,
+    personalData: [],
+    caseEffect: null,
+    clock: null,
+    reported: false,
+    protocol: 'witness',
+  },
+  AUDIT_COUNTERSIGN: {
+    type: 'AUDIT_COUNTERSIGN',
+    path: null,
+    role: 'admin',
+    correlationField: null,
+    routing: null,
+    personalData: [],
+    caseEffect: null,
+    clock: null,
+    reported: false,
+    protocol: 'witness',
+  },
 };
 
 export const messageTypeSpec = (type: MessageType): MessageTypeSpec => MESSAGE_TYPE_SPECS[type];
+
+/** Types of the gateways' own protocol (receipts, audit witnessing): never answered, any shared agreement carries them. */
+export const PROTOCOL_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter((t) => MESSAGE_TYPE_SPECS[t].protocol);
+
+/** The audit witnessing types: chained like any traffic, but not counted toward the next checkpoint. */
+export const WITNESS_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter(
+  (t) => MESSAGE_TYPE_SPECS[t].protocol === 'witness',
+);
+
+/** Whether `type` is one of the gateways' own protocol types (see {@link PROTOCOL_TYPES}). */
+export function isProtocolType(type: string): boolean {
+  return (PROTOCOL_TYPES as readonly string[]).includes(type);
+}
 
 /** Specs of the types county systems submit over HTTP, in registry order. */
 export const SUBMITTABLE_SPECS: readonly (MessageTypeSpec & { path: string })[] = Object.values(

@@ -50,6 +50,10 @@ describe('message-type registry', () => {
     for (const [type, spec] of Object.entries(MESSAGE_TYPE_SPECS)) expect(spec.type).toBe(type);
   });
 
+  it('names each type in at most 20 characters (the message and quarantine type columns)', () => {
+    for (const type of MESSAGE_TYPES) expect([type, type.length <= 20]).toEqual([type, true]);
+  });
+
   it('exposes exactly the business types over HTTP, each at its own path', () => {
     expect(SUBMITTABLE_SPECS.map((s) => s.type).sort()).toEqual([...BUSINESS_TYPES].sort());
     const paths = SUBMITTABLE_SPECS.map((s) => s.path);

@@ -46,6 +46,19 @@ describe('signed manifest', () => {
     expect(f.catalog.latest('LEAD').fingerprint).toBe(catalog.latest('LEAD').fingerprint);
   });
 
+  it('carries receipts and the audit witnessing under any agreement two members share', async () => {
+    const { manifestJws, authorityPublic } = await setup();
+    const f = new Federation(await verifyManifest(manifestJws, authorityPublic));
+    const shared = f.agreementsFor('341825', '330100', 'RECEIPT').map((a) => a.id);
+    expect(shared).toEqual(expect.arrayContaining(['yrd', 'g60']));
+    for (const type of ['AUDIT_CHECKPOINT', 'AUDIT_COUNTERSIGN'] as const) {
+      expect(f.manifest.agreements.some((a) => a.messageTypes.includes(type))).toBe(false);
+      expect(f.agreementsFor('341825', '330100', type).map((a) => a.id)).toEqual(shared);
+    }
+    // A federation built from the shipped schemas lets every member witness.
+    expect(f.accepts('330100', 'AUDIT_CHECKPOINT').versions).toEqual([1]);
+  });
+
   it('refuses a tampered payload', async () => {
     const { manifestJws, authorityPublic } = await setup();
     const [h, p, s] = manifestJws.split('.');

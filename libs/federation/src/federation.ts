@@ -1,5 +1,5 @@
 import type { CryptoKey } from 'jose';
-import { DomainError, isMessageType, SchemaCatalog, type MessageType } from '@xietong/contracts';
+import { DomainError, isMessageType, isProtocolType, SchemaCatalog, type MessageType } from '@xietong/contracts';
 import { importKey, importSigningKey, type SigningKey } from '@xietong/crypto';
 import { deadLetterTopic, inboundGroup } from '@xietong/messaging';
 import { covers } from './division-code';
@@ -119,11 +119,14 @@ export class Federation {
     return { key: await key, entry };
   }
 
-  /** Agreements that make `a` and `b` parties and cover `type` (receipts: any shared agreement). */
+  /**
+   * Agreements that make `a` and `b` parties and cover `type` (the gateways' own protocol types,
+   * receipts and audit witnessing: any shared agreement).
+   */
   agreementsFor(a: string, b: string, type: MessageType): ManifestAgreement[] {
     return this.manifest.agreements.filter(
       (ag) =>
-        (type === 'RECEIPT' || ag.messageTypes.includes(type)) &&
+        (isProtocolType(type) || ag.messageTypes.includes(type)) &&
         ag.members.some((m) => covers(m, a)) &&
         ag.members.some((m) => covers(m, b)),
     );

@@ -1,14 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '@xietong/contracts';
 import type { Federation } from '@xietong/federation';
-import type { MessageRecord, NewOutboxRecord } from '@xietong/persistence';
-import { outboundRow } from '../message-rows';
+import { composeProtocolMessage, type ComposedMessage } from '../protocol-message';
 import type { WireCodec } from '../wire-codec';
 
-export interface ComposedMessage {
-  row: MessageRecord;
-  outbox: NewOutboxRecord;
-}
+export type { ComposedMessage } from '../protocol-message';
 
 export type ReceiptItem =
   | { messageId: string; status: 'ACCEPTED' }
@@ -27,9 +22,7 @@ export function composeReceipt(
   items: ReceiptItem[],
   now: Date,
 ): ComposedMessage | undefined {
-  const zone = federation.agreementsFor(self, to, 'RECEIPT')[0];
-  const recipient = federation.member(to);
-  if (!zone || !recipient || items.length === 0) return undefined;
+  if (items.length === 0) return undefined;
   const body = {
     items: items.map((i) => ({
       messageId: i.messageId,
@@ -39,21 +32,12 @@ export function composeReceipt(
     })),
     receivedAt: now.toISOString(),
   };
-  const messageId = randomUUID();
-  const { envelope, value } = codec.compose({
+  return composeProtocolMessage(codec, federation, {
     type: 'RECEIPT',
-    sender: self,
-    recipient: to,
-    zone: zone.id,
-    correlationId: messageId,
-    causationId: items.length === 1 ? items[0].messageId : null,
-    messageId,
-    createdAt: now,
+    self,
+    to,
     body,
-    envelopes: federation.accepts(to, 'RECEIPT').envelopes,
+    causationId: items.length === 1 ? items[0].messageId : null,
+    now,
   });
-  return {
-    row: outboundRow(envelope, body, federation.serial, value),
-    outbox: { messageId, topic: recipient.inbox, recordKey: messageId, value },
-  };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Between, Not } from 'typeorm';
+import { Between, In, Not } from 'typeorm';
+import { PROTOCOL_TYPES } from '@xietong/contracts';
 import { CaseRepository, Database, type MessageRecord } from '@xietong/persistence';
 import { formatLocalDate, parseLocalDate, shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 
@@ -43,7 +44,7 @@ export class ConsoleQueries {
     private readonly limits: TimeLimits,
   ) {}
 
-  /** Business messages (no receipts) created between two local dates, both included. */
+  /** Business messages (no receipts, no audit witnessing) created between two local dates, both included. */
   async messages(f: FlowFilter): Promise<Row[]> {
     const from = localDayStart(f.from);
     const to = localDayStart(f.to, 1);
@@ -57,7 +58,7 @@ export class ConsoleQueries {
         correlationId: true,
         createdAt: true,
       },
-      where: { createdAt: Between(from, new Date(to.getTime() - 1)), type: f.type ?? Not('RECEIPT') },
+      where: { createdAt: Between(from, new Date(to.getTime() - 1)), type: f.type ?? Not(In([...PROTOCOL_TYPES])) },
       order: { createdAt: 'ASC' },
       take: MAX_ROWS,
     });

@@ -16,6 +16,8 @@ const WORDS: Record<string, Entry> = {
   RECEIPT: ['回执', 'Receipt'],
   ASSISTANCE_REQUEST: ['协查请求', 'Assistance request'],
   ASSISTANCE_REPLY: ['协查回复', 'Assistance reply'],
+  AUDIT_CHECKPOINT: ['审计检查点', 'Audit checkpoint'],
+  AUDIT_COUNTERSIGN: ['审计见证签名', 'Audit countersignature'],
   // case kinds (LEAD and COMPLAINT are their opening types above)
   ASSISTANCE: ['协查', 'Assistance request'],
   // message status and direction

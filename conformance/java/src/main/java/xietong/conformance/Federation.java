@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.avro.Schema;
 
 /**
@@ -89,13 +90,16 @@ final class Federation {
     return false;
   }
 
-  /** Whether agreement `id` has both agencies as parties and lists `type` (receipts: any shared agreement). */
+  /** The gateways' own protocol types: receipts and the audit witnessing; any shared agreement carries them. */
+  static final Set<String> PROTOCOL_TYPES = Set.of("RECEIPT", "AUDIT_CHECKPOINT", "AUDIT_COUNTERSIGN");
+
+  /** Whether agreement `id` has both agencies as parties and lists `type` (protocol types: any shared agreement). */
   boolean agreementCovers(String id, String sender, String recipient, String type) throws Exception {
     for (Map<String, Object> a : agreements) {
       if (!id.equals(a.get("id"))) continue;
       List<String> parties = JSONObjectUtils.getStringList(a, "members");
       boolean both = parties.stream().anyMatch(p -> covers(p, sender)) && parties.stream().anyMatch(p -> covers(p, recipient));
-      if (both && ("RECEIPT".equals(type) || JSONObjectUtils.getStringList(a, "messageTypes").contains(type))) return true;
+      if (both && (PROTOCOL_TYPES.contains(type) || JSONObjectUtils.getStringList(a, "messageTypes").contains(type))) return true;
     }
     return false;
   }

@@ -69,7 +69,8 @@ final class RecordWriter {
       if (!"ACCEPTED".equals(expected.get("outcome"))) continue;
       Map<String, Object> env = JSONObjectUtils.getJSONObject(expected, "envelope");
       String type = (String) env.get("type");
-      if ("RECEIPT".equals(type)) continue; // a gateway writes receipts only in answer to messages
+      // A gateway writes receipts only in answer to messages, and the audit witnessing only of its own chain.
+      if (Federation.PROTOCOL_TYPES.contains(type)) continue;
       String sender = (String) env.get("sender");
       String recipient = (String) env.get("recipient");
       n++;
