@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { repoRoot } from '@xietong/config';
-import { sampleFeedback, sampleLead } from '@xietong/contracts';
+import { sampleFeedback, sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { AuditCheckpointer, verifyAuditTrail, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { AuditRepository, Database, MessageRepository, OutboxRepository } from '@xietong/persistence';
@@ -15,7 +15,17 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('audit verify on %s', (dialec
   let leadId: string;
   let feedbackId: string;
   beforeAll(async () => {
-    h = await startFederation({ members: [JD, HZ], dialect });
+    // 杭州 does not witness (it does not declare AUDIT_CHECKPOINT): 旌德's checkpoints stay home, so
+    // the window of trust closes at each one (audit-witness.test.ts covers the witnessing).
+    const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+    const { AUDIT_CHECKPOINT: _, ...types } = catalog.typeVersions();
+    h = await startFederation({
+      members: [JD, HZ],
+      dialect,
+      capabilities: {
+        [HZ]: { envelopes: catalog.envelopeVersions(), messageTypes: types as Record<string, number[]> },
+      },
+    });
     const lead = await h.post(JD, 'leads', { recipient: HZ, body: sampleLead('JD-COLS-1') });
     leadId = lead.json.messageId;
     await eventually('lead accepted', async () => (await h.messages(JD).find(leadId))?.status === 'accepted');
@@ -108,6 +118,8 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('audit verify on %s', (dialec
     expect(seq).toBeGreaterThan(0);
     const signed = await verify();
     expect(signed).toMatchObject({ ok: true, unsigned: 0 });
+    // Only to members that declare the capability: 杭州 got no AUDIT_CHECKPOINT.
+    expect(await h.messages(JD).list({ type: 'AUDIT_CHECKPOINT' })).toEqual([]);
 
     // Delete the last entry and set the head back to the entry before it, consistently.
     const [last] = (await sql(`SELECT seq FROM audit_event ORDER BY seq DESC LIMIT 1`)) as { seq: number }[];

@@ -490,8 +490,9 @@ export function buildCli(io: CliIo = stdio): Command {
             io.err(`trail of ${trail.caseNo} FAILED: ${problem}`);
             throw new CliExit(1);
           }
+          const witnesses = (trail.witnesses ?? []).map((w) => w.witness);
           io.out(
-            `trail of ${trail.caseNo} verified offline: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} message signatures`,
+            `trail of ${trail.caseNo} verified offline: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} message signatures; ${witnesses.length ? `the checkpoint is countersigned by ${witnesses.join(', ')}` : 'no partner countersigned the checkpoint'}`,
           );
           return;
         }
@@ -574,8 +575,9 @@ export function buildCli(io: CliIo = stdio): Command {
             archive: new ManifestArchiveRepository(db),
           });
           await writeFile(o.out, JSON.stringify(trail, null, 2) + '\n');
+          const witnesses = (trail.witnesses ?? []).map((w) => w.witness);
           io.out(
-            `trail of ${o.case}: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq}, ${trail.messages.length} messages, ${trail.manifests.length} manifests -> ${o.out}`,
+            `trail of ${o.case}: ${trail.segment.length} audit entries up to signed checkpoint ${trail.checkpoint.seq} (${witnesses.length ? `countersigned by ${witnesses.join(', ')}` : 'no partner countersigned one covering the case yet'}), ${trail.messages.length} messages, ${trail.manifests.length} manifests -> ${o.out}`,
           );
         } finally {
           await db.close();

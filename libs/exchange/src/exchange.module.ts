@@ -31,6 +31,7 @@ import { CaseTracker } from './cases/case-tracker';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { AuditChainer, DEFAULT_AUDIT_CHAINER } from './audit/audit-chainer';
 import { AuditCheckpointer } from './audit/audit-checkpointer';
+import { CheckpointWitnessing } from './audit/checkpoint-witnessing';
 import { MonthlyReport } from './reporting/monthly-report';
 import { GATEWAY_CONFIG } from './tokens';
 import { WireCodec } from './wire-codec';
@@ -214,13 +215,48 @@ export class ExchangeModule {
           inject: [MessageRepository, CaseRepository, WorkingDayCalendar],
         },
         {
+          provide: CheckpointWitnessing,
+          useFactory: (
+            m: ManifestStore,
+            c: WireCodec,
+            db: Database,
+            mr: MessageRepository,
+            o: OutboxRepository,
+            a: AuditRepository,
+            k: LocalKeys,
+            s: OutboxSignal,
+          ) =>
+            new CheckpointWitnessing(
+              config.agencyId,
+              m,
+              c,
+              db,
+              mr,
+              o,
+              a,
+              k.signer,
+              s,
+              logFor(new Logger(`Witness ${config.agencyId}`)),
+            ),
+          inject: [
+            ManifestStore,
+            WireCodec,
+            Database,
+            MessageRepository,
+            OutboxRepository,
+            AuditRepository,
+            LocalKeys,
+            OutboxSignal,
+          ],
+        },
+        {
           provide: AuditCheckpointer,
-          useFactory: (a: AuditRepository, k: LocalKeys) => {
+          useFactory: (a: AuditRepository, k: LocalKeys, w: CheckpointWitnessing) => {
             const logger = new Logger(`Audit ${config.agencyId}`);
             const cadence = { intervalMs: config.audit.checkpointIntervalMs, entries: config.audit.checkpointEntries };
-            return new AuditCheckpointer(config.agencyId, a, k.signer, cadence, (m) => logger.warn(m));
+            return new AuditCheckpointer(config.agencyId, a, k.signer, cadence, (m) => logger.warn(m), w);
           },
-          inject: [AuditRepository, LocalKeys],
+          inject: [AuditRepository, LocalKeys, CheckpointWitnessing],
         },
         { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
         {
@@ -323,6 +359,7 @@ export class ExchangeModule {
             a: AuditRepository,
             f: Failpoints,
             x: ExchangeMetrics,
+            w: CheckpointWitnessing,
           ) =>
             new InboundService(
               config.agencyId,
@@ -341,6 +378,7 @@ export class ExchangeModule {
               a,
               f,
               x,
+              w,
             ),
           inject: [
             ManifestStore,
@@ -356,6 +394,7 @@ export class ExchangeModule {
             AuditRepository,
             Failpoints,
             ExchangeMetrics,
+            CheckpointWitnessing,
           ],
         },
         {
@@ -372,6 +411,7 @@ export class ExchangeModule {
         MonthlyReport,
         AuditRepository,
         AuditCheckpointer,
+        CheckpointWitnessing,
         DeadlineSupervisor,
         CaseRepository,
         CaseTracker,

@@ -23,3 +23,5 @@ export * from './audit/stored-columns';
 export * from './audit/audit-witness';
 export * from './reporting/monthly-report';
 export * from './audit/audit-export';
+export * from './audit/checkpoint-witnessing';
+export * from './protocol-message';

@@ -201,18 +201,75 @@ export class AuditRepository {
     }
   }
 
-  async saveCheckpoint(c: { seq: number; hash: string; signedAt: Date; jws: string }): Promise<void> {
-    await this.db.transaction((em) =>
+  /**
+   * Stores a signed checkpoint, in the caller's transaction if one is given. Returns false if one
+   * was stored at that entry already (that one is kept).
+   */
+  async saveCheckpoint(
+    c: { seq: number; hash: string; signedAt: Date; jws: string },
+    em?: EntityManager,
+  ): Promise<boolean> {
+    const insert = (m: EntityManager) =>
       insertRows(
-        em,
+        m,
         this.db.dialect,
         'audit_checkpoint',
         ['seq', 'hash', 'signed_at', 'jws'],
         [[c.seq, c.hash, c.signedAt, c.jws]],
-        undefined,
+        'seq',
         'ON CONFLICT ("seq") DO NOTHING',
-      ),
-    );
+      );
+    const inserted = await (em ? insert(em) : this.db.transaction(insert));
+    return inserted.length > 0;
+  }
+
+  /** The signed checkpoint at entry `seq`, if there is one. */
+  async checkpointAt(seq: number): Promise<{ seq: number; hash: string; signedAt: Date; jws: string } | undefined> {
+    const [r] = (await this.db.manager.query(
+      `SELECT seq, hash, signed_at, jws FROM audit_checkpoint WHERE seq = ${params(this.db.dialect, 1)[0]}`,
+      [seq],
+    )) as Record<string, unknown>[];
+    return r
+      ? { seq: Number(r.seq), hash: String(r.hash), signedAt: storedInstant(r.signed_at), jws: String(r.jws) }
+      : undefined;
+  }
+
+  /**
+   * Entries after `afterSeq` that count toward the next checkpoint, up to `cap`: every entry except
+   * those about messages of `uncountedTypes` only (the audit witnessing: an entry naming such a
+   * message, or a publication listing nothing else), so that checkpoint traffic never begets
+   * checkpoints.
+   */
+  async countedSince(afterSeq: number, uncountedTypes: readonly string[], cap: number): Promise<number> {
+    // Markers in text order (SQLite's `?` are positional): after, the types twice, the cap.
+    const n = uncountedTypes.length;
+    const p = params(this.db.dialect, 2 + 2 * n);
+    const types = (from: number) => p.slice(from, from + n).join(', ') || 'NULL';
+    const listed =
+      this.db.dialect === 'postgres'
+        ? `jsonb_array_elements_text(e.detail::jsonb -> 'messages') AS x(id)`
+        : `(SELECT j.value AS id FROM json_each(e.detail, '$.messages') j) x`;
+    const [r] = (await this.db.manager.query(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_event e WHERE e.seq > ${p[0]}
+         AND NOT (e.message_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM message m WHERE m.message_id = e.message_id AND m.type IN (${types(1)})))
+         AND NOT (e.kind = 'PUBLISHED' AND e.message_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM ${listed} WHERE NOT EXISTS
+             (SELECT 1 FROM message m WHERE m.message_id = x.id AND m.type IN (${types(1 + n)}))))
+         LIMIT ${p[p.length - 1]}) counted`,
+      [afterSeq, ...uncountedTypes, ...uncountedTypes, cap],
+    )) as { n: string | number }[];
+    return Number(r.n);
+  }
+
+  /** Partners named by entries of `kinds` in (afterSeq, uptoSeq]: whom the chain exchanged with there. */
+  async partnersBetween(afterSeq: number, uptoSeq: number, kinds: readonly string[]): Promise<string[]> {
+    const p = params(this.db.dialect, 2 + kinds.length);
+    const rows = (await this.db.manager.query(
+      `SELECT DISTINCT partner FROM audit_event WHERE seq > ${p[0]} AND seq <= ${p[1]} AND partner IS NOT NULL AND kind IN (${p.slice(2).join(', ')}) ORDER BY partner`,
+      [afterSeq, uptoSeq, ...kinds],
+    )) as { partner: string }[];
+    return rows.map((r) => String(r.partner));
   }
 
   async checkpoints(): Promise<{ seq: number; hash: string; signedAt: string; jws: string }[]> {
@@ -235,12 +292,15 @@ export class AuditRepository {
     return r ? { seq: Number(r.seq), hash: String(r.hash) } : undefined;
   }
 
-  /** Stores witnessed checkpoints (either side); a row already held is kept as it was. */
-  async saveWitnessed(rows: WitnessedCheckpoint[]): Promise<void> {
+  /**
+   * Stores witnessed checkpoints (either side), in the caller's transaction if one is given; a row
+   * already held is kept as it was.
+   */
+  async saveWitnessed(rows: WitnessedCheckpoint[], em?: EntityManager): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.transaction((em) =>
+    const insert = (m: EntityManager) =>
       insertRows(
-        em,
+        m,
         this.db.dialect,
         'audit_witness',
         ['agency', 'seq', 'witness', 'hash', 'signed_at', 'checkpoint', 'witnessed_at', 'countersignature'],
@@ -256,8 +316,18 @@ export class AuditRepository {
         ]),
         undefined,
         'ON CONFLICT ("agency", "seq", "witness") DO NOTHING',
-      ),
-    );
+      );
+    await (em ? insert(em) : this.db.transaction(insert));
+  }
+
+  /** The checkpoint of `agency` at `seq` as `witness` witnessed it, if it did. */
+  async witnessedAt(agency: string, seq: number, witness: string): Promise<WitnessedCheckpoint | undefined> {
+    const p = params(this.db.dialect, 3);
+    const rows = (await this.db.manager.query(
+      `SELECT agency, seq, witness, hash, signed_at, checkpoint, witnessed_at, countersignature FROM audit_witness WHERE agency = ${p[0]} AND seq = ${p[1]} AND witness = ${p[2]}`,
+      [agency, seq, witness],
+    )) as Record<string, unknown>[];
+    return rows.map(witnessedRow)[0];
   }
 
   /** Witnessed checkpoints, optionally of one agency's chain or by one witness, in seq order. */
@@ -277,16 +347,7 @@ export class AuditRepository {
       `SELECT agency, seq, witness, hash, signed_at, checkpoint, witnessed_at, countersignature FROM audit_witness${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY agency, seq, witness`,
       args,
     )) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      agency: String(r.agency),
-      seq: Number(r.seq),
-      witness: String(r.witness),
-      hash: String(r.hash),
-      signedAt: storedInstant(r.signed_at),
-      checkpoint: String(r.checkpoint),
-      witnessedAt: storedInstant(r.witnessed_at),
-      countersignature: String(r.countersignature),
-    }));
+    return rows.map(witnessedRow);
   }
 }
 
@@ -302,4 +363,17 @@ export interface WitnessedCheckpoint {
   witnessedAt: Date;
   /** The witness's JWS over the checkpoint. */
   countersignature: string;
+}
+
+function witnessedRow(r: Record<string, unknown>): WitnessedCheckpoint {
+  return {
+    agency: String(r.agency),
+    seq: Number(r.seq),
+    witness: String(r.witness),
+    hash: String(r.hash),
+    signedAt: storedInstant(r.signed_at),
+    checkpoint: String(r.checkpoint),
+    witnessedAt: storedInstant(r.witnessed_at),
+    countersignature: String(r.countersignature),
+  };
 }

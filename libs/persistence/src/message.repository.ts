@@ -215,14 +215,15 @@ export class MessageRepository {
    */
   async *signedRecords(correlationId?: string, pageSize = 1000): AsyncGenerator<SignedRecordRow> {
     let after = '';
-    const p = params(this.db.dialect, 3);
+    // Markers in text order: SQLite's `?` are positional (the LIMIT took the case number before).
+    const p = params(this.db.dialect, correlationId ? 3 : 2);
     for (;;) {
       const rows = (await this.db.manager.query(
         `SELECT m.message_id, m.direction, m.type, m.sender, m.recipient, m.signature, m.manifest_serial,
                 m.zone, m.correlation_id, m.causation_id, m.created_at, m.body_schema, m.body, m.record AS value
          FROM message m
-         WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ${correlationId ? `AND m.correlation_id = ${p[2]}` : ''} ORDER BY m.message_id LIMIT ${p[1]}`,
-        correlationId ? [after, pageSize, correlationId] : [after, pageSize],
+         WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ${correlationId ? `AND m.correlation_id = ${p[1]}` : ''} ORDER BY m.message_id LIMIT ${p[p.length - 1]}`,
+        correlationId ? [after, correlationId, pageSize] : [after, pageSize],
       )) as Record<string, unknown>[];
       if (rows.length === 0) return;
       for (const r of rows) {

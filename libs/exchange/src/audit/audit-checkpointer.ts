@@ -1,6 +1,13 @@
+import { WITNESS_TYPES } from '@xietong/contracts';
 import type { AuditRepository } from '@xietong/persistence';
 import type { Signer } from '@xietong/crypto';
 import { signCheckpoint } from './audit-checkpoint';
+import type { SignedCheckpoint } from './checkpoint-witnessing';
+
+/** Where a signed checkpoint goes: stored, and sent to the partners that witness it (CheckpointWitnessing). */
+export interface CheckpointStore {
+  store(checkpoint: SignedCheckpoint, previousSeq: number, now: Date): Promise<unknown>;
+}
 
 /** When to sign the chain head: after `intervalMs` or after `entries` new entries, whichever comes first. */
 export interface CheckpointCadence {
@@ -14,13 +21,17 @@ const TICK_MS = 1_000;
 /**
  * Signs the audit chain head when it moved (scheduler role), so later edits are provable. Whatever
  * lies after the last checkpoint can be cut or rewritten unseen, so the cadence bounds that
- * window in time and in entries, and a graceful shutdown signs the final head.
+ * window in time and in entries, and a graceful shutdown signs the final head. Entries about the
+ * witnessing of checkpoints (AUDIT_CHECKPOINT, AUDIT_COUNTERSIGN messages) do not count
+ * toward the cadence: otherwise each checkpoint would beget the next one for ever.
  */
 export class AuditCheckpointer {
   private lastSeq = -1;
   private lastAt = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  /** One signing at a time in this process: a second would sign (and send) the same head again. */
+  private signing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly agency: string,
@@ -28,10 +39,18 @@ export class AuditCheckpointer {
     private readonly signer: Signer,
     private readonly cadence: CheckpointCadence = { intervalMs: 60_000, entries: 1_000 },
     private readonly log: (message: string) => void = () => undefined,
+    /** Stores each checkpoint and sends it to witnessing partners (default: stored only). */
+    private readonly sink?: CheckpointStore,
   ) {}
 
   /** Signs and stores the current head unless it was signed already; returns its seq. */
-  async checkpoint(now = new Date()): Promise<number | undefined> {
+  checkpoint(now = new Date()): Promise<number | undefined> {
+    const run = this.signing.then(() => this.signHead(now));
+    this.signing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async signHead(now: Date): Promise<number | undefined> {
     await this.audit.chainAll();
     const head = await this.audit.head();
     await this.learnLastSigned();
@@ -40,19 +59,26 @@ export class AuditCheckpointer {
       { agency: this.agency, seq: head.seq, hash: head.hash, signedAt: now.toISOString() },
       this.signer,
     );
-    await this.audit.saveCheckpoint({ seq: head.seq, hash: head.hash, signedAt: now, jws });
+    const checkpoint = { seq: head.seq, hash: head.hash, signedAt: now, jws };
+    if (this.sink) await this.sink.store(checkpoint, this.lastSeq, now);
+    else await this.audit.saveCheckpoint(checkpoint);
     this.lastSeq = head.seq;
     this.lastAt = now.getTime();
     return head.seq;
   }
 
-  /** Signs the head if the cadence says so at `now`; returns the seq signed, if any. */
+  /**
+   * Signs the head if the cadence says so at `now`: entries that count (all but the witnessing's)
+   * arrived since the last checkpoint, and either the interval passed or there are `entries` of
+   * them. Returns the seq signed, if any.
+   */
   async checkpointIfDue(now = new Date()): Promise<number | undefined> {
     await this.learnLastSigned();
     const head = await this.audit.head();
-    const unsigned = head.seq - Math.max(0, this.lastSeq);
-    if (unsigned <= 0) return undefined;
-    if (unsigned < this.cadence.entries && now.getTime() - this.lastAt < this.cadence.intervalMs) return undefined;
+    if (head.seq <= Math.max(0, this.lastSeq)) return undefined;
+    const counted = await this.audit.countedSince(Math.max(0, this.lastSeq), WITNESS_TYPES, this.cadence.entries);
+    if (counted === 0) return undefined;
+    if (counted < this.cadence.entries && now.getTime() - this.lastAt < this.cadence.intervalMs) return undefined;
     return this.checkpoint(now);
   }
 

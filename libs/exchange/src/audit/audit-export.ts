@@ -10,6 +10,7 @@ import {
   type MessageRepository,
 } from '@xietong/persistence';
 import { verifyCheckpoint } from './audit-checkpoint';
+import { keyLookup, verifyWitnessed } from './audit-witness';
 
 export const EXPORT_FORMAT = 'xietong-audit-export/1';
 
@@ -22,6 +23,11 @@ export interface CaseTrail {
   /** The contiguous chain segment from the case's first entry to a signed checkpoint. */
   segment: AuditEntry[];
   checkpoint: { seq: number; hash: string; jws: string };
+  /**
+   * Partners' countersignatures of that checkpoint (audit witnessing), so the trail holds against
+   * both agencies' signatures. Absent or empty when no partner witnessed a checkpoint covering the case.
+   */
+  witnesses?: { witness: string; witnessedAt: string; countersignature: string }[];
   /** The case's messages with the exact signed bytes (base64). */
   messages: {
     messageId: string;
@@ -37,7 +43,10 @@ export interface CaseTrail {
   manifests: { serial: number; jws: string }[];
 }
 
-/** Collects the trail of one case; the chain must have a checkpoint at or after its last entry. */
+/**
+ * Collects the trail of one case; the chain must have a checkpoint at or after its last entry. It
+ * ends at the first such checkpoint a partner countersigned, or else at the first such checkpoint.
+ */
 export async function exportCaseTrail(
   agency: string,
   caseNo: string,
@@ -48,7 +57,9 @@ export async function exportCaseTrail(
   for await (const e of deps.audit.entries()) all.push(e);
   const own = all.filter((e) => e.caseNo === caseNo);
   if (own.length === 0) throw new DomainError('NOT_FOUND', `no audit entries for case ${caseNo}`);
-  const checkpoint = (await deps.audit.checkpoints()).find((c) => c.seq >= own[own.length - 1].seq);
+  const covering = (await deps.audit.checkpoints()).filter((c) => c.seq >= own[own.length - 1].seq);
+  const witnessed = (await deps.audit.witnessed({ agency })).filter((w) => covering.some((c) => c.seq === w.seq));
+  const checkpoint = covering.find((c) => c.seq === witnessed[0]?.seq) ?? covering[0];
   if (!checkpoint)
     throw new DomainError(
       'NOT_FOUND',
@@ -80,6 +91,13 @@ export async function exportCaseTrail(
     exportedAt: new Date().toISOString(),
     segment,
     checkpoint: { seq: checkpoint.seq, hash: checkpoint.hash, jws: checkpoint.jws },
+    witnesses: witnessed
+      .filter((w) => w.seq === checkpoint.seq && w.checkpoint === checkpoint.jws)
+      .map((w) => ({
+        witness: w.witness,
+        witnessedAt: w.witnessedAt.toISOString(),
+        countersignature: w.countersignature,
+      })),
     messages,
     manifests: archived.filter((a) => serials.has(a.serial)),
   };
@@ -119,12 +137,35 @@ export async function verifyCaseTrail(trail: CaseTrail, authority: JWK): Promise
     .flatMap((f) => f.member(trail.agency)?.signingKeys ?? [])
     .find((k) => k.kid === kid);
   if (!key) return `checkpoint key ${kid} of ${trail.agency} is in none of the manifests`;
+  let signedAt: Date;
   try {
     const claim = await verifyCheckpoint(trail.checkpoint.jws, await importSigningKey(key.publicJwk, key.alg));
     if (claim.seq !== trail.checkpoint.seq || claim.hash !== trail.checkpoint.hash || claim.agency !== trail.agency)
       return 'the checkpoint does not match its signed content';
+    signedAt = new Date(claim.signedAt);
   } catch (e) {
     return (e as Error).message;
+  }
+  // A partner's countersignature must be the partner's, over this very checkpoint.
+  const keys = keyLookup(newest, manifests.values());
+  for (const w of trail.witnesses ?? []) {
+    try {
+      await verifyWitnessed(
+        {
+          agency: trail.agency,
+          seq: trail.checkpoint.seq,
+          hash: trail.checkpoint.hash,
+          signedAt,
+          checkpoint: trail.checkpoint.jws,
+          witness: String(w.witness),
+          witnessedAt: new Date(w.witnessedAt),
+          countersignature: String(w.countersignature),
+        },
+        keys,
+      );
+    } catch (e) {
+      return `the countersignature of checkpoint ${trail.checkpoint.seq} by ${String(w.witness)} does not verify: ${(e as Error).message}`;
+    }
   }
   for (const m of trail.messages) {
     const fed = (m.manifestSerial !== null && manifests.get(m.manifestSerial)) || newest;

@@ -1,5 +1,5 @@
 import { Failpoints } from '@xietong/config';
-import { DomainError } from '@xietong/contracts';
+import { DomainError, isProtocolType } from '@xietong/contracts';
 import type { ManifestStore } from '@xietong/federation';
 import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
 import type {
@@ -13,6 +13,7 @@ import type {
   QuarantineRepository,
   ReceiptUpdate,
 } from '@xietong/persistence';
+import type { CheckpointWitnessing, WitnessStep } from '../audit/checkpoint-witnessing';
 import type { CaseEvent, CaseTracker } from '../cases/case-tracker';
 import { inboundRow, recordPosition } from '../message-rows';
 import type { OutboxSignal } from '../outbound/outbox-signal';
@@ -59,6 +60,8 @@ export class InboundService {
     private readonly audit: AuditRepository,
     private readonly failpoints = new Failpoints(),
     private readonly metrics = new ExchangeMetrics(),
+    /** Audit witnessing (AUDIT_CHECKPOINT, AUDIT_COUNTERSIGN); without it they are quarantined. */
+    private readonly witnessing?: CheckpointWitnessing,
   ) {}
 
   async handleBatch(records: InboundRecord[]): Promise<BatchOutcome> {
@@ -68,6 +71,10 @@ export class InboundService {
     const results = await Promise.all(records.map((r) => this.verifier.verify(r, federation, now)));
     const verified = results.filter((r): r is VerifiedMessage => r.ok);
     const refused = results.filter((r): r is RefusedRecord => !r.ok);
+    // Checkpoint signatures are checked and countersigned before the transaction, like record signatures.
+    const witnessing = this.witnessing
+      ? await this.witnessing.prepare(verified, federation, now)
+      : new Map<string, WitnessStep>();
 
     const outcome = await this.db.transaction(async (em) => {
       const known = await this.messages.existing(
@@ -82,6 +89,7 @@ export class InboundService {
       const answers = new Map<string, ReceiptItem[]>();
       const answer = (to: string, item: ReceiptItem) => answers.set(to, [...(answers.get(to) ?? []), item]);
       let quarantined = [...refused];
+      const witnessed: Extract<WitnessStep, { ok: true }>[] = [];
       const fresh: VerifiedMessage[] = [];
       for (const v of verified) {
         const position = recordPosition(v.record);
@@ -112,6 +120,19 @@ export class InboundService {
       );
       const deliveredAt = new Map<string, Date>();
       for (const v of fresh) {
+        if (isProtocolType(v.envelope.type) && v.envelope.type !== 'RECEIPT') {
+          // Audit witnessing: stored with its own entries, answered by a countersignature, never by a receipt.
+          const step = witnessing.get(v.envelope.messageId) ?? {
+            ok: false,
+            code: 'UNSUPPORTED_TYPE',
+            detail: `this gateway does not witness audit checkpoints (${v.envelope.type})`,
+          };
+          if (step.ok) {
+            witnessed.push(step);
+            accepted++;
+          } else quarantined.push({ ...step, record: v.record, envelope: v.envelope });
+          continue;
+        }
         const refusal = caseRefusals.get(v.envelope.messageId);
         if (refusal) {
           quarantined.push({
@@ -161,8 +182,8 @@ export class InboundService {
         quarantined = quarantined.filter((q) => !seen.has(recordPosition(q.record)));
       }
       for (const q of quarantined) {
-        // Answer an identifiable sender, but never a receipt and never a replay.
-        if (!q.envelope || q.code === 'REPLAY' || q.envelope.type === 'RECEIPT') continue;
+        // Answer an identifiable sender, but never a receipt or a witness message, and never a replay.
+        if (!q.envelope || q.code === 'REPLAY' || isProtocolType(q.envelope.type)) continue;
         answer(q.envelope.sender, {
           messageId: q.envelope.messageId,
           status: 'REJECTED',
@@ -200,6 +221,7 @@ export class InboundService {
         now,
       );
       await this.outbox.insertMany(em, outgoing, now);
+      const countersignatures = (await this.witnessing?.persist(em, witnessed, federation.serial, now)) ?? 0;
       const qRows = quarantined.map((q) => quarantineRow(q, now));
       const qIds = await this.quarantine.insertMany(em, qRows);
       await this.audit.append(em, [
@@ -241,7 +263,15 @@ export class InboundService {
         })),
       ]);
       const stored = rows.filter((m) => m.direction === 'in').map((m) => ({ type: m.type, createdAt: m.createdAt }));
-      return { quarantined, qRows, qIds, receipts: outgoing.length, accepted, redelivered, stored };
+      return {
+        quarantined,
+        qRows,
+        qIds,
+        receipts: outgoing.length + countersignatures,
+        accepted,
+        redelivered,
+        stored,
+      };
     });
     this.metrics.observeDelivered(outcome.stored, new Date());
     this.failpoints.pass('inbound.after-store', records.length);
