@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
-import { sampleLead, SchemaCatalog } from '@xietong/contracts';
+import { isProtocolType, sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
 import { AuditCheckpointer, composeSignedRecord, DeadlineSupervisor, LocalKeys, WireCodec } from '@xietong/exchange';
 import {
@@ -210,7 +210,8 @@ async function main(o: Options): Promise<number> {
       log(
         `  ${a.caseNo.padEnd(14)}  ${a.state.padEnd(9)}  ${(a.clock ?? '-').padEnd(10)}  ${(a.dueOn ?? '-').padEnd(10)}  ${a.reminders}`,
       );
-    // Sign every chain head now, so the demo's trail ends inside a checkpoint (a stop signs again).
+    // Sign every chain head now, so the demo's trail ends inside a checkpoint (a stop signs again);
+    // each goes to the partners the agency exchanged with, which countersign it.
     let checkpoints = 0;
     for (const g of gateways) {
       await g.app.get(AuditCheckpointer).checkpoint();
@@ -219,6 +220,18 @@ async function main(o: Options): Promise<number> {
       checkpoints += (await audit.checkpoints()).length;
       log(
         `  ${g.config.agencyId} audit trail: ${head.seq} entries, head signed at entry ${(await audit.latestCheckpoint())?.seq}`,
+      );
+    }
+    await waitFor('partners to countersign the checkpoints', o.timeout, async () => {
+      const open = await checkpointsAwaitingWitness(gateways);
+      return { done: open === 0, progress: `${open} checkpoint messages awaiting a countersignature` };
+    });
+    let witnessed = 0;
+    for (const g of gateways) {
+      const own = await g.app.get(AuditRepository).witnessed({ agency: g.config.agencyId });
+      witnessed += new Set(own.map((w) => w.seq)).size;
+      log(
+        `  ${g.config.agencyId} checkpoints witnessed: ${own.map((w) => `entry ${w.seq} by ${w.witness}`).join(', ') || 'none'}`,
       );
     }
     const summary = {
@@ -231,11 +244,17 @@ async function main(o: Options): Promise<number> {
       quarantined: c.quarantined,
       lost: c.sent - c.delivered,
       checkpoints,
+      witnessed,
       assistance: { requests: requests.length, replies: replies.length, reminders: reminded.length },
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     process.stdout.write(JSON.stringify(summary) + '\n');
-    const ok = summary.lost === 0 && summary.accepted === sent && summary.quarantined === 2 && reminded.length === 1;
+    const ok =
+      summary.lost === 0 &&
+      summary.accepted === sent &&
+      summary.quarantined === 2 &&
+      reminded.length === 1 &&
+      witnessed > 0;
     idp = await startDevIdentityProvider({
       port: idpPort,
       users: DEMO_USERS,
@@ -288,7 +307,7 @@ async function submitAll(byId: Map<string, RunningGateway>, items: Submission[])
 async function received(repos: MessageRepository[]): Promise<number> {
   let n = 0;
   for (const r of repos)
-    n += (await r.counts()).filter((c) => c.direction === 'in' && c.type !== 'RECEIPT').reduce((a, c) => a + c.n, 0);
+    n += (await r.counts()).filter((c) => c.direction === 'in' && !isProtocolType(c.type)).reduce((a, c) => a + c.n, 0);
   return n;
 }
 
@@ -296,7 +315,8 @@ async function tally(gateways: RunningGateway[]) {
   const t = { sent: 0, delivered: 0, accepted: 0, rejected: 0, quarantined: 0 };
   for (const g of gateways) {
     for (const c of await g.app.get(MessageRepository).counts()) {
-      if (c.type === 'RECEIPT') continue;
+      // Business traffic only: receipts and the audit witnessing are the gateways' own.
+      if (isProtocolType(c.type)) continue;
       if (c.direction === 'in') t.delivered += c.n;
       else {
         t.sent += c.n;
@@ -307,6 +327,15 @@ async function tally(gateways: RunningGateway[]) {
     t.quarantined += Object.values(await g.app.get(QuarantineRepository).countsByReason()).reduce((a, n) => a + n, 0);
   }
   return t;
+}
+
+/** Checkpoints sent to partners that no countersignature answered yet. */
+async function checkpointsAwaitingWitness(gateways: RunningGateway[]): Promise<number> {
+  let n = 0;
+  for (const g of gateways)
+    for (const c of await g.app.get(MessageRepository).counts())
+      if (c.type === 'AUDIT_CHECKPOINT' && c.direction === 'out' && c.status !== 'accepted') n += c.n;
+  return n;
 }
 
 async function waitFor(
