@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Database } from './database';
-import { insertRows, params, storedInstant } from './sql';
+import type { RowOf } from './schema/table-spec';
+import { AUDIT_CHECKPOINT, AUDIT_EVENT, AUDIT_PENDING, AUDIT_WITNESS } from './schema/tables';
+import { params } from './sql';
+
+/** An event as written and read while pending (tx and id come from the database). */
+const PENDING = ['occurredAt', 'kind', 'actor', 'messageId', 'caseNo', 'partner', 'detail'] as const;
+/** A chain entry: every column of audit_event. */
+const ENTRY = AUDIT_EVENT.fields();
+const CHECKPOINT = AUDIT_CHECKPOINT.fields();
+const WITNESSED = AUDIT_WITNESS.fields();
 
 /** One data-flow event as the caller describes it. */
 export interface AuditInput {
@@ -57,20 +66,19 @@ export class AuditRepository {
    */
   async append(em: EntityManager, inputs: AuditInput[]): Promise<void> {
     if (inputs.length === 0) return;
-    await insertRows(
+    await AUDIT_PENDING.insert(
       em,
       this.db.dialect,
-      'audit_pending',
-      ['occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail'],
-      inputs.map((i) => [
-        i.occurredAt ?? new Date(),
-        i.kind,
-        i.actor.slice(0, 200),
-        i.messageId ?? null,
-        i.caseNo ?? null,
-        i.partner ?? null,
-        JSON.stringify(i.detail ?? {}),
-      ]),
+      PENDING,
+      inputs.map((i) => ({
+        occurredAt: i.occurredAt ?? new Date(),
+        kind: i.kind,
+        actor: i.actor.slice(0, 200),
+        messageId: i.messageId ?? null,
+        caseNo: i.caseNo ?? null,
+        partner: i.partner ?? null,
+        detail: JSON.stringify(i.detail ?? {}),
+      })),
     );
     for (const listener of this.appendListeners) listener();
   }
@@ -92,49 +100,27 @@ export class AuditRepository {
       const [head] = (await em.query(
         `SELECT seq, hash FROM audit_head WHERE id = 1${postgres ? ' FOR UPDATE' : ''}`,
       )) as { seq: string | number; hash: string }[];
-      const pending = (await em.query(
-        postgres
-          ? `SELECT id, occurred_at, kind, actor, message_id, case_no, partner, detail FROM audit_pending WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id LIMIT ${Number(limit)}`
-          : `SELECT id, occurred_at, kind, actor, message_id, case_no, partner, detail FROM audit_pending ORDER BY id LIMIT ${Number(limit)}`,
-      )) as Record<string, unknown>[];
+      const pending = (await em.query(AuditRepository.pendingStatement(this.db.dialect, limit))) as Record<
+        string,
+        unknown
+      >[];
       if (pending.length === 0) return 0;
       let seq = Number(head.seq);
       let prevHash = head.hash;
       const rows: AuditEntry[] = [];
-      for (const p of pending) {
+      for (const raw of pending) {
+        const p = AUDIT_PENDING.decode(raw, PENDING);
         seq++;
-        const e = {
-          seq,
-          occurredAt: this.instantOf(p.occurred_at),
-          kind: String(p.kind),
-          actor: String(p.actor),
-          messageId: (p.message_id as string | null) ?? null,
-          caseNo: (p.case_no as string | null) ?? null,
-          partner: (p.partner as string | null) ?? null,
-          detail: String(p.detail),
-          prevHash,
-        };
+        const e = { seq, ...p, occurredAt: p.occurredAt.toISOString(), prevHash };
         const hash = entryHash(e);
         rows.push({ ...e, hash });
         prevHash = hash;
       }
-      await insertRows(
+      await AUDIT_EVENT.insert(
         em,
         this.db.dialect,
-        'audit_event',
-        ['seq', 'occurred_at', 'kind', 'actor', 'message_id', 'case_no', 'partner', 'detail', 'prev_hash', 'hash'],
-        rows.map((r) => [
-          r.seq,
-          new Date(r.occurredAt),
-          r.kind,
-          r.actor,
-          r.messageId,
-          r.caseNo,
-          r.partner,
-          r.detail,
-          r.prevHash,
-          r.hash,
-        ]),
+        ENTRY,
+        rows.map((r) => ({ ...r, occurredAt: new Date(r.occurredAt) })),
       );
       const ids = pending.map((p) => Number(p.id));
       for (let i = 0; i < ids.length; i += 1000) {
@@ -150,13 +136,21 @@ export class AuditRepository {
     });
   }
 
+  /**
+   * The chainer's read of audit_pending: on PostgreSQL only rows whose transaction is older than
+   * every running one, in transaction order (the ix_audit_pending_tx index); on SQLite by row id.
+   */
+  static pendingStatement(dialect: Database['dialect'], limit: number): string {
+    const columns = AUDIT_PENDING.list(['id', ...PENDING]);
+    return dialect === 'postgres'
+      ? `SELECT ${columns} FROM audit_pending
+         WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id LIMIT ${Number(limit)}`
+      : `SELECT ${columns} FROM audit_pending ORDER BY id LIMIT ${Number(limit)}`;
+  }
+
   /** Chains everything finished so far (tests, checkpoints, exports). */
   async chainAll(): Promise<void> {
     while ((await this.chainPending()) > 0);
-  }
-
-  private instantOf(v: unknown): string {
-    return storedInstant(v).toISOString();
   }
 
   /** Events written but not chained yet. */
@@ -179,23 +173,13 @@ export class AuditRepository {
     const p = params(this.db.dialect, 2);
     for (;;) {
       const rows = (await this.db.manager.query(
-        `SELECT seq, occurred_at, kind, actor, message_id, case_no, partner, detail, prev_hash, hash FROM audit_event WHERE seq > ${p[0]} ORDER BY seq LIMIT ${p[1]}`,
+        `SELECT ${AUDIT_EVENT.list(ENTRY)} FROM audit_event WHERE seq > ${p[0]} ORDER BY seq LIMIT ${p[1]}`,
         [after, pageSize],
       )) as Record<string, unknown>[];
       if (rows.length === 0) return;
-      for (const r of rows) {
-        yield {
-          seq: Number(r.seq),
-          occurredAt: storedInstant(r.occurred_at).toISOString(),
-          kind: String(r.kind),
-          actor: String(r.actor),
-          messageId: (r.message_id as string | null) ?? null,
-          caseNo: (r.case_no as string | null) ?? null,
-          partner: (r.partner as string | null) ?? null,
-          detail: String(r.detail),
-          prevHash: String(r.prev_hash),
-          hash: String(r.hash),
-        };
+      for (const raw of rows) {
+        const r = AUDIT_EVENT.decode(raw, ENTRY);
+        yield { ...r, occurredAt: r.occurredAt.toISOString() };
       }
       after = Number(rows[rows.length - 1].seq);
     }
@@ -210,15 +194,10 @@ export class AuditRepository {
     em?: EntityManager,
   ): Promise<boolean> {
     const insert = (m: EntityManager) =>
-      insertRows(
-        m,
-        this.db.dialect,
-        'audit_checkpoint',
-        ['seq', 'hash', 'signed_at', 'jws'],
-        [[c.seq, c.hash, c.signedAt, c.jws]],
-        'seq',
-        'ON CONFLICT ("seq") DO NOTHING',
-      );
+      AUDIT_CHECKPOINT.insert(m, this.db.dialect, CHECKPOINT, [c], {
+        returning: 'seq',
+        onConflict: 'ON CONFLICT ("seq") DO NOTHING',
+      });
     const inserted = await (em ? insert(em) : this.db.transaction(insert));
     return inserted.length > 0;
   }
@@ -226,12 +205,10 @@ export class AuditRepository {
   /** The signed checkpoint at entry `seq`, if there is one. */
   async checkpointAt(seq: number): Promise<{ seq: number; hash: string; signedAt: Date; jws: string } | undefined> {
     const [r] = (await this.db.manager.query(
-      `SELECT seq, hash, signed_at, jws FROM audit_checkpoint WHERE seq = ${params(this.db.dialect, 1)[0]}`,
+      `SELECT ${AUDIT_CHECKPOINT.list(CHECKPOINT)} FROM audit_checkpoint WHERE seq = ${params(this.db.dialect, 1)[0]}`,
       [seq],
     )) as Record<string, unknown>[];
-    return r
-      ? { seq: Number(r.seq), hash: String(r.hash), signedAt: storedInstant(r.signed_at), jws: String(r.jws) }
-      : undefined;
+    return r ? AUDIT_CHECKPOINT.decode(r, CHECKPOINT) : undefined;
   }
 
   /**
@@ -266,7 +243,9 @@ export class AuditRepository {
   async partnersBetween(afterSeq: number, uptoSeq: number, kinds: readonly string[]): Promise<string[]> {
     const p = params(this.db.dialect, 2 + kinds.length);
     const rows = (await this.db.manager.query(
-      `SELECT DISTINCT partner FROM audit_event WHERE seq > ${p[0]} AND seq <= ${p[1]} AND partner IS NOT NULL AND kind IN (${p.slice(2).join(', ')}) ORDER BY partner`,
+      `SELECT DISTINCT partner FROM audit_event
+       WHERE seq > ${p[0]} AND seq <= ${p[1]} AND partner IS NOT NULL AND kind IN (${p.slice(2).join(', ')})
+       ORDER BY partner`,
       [afterSeq, uptoSeq, ...kinds],
     )) as { partner: string }[];
     return rows.map((r) => String(r.partner));
@@ -274,14 +253,12 @@ export class AuditRepository {
 
   async checkpoints(): Promise<{ seq: number; hash: string; signedAt: string; jws: string }[]> {
     const rows = (await this.db.manager.query(
-      'SELECT seq, hash, signed_at, jws FROM audit_checkpoint ORDER BY seq',
+      `SELECT ${AUDIT_CHECKPOINT.list(CHECKPOINT)} FROM audit_checkpoint ORDER BY seq`,
     )) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      hash: String(r.hash),
-      signedAt: String(r.signed_at),
-      jws: String(r.jws),
-    }));
+    return rows.map((raw) => {
+      const r = AUDIT_CHECKPOINT.decode(raw, CHECKPOINT);
+      return { ...r, signedAt: r.signedAt.toISOString() };
+    });
   }
 
   /** The newest signed checkpoint, if any. */
@@ -299,24 +276,9 @@ export class AuditRepository {
   async saveWitnessed(rows: WitnessedCheckpoint[], em?: EntityManager): Promise<void> {
     if (rows.length === 0) return;
     const insert = (m: EntityManager) =>
-      insertRows(
-        m,
-        this.db.dialect,
-        'audit_witness',
-        ['agency', 'seq', 'witness', 'hash', 'signed_at', 'checkpoint', 'witnessed_at', 'countersignature'],
-        rows.map((w) => [
-          w.agency,
-          w.seq,
-          w.witness,
-          w.hash,
-          w.signedAt,
-          w.checkpoint,
-          w.witnessedAt,
-          w.countersignature,
-        ]),
-        undefined,
-        'ON CONFLICT ("agency", "seq", "witness") DO NOTHING',
-      );
+      AUDIT_WITNESS.insert(m, this.db.dialect, WITNESSED, rows, {
+        onConflict: 'ON CONFLICT ("agency", "seq", "witness") DO NOTHING',
+      });
     await (em ? insert(em) : this.db.transaction(insert));
   }
 
@@ -324,7 +286,8 @@ export class AuditRepository {
   async witnessedAt(agency: string, seq: number, witness: string): Promise<WitnessedCheckpoint | undefined> {
     const p = params(this.db.dialect, 3);
     const rows = (await this.db.manager.query(
-      `SELECT agency, seq, witness, hash, signed_at, checkpoint, witnessed_at, countersignature FROM audit_witness WHERE agency = ${p[0]} AND seq = ${p[1]} AND witness = ${p[2]}`,
+      `SELECT ${AUDIT_WITNESS.list(WITNESSED)} FROM audit_witness
+       WHERE agency = ${p[0]} AND seq = ${p[1]} AND witness = ${p[2]}`,
       [agency, seq, witness],
     )) as Record<string, unknown>[];
     return rows.map(witnessedRow)[0];
@@ -344,36 +307,17 @@ export class AuditRepository {
       args.push(filter.witness);
     }
     const rows = (await this.db.manager.query(
-      `SELECT agency, seq, witness, hash, signed_at, checkpoint, witnessed_at, countersignature FROM audit_witness${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY agency, seq, witness`,
+      `SELECT ${AUDIT_WITNESS.list(WITNESSED)} FROM audit_witness
+       ${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY agency, seq, witness`,
       args,
     )) as Record<string, unknown>[];
     return rows.map(witnessedRow);
   }
 }
 
-/** A signed audit checkpoint of `agency` with the countersignature of `witness`. */
-export interface WitnessedCheckpoint {
-  agency: string;
-  seq: number;
-  witness: string;
-  hash: string;
-  signedAt: Date;
-  /** The agency's checkpoint JWS. */
-  checkpoint: string;
-  witnessedAt: Date;
-  /** The witness's JWS over the checkpoint. */
-  countersignature: string;
-}
+/** A signed audit checkpoint of `agency` with the countersignature of `witness` (a row of audit_witness). */
+export type WitnessedCheckpoint = RowOf<typeof AUDIT_WITNESS.columns>;
 
 function witnessedRow(r: Record<string, unknown>): WitnessedCheckpoint {
-  return {
-    agency: String(r.agency),
-    seq: Number(r.seq),
-    witness: String(r.witness),
-    hash: String(r.hash),
-    signedAt: storedInstant(r.signed_at),
-    checkpoint: String(r.checkpoint),
-    witnessedAt: storedInstant(r.witnessed_at),
-    countersignature: String(r.countersignature),
-  };
+  return AUDIT_WITNESS.decode(r, WITNESSED);
 }

@@ -1,8 +1,9 @@
 import type { CaseKindName } from '@xietong/contracts';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { CaseRecord } from './records';
-import { chunks, insertRows, instant, params } from './sql';
+import { CASE_FILE } from './schema/tables';
+import { chunks, instant, params } from './sql';
 
 export interface CaseFilter {
   kind?: CaseKindName;
@@ -20,26 +21,10 @@ export interface CaseFilter {
   offset?: number;
 }
 
-const COLUMNS: [string, keyof CaseRecord][] = [
-  ['kind', 'kind'],
-  ['case_no', 'caseNo'],
-  ['partner', 'partner'],
-  ['role', 'role'],
-  ['state', 'state'],
-  ['risk_tier', 'riskTier'],
-  ['subject', 'subject'],
-  ['received_on', 'receivedOn'],
-  ['clock', 'clock'],
-  ['clock_start', 'clockStart'],
-  ['due_on', 'dueOn'],
-  ['due_provisional', 'dueProvisional'],
-  ['reminders', 'reminders'],
-  ['last_reminder_at', 'lastReminderAt'],
-  ['flags', 'flags'],
-  ['created_at', 'createdAt'],
-  ['updated_at', 'updatedAt'],
-];
-const KEY = ['kind', 'case_no', 'partner'];
+/** Every column: a case row is read and written whole. */
+const ALL = CASE_FILE.fields();
+/** The primary key (kind, case_no, partner): kind leads it, so lookups go per kind. */
+const KEY = CASE_FILE.names(CASE_FILE.primaryKey());
 
 /** Case files: the lifecycle state and running clock of each lead and complaint. */
 export class CaseRepository {
@@ -56,10 +41,7 @@ export class CaseRepository {
     for (const kind of new Set(keys.map((k) => k.kind))) {
       const caseNos = [...new Set(keys.filter((k) => k.kind === kind).map((k) => k.caseNo))];
       for (const part of chunks(caseNos, 1)) {
-        const rows = await em
-          .getRepository(this.db.entities.caseFile)
-          .find({ where: { kind: kind as CaseRecord['kind'], caseNo: In(part) } });
-        for (const r of rows) if (wanted.has(caseKey(r))) out.set(caseKey(r), r);
+        for (const r of await this.byNumber(em, kind, part)) if (wanted.has(caseKey(r))) out.set(caseKey(r), r);
       }
     }
     return out;
@@ -68,19 +50,12 @@ export class CaseRepository {
   /** Inserts or replaces whole rows (one statement per chunk). */
   async save(em: EntityManager, rows: CaseRecord[]): Promise<void> {
     if (rows.length === 0) return;
-    const update = COLUMNS.filter(([c]) => !KEY.includes(c))
-      .map(([c]) => `"${c}" = excluded."${c}"`)
+    const update = CASE_FILE.names(ALL)
+      .filter((c) => !KEY.includes(c))
+      .map((c) => `"${c}" = excluded."${c}"`)
       .join(', ');
     const onConflict = `ON CONFLICT (${KEY.map((k) => `"${k}"`).join(', ')}) DO UPDATE SET ${update}`;
-    await insertRows(
-      em,
-      this.db.dialect,
-      'case_file',
-      COLUMNS.map(([c]) => c),
-      rows.map((r) => COLUMNS.map(([, f]) => r[f])),
-      undefined,
-      onConflict,
-    );
+    await CASE_FILE.insert(em, this.db.dialect, ALL, rows, { onConflict });
   }
 
   async list(f: CaseFilter): Promise<CaseRecord[]> {
@@ -158,10 +133,20 @@ export class CaseRepository {
     }));
   }
 
+  /** The case files with this number (one per partner), by primary key. */
   async find(kind: string, caseNo: string): Promise<CaseRecord[]> {
-    return this.db.manager
-      .getRepository(this.db.entities.caseFile)
-      .find({ where: { kind: kind as CaseRecord['kind'], caseNo } });
+    const rows = await this.byNumber(this.db.manager, kind, [caseNo]);
+    return rows.sort((a, b) => (a.partner < b.partner ? -1 : a.partner > b.partner ? 1 : 0));
+  }
+
+  /** Whole rows of `kind` with these case numbers: a primary-key lookup (kind, case_no, then partner). */
+  private async byNumber(em: EntityManager, kind: string, caseNos: string[]): Promise<CaseRecord[]> {
+    const p = params(this.db.dialect, caseNos.length + 1);
+    const rows = (await em.query(
+      `SELECT ${CASE_FILE.list(ALL)} FROM case_file WHERE kind = ${p[0]} AND case_no IN (${p.slice(1).join(', ')})`,
+      [kind, ...caseNos],
+    )) as Record<string, unknown>[];
+    return rows.map((r) => CASE_FILE.decode(r, ALL));
   }
 }
 

@@ -1,5 +1,6 @@
 export * from './records';
 export * from './column-types';
+export * from './schema';
 export * from './entities';
 export * from './database';
 export * from './message.repository';

@@ -1,32 +1,28 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { Direction, MessageRecord, MessageStatus } from './records';
-import { chunks, insertRows, instant, params, storedInstant } from './sql';
+import { MESSAGE } from './schema/tables';
+import { chunks, instant, params } from './sql';
 
-const MESSAGE_COLUMNS: [string, keyof MessageRecord][] = [
-  ['message_id', 'messageId'],
-  ['direction', 'direction'],
-  ['type', 'type'],
-  ['sender', 'sender'],
-  ['recipient', 'recipient'],
-  ['zone', 'zone'],
-  ['correlation_id', 'correlationId'],
-  ['causation_id', 'causationId'],
-  ['created_at', 'createdAt'],
-  ['body_schema', 'bodySchema'],
-  ['body', 'body'],
-  ['status', 'status'],
-  ['reason_code', 'reasonCode'],
-  ['reason', 'reason'],
-  ['sent_at', 'sentAt'],
-  ['receipt_at', 'receiptAt'],
-  ['received_at', 'receivedAt'],
-  ['signature', 'signature'],
-  ['manifest_serial', 'manifestSerial'],
-  ['record', 'record'],
-  ['record_position', 'recordPosition'],
-  ['request_digest', 'requestDigest'],
-];
+/** Every column: a message row is written whole. */
+const ALL = MESSAGE.fields();
+/** What re-verification reads of a signed message: the record and the columns derived from it. */
+const SIGNED = [
+  'messageId',
+  'direction',
+  'type',
+  'sender',
+  'recipient',
+  'signature',
+  'manifestSerial',
+  'zone',
+  'correlationId',
+  'causationId',
+  'createdAt',
+  'bodySchema',
+  'body',
+  'record',
+] as const satisfies (keyof MessageRecord)[];
 
 export interface SignedRecordRow {
   messageId: string;
@@ -73,13 +69,7 @@ export class MessageRepository {
 
   async insertMany(em: EntityManager, rows: MessageRecord[]): Promise<void> {
     if (rows.length === 0) return;
-    await insertRows(
-      em,
-      this.db.dialect,
-      'message',
-      MESSAGE_COLUMNS.map(([c]) => c),
-      rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)),
-    );
+    await MESSAGE.insert(em, this.db.dialect, ALL, rows);
   }
 
   /**
@@ -89,15 +79,10 @@ export class MessageRepository {
    */
   async insertAbsent(em: EntityManager, rows: MessageRecord[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const ids = await insertRows(
-      em,
-      this.db.dialect,
-      'message',
-      MESSAGE_COLUMNS.map(([c]) => c),
-      rows.map((r) => MESSAGE_COLUMNS.map(([, f]) => r[f] ?? null)),
-      'message_id',
-      'ON CONFLICT (message_id) DO NOTHING',
-    );
+    const ids = await MESSAGE.insert(em, this.db.dialect, ALL, rows, {
+      returning: 'messageId',
+      onConflict: 'ON CONFLICT (message_id) DO NOTHING',
+    });
     return new Set(ids.map(String));
   }
 
@@ -147,18 +132,21 @@ export class MessageRepository {
     }
   }
 
-  /** Marks outbound messages the broker can never take as failed, with the reason (shown by API, metrics, dashboard). */
+  /**
+   * Marks outbound messages the broker can never take as failed, with the reason (shown by API,
+   * metrics, dashboard).
+   */
   async markFailed(
     em: EntityManager,
     failed: { messageId: string; reasonCode: string; reason: string }[],
   ): Promise<void> {
+    const p = params(this.db.dialect, 3);
     for (const f of failed) {
-      await em
-        .getRepository(this.db.entities.message)
-        .update(
-          { messageId: f.messageId, direction: 'out', status: 'pending' },
-          { status: 'failed', reasonCode: f.reasonCode, reason: f.reason.slice(0, 2000) },
-        );
+      await em.query(
+        `UPDATE message SET status = 'failed', reason_code = ${p[0]}, reason = ${p[1]}
+         WHERE message_id = ${p[2]} AND direction = 'out' AND status = 'pending'`,
+        [f.reasonCode, f.reason.slice(0, 2000), f.messageId],
+      );
     }
   }
 
@@ -219,30 +207,31 @@ export class MessageRepository {
     const p = params(this.db.dialect, correlationId ? 3 : 2);
     for (;;) {
       const rows = (await this.db.manager.query(
-        `SELECT m.message_id, m.direction, m.type, m.sender, m.recipient, m.signature, m.manifest_serial,
-                m.zone, m.correlation_id, m.causation_id, m.created_at, m.body_schema, m.body, m.record AS value
+        `SELECT ${MESSAGE.list(SIGNED, 'm')}
          FROM message m
-         WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]} ${correlationId ? `AND m.correlation_id = ${p[1]}` : ''} ORDER BY m.message_id LIMIT ${p[p.length - 1]}`,
+         WHERE m.signature IS NOT NULL AND m.message_id > ${p[0]}
+           ${correlationId ? `AND m.correlation_id = ${p[1]} ` : ''}ORDER BY m.message_id LIMIT ${p[p.length - 1]}`,
         correlationId ? [after, correlationId, pageSize] : [after, pageSize],
       )) as Record<string, unknown>[];
       if (rows.length === 0) return;
-      for (const r of rows) {
+      for (const raw of rows) {
+        const r = MESSAGE.decode(raw, SIGNED);
         yield {
-          messageId: String(r.message_id),
-          direction: String(r.direction),
-          type: String(r.type),
-          sender: String(r.sender),
-          recipient: String(r.recipient),
+          messageId: r.messageId,
+          direction: r.direction,
+          type: r.type,
+          sender: r.sender,
+          recipient: r.recipient,
           signature: String(r.signature),
-          manifestSerial: r.manifest_serial === null ? null : Number(r.manifest_serial),
-          value: (r.value as Buffer | null) ?? null,
+          manifestSerial: r.manifestSerial,
+          value: r.record ?? null,
           derived: {
-            zone: String(r.zone),
-            correlationId: String(r.correlation_id),
-            causationId: r.causation_id === null ? null : String(r.causation_id),
-            createdAt: storedInstant(r.created_at),
-            bodySchema: String(r.body_schema),
-            body: String(r.body),
+            zone: r.zone,
+            correlationId: r.correlationId,
+            causationId: r.causationId,
+            createdAt: r.createdAt,
+            bodySchema: r.bodySchema,
+            body: r.body,
           },
         };
       }
@@ -282,7 +271,8 @@ export class MessageRepository {
     const d = this.db.dialect;
     const p = params(d, types.length + 2);
     const rows = (await this.db.manager.query(
-      `SELECT CASE WHEN direction = 'out' THEN recipient ELSE sender END AS partner, direction, type, status, COUNT(*) AS n
+      `SELECT CASE WHEN direction = 'out' THEN recipient ELSE sender END AS partner, direction, type, status,
+              COUNT(*) AS n
        FROM message WHERE created_at >= ${p[0]} AND created_at < ${p[1]} AND type IN (${p.slice(2).join(', ')})
        GROUP BY CASE WHEN direction = 'out' THEN recipient ELSE sender END, direction, type, status`,
       [instant(d, from), instant(d, to), ...types],
@@ -293,7 +283,8 @@ export class MessageRepository {
   /** Counts by direction, type and status (demo summary, health). */
   async counts(): Promise<{ direction: string; type: string; status: string; n: number }[]> {
     const rows: { direction: string; type: string; status: string; n: string | number }[] = await this.db.manager.query(
-      'SELECT direction, type, status, COUNT(*) AS n FROM message GROUP BY direction, type, status ORDER BY direction, type, status',
+      `SELECT direction, type, status, COUNT(*) AS n FROM message
+       GROUP BY direction, type, status ORDER BY direction, type, status`,
     );
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }

@@ -1,9 +1,33 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { OutboxRecord } from './records';
-import { chunks, insertRows, instant, params, storedInstant } from './sql';
+import { OUTBOX } from './schema/tables';
+import { chunks, instant, params } from './sql';
 
 export type NewOutboxRecord = Pick<OutboxRecord, 'messageId' | 'topic' | 'recordKey' | 'value'>;
+
+/** What an insert writes; the rest keeps its column default (id) or stays NULL until used. */
+const INSERTED = [
+  'messageId',
+  'topic',
+  'recordKey',
+  'value',
+  'status',
+  'attempts',
+  'nextAttemptAt',
+  'createdAt',
+] as const satisfies (keyof OutboxRecord)[];
+/** What the relay reads of a claimed row. */
+const CLAIMED = [
+  'id',
+  'messageId',
+  'topic',
+  'recordKey',
+  'value',
+  'attempts',
+  'nextAttemptAt',
+  'createdAt',
+] as const satisfies (keyof OutboxRecord)[];
 
 /** Records waiting to be signed and published by the relay. */
 export class OutboxRepository {
@@ -11,22 +35,11 @@ export class OutboxRepository {
 
   async insertMany(em: EntityManager, rows: NewOutboxRecord[], now: Date): Promise<void> {
     if (rows.length === 0) return;
-    const columns = [
-      'message_id',
-      'topic',
-      'record_key',
-      'value',
-      'status',
-      'attempts',
-      'next_attempt_at',
-      'created_at',
-    ];
-    await insertRows(
+    await OUTBOX.insert(
       em,
       this.db.dialect,
-      'outbox',
-      columns,
-      rows.map((r) => [r.messageId, r.topic, r.recordKey, r.value, 'pending', 0, now, now]),
+      INSERTED,
+      rows.map((r) => ({ ...r, status: 'pending' as const, attempts: 0, nextAttemptAt: now, createdAt: now })),
     );
     // Wakes relays in other processes when this transaction commits (in-process: OutboxSignal).
     const channel = this.db.channel('outbox');
@@ -54,19 +67,7 @@ export class OutboxRepository {
       unknown
     >[];
     rows.sort((x, y) => Number(x.id) - Number(y.id));
-    return rows.map((r) => ({
-      id: String(r.id),
-      messageId: String(r.message_id),
-      topic: String(r.topic),
-      recordKey: String(r.record_key),
-      value: r.value as Buffer,
-      status: 'pending',
-      attempts: Number(r.attempts),
-      nextAttemptAt: storedInstant(r.next_attempt_at),
-      lastError: null,
-      createdAt: storedInstant(r.created_at),
-      sentAt: null,
-    }));
+    return rows.map((r) => ({ ...OUTBOX.decode(r, CLAIMED), status: 'pending', lastError: null, sentAt: null }));
   }
 
   /**
@@ -77,8 +78,9 @@ export class OutboxRepository {
   static claimStatement(dialect: Database['dialect']): string {
     const p = params(dialect, 2);
     const lock = dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-    return `WITH claimed AS (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ${p[0]} ORDER BY id LIMIT ${p[1]}${lock})
-      SELECT o.id, o.message_id, o.topic, o.record_key, o.value, o.attempts, o.next_attempt_at, o.created_at
+    return `WITH claimed AS (SELECT id FROM outbox
+        WHERE status = 'pending' AND next_attempt_at <= ${p[0]} ORDER BY id LIMIT ${p[1]}${lock})
+      SELECT ${OUTBOX.list(CLAIMED, 'o')}
       FROM outbox o WHERE o.id IN (SELECT id FROM claimed)`;
   }
 
@@ -94,24 +96,26 @@ export class OutboxRepository {
 
   /** Takes rows the broker can never accept out of the pending queue (the message row keeps the reason). */
   async markFailed(em: EntityManager, failed: { id: string; reason: string }[]): Promise<void> {
+    const p = params(this.db.dialect, 2);
     for (const f of failed) {
-      await em
-        .getRepository(this.db.entities.outbox)
-        .update({ id: f.id }, { status: 'failed', lastError: f.reason.slice(0, 2000) });
+      await em.query(`UPDATE outbox SET status = 'failed', last_error = ${p[0]} WHERE id = ${p[1]}`, [
+        f.reason.slice(0, 2000),
+        f.id,
+      ]);
     }
   }
 
   /** Puts rows back for a later attempt with exponential backoff. */
   async defer(em: EntityManager, rows: OutboxRecord[], error: string, now: Date, maxBackoffMs: number): Promise<void> {
+    const d = this.db.dialect;
+    const p = params(d, 4);
     for (const r of rows) {
       const attempts = r.attempts + 1;
       const delay = Math.min(maxBackoffMs, 200 * 2 ** Math.min(attempts, 20));
-      await em
-        .getRepository(this.db.entities.outbox)
-        .update(
-          { id: r.id },
-          { attempts, lastError: error.slice(0, 2000), nextAttemptAt: new Date(now.getTime() + delay) },
-        );
+      await em.query(
+        `UPDATE outbox SET attempts = ${p[0]}, last_error = ${p[1]}, next_attempt_at = ${p[2]} WHERE id = ${p[3]}`,
+        [attempts, error.slice(0, 2000), instant(d, new Date(now.getTime() + delay)), r.id],
+      );
     }
   }
 

@@ -1,15 +1,12 @@
 import type { Database } from './database';
 import { AuditRepository } from './audit.repository';
-import { insertRows, storedInstant } from './sql';
+import type { RowPick } from './schema/table-spec';
+import { PERSONAL_DATA_ACCESS } from './schema/tables';
+import { params } from './sql';
 
-export interface PersonalDataAccess {
-  messageId: string;
-  caseNo: string;
-  subject: string;
-  roles: string;
-  ip: string;
-  accessedAt: Date;
-}
+const FIELDS = ['messageId', 'caseNo', 'subject', 'roles', 'ip', 'accessedAt'] as const;
+
+export type PersonalDataAccess = RowPick<typeof PERSONAL_DATA_ACCESS.columns, (typeof FIELDS)[number]>;
 
 /** Record of every decryption of personal data (conditional sharing: record every access). */
 export class PersonalDataAccessRepository {
@@ -18,13 +15,7 @@ export class PersonalDataAccessRepository {
   /** Records the access in its table and in the audit chain, in one transaction. */
   async record(a: PersonalDataAccess): Promise<void> {
     await this.db.transaction(async (em) => {
-      await insertRows(
-        em,
-        this.db.dialect,
-        'personal_data_access',
-        ['message_id', 'case_no', 'subject', 'roles', 'ip', 'accessed_at'],
-        [[a.messageId, a.caseNo, a.subject, a.roles, a.ip, a.accessedAt]],
-      );
+      await PERSONAL_DATA_ACCESS.insert(em, this.db.dialect, FIELDS, [a]);
       await new AuditRepository(this.db).append(em, [
         {
           kind: 'PERSONAL_DATA_DECRYPTED',
@@ -39,18 +30,12 @@ export class PersonalDataAccessRepository {
   }
 
   async forCase(caseNo: string): Promise<PersonalDataAccess[]> {
+    const [p] = params(this.db.dialect, 1);
     const rows: Record<string, unknown>[] = await this.db.manager.query(
-      `SELECT message_id, case_no, subject, roles, ip, accessed_at FROM personal_data_access WHERE case_no = ${this.db.dialect === 'postgres' ? '$1' : '?'} ORDER BY id`,
+      `SELECT ${PERSONAL_DATA_ACCESS.list(FIELDS)} FROM personal_data_access WHERE case_no = ${p} ORDER BY id`,
       [caseNo],
     );
-    return rows.map((r) => ({
-      messageId: String(r.message_id),
-      caseNo: String(r.case_no),
-      subject: String(r.subject),
-      roles: String(r.roles),
-      ip: String(r.ip),
-      // SQLite keeps TypeORM's UTC text without a zone: read as UTC, not as local time.
-      accessedAt: storedInstant(r.accessed_at),
-    }));
+    // The spec reads SQLite's UTC text (no zone) as UTC, not as local time.
+    return rows.map((r) => PERSONAL_DATA_ACCESS.decode(r, FIELDS));
   }
 }

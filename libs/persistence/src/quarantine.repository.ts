@@ -1,9 +1,16 @@
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { QuarantineRecord } from './records';
-import { chunks, insertRows } from './sql';
+import { QUARANTINE } from './schema/tables';
+import { chunks } from './sql';
 
 export type NewQuarantineRecord = Omit<QuarantineRecord, 'id'>;
+
+/** What quarantining writes: everything but the generated id and the replay columns. */
+const INSERTED = QUARANTINE.fields().filter(
+  (f): f is Exclude<keyof QuarantineRecord, 'id' | 'replayedAt' | 'replayedBy'> =>
+    f !== 'id' && f !== 'replayedAt' && f !== 'replayedBy',
+);
 
 /** Records that can never be valid, kept whole with a reason code. */
 export class QuarantineRepository {
@@ -11,29 +18,7 @@ export class QuarantineRepository {
 
   async insertMany(em: EntityManager, rows: NewQuarantineRecord[]): Promise<string[]> {
     if (rows.length === 0) return [];
-    const columns: [string, keyof NewQuarantineRecord][] = [
-      ['reason_code', 'reasonCode'],
-      ['reason', 'reason'],
-      ['topic', 'topic'],
-      ['partition', 'partition'],
-      ['offset', 'offset'],
-      ['record_key', 'recordKey'],
-      ['value', 'value'],
-      ['headers', 'headers'],
-      ['message_id', 'messageId'],
-      ['claimed_sender', 'claimedSender'],
-      ['type', 'type'],
-      ['received_at', 'receivedAt'],
-      ['dead_lettered', 'deadLettered'],
-    ];
-    const ids = await insertRows(
-      em,
-      this.db.dialect,
-      'quarantine',
-      columns.map(([c]) => c),
-      rows.map((r) => columns.map(([, f]) => r[f])),
-      'id',
-    );
+    const ids = await QUARANTINE.insert(em, this.db.dialect, INSERTED, rows, { returning: 'id' });
     return ids.map(String);
   }
 

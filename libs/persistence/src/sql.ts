@@ -49,7 +49,8 @@ export async function insertRows(
       .map((v) =>
         v instanceof Date ? instant(dialect, v) : typeof v === 'boolean' && dialect !== 'postgres' ? Number(v) : v,
       );
-    const sql = `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${values}${onConflict ? ` ${onConflict}` : ''}${returning ? ` RETURNING "${returning}"` : ''}`;
+    const head = `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${values}`;
+    const sql = `${head}${onConflict ? ` ${onConflict}` : ''}${returning ? ` RETURNING "${returning}"` : ''}`;
     const result = (await em.query(sql, args)) as Record<string, unknown>[];
     if (returning) out.push(...result.map((r) => r[returning]));
   }

@@ -1,0 +1,3 @@
+export * from './column';
+export * from './table-spec';
+export * from './tables';
