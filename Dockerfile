@@ -29,6 +29,8 @@ COPY --from=build --chown=root:root /app/schemas schemas
 RUN mkdir -p /var/lib/xietong && chown node:node /var/lib/xietong
 USER node
 EXPOSE 3000
+# Liveness, not readiness: a gateway degraded by a Kafka outage or an expired manifest recovers by
+# itself, and a restart would not help (docs/operations.md).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.XIETONG_HTTP_PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.XIETONG_HTTP_PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--max-old-space-size=1024", "dist/apps/gateway/src/main.js"]

@@ -20,6 +20,8 @@ const QUERY_ENDPOINTS: Record<string, string[]> = {
   '/api/v1/dashboard': [],
   '/metrics': [],
   '/health': [],
+  '/health/live': [],
+  '/health/ready': [],
 };
 
 /** The console's pages (HTML, signed in by a session cookie) and the query parameters each declares. */
@@ -281,9 +283,11 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('hostile HTTP input on %s', (
       fc.asyncProperty(queryCase, async ({ path, params }) => {
         const qs = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
         const res = await call(h, 'GET', `${path}${qs ? `?${qs}` : ''}`);
-        // 503 only where a dependency is down by design: /health, and the console's sign-in whose
-        // identity provider this test never starts.
-        return res.status < 500 || (['/health', '/console/login'].includes(path) && res.status === 503);
+        // 503 only where a dependency is down by design: /health and /health/ready, and the
+        // console's sign-in whose identity provider this test never starts.
+        return (
+          res.status < 500 || (['/health', '/health/ready', '/console/login'].includes(path) && res.status === 503)
+        );
       }),
       { numRuns: 300, seed: 13 },
     );

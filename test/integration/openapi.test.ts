@@ -72,8 +72,8 @@ describe('OpenAPI document at /docs-json', () => {
       const errors = Object.keys(op.responses).filter((s) => Number(s) >= 400);
       if (op.security?.length !== 0)
         expect({ where, errors }).toEqual({ where, errors: expect.arrayContaining(['401', '403']) });
-      // /health answers 503 with its own report (status degraded), which monitoring reads.
-      for (const s of errors.filter(() => path !== '/health'))
+      // /health and /health/ready answer 503 with their own report (status degraded), which monitoring reads.
+      for (const s of errors.filter(() => !path.startsWith('/health')))
         expect({ where, s, schema: op.responses[s].content['application/json'].schema }).toEqual({
           where,
           s,
@@ -145,6 +145,8 @@ describe('OpenAPI document at /docs-json', () => {
       ['/api/v1/cases?overdue=false', '/api/v1/cases'],
       ['/api/v1/quarantine', '/api/v1/quarantine'],
       ['/health', '/health'],
+      ['/health/live', '/health/live'],
+      ['/health/ready', '/health/ready'],
       ['/api/v1/messages?limit=0', '/api/v1/messages'],
       ['/api/v1/cases?role=boss', '/api/v1/cases'],
       ['/api/v1/messages/not-a-uuid', '/api/v1/messages/{id}'],

@@ -83,6 +83,8 @@ describe('docker-compose.yml', () => {
       expect(compose.services[name].restart).toBe('unless-stopped');
       expect(compose.services[name].healthcheck?.test.length).toBeGreaterThan(0);
     }
+    for (const a of AGENCIES)
+      expect(compose.services[`gateway-${a}`].healthcheck?.test.join(' ')).toContain('/health/live');
     for (const b of brokers) expect(compose.services[b].volumes).toContain(`${b}-data:/var/lib/kafka/data`);
     expect(compose.services.postgres.volumes).toContain('postgres-data:/var/lib/postgresql/data');
     expect(Object.keys(compose.volumes).sort()).toEqual([
@@ -142,7 +144,8 @@ describe('Dockerfile', () => {
     for (const s of stages) expect(s).toMatch(/^FROM node:22-/);
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toMatch(/^HEALTHCHECK [\s\S]*?\/health/m);
+    // Liveness: a restart does not cure a Kafka outage or an expired manifest.
+    expect(runtime).toMatch(/^HEALTHCHECK [\s\S]*?\/health\/live'/m);
     expect(runtime).toMatch(/^CMD \["node", "--max-old-space-size=1024", "dist\/apps\/gateway\/src\/main.js"\]/m);
   });
 });

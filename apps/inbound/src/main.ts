@@ -1,5 +1,4 @@
 // Inbound only: own inbox -> verify -> persist -> receipt. Instances share partitions (consumer group).
-import { loadGatewayConfig } from '@xietong/config';
 import { runGatewayProcess } from '@xietong/gateway';
 
-void runGatewayProcess(() => loadGatewayConfig({ ...process.env, XIETONG_ROLES: 'inbound' }));
+void runGatewayProcess(process.env, { XIETONG_ROLES: 'inbound' });

@@ -1,4 +1,4 @@
-import { loadGatewayConfig } from '.';
+import { loadGatewayConfig, loadLogFormat } from '.';
 
 describe('loadGatewayConfig', () => {
   it('defaults to the embedded mode: SQLite, local broker, all roles', () => {
@@ -34,6 +34,20 @@ describe('loadGatewayConfig', () => {
     [{ XIETONG_AGENCY_ID: '341825', XIETONG_FAILPOINTS: 'relay.after-ack' }, /XIETONG_FAILPOINTS must be/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadGatewayConfig(env)).toThrow(message);
+  });
+});
+
+describe('loadLogFormat', () => {
+  it('is text unless XIETONG_LOG_FORMAT asks for json', () => {
+    expect(loadLogFormat({})).toBe('text');
+    expect(loadLogFormat({ XIETONG_LOG_FORMAT: 'json' })).toBe('json');
+    expect(loadLogFormat({ XIETONG_LOG_FORMAT: 'JSON' })).toBe('json');
+  });
+
+  it('refuses any other value naming the variable', () => {
+    expect(() => loadLogFormat({ XIETONG_LOG_FORMAT: 'xml' })).toThrow(
+      /XIETONG_LOG_FORMAT must be text or json, got "xml"/,
+    );
   });
 });
 

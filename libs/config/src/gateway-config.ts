@@ -19,6 +19,8 @@ export interface GatewayConfig {
   federation: {
     /** The federation this gateway belongs to: a manifest naming another one is refused. */
     id?: string;
+    /** XIETONG_FEDERATION_DIR: where the files below are unless each is named on its own. */
+    dir: string;
     manifestFile: string;
     authorityKeyFile: string;
     signingKeyFile: string;
@@ -129,6 +131,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       id: env.XIETONG_FEDERATION_ID
         ? required(env, 'XIETONG_FEDERATION_ID', FEDERATION_ID, 'a federation id (letters, digits, _ and -)')
         : undefined,
+      dir: fedDir,
       manifestFile: resolve(env.XIETONG_MANIFEST_FILE ?? join(fedDir, 'manifest.jws')),
       authorityKeyFile: resolve(env.XIETONG_AUTHORITY_KEY_FILE ?? join(fedDir, 'authority.public.jwk.json')),
       signingKeyFile: resolve(
@@ -175,6 +178,19 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     },
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
   };
+}
+
+/** How a gateway process writes its log: human-readable lines (default) or JSON lines. */
+export type LogFormat = 'text' | 'json';
+
+/**
+ * XIETONG_LOG_FORMAT, read on its own before the rest of the configuration, so that a
+ * configuration error is already written in the format asked for.
+ */
+export function loadLogFormat(env: Env = process.env): LogFormat {
+  const v = (env.XIETONG_LOG_FORMAT ?? 'text').toLowerCase();
+  if (v !== 'text' && v !== 'json') fail('XIETONG_LOG_FORMAT', 'text or json', env.XIETONG_LOG_FORMAT);
+  return v;
 }
 
 function consoleConfig(env: Env): ConsoleConfig | undefined {

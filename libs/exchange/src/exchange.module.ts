@@ -10,7 +10,8 @@ import {
 import type { Kafka } from 'kafkajs';
 import { Failpoints, type GatewayConfig } from '@xietong/config';
 import { ManifestStore, readJwk } from '@xietong/federation';
-import { checkKafkaAccess, createKafka, InboxConsumer, RecordPublisher, TopicLimits } from '@xietong/messaging';
+import { BrokerStatus, createKafka, InboxConsumer, RecordPublisher, TopicLimits } from '@xietong/messaging';
+import { DomainError } from '@xietong/contracts';
 import {
   AuditRepository,
   CaseRepository,
@@ -39,7 +40,11 @@ import { ExchangeMetrics } from './exchange-metrics';
 
 export const KAFKA = Symbol('KAFKA');
 
-/** The consumer of this agency's inbox (its topic from the manifest, one group per agency). */
+/**
+ * The consumer of this agency's inbox (its topic from the manifest, one group per agency). Topic
+ * and group names come from the federation id, which no later manifest changes, so the last known
+ * manifest names them even when it has expired.
+ */
 export function createInboxConsumer(
   config: GatewayConfig,
   kafka: Kafka,
@@ -48,10 +53,12 @@ export function createInboxConsumer(
 ): InboxConsumer {
   return new InboxConsumer(kafka, {
     storedOffsets: messages ? (topic) => messages.lastStoredOffsets(topic) : undefined,
-    groupId: manifests.federation.inboundGroup(config.agencyId),
-    topic: manifests.federation.requireMember(config.agencyId).inbox,
+    groupId: manifests.lastKnown.inboundGroup(config.agencyId),
+    topic: manifests.lastKnown.requireMember(config.agencyId).inbox,
     concurrency: config.inbound.concurrency,
     log: logFor(new Logger(`Inbox ${config.agencyId}`)),
+    // The manifest store logs the expiry once; batches wait for a new manifest without a line per retry.
+    reportedElsewhere: (e) => e instanceof DomainError && e.code === 'MANIFEST_EXPIRED',
   });
 }
 
@@ -62,7 +69,10 @@ const logFor =
   (level, message) =>
     logger[level](message);
 
-/** Checks the cluster holds this agency's topics (the zone operator creates them); runs the relay loop and the deadline checks when those roles are configured. */
+/**
+ * Checks once that the cluster holds this agency's topics (the zone operator creates them), then
+ * keeps watching it; runs the relay loop and the deadline checks when those roles are configured.
+ */
 @Injectable()
 class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: Logger;
@@ -82,6 +92,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly inbound: InboundService,
     private readonly checkpointer: AuditCheckpointer,
     private readonly limits: TopicLimits,
+    private readonly broker: BrokerStatus,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
     const appended = new OutboxSignal();
@@ -96,16 +107,19 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
           .keep(serial, jws)
           .catch((e) => this.logger.error(`could not archive manifest ${serial}: ${(e as Error).message}`)),
     );
-    const federation = this.manifests.federation;
     // Topics and ACLs belong to the zone operator (`xietong kafka apply`): a gateway creates none,
-    // it only checks once, with one clear line, that it can reach its own.
-    await checkKafkaAccess(this.config.kafka, [
-      federation.requireMember(this.config.agencyId).inbox,
-      federation.deadLetterTopic(this.config.agencyId),
-    ]);
-    // Size checks at submission use the partners' real limits from the start (never blocks boot).
-    void this.limits.prefetch(federation.manifest.members.map((m) => m.inbox));
-    await this.publisher.connect();
+    // it checks that it can reach its own. Wrong credentials or TLS settings are this gateway's
+    // configuration and stop it with one line; an unreachable cluster, missing topics or ACLs are
+    // fixed by time or the zone operator: the gateway runs degraded and keeps checking.
+    const failure = await this.broker.check(3);
+    if (failure?.fatal) throw new DomainError('KAFKA_CONNECT_FAILED', failure.reason);
+    this.broker.start();
+    this.broker.onUp(() => {
+      // Size checks at submission use the partners' real limits (never blocks boot).
+      void this.limits.prefetch(this.manifests.lastKnown.manifest.members.map((m) => m.inbox));
+      // Connected ahead of the first publish; a failure here is retried by that publish.
+      this.publisher.connect().catch((e) => this.broker.reportFailure(e));
+    });
     // Chain audit events written by finished transactions: a few times a second while they come,
     // every 2 s when idle.
     this.chainer.start();
@@ -113,6 +127,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
       // Quarantined records whose dead-letter copy failed are re-sent once they are older than the interval.
       const every = this.config.inbound.deadLetterRetryMs;
       this.deadLetterSweep = setInterval(() => {
+        if (!this.broker.up) return;
         this.sweeping ??= this.inbound
           .resendDeadLetters(every)
           .catch((e) =>
@@ -130,6 +145,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.broker.stop();
     if (this.deadLetterSweep) clearInterval(this.deadLetterSweep);
     await Promise.all([this.chainer.stop(), this.sweeping]);
     await this.supervisor.stop();
@@ -158,13 +174,16 @@ export class ExchangeModule {
       global: true,
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: Database, useFactory: () => Database.open(config.database) },
+        { provide: Database, useFactory: () => openDatabase(config) },
         {
           provide: ManifestStore,
           useFactory: async () =>
             ManifestStore.open({
               file: config.federation.manifestFile,
-              authorityJwk: await readJwk(config.federation.authorityKeyFile),
+              authorityJwk: await readConfigFile(
+                () => readJwk(config.federation.authorityKeyFile),
+                `cannot read the zone authority key ${config.federation.authorityKeyFile} (XIETONG_AUTHORITY_KEY_FILE)`,
+              ),
               refreshMs: config.federation.refreshMs,
               federationId: config.federation.id,
               log,
@@ -174,7 +193,14 @@ export class ExchangeModule {
           provide: LocalKeys,
           useFactory: () => LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile),
         },
-        { provide: WireCodec, useFactory: () => new WireCodec(config.schemasDir) },
+        {
+          provide: WireCodec,
+          useFactory: () =>
+            readConfigFile(
+              async () => new WireCodec(config.schemasDir),
+              `cannot read the Avro schemas in ${config.schemasDir} (XIETONG_SCHEMAS_DIR)`,
+            ),
+        },
         {
           provide: Failpoints,
           useFactory: () => {
@@ -184,13 +210,27 @@ export class ExchangeModule {
             return f;
           },
         },
-        { provide: KAFKA, useFactory: () => createKafka(config.kafka, log) },
+        {
+          provide: BrokerStatus,
+          useFactory: (m: ManifestStore) =>
+            new BrokerStatus({
+              settings: config.kafka,
+              topics: [m.lastKnown.requireMember(config.agencyId).inbox, m.lastKnown.deadLetterTopic(config.agencyId)],
+              log: logFor(new Logger(`Kafka ${config.agencyId}`)),
+            }),
+          inject: [ManifestStore],
+        },
+        {
+          provide: KAFKA,
+          useFactory: (b: BrokerStatus) => createKafka(config.kafka, log, b),
+          inject: [BrokerStatus],
+        },
         { provide: RecordPublisher, useFactory: (kafka: Kafka) => new RecordPublisher(kafka), inject: [KAFKA] },
         {
           provide: TopicLimits,
-          useFactory: (kafka: Kafka) =>
-            new TopicLimits(kafka, { defaultMaxMessageBytes: config.kafka.maxMessageBytes }, log),
-          inject: [KAFKA],
+          useFactory: (kafka: Kafka, b: BrokerStatus) =>
+            new TopicLimits(kafka, { defaultMaxMessageBytes: config.kafka.maxMessageBytes }, log, b),
+          inject: [KAFKA, BrokerStatus],
         },
         { provide: OutboxSignal, useFactory: () => new OutboxSignal() },
         { provide: ExchangeMetrics, useFactory: () => new ExchangeMetrics() },
@@ -315,6 +355,7 @@ export class ExchangeModule {
             f: Failpoints,
             l: TopicLimits,
             x: ExchangeMetrics,
+            b: BrokerStatus,
           ) =>
             new RelayService(
               db,
@@ -329,6 +370,7 @@ export class ExchangeModule {
               f,
               l,
               x,
+              b,
             ),
           inject: [
             Database,
@@ -341,6 +383,7 @@ export class ExchangeModule {
             Failpoints,
             TopicLimits,
             ExchangeMetrics,
+            BrokerStatus,
           ],
         },
         {
@@ -363,7 +406,7 @@ export class ExchangeModule {
           ) =>
             new InboundService(
               config.agencyId,
-              m.federation.deadLetterTopic(config.agencyId),
+              m.lastKnown.deadLetterTopic(config.agencyId),
               m,
               v,
               c,
@@ -422,6 +465,7 @@ export class ExchangeModule {
         LocalKeys,
         WireCodec,
         KAFKA,
+        BrokerStatus,
         TopicLimits,
         MessageRepository,
         OutboxRepository,
@@ -432,5 +476,39 @@ export class ExchangeModule {
         ExchangeMetrics,
       ],
     };
+  }
+}
+
+/**
+ * Opens the database and runs its migrations; a database that cannot be reached at boot is one
+ * line (DATABASE_UNAVAILABLE, the URL without its password) and the process exits for its
+ * supervisor to restart it.
+ */
+async function openDatabase(config: GatewayConfig): Promise<Database> {
+  try {
+    return await Database.open(config.database);
+  } catch (e) {
+    const where = config.database.type === 'postgres' ? redactUrl(config.database.url) : config.database.file;
+    throw new DomainError('DATABASE_UNAVAILABLE', `cannot open the database ${where}: ${(e as Error).message}`);
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'given in XIETONG_DATABASE_URL';
+  }
+}
+
+/** A file of the configuration that cannot be read or parsed: CONFIG_INVALID naming it (one line at boot). */
+async function readConfigFile<T>(read: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
+    throw new DomainError('CONFIG_INVALID', `${what}: ${(e as Error).message}`);
   }
 }

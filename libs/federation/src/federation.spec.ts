@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaCatalog } from '@xietong/contracts';
@@ -114,6 +114,41 @@ describe('ManifestStore', () => {
     expect(await store.refresh()).toBe(false);
     expect(store.federation.serial).toBe(2);
     store.close();
+  });
+
+  it('opens on an expired manifest with one logged line, refusing its use until a newer one arrives', async () => {
+    const { files } = await setup();
+    const authority = await readJwk(files.authorityPrivate);
+    const m = await verifyManifest(readFileSync(files.manifest, 'utf8'), await readJwk(files.authorityPublic));
+    const past = new Date(Date.now() - 86_400_000).toISOString();
+    writeFileSync(files.manifest, await signManifest({ ...m, serial: 2, issuedAt: past, expiresAt: past }, authority));
+    const lines: string[] = [];
+    const store = await ManifestStore.open({
+      file: files.manifest,
+      authorityJwk: await readJwk(files.authorityPublic),
+      refreshMs: 0,
+      log: (level, message) => lines.push(`${level} ${message}`),
+    });
+    expect(store.lastKnown.serial).toBe(2);
+    expect(() => store.federation).toThrow(expect.objectContaining({ code: 'MANIFEST_EXPIRED' }));
+    expect(await store.refresh()).toBe(false);
+    // Said once, not on every refresh or use.
+    expect(lines).toEqual([expect.stringMatching(/^error manifest serial 2 at .* expired at .*: running degraded/)]);
+    writeFileSync(files.manifest, await signManifest({ ...m, serial: 3 }, authority));
+    expect(await store.refresh()).toBe(true);
+    expect(store.federation.serial).toBe(3);
+    store.close();
+  });
+
+  it('still refuses to open on an expired manifest that is not the zone authority’s', async () => {
+    const { files, authorityPublic } = await setup();
+    const m = await verifyManifest(readFileSync(files.manifest, 'utf8'), authorityPublic);
+    const rogue = await generateSigningKey('EdDSA', authorityPublic.kid!);
+    const past = new Date(Date.now() - 86_400_000).toISOString();
+    writeFileSync(files.manifest, await signManifest({ ...m, expiresAt: past }, rogue.privateJwk));
+    await expect(
+      ManifestStore.open({ file: files.manifest, authorityJwk: authorityPublic, refreshMs: 0 }),
+    ).rejects.toThrow(/does not verify/);
   });
 
   it('refuses to open without a valid manifest', async () => {

@@ -22,6 +22,18 @@ export async function signManifest(manifest: Manifest, authorityPrivateJwk: JWK)
  * once expiresAt has passed.
  */
 export async function verifyManifest(jws: string, authorityPublicJwk: JWK, now = new Date()): Promise<Manifest> {
+  const manifest = await verifyManifestSignature(jws, authorityPublicJwk);
+  if (Date.parse(manifest.expiresAt) <= now.getTime()) {
+    throw new DomainError('MANIFEST_EXPIRED', `manifest serial ${manifest.serial} expired at ${manifest.expiresAt}`);
+  }
+  return manifest;
+}
+
+/**
+ * Like {@link verifyManifest} but without the expiry check: what a gateway found at boot whose
+ * manifest has expired runs on, degraded, until a newer one arrives.
+ */
+export async function verifyManifestSignature(jws: string, authorityPublicJwk: JWK): Promise<Manifest> {
   const text = jws.trim();
   let header: Record<string, unknown>;
   try {
@@ -53,9 +65,5 @@ export async function verifyManifest(jws: string, authorityPublicJwk: JWK, now =
   } catch {
     throw new DomainError('MANIFEST_INVALID', 'manifest payload is not JSON');
   }
-  const manifest = upgradeManifest(decoded);
-  if (Date.parse(manifest.expiresAt) <= now.getTime()) {
-    throw new DomainError('MANIFEST_EXPIRED', `manifest serial ${manifest.serial} expired at ${manifest.expiresAt}`);
-  }
-  return manifest;
+  return upgradeManifest(decoded);
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
 import { DomainError } from '@xietong/contracts';
 import { Federation } from './federation';
-import { verifyManifest } from './manifest-codec';
+import { verifyManifest, verifyManifestSignature } from './manifest-codec';
 import type { Manifest } from './manifest';
 
 export interface ManifestStoreOptions {
@@ -27,17 +27,24 @@ export class ManifestStore {
   private lastText = '';
   private lastAccepted = '';
   private timer?: NodeJS.Timeout;
+  /** The serial whose expiry has been logged (once, at boot or when it passes). */
+  private expiryLogged?: number;
   private readonly listeners: ((serial: number, jws: string) => void)[] = [];
 
   private constructor(private readonly options: ManifestStoreOptions) {}
 
-  /** Loads and verifies the manifest; refuses to start without a valid one. */
+  /**
+   * Loads and verifies the manifest; refuses to start without one signed by the zone authority.
+   * One that has expired is taken (with one logged line): the gateway runs degraded on it, refusing
+   * what needs a valid manifest (MANIFEST_EXPIRED), until a newer one is placed in the file.
+   */
   static async open(options: ManifestStoreOptions): Promise<ManifestStore> {
     const store = new ManifestStore(options);
     const text = await store.read();
-    store.current = new Federation(store.checkFederation(await verifyManifest(text, options.authorityJwk)));
+    store.current = new Federation(store.checkFederation(await verifyManifestSignature(text, options.authorityJwk)));
     store.lastText = text;
     store.lastAccepted = text;
+    store.logExpiry();
     if (options.refreshMs > 0) {
       store.timer = setInterval(() => void store.refresh(), options.refreshMs);
       store.timer.unref();
@@ -72,8 +79,28 @@ export class ManifestStore {
     return this.current;
   }
 
+  /** One line when the manifest in force has expired (at boot, or when the time passes), not one per use. */
+  private logExpiry(): void {
+    if (this.current.expiresAt.getTime() > Date.now() || this.expiryLogged === this.current.serial) return;
+    this.expiryLogged = this.current.serial;
+    const polling =
+      this.options.refreshMs > 0
+        ? `checked every ${this.options.refreshMs} ms`
+        : 'XIETONG_MANIFEST_REFRESH_MS is 0: restart after replacing it';
+    this.options.log?.(
+      'error',
+      `manifest serial ${this.current.serial} at ${this.options.file} expired at ${this.current.manifest.expiresAt}: running degraded (/health/ready 503, submissions refused with MANIFEST_EXPIRED) until the zone authority's newer manifest is placed there (${polling})`,
+    );
+  }
+
   /** Re-reads the file; returns true if a newer manifest was taken into force. */
   async refresh(): Promise<boolean> {
+    const taken = await this.reread();
+    this.logExpiry();
+    return taken;
+  }
+
+  private async reread(): Promise<boolean> {
     let text: string;
     try {
       text = await this.read();

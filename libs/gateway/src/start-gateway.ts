@@ -1,15 +1,22 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger, type INestApplicationContext, type INestMicroservice, type LogLevel } from '@nestjs/common';
+import {
+  Logger,
+  type INestApplicationContext,
+  type INestMicroservice,
+  type LoggerService,
+  type LogLevel,
+} from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
 import { createInboxConsumer, KAFKA, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
-import { KafkaInboxTransport } from '@xietong/messaging';
+import { BrokerStatus, KafkaInboxTransport } from '@xietong/messaging';
 import { GatewayModule } from './gateway.module';
 import { bodyDepthLimit } from './http/body-depth';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { setupOpenApi } from './http/openapi';
 import { accessLog } from './http/access-log';
+import { createGatewayLogger } from './logging/gateway-logger';
 import { AuditRepository, Database, MessageRepository } from '@xietong/persistence';
 
 export interface RunningGateway {
@@ -20,53 +27,82 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Boots one agency gateway in this process (the apps and the embedded demo all use this). */
-export async function startGateway(
-  config: GatewayConfig,
-  options: { logLevels?: LogLevel[] } = {},
-): Promise<RunningGateway> {
-  const logger = options.logLevels ?? ['log', 'warn', 'error'];
+export interface StartOptions {
+  /** Levels of the default (human-readable) logger. */
+  logLevels?: LogLevel[];
+  /** The process's logger (runGatewayProcess passes the one XIETONG_LOG_FORMAT asks for). */
+  logger?: LoggerService;
+  /** Listen on this port instead of config.http.port (the port a waiting process already holds). */
+  port?: number;
+}
+
+/**
+ * Boots one agency gateway in this process (the apps and the embedded demo all use this). A
+ * failure rejects with the error (Nest's abortOnError is off: no process exit, no stack trace
+ * printed here): the caller reports it.
+ */
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? createGatewayLogger('text', options.logLevels ?? ['log', 'warn', 'error']);
   const module = GatewayModule.forRoot(config);
   if (!config.roles.has('http')) {
     if (!config.roles.has('inbound')) {
-      const app = await NestFactory.createApplicationContext(module, { logger });
-      await app.init();
+      const app = await NestFactory.createApplicationContext(module, { logger, abortOnError: false });
+      await orClose(app, () => app.init());
       return { config, app, close: () => app.close() };
     }
     // The consumer is built at listen time, from providers of the app it serves.
     const built: { app?: INestMicroservice } = {};
-    const transport: KafkaInboxTransport = new KafkaInboxTransport(() =>
-      createInboxConsumer(
-        config,
-        built.app!.get(KAFKA),
-        built.app!.get(ManifestStore),
-        built.app!.get(MessageRepository),
-      ),
+    const transport: KafkaInboxTransport = new KafkaInboxTransport(
+      () =>
+        createInboxConsumer(
+          config,
+          built.app!.get(KAFKA),
+          built.app!.get(ManifestStore),
+          built.app!.get(MessageRepository),
+        ),
+      () => built.app!.get(BrokerStatus),
     );
-    const micro = await NestFactory.createMicroservice(module, { strategy: transport, logger });
+    const micro = await NestFactory.createMicroservice(module, { strategy: transport, logger, abortOnError: false });
     built.app = micro;
-    await micro.listen();
+    await orClose(micro, () => micro.listen());
     return { config, app: micro, close: () => micro.close() };
   }
-  const app = await NestFactory.create<NestExpressApplication>(module, { logger, bodyParser: false });
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
-  // The console's HTML forms; the API itself still answers 415 to anything but JSON.
-  app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
-  app.use(bodyDepthLimit());
-  app.useGlobalFilters(new DomainErrorFilter());
-  app.disable('x-powered-by');
-  app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));
-  setupOpenApi(app, config, app.get(WireCodec), app.get(ManifestStore).lastKnown);
-  if (config.roles.has('inbound')) {
-    app.connectMicroservice({
-      strategy: new KafkaInboxTransport(() =>
-        createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore), app.get(MessageRepository)),
-      ),
-    });
-    await app.init();
-    await app.startAllMicroservices();
-  }
-  await app.listen(config.http.port, config.http.host);
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  await orClose(app, async () => {
+    app.useBodyParser('json', { limit: config.http.bodyLimit });
+    // The console's HTML forms; the API itself still answers 415 to anything but JSON.
+    app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
+    app.use(bodyDepthLimit());
+    app.useGlobalFilters(new DomainErrorFilter());
+    app.disable('x-powered-by');
+    app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));
+    setupOpenApi(app, config, app.get(WireCodec), app.get(ManifestStore).lastKnown);
+    if (config.roles.has('inbound')) {
+      app.connectMicroservice({
+        strategy: new KafkaInboxTransport(
+          () => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore), app.get(MessageRepository)),
+          () => app.get(BrokerStatus),
+        ),
+      });
+      await app.init();
+      await app.startAllMicroservices();
+    }
+    await app.listen(options.port ?? config.http.port, config.http.host);
+  });
   const address = app.getHttpServer().address() as { port: number };
   return { config, app, url: `http://${config.http.host}:${address.port}`, close: () => app.close() };
+}
+
+/** A gateway that failed half-way is closed (database, timers) before the error goes to the caller. */
+async function orClose<T>(app: INestApplicationContext, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
 }

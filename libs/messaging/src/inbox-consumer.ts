@@ -26,7 +26,12 @@ export interface InboxConsumerOptions {
    * handler's messageId dedupe keeps every record exactly once.
    */
   storedOffsets?: (topic: string) => Promise<Map<number, bigint>>;
+  /** Failures whose cause is logged elsewhere (an expired manifest): their retries are not logged again. */
+  reportedElsewhere?: (e: unknown) => boolean;
 }
+
+/** A batch that keeps failing is logged when it first fails, then at most this often. */
+const RETRY_LOG_EVERY_MS = 60_000;
 
 /**
  * Batch consumer of one inbox topic with manual offset commits: offsets are committed only
@@ -96,6 +101,8 @@ export class InboxConsumer {
         if (batch.messages.length === 0) return;
         const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
         let wait = this.options.retryMs ?? 500;
+        let attempts = 0;
+        let loggedAt = 0;
         // A batch can take longer than the session on a loaded machine: keep the membership while
         // it is being stored, or the group hands the partition on and the commit is refused.
         const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
@@ -106,10 +113,14 @@ export class InboxConsumer {
               break;
             } catch (e) {
               if (this.stopping || !isRunning() || isStale()) throw e;
-              this.options.log?.(
-                'warn',
-                `batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed, retrying in ${wait} ms: ${(e as Error).message}`,
-              );
+              attempts++;
+              if (!this.options.reportedElsewhere?.(e) && Date.now() - loggedAt >= RETRY_LOG_EVERY_MS) {
+                loggedAt = Date.now();
+                this.options.log?.(
+                  'warn',
+                  `batch ${batch.topic}[${batch.partition}]@${batch.firstOffset()} failed (${attempts}x), retrying in ${wait} ms (logged at most once a minute): ${(e as Error).message}`,
+                );
+              }
               await new Promise((r) => setTimeout(r, wait));
               wait = Math.min(wait * 2, 30_000);
               await heartbeat().catch(() => undefined);
@@ -127,6 +138,11 @@ export class InboxConsumer {
         await heartbeat();
       },
     });
+  }
+
+  /** Leaves the cluster after a start that failed part-way (cluster down), so that start can be tried again. */
+  async abandonStart(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
   }
 
   /** Seeks back the assigned partitions whose committed offset is past what the database stored. */

@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './kafka-client';
+export * from './broker-status';
 export * from './topic-admin';
 export * from './record-publisher';
 export * from './topic-limits';

@@ -6,8 +6,22 @@ import { DomainError } from '@xietong/contracts';
 /** Brokers and client id, and for a secured cluster the SASL_SSL settings (files, never values). */
 export type KafkaSettings = KafkaConnection;
 
-/** A kafkajs client whose logs go to the given sink (warnings and errors only). */
-export function createKafka(settings: KafkaSettings, log?: (level: 'warn' | 'error', message: string) => void): Kafka {
+/** Takes the client's log lines about an unreachable cluster (one throttled line instead of a flood). */
+export interface KafkaLogAbsorber {
+  /** True when the line was taken (counted, reported throttled), false when it should be logged as usual. */
+  absorb(message: string): boolean;
+}
+
+/**
+ * A kafkajs client whose logs go to the given sink (warnings and errors only). With `absorber`,
+ * lines about an unreachable cluster go there instead: kafkajs logs every failed attempt of every
+ * producer, consumer and admin, ~18 lines in 20 s while the brokers are down.
+ */
+export function createKafka(
+  settings: KafkaSettings,
+  log?: (level: 'warn' | 'error', message: string) => void,
+  absorber?: KafkaLogAbsorber,
+): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -22,10 +36,9 @@ export function createKafka(settings: KafkaSettings, log?: (level: 'warn' | 'err
       if (message.startsWith('Limiting retries for the idempotent producer')) return;
       // Protocol error responses are retried by kafkajs; a failure that persists reaches the caller.
       const retried = entry.namespace === 'Connection' && message.startsWith('Response');
-      log(
-        entry.level === logLevel.ERROR && !retried ? 'error' : 'warn',
-        `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`,
-      );
+      const line = `kafka ${entry.namespace}: ${message} ${JSON.stringify(extra).slice(0, 300)}`;
+      if (absorber?.absorb(line)) return;
+      log(entry.level === logLevel.ERROR && !retried ? 'error' : 'warn', line);
     },
   });
 }
@@ -68,31 +81,71 @@ export async function checkKafkaAccess(settings: KafkaSettings, topics: string[]
     authenticationTimeout: 5_000,
     retry: { initialRetryTime: 200, retries: 3 },
   });
-  const admin = kafka.admin();
+  try {
+    await checkTopicsVisible(kafka, topics);
+  } catch (e) {
+    throw new DomainError('KAFKA_CONNECT_FAILED', describeKafkaFailure(e, settings, topics));
+  }
+}
+
+/** Connects an admin client and checks that the topics exist and are visible to it; throws what kafkajs threw. */
+export async function checkTopicsVisible(kafka: Kafka, topics: string[], retries?: number): Promise<void> {
+  const admin = kafka.admin(retries === undefined ? undefined : { retry: { retries } });
   try {
     await admin.connect();
     const meta = await admin.fetchTopicMetadata({ topics });
     const missing = topics.filter((t) => !meta.topics.some((m) => m.name === t && m.partitions.length > 0));
     if (missing.length > 0) throw Object.assign(new Error('missing'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
-  } catch (e) {
-    throw new DomainError('KAFKA_CONNECT_FAILED', describeKafkaFailure(e, settings, topics));
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-/** One line naming the cause of a failed connection (exported for the CLI's `kafka apply`). */
-export function describeKafkaFailure(e: unknown, settings: KafkaSettings, topics: string[] = []): string {
+/** Text of an error and its causes (kafkajs wraps the socket error in retries and connection errors). */
+export function errorChain(e: unknown): string {
   const chain: string[] = [];
   for (
     let x = e as
-      { message?: string; code?: string; type?: string; originalError?: unknown; cause?: unknown } | undefined;
-    x;
+        { message?: string; code?: string; type?: string; originalError?: unknown; cause?: unknown } | undefined,
+      i = 0;
+    x && i < 10;
+    i++
   ) {
-    chain.push([x.type, x.code, x.message].filter(Boolean).join(' '));
-    x = (x.originalError ?? x.cause) as typeof x;
+    chain.push(typeof x === 'string' ? x : [x.type, x.code, x.message].filter(Boolean).join(' '));
+    x = (typeof x === 'string' ? undefined : (x.originalError ?? x.cause)) as typeof x;
   }
-  const text = chain.join(' <- ');
+  return chain.join(' <- ');
+}
+
+const UNREACHABLE =
+  /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EPIPE|Connection (error|timeout)|[Cc]losed connection|[Cc]onnection (was )?closed|KafkaJSConnection|BrokerNotFound|broker not (found|connected)|Failed to connect|Request timed out|socket hang up|NumberOfRetriesExceeded|Restarting the consumer/;
+
+/** Whether a failure (error or log line) says the cluster could not be reached, rather than what was sent being wrong. */
+export function isKafkaUnreachable(e: unknown): boolean {
+  return UNREACHABLE.test(typeof e === 'string' ? e : errorChain(e));
+}
+
+/** A failed handshake: `fatal` when this gateway's own settings are wrong (nothing but a new configuration helps). */
+export interface KafkaFailure {
+  reason: string;
+  fatal: boolean;
+}
+
+/**
+ * Names the cause of a failed connection or access check. Refused credentials, an untrusted
+ * certificate and a TLS/plaintext mismatch are this gateway's configuration (`fatal`); unreachable
+ * brokers, missing topics and missing ACLs are fixed by time or by the zone operator.
+ */
+export function classifyKafkaFailure(e: unknown, settings: KafkaSettings, topics: string[] = []): KafkaFailure {
+  const reason = describeKafkaFailure(e, settings, topics);
+  const fatal = /refused the credentials|is not trusted by|does not speak TLS|refused a plaintext client/.test(reason);
+  return { reason, fatal };
+}
+
+/** One line naming the cause of a failed connection (exported for the CLI's `kafka apply`). */
+export function describeKafkaFailure(e: unknown, settings: KafkaSettings, topics: string[] = []): string {
+  const text = errorChain(e);
+  const chain = text.split(' <- ');
   const where = settings.brokers.join(',');
   const s = settings.security;
   if (/UNKNOWN_TOPIC_OR_PARTITION/.test(text))

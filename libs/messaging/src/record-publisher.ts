@@ -53,8 +53,12 @@ export class RecordPublisher {
     });
   }
 
+  /** Connects once; after a failed attempt (cluster down) the next call tries again. */
   connect(): Promise<void> {
-    this.connected ??= this.producer.connect();
+    this.connected ??= this.producer.connect().catch((e: unknown) => {
+      this.connected = undefined;
+      throw e;
+    });
     return this.connected;
   }
 
@@ -180,6 +184,6 @@ export class RecordPublisher {
   }
 
   async close(): Promise<void> {
-    if (this.connected) await this.producer.disconnect();
+    if (this.connected) await this.producer.disconnect().catch(() => undefined);
   }
 }

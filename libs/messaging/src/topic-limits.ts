@@ -1,4 +1,6 @@
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { BrokerGate } from './broker-status';
+import { isKafkaUnreachable } from './kafka-client';
 
 /** Kafka's own default for `max.message.bytes` (the broker's `message.max.bytes`). */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
@@ -38,6 +40,8 @@ export class TopicLimits {
     private readonly kafka: Kafka | undefined,
     private readonly settings: TopicLimitSettings,
     private readonly log: (level: 'warn', message: string) => void = () => undefined,
+    /** While the cluster is known to be down the default is used without asking (the gate reports the outage). */
+    private readonly broker?: BrokerGate,
   ) {}
 
   /** The limit as known now, without waiting for the broker (starts a refresh when stale). */
@@ -71,7 +75,7 @@ export class TopicLimits {
 
   private async lookup(topic: string): Promise<number> {
     const fallback = this.known.get(topic)?.bytes ?? this.settings.defaultMaxMessageBytes;
-    if (!this.kafka) return fallback;
+    if (!this.kafka || (this.broker && !this.broker.up)) return fallback;
     const admin = this.kafka.admin({ retry: { retries: 0 } });
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -97,10 +101,12 @@ export class TopicLimits {
       this.remember(topic, bytes);
       return bytes;
     } catch (e) {
-      this.log(
-        'warn',
-        `could not read max.message.bytes of ${topic} (${(e as Error).message}); using ${fallback} bytes`,
-      );
+      if (this.broker && isKafkaUnreachable(e)) this.broker.reportFailure(e);
+      else
+        this.log(
+          'warn',
+          `could not read max.message.bytes of ${topic} (${(e as Error).message}); using ${fallback} bytes`,
+        );
       // Ask again in a while rather than on every record.
       this.known.set(topic, { bytes: fallback, until: Date.now() + 30_000 });
       return fallback;

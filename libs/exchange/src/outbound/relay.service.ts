@@ -1,6 +1,13 @@
 import { Failpoints } from '@xietong/config';
 import { signDetached, type Signer } from '@xietong/crypto';
-import { HEADERS, TopicLimits, type PublishOutcome, type RecordPublisher } from '@xietong/messaging';
+import {
+  HEADERS,
+  isKafkaUnreachable,
+  TopicLimits,
+  type BrokerGate,
+  type PublishOutcome,
+  type RecordPublisher,
+} from '@xietong/messaging';
 import type {
   AuditRepository,
   Database,
@@ -47,6 +54,8 @@ export class RelayService {
     private readonly failpoints = new Failpoints(),
     private readonly limits = new TopicLimits(undefined, { defaultMaxMessageBytes: 1_048_588 }),
     private readonly metrics = new ExchangeMetrics(),
+    /** While the cluster is down the relay waits for it (rows stay pending) and the gate reports the outage. */
+    private readonly broker?: BrokerGate,
   ) {}
 
   start(): void {
@@ -161,10 +170,12 @@ export class RelayService {
   ): Promise<void> {
     const first = outcomes[rows.indexOf(retry[0])] as { reason: string };
     const topics = [...new Set(retry.map((r) => r.topic))].join(', ');
-    this.log(
-      'error',
-      `publish of ${retry.length} outbox rows to ${topics} failed (attempt ${retry[0].attempts + 1}), will retry with backoff: ${first.reason}`,
-    );
+    if (this.broker && isKafkaUnreachable(first.reason)) this.broker.reportFailure(first.reason);
+    else
+      this.log(
+        'error',
+        `publish of ${retry.length} outbox rows to ${topics} failed (attempt ${retry[0].attempts + 1}), will retry with backoff: ${first.reason}`,
+      );
     await this.outbox.defer(em, retry, first.reason, now, this.settings.maxBackoffMs);
   }
 
@@ -172,6 +183,11 @@ export class RelayService {
     let failures = 0;
     let idle = 0;
     while (this.running) {
+      if (this.broker && !this.broker.up) {
+        // Nothing can be published: wait for the cluster (or a stop) without claiming rows.
+        await Promise.race([this.broker.whenUp(), this.signal.wait(this.settings.maxBackoffMs)]);
+        continue;
+      }
       try {
         const sent = await this.tick();
         failures = 0;
@@ -184,7 +200,8 @@ export class RelayService {
       } catch (e) {
         failures++;
         const wait = Math.min(this.settings.maxBackoffMs, 100 * 2 ** Math.min(failures, 10));
-        this.log('error', `relay cycle failed (${failures}x), next try in ${wait} ms: ${(e as Error).message}`);
+        if (this.broker && isKafkaUnreachable(e)) this.broker.reportFailure(e);
+        else this.log('error', `relay cycle failed (${failures}x), next try in ${wait} ms: ${(e as Error).message}`);
         await this.signal.wait(wait);
       }
     }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { GATEWAY_CONFIG, KAFKA } from '@xietong/exchange';
+import { GATEWAY_CONFIG } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
+import { BrokerStatus, type BrokerState } from '@xietong/messaging';
 import { Database, OutboxRepository } from '@xietong/persistence';
 import { controllerApp } from '../../../../test/support/controller-app';
 import { HealthController } from './health.controller';
@@ -9,20 +10,26 @@ describe('HealthController', () => {
   let app: INestApplication;
   let http: Awaited<ReturnType<typeof controllerApp>>['http'];
   const db = { ping: jest.fn(), queueHealth: jest.fn() };
-  const admin = { connect: jest.fn(), describeCluster: jest.fn(), disconnect: jest.fn() };
+  const broker = { state: {} as BrokerState };
   const manifests = { lastKnown: {} as { serial: number; expiresAt: Date; manifest: { expiresAt: string } } };
   const outbox = { pendingCount: jest.fn() };
+  const config = {
+    agencyId: '341825',
+    kafka: { brokers: ['kafka-1:9092'] },
+    federation: { manifestFile: '/etc/xietong/manifest.jws' },
+  };
   const expiringIn = (ms: number) => {
     const expiresAt = new Date(Date.now() + ms);
     manifests.lastKnown = { serial: 7, expiresAt, manifest: { expiresAt: expiresAt.toISOString() } };
   };
+  const kafkaDown = 'cannot reach the Kafka brokers kafka-1:9092 (ECONNREFUSED)';
 
   beforeAll(async () => {
     ({ app, http } = await controllerApp(
       [HealthController],
       [
-        [GATEWAY_CONFIG, { agencyId: '341825' }],
-        [KAFKA, { admin: () => admin }],
+        [GATEWAY_CONFIG, config],
+        [BrokerStatus, broker],
         [Database, db],
         [ManifestStore, manifests],
         [OutboxRepository, outbox],
@@ -33,9 +40,7 @@ describe('HealthController', () => {
   beforeEach(() => {
     db.ping.mockReset().mockResolvedValue(undefined);
     db.queueHealth.mockReset().mockResolvedValue(undefined);
-    admin.connect.mockReset().mockResolvedValue(undefined);
-    admin.describeCluster.mockReset().mockResolvedValue({});
-    admin.disconnect.mockReset().mockResolvedValue(undefined);
+    broker.state = { status: 'up', since: new Date(), checkedAt: new Date() };
     outbox.pendingCount.mockReset().mockResolvedValue(3);
     expiringIn(3_600_000);
   });
@@ -46,28 +51,46 @@ describe('HealthController', () => {
     expect(res.body).toMatchObject({
       status: 'up',
       agency: '341825',
+      reasons: [],
       database: { status: 'up' },
-      kafka: { status: 'up' },
+      kafka: { status: 'up', brokers: ['kafka-1:9092'] },
       manifest: { status: 'up', serial: 7 },
       outboxPending: 3,
     });
-    expect(admin.disconnect).toHaveBeenCalled();
   });
 
-  it('answers 503 naming the part that is down, and closes the Kafka admin client it opened', async () => {
-    admin.describeCluster.mockRejectedValue(new Error('broker unreachable'));
+  it("answers 503 naming Kafka and KAFKA_BROKERS from the background check's state", async () => {
+    broker.state = { status: 'down', reason: kafkaDown, since: new Date(), checkedAt: new Date() };
     const res = await http().get('/health');
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'degraded', kafka: { status: 'down', error: 'broker unreachable' } });
-    expect(admin.disconnect).toHaveBeenCalled();
+    expect(res.body).toMatchObject({
+      status: 'degraded',
+      reasons: [`kafka (KAFKA_BROKERS=kafka-1:9092): ${kafkaDown}`],
+      kafka: { status: 'down', error: kafkaDown },
+    });
   });
 
-  it('does not count the outbox when the database is down', async () => {
+  it('has no outbox count when the database is down', async () => {
     db.ping.mockRejectedValue(new Error('connection refused'));
+    outbox.pendingCount.mockRejectedValue(new Error('connection refused'));
     const res = await http().get('/health');
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ database: { status: 'down', error: 'connection refused' }, outboxPending: null });
-    expect(outbox.pendingCount).not.toHaveBeenCalled();
+    expect(res.body).toMatchObject({
+      database: { status: 'down', error: 'connection refused' },
+      reasons: ['database: connection refused'],
+      outboxPending: null,
+    });
+  });
+
+  it('answers within a second when the database does not answer at all', async () => {
+    const never = () => new Promise<never>(() => undefined);
+    db.ping.mockImplementation(never);
+    outbox.pendingCount.mockImplementation(never);
+    db.queueHealth.mockImplementation(never);
+    const started = Date.now();
+    const res = await http().get('/health/ready');
+    expect({ status: res.status, fast: Date.now() - started < 1000 }).toEqual({ status: 503, fast: true });
+    expect(res.body.reasons).toEqual([expect.stringMatching(/^database: no answer in \d+ ms$/)]);
   });
 
   it('is degraded once the manifest has expired', async () => {
@@ -75,6 +98,9 @@ describe('HealthController', () => {
     const res = await http().get('/health');
     expect(res.status).toBe(503);
     expect(res.body.manifest.status).toBe('expired');
+    expect(res.body.reasons).toEqual([
+      expect.stringMatching(/^manifest: serial 7 expired at .* \/etc\/xietong\/manifest\.jws$/),
+    ]);
   });
 
   it('reports queue bloat without failing on it', async () => {
@@ -83,5 +109,22 @@ describe('HealthController', () => {
     const res = await http().get('/health');
     expect(res.status).toBe(200);
     expect(res.body.queues).toEqual(queues);
+  });
+
+  it('answers readiness with the reasons only, and liveness 200 even while everything is down', async () => {
+    broker.state = { status: 'down', reason: kafkaDown, since: new Date() };
+    db.ping.mockRejectedValue(new Error('connection refused'));
+    const ready = await http().get('/health/ready');
+    expect({ status: ready.status, body: ready.body }).toEqual({
+      status: 503,
+      body: {
+        status: 'degraded',
+        agency: '341825',
+        reasons: ['database: connection refused', `kafka (KAFKA_BROKERS=kafka-1:9092): ${kafkaDown}`],
+      },
+    });
+    const live = await http().get('/health/live');
+    expect(live.status).toBe(200);
+    expect(live.body).toMatchObject({ status: 'up', agency: '341825', eventLoopDelay: { maxMs: expect.any(Number) } });
   });
 });

@@ -1,64 +1,132 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
-import type { Kafka } from 'kafkajs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG, KAFKA } from '@xietong/exchange';
+import { GATEWAY_CONFIG } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
+import { BrokerStatus } from '@xietong/messaging';
 import { Database, OutboxRepository } from '@xietong/persistence';
 import { Public } from '../auth/roles';
 
-/** Liveness of the parts a gateway needs: database, Kafka, a valid manifest. */
-@Controller()
-export class HealthController {
+/** Each database question of a health request gets at most this long: the whole answer stays under a second. */
+const DB_TIMEOUT_MS = 750;
+
+type Part = { status: 'up' | 'down'; error?: string };
+
+/**
+ * Liveness (`/health/live`: the process answers), readiness (`/health/ready`: database, Kafka
+ * and a valid manifest) and the detailed readiness view (`/health`, with the outbox and the queue
+ * tables). Kafka's state comes from the background check of {@link BrokerStatus}, never from a
+ * connection per request, so every answer takes milliseconds even while the cluster is down.
+ */
+@Controller('health')
+export class HealthController implements OnModuleDestroy {
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private readonly started = Date.now();
+
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly broker: BrokerStatus,
     private readonly db: Database,
     private readonly manifests: ManifestStore,
     private readonly outbox: OutboxRepository,
-  ) {}
+  ) {
+    this.loop.enable();
+  }
 
-  @Get('health')
+  onModuleDestroy(): void {
+    this.loop.disable();
+  }
+
+  /** The process is up and its event loop turns (a blocked loop shows as no answer). */
+  @Get('live')
+  @Public()
+  live(): object {
+    const delay = { maxMs: round(this.loop.max / 1e6), p99Ms: round(this.loop.percentile(99) / 1e6) };
+    this.loop.reset();
+    return {
+      status: 'up',
+      agency: this.config.agencyId,
+      uptimeS: Math.round((Date.now() - this.started) / 1000),
+      eventLoopDelay: delay,
+    };
+  }
+
+  /** 200 when the gateway can do its work, 503 naming each reason it cannot. */
+  @Get('ready')
+  @Public()
+  async ready(@Res() res: Response): Promise<void> {
+    const r = await this.readiness();
+    res.status(r.reasons.length === 0 ? 200 : 503).json({
+      status: r.reasons.length === 0 ? 'up' : 'degraded',
+      agency: this.config.agencyId,
+      reasons: r.reasons,
+    });
+  }
+
+  @Get()
   @Public()
   async health(@Res() res: Response): Promise<void> {
-    const [database, kafka] = await Promise.all([probe(() => this.db.ping()), probe(() => this.kafkaPing())]);
+    // Asked side by side, each within the same bound: the answer comes within a second whatever is down.
+    const [r, outboxPending, queues] = await Promise.all([
+      this.readiness(),
+      within(this.outbox.pendingCount(), DB_TIMEOUT_MS).catch(() => null),
+      // Reported, not failed on: a bloated queue slows the gateway down but loses nothing.
+      within(this.db.queueHealth(), DB_TIMEOUT_MS).catch(() => undefined),
+    ]);
+    res.status(r.reasons.length === 0 ? 200 : 503).json({
+      status: r.reasons.length === 0 ? 'up' : 'degraded',
+      agency: this.config.agencyId,
+      reasons: r.reasons,
+      database: r.database,
+      kafka: r.kafka,
+      manifest: r.manifest,
+      outboxPending,
+      ...(queues ? { queues } : {}),
+    });
+  }
+
+  private async readiness() {
+    const database: Part = await within(this.db.ping(), DB_TIMEOUT_MS).then(
+      () => ({ status: 'up' }),
+      (e: Error) => ({ status: 'down', error: e.message }),
+    );
+    const b = this.broker.state;
+    const kafka = {
+      status: b.status,
+      ...(b.reason ? { error: b.reason } : {}),
+      brokers: this.config.kafka.brokers,
+      since: b.since.toISOString(),
+      checkedAt: b.checkedAt?.toISOString() ?? null,
+    };
     const m = this.manifests.lastKnown;
     const manifest = {
       status: m.expiresAt.getTime() > Date.now() ? 'up' : 'expired',
       serial: m.serial,
       expiresAt: m.manifest.expiresAt,
     };
-    const outboxPending = database.status === 'up' ? await this.outbox.pendingCount() : null;
-    // Reported, not failed on: a bloated queue slows the gateway down but loses nothing.
-    const queues = database.status === 'up' ? await this.db.queueHealth().catch(() => undefined) : undefined;
-    const ok = database.status === 'up' && kafka.status === 'up' && manifest.status === 'up';
-    res.status(ok ? 200 : 503).json({
-      status: ok ? 'up' : 'degraded',
-      agency: this.config.agencyId,
-      database,
-      kafka,
-      manifest,
-      outboxPending,
-      ...(queues ? { queues } : {}),
-    });
-  }
-
-  private async kafkaPing(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await admin.describeCluster();
-    } finally {
-      await admin.disconnect();
-    }
+    const reasons: string[] = [];
+    if (database.status !== 'up') reasons.push(`database: ${database.error}`);
+    if (b.status !== 'up')
+      reasons.push(`kafka (KAFKA_BROKERS=${kafka.brokers.join(',')}): ${b.reason ?? 'not checked yet'}`);
+    if (manifest.status !== 'up')
+      reasons.push(
+        `manifest: serial ${m.serial} expired at ${m.manifest.expiresAt}; waiting for a newer one at ${this.config.federation.manifestFile}`,
+      );
+    return { database, kafka, manifest, reasons };
   }
 }
 
-async function probe(f: () => Promise<void>): Promise<{ status: 'up' | 'down'; error?: string }> {
-  try {
-    await f();
-    return { status: 'up' };
-  } catch (e) {
-    return { status: 'down', error: (e as Error).message };
-  }
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
 }

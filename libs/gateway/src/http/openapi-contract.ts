@@ -357,13 +357,30 @@ export const OPERATIONS: Record<string, OperationContract> = {
     responses: { '200': { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
   },
   'get /health': {
-    summary: 'Liveness and readiness: database, Kafka, manifest',
+    summary: 'Detailed readiness: database, Kafka, manifest, outbox and queue tables (answers within a second)',
     operationId: 'getHealth',
     tags: ['operations'],
     public: true,
     responses: {
       '200': json(ref('Health'), 'everything is up'),
-      '503': json(ref('Health'), 'something is down or the manifest expired (status degraded)'),
+      '503': json(ref('Health'), 'something is down or the manifest expired (status degraded, reasons say what)'),
+    },
+  },
+  'get /health/live': {
+    summary: 'Liveness: the process answers (restart it when this does not)',
+    operationId: 'getLiveness',
+    tags: ['operations'],
+    public: true,
+    responses: { '200': json(ref('Liveness'), 'the process is up') },
+  },
+  'get /health/ready': {
+    summary: 'Readiness: database, Kafka and a valid manifest (send traffic only when 200)',
+    operationId: 'getReadiness',
+    tags: ['operations'],
+    public: true,
+    responses: {
+      '200': json(ref('Readiness'), 'ready'),
+      '503': json(ref('Readiness'), 'degraded: reasons names each part that is not ready'),
     },
   },
   'get /metrics': {
@@ -381,14 +398,26 @@ const probe = {
   required: ['status'],
   properties: { status: { type: 'string', enum: ['up', 'down'] }, error: str },
 };
+const reasons: JsonSchema = { type: 'array', items: str };
 CONTRACT_SCHEMAS.Health = {
   type: 'object',
-  required: ['status', 'agency', 'database', 'kafka', 'manifest', 'outboxPending'],
+  required: ['status', 'agency', 'reasons', 'database', 'kafka', 'manifest', 'outboxPending'],
   properties: {
     status: { type: 'string', enum: ['up', 'degraded'] },
     agency: str,
+    reasons,
     database: probe,
-    kafka: probe,
+    kafka: {
+      type: 'object',
+      required: ['status', 'brokers', 'since'],
+      properties: {
+        status: { type: 'string', enum: ['up', 'down', 'unknown'] },
+        error: str,
+        brokers: { type: 'array', items: str },
+        since: instant,
+        checkedAt: nullable(instant),
+      },
+    },
     manifest: {
       type: 'object',
       required: ['status', 'serial', 'expiresAt'],
@@ -399,5 +428,24 @@ CONTRACT_SCHEMAS.Health = {
       },
     },
     outboxPending: nullable({ type: 'integer' }),
+  },
+};
+CONTRACT_SCHEMAS.Readiness = {
+  type: 'object',
+  required: ['status', 'agency', 'reasons'],
+  properties: { status: { type: 'string', enum: ['up', 'degraded'] }, agency: str, reasons },
+};
+CONTRACT_SCHEMAS.Liveness = {
+  type: 'object',
+  required: ['status', 'agency', 'uptimeS', 'eventLoopDelay'],
+  properties: {
+    status: { type: 'string', enum: ['up'] },
+    agency: str,
+    uptimeS: { type: 'integer' },
+    eventLoopDelay: {
+      type: 'object',
+      required: ['maxMs', 'p99Ms'],
+      properties: { maxMs: { type: 'number' }, p99Ms: { type: 'number' } },
+    },
   },
 };
