@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../apps/cli/src/cli';
 import { sampleLead } from '@xietong/contracts';
-import { AuditCheckpointer, CheckpointWitnessing, LocalKeys, signCheckpoint } from '@xietong/exchange';
+import { AuditCheckpointer, CheckpointWitnessing, LocalKeys, signCheckpoint, silentLogs } from '@xietong/exchange';
 import { AuditRepository, Database, entryHash, OutboxRepository, type AuditEntry } from '@xietong/persistence';
 import { eventually, startFederation, type Harness, type TestDialect } from '@xietong/testing';
 
@@ -66,7 +66,7 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('partners witness audit check
       audit(id),
       h.gateway(id).app.get(LocalKeys).signer,
       { intervalMs: 1, entries: 1 },
-      undefined,
+      silentLogs,
       h.gateway(id).app.get(CheckpointWitnessing),
     );
   const sql = (q: string, args: unknown[] = []) => h.gateway(JD).app.get(Database).dataSource.query(q, args);

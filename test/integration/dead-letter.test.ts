@@ -1,14 +1,7 @@
-import { CaseTracker, InboundService, OutboxSignal, RecordVerifier, WireCodec } from '@xietong/exchange';
-import { ManifestStore } from '@xietong/federation';
+import { InboundService, Logs, silentLogs } from '@xietong/exchange';
 import { deadLetterTopic, HEADERS, RecordPublisher, type InboundRecord } from '@xietong/messaging';
-import {
-  AuditRepository,
-  Database,
-  MessageRepository,
-  OutboxRepository,
-  QuarantineRepository,
-} from '@xietong/persistence';
-import { eventually, startFederation, type Harness } from '@xietong/testing';
+import { QuarantineRepository } from '@xietong/persistence';
+import { eventually, rebuild, startFederation, type Harness } from '@xietong/testing';
 
 const JD = '341825';
 const HZ = '330100';
@@ -36,22 +29,13 @@ describe('dead-letter copies the broker did not take when the record was quarant
     const app = h.gateway(HZ).app;
     const quarantine = app.get(QuarantineRepository);
     const dlq = deadLetterTopic(HZ, h.prefix);
-    // The inbound path of 杭州's gateway, on its database, with a producer that cannot publish.
-    const inbound = new InboundService(
-      HZ,
-      dlq,
-      app.get(ManifestStore),
-      app.get(RecordVerifier),
-      app.get(WireCodec),
-      app.get(Database),
-      app.get(MessageRepository),
-      app.get(OutboxRepository),
-      quarantine,
-      new UnreachablePublisher(h.kafka),
-      app.get(OutboxSignal),
-      app.get(CaseTracker),
-      () => undefined,
-      app.get(AuditRepository),
+    // The inbound path of 杭州's gateway, its providers but a producer that cannot publish.
+    const inbound = await rebuild(app, InboundService, (b) =>
+      b
+        .overrideProvider(RecordPublisher)
+        .useValue(new UnreachablePublisher(h.kafka))
+        .overrideProvider(Logs)
+        .useValue(silentLogs),
     );
     const hostile: InboundRecord = {
       topic: `${h.prefix}.inbox.${HZ}`,

@@ -1,10 +1,18 @@
 import { loadGatewayConfig } from '@xietong/config';
 import { sampleLead } from '@xietong/contracts';
-import { LocalKeys, OutboxSignal, RelayService } from '@xietong/exchange';
+import { Logs, OutboxSignal, RelayService, RelaySettings, silentLogs } from '@xietong/exchange';
 import { startGateway, type RunningGateway } from '@xietong/gateway';
 import { createKafka, RecordPublisher } from '@xietong/messaging';
-import { AuditRepository, Database, MessageRepository, OutboxRepository } from '@xietong/persistence';
-import { brokers, eventually, freshDatabase, startFederation, testLogLevels, type Harness } from '@xietong/testing';
+import { Database, MessageRepository, OutboxRepository } from '@xietong/persistence';
+import {
+  brokers,
+  eventually,
+  freshDatabase,
+  rebuild,
+  startFederation,
+  testLogLevels,
+  type Harness,
+} from '@xietong/testing';
 
 const JD = '341825';
 const HZ = '330100';
@@ -47,16 +55,18 @@ describe('a relay that dies after the broker acknowledged a batch but before mar
     const db = jd.app.get(Database);
     const outbox = new DyingOutbox(db);
     const publisher = new RecordPublisher(createKafka({ brokers: brokers().split(','), clientId: 'relay-under-test' }));
-    const relay = new RelayService(
-      db,
-      outbox,
-      jd.app.get(MessageRepository),
-      publisher,
-      jd.app.get(LocalKeys).signer,
-      new OutboxSignal(),
-      { batchSize: 500, pollMs: 20, idlePollMaxMs: 1000, maxBackoffMs: 1000 },
-      () => undefined,
-      jd.app.get(AuditRepository),
+    const relay = await rebuild(jd.app, RelayService, (b) =>
+      b
+        .overrideProvider(OutboxRepository)
+        .useValue(outbox)
+        .overrideProvider(RecordPublisher)
+        .useValue(publisher)
+        .overrideProvider(OutboxSignal)
+        .useValue(new OutboxSignal())
+        .overrideProvider(RelaySettings)
+        .useValue({ batchSize: 500, pollMs: 20, idlePollMaxMs: 1000, maxBackoffMs: 1000 })
+        .overrideProvider(Logs)
+        .useValue(silentLogs),
     );
     await expect(relay.tick()).rejects.toThrow(/died after the broker acknowledged/);
     expect(await jd.app.get(OutboxRepository).pendingCount()).toBe(20);

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { GatewayConfig } from '@xietong/config';
-import { ExchangeMetrics, MonthlyReport, type InboundService, type LocalKeys } from '@xietong/exchange';
+import { Test } from '@nestjs/testing';
+import { ExchangeMetrics, MonthlyReport, provideValue, type InboundService, type LocalKeys } from '@xietong/exchange';
 import type { ManifestStore } from '@xietong/federation';
 import {
   CaseRepository,
@@ -126,7 +127,16 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
   }
 
   it('reads as many rows for 1,500 cases as for 300, and counts them all', async () => {
-    const report = new MonthlyReport(messages, cases, calendar);
+    const report = (
+      await Test.createTestingModule({
+        providers: [
+          MonthlyReport,
+          provideValue(MessageRepository, messages),
+          provideValue(CaseRepository, cases),
+          provideValue(WorkingDayCalendar, calendar),
+        ],
+      }).compile()
+    ).get(MonthlyReport);
     const metrics = metricsController();
     const now = at('2026-12-10T04:00:00Z');
     const fetched = countRowsFetched(db);

@@ -4,3 +4,4 @@ export * from './record-forge';
 export * from './hostile-records';
 export * from './rows-fetched';
 export * from './wait-for';
+export * from './rebuild';

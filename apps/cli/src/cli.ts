@@ -21,6 +21,7 @@ import {
   MonthlyReport,
   verifyAuditTrail,
   parseWitnessExport,
+  silentLogs,
   verifyCaseTrail,
   WireCodec,
   witnessExport,
@@ -568,7 +569,9 @@ export function buildCli(io: CliIo = stdio): Command {
         try {
           const audit = new AuditRepository(db);
           const keys = await LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile);
-          await new AuditCheckpointer(o.agency, audit, keys.signer).checkpoint();
+          // Cadence and log play no part in one explicit checkpoint.
+          const cadence = { intervalMs: 60_000, entries: 1_000 };
+          await new AuditCheckpointer(o.agency, audit, keys.signer, cadence, silentLogs).checkpoint();
           const trail = await exportCaseTrail(o.agency, o.case, {
             audit,
             messages: new MessageRepository(db),

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { Histogram } from 'prom-client';
 
 /** Seconds: from a few milliseconds on one machine to a day behind a broker outage. */
@@ -10,6 +11,7 @@ const PUBLISH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
  * gauges read from the database at scrape time, these are the observing process's own: a relay
  * or inbound instance without the http role has no `/metrics` to show them.
  */
+@Injectable()
 export class ExchangeMetrics {
   /** Envelope `createdAt` (the sender's submission) to the commit of the row at this recipient. */
   readonly delivery = new Histogram({

@@ -4,6 +4,7 @@ import {
   Logger,
   Module,
   type DynamicModule,
+  type Provider,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -25,20 +26,28 @@ import { InboundService } from './inbound/inbound.service';
 import { LocalKeys } from './local-keys';
 import { OutboxSignal } from './outbound/outbox-signal';
 import { RecordVerifier } from './inbound/record-verifier';
-import { RelayService } from './outbound/relay.service';
+import { RelayService, RelaySettings } from './outbound/relay.service';
 import { SubmitMessageUseCase } from './outbound/submit-message.use-case';
 import { DivisionCodes, JurisdictionRouter, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { CaseTracker } from './cases/case-tracker';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { AuditChainer, DEFAULT_AUDIT_CHAINER } from './audit/audit-chainer';
-import { AuditCheckpointer } from './audit/audit-checkpointer';
+import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './audit/audit-checkpointer';
 import { CheckpointWitnessing } from './audit/checkpoint-witnessing';
-import { MonthlyReport } from './reporting/monthly-report';
-import { GATEWAY_CONFIG } from './tokens';
-import { WireCodec } from './wire-codec';
 import { ExchangeMetrics } from './exchange-metrics';
-
-export const KAFKA = Symbol('KAFKA');
+import { MonthlyReport } from './reporting/monthly-report';
+import {
+  AgencyId,
+  GATEWAY_CONFIG,
+  KAFKA,
+  Logs,
+  provideFactory,
+  provideValue,
+  RecordSigner,
+  SchedulerSettings,
+  type Log,
+} from './tokens';
+import { WireCodec } from './wire-codec';
 
 /**
  * The consumer of this agency's inbox (its topic from the manifest, one group per agency). Topic
@@ -61,8 +70,6 @@ export function createInboxConsumer(
     reportedElsewhere: (e) => e instanceof DomainError && e.code === 'MANIFEST_EXPIRED',
   });
 }
-
-type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
 const logFor =
   (logger: Logger): Log =>
@@ -162,7 +169,9 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
 
 /**
  * The signed exchange of one agency gateway: database, manifest, keys, codec, relay and
- * inbound processing, wired from a validated {@link GatewayConfig}.
+ * inbound processing, wired from a validated {@link GatewayConfig}. The exchange's services are
+ * `@Injectable` classes resolved by their constructor types; config slices and the logger come
+ * through typed tokens (./tokens), and classes of other libs through typed factories.
  */
 @Module({})
 export class ExchangeModule {
@@ -173,283 +182,79 @@ export class ExchangeModule {
       module: ExchangeModule,
       global: true,
       providers: [
-        { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: Database, useFactory: () => openDatabase(config) },
-        {
-          provide: ManifestStore,
-          useFactory: async () =>
-            ManifestStore.open({
-              file: config.federation.manifestFile,
-              authorityJwk: await readConfigFile(
-                () => readJwk(config.federation.authorityKeyFile),
-                `cannot read the zone authority key ${config.federation.authorityKeyFile} (XIETONG_AUTHORITY_KEY_FILE)`,
-              ),
-              refreshMs: config.federation.refreshMs,
-              federationId: config.federation.id,
-              log,
-            }),
-        },
-        {
-          provide: LocalKeys,
-          useFactory: () => LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile),
-        },
-        {
-          provide: WireCodec,
-          useFactory: () =>
-            readConfigFile(
-              async () => new WireCodec(config.schemasDir),
-              `cannot read the Avro schemas in ${config.schemasDir} (XIETONG_SCHEMAS_DIR)`,
+        provideValue(GATEWAY_CONFIG, config),
+        ...configProviders(config),
+        provideFactory(Database, [], () => openDatabase(config)),
+        provideFactory(ManifestStore, [], async () =>
+          ManifestStore.open({
+            file: config.federation.manifestFile,
+            authorityJwk: await readConfigFile(
+              () => readJwk(config.federation.authorityKeyFile),
+              `cannot read the zone authority key ${config.federation.authorityKeyFile} (XIETONG_AUTHORITY_KEY_FILE)`,
             ),
-        },
-        {
-          provide: Failpoints,
-          useFactory: () => {
-            const f = new Failpoints(config.failpoints);
-            if (f.armed.length > 0)
-              logger.warn(`TEST FAILPOINTS ARMED, this process will kill itself: ${f.armed.join(', ')}`);
-            return f;
-          },
-        },
-        {
-          provide: BrokerStatus,
-          useFactory: (m: ManifestStore) =>
+            refreshMs: config.federation.refreshMs,
+            federationId: config.federation.id,
+            log,
+          }),
+        ),
+        provideFactory(LocalKeys, [], () =>
+          LocalKeys.load(config.federation.signingKeyFile, config.federation.encryptionKeyFile),
+        ),
+        provideFactory(RecordSigner, [LocalKeys], (keys) => keys.signer),
+        provideFactory(WireCodec, [], () =>
+          readConfigFile(
+            async () => new WireCodec(config.schemasDir),
+            `cannot read the Avro schemas in ${config.schemasDir} (XIETONG_SCHEMAS_DIR)`,
+          ),
+        ),
+        provideFactory(Failpoints, [], () => {
+          const f = new Failpoints(config.failpoints);
+          if (f.armed.length > 0)
+            logger.warn(`TEST FAILPOINTS ARMED, this process will kill itself: ${f.armed.join(', ')}`);
+          return f;
+        }),
+        provideFactory(
+          BrokerStatus,
+          [ManifestStore],
+          (manifests) =>
             new BrokerStatus({
               settings: config.kafka,
-              topics: [m.lastKnown.requireMember(config.agencyId).inbox, m.lastKnown.deadLetterTopic(config.agencyId)],
+              topics: [
+                manifests.lastKnown.requireMember(config.agencyId).inbox,
+                manifests.lastKnown.deadLetterTopic(config.agencyId),
+              ],
               log: logFor(new Logger(`Kafka ${config.agencyId}`)),
             }),
-          inject: [ManifestStore],
-        },
-        {
-          provide: KAFKA,
-          useFactory: (b: BrokerStatus) => createKafka(config.kafka, log, b),
-          inject: [BrokerStatus],
-        },
-        { provide: RecordPublisher, useFactory: (kafka: Kafka) => new RecordPublisher(kafka), inject: [KAFKA] },
-        {
-          provide: TopicLimits,
-          useFactory: (kafka: Kafka, b: BrokerStatus) =>
-            new TopicLimits(kafka, { defaultMaxMessageBytes: config.kafka.maxMessageBytes }, log, b),
-          inject: [KAFKA, BrokerStatus],
-        },
-        { provide: OutboxSignal, useFactory: () => new OutboxSignal() },
-        { provide: ExchangeMetrics, useFactory: () => new ExchangeMetrics() },
-        { provide: MessageRepository, useFactory: (db: Database) => new MessageRepository(db), inject: [Database] },
-        { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
-        {
-          provide: QuarantineRepository,
-          useFactory: (db: Database) => new QuarantineRepository(db),
-          inject: [Database],
-        },
-        { provide: CaseRepository, useFactory: (db: Database) => new CaseRepository(db), inject: [Database] },
-        { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
-        {
-          provide: ManifestArchiveRepository,
-          useFactory: (db: Database) => new ManifestArchiveRepository(db),
-          inject: [Database],
-        },
-        {
-          provide: MonthlyReport,
-          useFactory: (m: MessageRepository, c: CaseRepository, cal: WorkingDayCalendar) =>
-            new MonthlyReport(m, c, cal),
-          inject: [MessageRepository, CaseRepository, WorkingDayCalendar],
-        },
-        {
-          provide: CheckpointWitnessing,
-          useFactory: (
-            m: ManifestStore,
-            c: WireCodec,
-            db: Database,
-            mr: MessageRepository,
-            o: OutboxRepository,
-            a: AuditRepository,
-            k: LocalKeys,
-            s: OutboxSignal,
-          ) =>
-            new CheckpointWitnessing(
-              config.agencyId,
-              m,
-              c,
-              db,
-              mr,
-              o,
-              a,
-              k.signer,
-              s,
-              logFor(new Logger(`Witness ${config.agencyId}`)),
-            ),
-          inject: [
-            ManifestStore,
-            WireCodec,
-            Database,
-            MessageRepository,
-            OutboxRepository,
-            AuditRepository,
-            LocalKeys,
-            OutboxSignal,
-          ],
-        },
-        {
-          provide: AuditCheckpointer,
-          useFactory: (a: AuditRepository, k: LocalKeys, w: CheckpointWitnessing) => {
-            const logger = new Logger(`Audit ${config.agencyId}`);
-            const cadence = { intervalMs: config.audit.checkpointIntervalMs, entries: config.audit.checkpointEntries };
-            return new AuditCheckpointer(config.agencyId, a, k.signer, cadence, (m) => logger.warn(m), w);
-          },
-          inject: [AuditRepository, LocalKeys, CheckpointWitnessing],
-        },
-        { provide: WorkingDayCalendar, useFactory: () => WorkingDayCalendar.load() },
-        {
-          provide: TimeLimits,
-          useFactory: (c: WorkingDayCalendar) => TimeLimits.load(c),
-          inject: [WorkingDayCalendar],
-        },
-        { provide: DivisionCodes, useFactory: () => DivisionCodes.load() },
-        {
-          provide: CaseTracker,
-          useFactory: (r: CaseRepository, l: TimeLimits, d: DivisionCodes) => new CaseTracker(r, l, d),
-          inject: [CaseRepository, TimeLimits, DivisionCodes],
-        },
-        {
-          provide: RecordVerifier,
-          useFactory: (codec: WireCodec) => new RecordVerifier(codec, config.agencyId),
-          inject: [WireCodec],
-        },
-        {
-          provide: SubmitMessageUseCase,
-          useFactory: (
-            m: ManifestStore,
-            c: WireCodec,
-            db: Database,
-            mr: MessageRepository,
-            o: OutboxRepository,
-            s: OutboxSignal,
-            t: CaseTracker,
-            d: DivisionCodes,
-            a: AuditRepository,
-            l: TopicLimits,
-          ) => new SubmitMessageUseCase(config.agencyId, m, c, db, mr, o, s, JurisdictionRouter.load(), t, d, a, l),
-          inject: [
-            ManifestStore,
-            WireCodec,
-            Database,
-            MessageRepository,
-            OutboxRepository,
-            OutboxSignal,
-            CaseTracker,
-            DivisionCodes,
-            AuditRepository,
-            TopicLimits,
-          ],
-        },
-        {
-          provide: RelayService,
-          useFactory: (
-            db: Database,
-            o: OutboxRepository,
-            mr: MessageRepository,
-            p: RecordPublisher,
-            k: LocalKeys,
-            s: OutboxSignal,
-            a: AuditRepository,
-            f: Failpoints,
-            l: TopicLimits,
-            x: ExchangeMetrics,
-            b: BrokerStatus,
-          ) =>
-            new RelayService(
-              db,
-              o,
-              mr,
-              p,
-              k.signer,
-              s,
-              config.relay,
-              logFor(new Logger(`Relay ${config.agencyId}`)),
-              a,
-              f,
-              l,
-              x,
-              b,
-            ),
-          inject: [
-            Database,
-            OutboxRepository,
-            MessageRepository,
-            RecordPublisher,
-            LocalKeys,
-            OutboxSignal,
-            AuditRepository,
-            Failpoints,
-            TopicLimits,
-            ExchangeMetrics,
-            BrokerStatus,
-          ],
-        },
-        {
-          provide: InboundService,
-          useFactory: (
-            m: ManifestStore,
-            v: RecordVerifier,
-            c: WireCodec,
-            db: Database,
-            mr: MessageRepository,
-            o: OutboxRepository,
-            q: QuarantineRepository,
-            p: RecordPublisher,
-            s: OutboxSignal,
-            t: CaseTracker,
-            a: AuditRepository,
-            f: Failpoints,
-            x: ExchangeMetrics,
-            w: CheckpointWitnessing,
-          ) =>
-            new InboundService(
-              config.agencyId,
-              m.lastKnown.deadLetterTopic(config.agencyId),
-              m,
-              v,
-              c,
-              db,
-              mr,
-              o,
-              q,
-              p,
-              s,
-              t,
-              logFor(new Logger(`Inbound ${config.agencyId}`)),
-              a,
-              f,
-              x,
-              w,
-            ),
-          inject: [
-            ManifestStore,
-            RecordVerifier,
-            WireCodec,
-            Database,
-            MessageRepository,
-            OutboxRepository,
-            QuarantineRepository,
-            RecordPublisher,
-            OutboxSignal,
-            CaseTracker,
-            AuditRepository,
-            Failpoints,
-            ExchangeMetrics,
-            CheckpointWitnessing,
-          ],
-        },
-        {
-          provide: DeadlineSupervisor,
-          useFactory: (c: CaseRepository, u: SubmitMessageUseCase, cal: WorkingDayCalendar) =>
-            new DeadlineSupervisor(c, u, cal, config.scheduler, logFor(new Logger(`Deadlines ${config.agencyId}`))),
-          inject: [CaseRepository, SubmitMessageUseCase, WorkingDayCalendar],
-        },
+        ),
+        provideFactory(KAFKA, [BrokerStatus], (broker) => createKafka(config.kafka, log, broker)),
+        provideFactory(RecordPublisher, [KAFKA], (kafka) => new RecordPublisher(kafka)),
+        provideFactory(
+          TopicLimits,
+          [KAFKA, BrokerStatus],
+          (kafka, broker) =>
+            new TopicLimits(kafka, { defaultMaxMessageBytes: config.kafka.maxMessageBytes }, log, broker),
+        ),
+        ...repositoryProviders(),
+        ...workflowProviders(),
+        OutboxSignal,
+        ExchangeMetrics,
+        MonthlyReport,
+        CheckpointWitnessing,
+        provideFactory(CheckpointStore, [CheckpointWitnessing], (witnessing) => witnessing),
+        AuditCheckpointer,
+        CaseTracker,
+        RecordVerifier,
+        SubmitMessageUseCase,
+        RelayService,
+        InboundService,
+        DeadlineSupervisor,
         ExchangeLifecycle,
       ],
       exports: [
         GATEWAY_CONFIG,
+        AgencyId,
+        Logs,
+        RecordSigner,
         ManifestArchiveRepository,
         MonthlyReport,
         AuditRepository,
@@ -477,6 +282,42 @@ export class ExchangeModule {
       ],
     };
   }
+}
+
+/** The config slices the exchange's services take, and where they log. */
+export function configProviders(config: GatewayConfig): Provider[] {
+  return [
+    provideValue(AgencyId, config.agencyId),
+    provideValue(RelaySettings, config.relay),
+    provideValue(SchedulerSettings, config.scheduler),
+    provideValue(CheckpointCadence, {
+      intervalMs: config.audit.checkpointIntervalMs,
+      entries: config.audit.checkpointEntries,
+    }),
+    provideValue(Logs, (context) => logFor(new Logger(`${context} ${config.agencyId}`))),
+  ];
+}
+
+/** The repositories of libs/persistence, on the module's {@link Database}. */
+export function repositoryProviders(): Provider[] {
+  return [
+    provideFactory(MessageRepository, [Database], (db) => new MessageRepository(db)),
+    provideFactory(OutboxRepository, [Database], (db) => new OutboxRepository(db)),
+    provideFactory(QuarantineRepository, [Database], (db) => new QuarantineRepository(db)),
+    provideFactory(CaseRepository, [Database], (db) => new CaseRepository(db)),
+    provideFactory(AuditRepository, [Database], (db) => new AuditRepository(db)),
+    provideFactory(ManifestArchiveRepository, [Database], (db) => new ManifestArchiveRepository(db)),
+  ];
+}
+
+/** The rules of libs/workflow, as data loaded once (calendar, time limits, divisions, jurisdiction). */
+export function workflowProviders(): Provider[] {
+  return [
+    provideFactory(WorkingDayCalendar, [], () => WorkingDayCalendar.load()),
+    provideFactory(TimeLimits, [WorkingDayCalendar], (calendar) => TimeLimits.load(calendar)),
+    provideFactory(DivisionCodes, [], () => DivisionCodes.load()),
+    provideFactory(JurisdictionRouter, [], () => JurisdictionRouter.load()),
+  ];
 }
 
 /**

@@ -1,6 +1,8 @@
+import { Test } from '@nestjs/testing';
 import { generateSigningKey, importSigningKey, type Signer } from '@xietong/crypto';
-import type { AuditRepository } from '@xietong/persistence';
-import { AuditCheckpointer } from './audit-checkpointer';
+import { AuditRepository } from '@xietong/persistence';
+import { AgencyId, Logs, provideValue, RecordSigner, silentLogs } from '../tokens';
+import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './audit-checkpointer';
 import { verifyCheckpoint } from './audit-checkpoint';
 
 /**
@@ -36,12 +38,31 @@ describe('AuditCheckpointer cadence', () => {
     signer = { kid: 'jd-1', alg: 'EdDSA', key: await importSigningKey(pair.privateJwk, 'EdDSA') };
     publicKey = await importSigningKey(pair.publicJwk, 'EdDSA');
   });
+  /** The checkpointer as Nest wires it, on the in-memory port (and the sink, if one is given). */
+  const checkpointer = async (
+    port: AuditRepository,
+    cadence: CheckpointCadence = { intervalMs: 60_000, entries: 1_000 },
+    sink?: CheckpointStore,
+  ) =>
+    (
+      await Test.createTestingModule({
+        providers: [
+          AuditCheckpointer,
+          provideValue(AgencyId, '341825'),
+          provideValue(AuditRepository, port),
+          provideValue(RecordSigner, signer),
+          provideValue(CheckpointCadence, cadence),
+          provideValue(Logs, silentLogs),
+          ...(sink ? [provideValue(CheckpointStore, sink)] : []),
+        ],
+      }).compile()
+    ).get(AuditCheckpointer);
   const t0 = new Date('2026-11-30T02:00:00Z');
   const at = (ms: number) => new Date(t0.getTime() + ms);
 
   it('signs once the entry bound is reached, before the interval', async () => {
     const { state, port } = fakeAudit();
-    const cp = new AuditCheckpointer('341825', port, signer, { intervalMs: 60_000, entries: 100 });
+    const cp = await checkpointer(port, { intervalMs: 60_000, entries: 100 });
     state.seq = 99;
     expect(await cp.checkpointIfDue(t0)).toBeUndefined();
     state.seq = 100;
@@ -53,7 +74,7 @@ describe('AuditCheckpointer cadence', () => {
 
   it('signs a head that moved once the interval has passed, and never an unmoved head', async () => {
     const { state, port } = fakeAudit();
-    const cp = new AuditCheckpointer('341825', port, signer, { intervalMs: 60_000, entries: 1_000 });
+    const cp = await checkpointer(port, { intervalMs: 60_000, entries: 1_000 });
     state.seq = 3;
     expect(await cp.checkpoint(t0)).toBe(3);
     state.seq = 5;
@@ -66,14 +87,14 @@ describe('AuditCheckpointer cadence', () => {
   it('does not sign again what a previous process signed', async () => {
     const { state, port } = fakeAudit(7);
     state.saved.push({ seq: 7, hash: 'x', jws: 'y' });
-    const cp = new AuditCheckpointer('341825', port, signer, { intervalMs: 1_000, entries: 1 });
+    const cp = await checkpointer(port, { intervalMs: 1_000, entries: 1 });
     expect(await cp.checkpoint()).toBeUndefined();
     expect(state.saved).toHaveLength(1);
   });
 
   it('never lets the witnessing of a checkpoint beget the next one', async () => {
     const { state, port } = fakeAudit();
-    const cp = new AuditCheckpointer('341825', port, signer, { intervalMs: 60_000, entries: 3 });
+    const cp = await checkpointer(port, { intervalMs: 60_000, entries: 3 });
     state.seq = 10;
     expect(await cp.checkpoint(t0)).toBe(10);
     // The checkpoint goes out, the partner's countersignature comes back: entries 11-15 are all about that.
@@ -97,7 +118,7 @@ describe('AuditCheckpointer cadence', () => {
     state.saved.push({ seq: 4, hash: 'x', jws: 'y' });
     const stored: [number, number][] = [];
     const sink = { store: async (c: { seq: number }, previous: number) => void stored.push([c.seq, previous]) };
-    const cp = new AuditCheckpointer('341825', port, signer, undefined, undefined, sink);
+    const cp = await checkpointer(port, undefined, sink);
     state.seq = 9;
     expect(await cp.checkpoint(t0)).toBe(9);
     state.seq = 12;
@@ -112,7 +133,7 @@ describe('AuditCheckpointer cadence', () => {
 
   it('signs the final head when stopped after start', async () => {
     const { state, port } = fakeAudit();
-    const cp = new AuditCheckpointer('341825', port, signer, { intervalMs: 3_600_000, entries: 1_000_000 });
+    const cp = await checkpointer(port, { intervalMs: 3_600_000, entries: 1_000_000 });
     cp.start();
     state.seq = 42;
     expect(await cp.stop()).toBe(42);

@@ -1,15 +1,18 @@
+import { Injectable, Optional } from '@nestjs/common';
 import { WITNESS_TYPES } from '@xietong/contracts';
-import type { AuditRepository } from '@xietong/persistence';
-import type { Signer } from '@xietong/crypto';
+import { AuditRepository } from '@xietong/persistence';
+import { AgencyId, Logs, RecordSigner, token, type Log } from '../tokens';
 import { signCheckpoint } from './audit-checkpoint';
 import type { SignedCheckpoint } from './checkpoint-witnessing';
 
 /** Where a signed checkpoint goes: stored, and sent to the partners that witness it (CheckpointWitnessing). */
+export const CheckpointStore = token<CheckpointStore>('CheckpointStore');
 export interface CheckpointStore {
   store(checkpoint: SignedCheckpoint, previousSeq: number, now: Date): Promise<unknown>;
 }
 
 /** When to sign the chain head: after `intervalMs` or after `entries` new entries, whichever comes first. */
+export const CheckpointCadence = token<CheckpointCadence>('CheckpointCadence');
 export interface CheckpointCadence {
   intervalMs: number;
   entries: number;
@@ -25,7 +28,9 @@ const TICK_MS = 1_000;
  * witnessing of checkpoints (AUDIT_CHECKPOINT, AUDIT_COUNTERSIGN messages) do not count
  * toward the cadence: otherwise each checkpoint would beget the next one for ever.
  */
+@Injectable()
 export class AuditCheckpointer {
+  private readonly log: Log;
   private lastSeq = -1;
   private lastAt = 0;
   private timer?: NodeJS.Timeout;
@@ -34,14 +39,16 @@ export class AuditCheckpointer {
   private signing: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly agency: string,
+    private readonly agency: AgencyId,
     private readonly audit: AuditRepository,
-    private readonly signer: Signer,
-    private readonly cadence: CheckpointCadence = { intervalMs: 60_000, entries: 1_000 },
-    private readonly log: (message: string) => void = () => undefined,
+    private readonly signer: RecordSigner,
+    private readonly cadence: CheckpointCadence,
+    logs: Logs,
     /** Stores each checkpoint and sends it to witnessing partners (default: stored only). */
-    private readonly sink?: CheckpointStore,
-  ) {}
+    @Optional() private readonly sink?: CheckpointStore,
+  ) {
+    this.log = logs('Audit');
+  }
 
   /** Signs and stores the current head unless it was signed already; returns its seq. */
   checkpoint(now = new Date()): Promise<number | undefined> {
@@ -86,7 +93,7 @@ export class AuditCheckpointer {
     this.timer = setInterval(
       () => {
         this.running ??= this.checkpointIfDue()
-          .catch((e) => this.log(`audit checkpoint failed, will retry: ${(e as Error).message}`))
+          .catch((e) => this.log('warn', `audit checkpoint failed, will retry: ${(e as Error).message}`))
           .finally(() => (this.running = undefined));
       },
       Math.min(TICK_MS, this.cadence.intervalMs),

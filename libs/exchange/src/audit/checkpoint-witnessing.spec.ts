@@ -12,6 +12,7 @@ import type {
 } from '@xietong/persistence';
 import type { VerifiedMessage } from '../inbound/verification-result';
 import type { OutboxSignal } from '../outbound/outbox-signal';
+import { silentLogs } from '../tokens';
 import { WireCodec } from '../wire-codec';
 import { signCheckpoint } from './audit-checkpoint';
 import { witnessCheckpoint, keyLookup } from './audit-witness';
@@ -60,6 +61,7 @@ function witnessingOf(self: Party, federation: Federation, held: { signed?: obje
     audit,
     self.signer,
     {} as OutboxSignal,
+    silentLogs,
   );
 }
 
@@ -138,6 +140,7 @@ function sendingSide(self: Party, federation: Federation, exchanged: string[], f
     } as unknown as AuditRepository,
     self.signer,
     { notify: () => undefined } as unknown as OutboxSignal,
+    silentLogs,
   );
   return { witnessing, written };
 }

@@ -1,21 +1,22 @@
+import { Injectable } from '@nestjs/common';
 import { DomainError, type ErrorCode } from '@xietong/contracts';
-import type { Signer } from '@xietong/crypto';
-import type { Federation, ManifestStore } from '@xietong/federation';
-import type {
-  AuditInput,
+import { ManifestStore, type Federation } from '@xietong/federation';
+import {
   AuditRepository,
   Database,
-  MessageRecord,
   MessageRepository,
   OutboxRepository,
-  WitnessedCheckpoint,
+  type AuditInput,
+  type MessageRecord,
+  type WitnessedCheckpoint,
 } from '@xietong/persistence';
 import type { EntityManager } from 'typeorm';
 import { inboundRow, recordPosition } from '../message-rows';
 import type { VerifiedMessage } from '../inbound/verification-result';
-import type { OutboxSignal } from '../outbound/outbox-signal';
+import { OutboxSignal } from '../outbound/outbox-signal';
 import { composeProtocolMessage, writableVersion, type ComposedMessage } from '../protocol-message';
-import type { WireCodec } from '../wire-codec';
+import { AgencyId, Logs, RecordSigner, type Log } from '../tokens';
+import { WireCodec } from '../wire-codec';
 import { keyLookup, verifyWitnessed, witnessCheckpoint, type CountersignatureClaim } from './audit-witness';
 
 /** Audit entries of the witnessing; each names its witness message, so none counts toward the next checkpoint. */
@@ -55,8 +56,6 @@ export type WitnessStep =
       answers?: string;
     };
 
-type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
-
 const correlationOf = (agency: string, seq: number) => `AUDIT-${agency}-${seq}`;
 
 /**
@@ -65,19 +64,24 @@ const correlationOf = (agency: string, seq: number) => `AUDIT-${agency}-${seq}`;
  * previous checkpoint and that declares the type in the manifest; the partner checks it against
  * the sender's key, keeps it, and answers AUDIT_COUNTERSIGN, which the sender checks and keeps.
  */
+@Injectable()
 export class CheckpointWitnessing {
+  private readonly log: Log;
+
   constructor(
-    private readonly self: string,
+    private readonly self: AgencyId,
     private readonly manifests: ManifestStore,
     private readonly codec: WireCodec,
     private readonly db: Database,
     private readonly messages: MessageRepository,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
-    private readonly signer: Signer,
+    private readonly signer: RecordSigner,
     private readonly signal: OutboxSignal,
-    private readonly log: Log = () => undefined,
-  ) {}
+    logs: Logs,
+  ) {
+    this.log = logs('Witness');
+  }
 
   /**
    * Stores a freshly signed checkpoint and, in the same transaction, queues it to the partners

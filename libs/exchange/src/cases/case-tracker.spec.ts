@@ -1,7 +1,9 @@
+import { Test } from '@nestjs/testing';
 import { sampleAssistanceReply, sampleAssistanceRequest } from '@xietong/contracts';
-import { caseKey, type CaseRecord, type CaseRepository } from '@xietong/persistence';
+import { caseKey, CaseRepository, type CaseRecord } from '@xietong/persistence';
 import { DivisionCodes, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import type { EntityManager } from 'typeorm';
+import { provideValue } from '../tokens';
 import { CaseTracker, type CaseEvent } from './case-tracker';
 
 /** The case repository port, in memory. */
@@ -43,7 +45,15 @@ describe('case tracker: assistance requests', () => {
 
   beforeEach(async () => {
     cases = new MemoryCases();
-    tracker = new CaseTracker(cases as unknown as CaseRepository, TimeLimits.load(calendar), DivisionCodes.load());
+    const module = await Test.createTestingModule({
+      providers: [
+        CaseTracker,
+        provideValue(CaseRepository, cases as unknown as CaseRepository),
+        provideValue(TimeLimits, TimeLimits.load(calendar)),
+        provideValue(DivisionCodes, DivisionCodes.load()),
+      ],
+    }).compile();
+    tracker = module.get(CaseTracker);
     await tracker.apply(
       em,
       [event('ASSISTANCE_REQUEST', 'in', sampleAssistanceRequest('XC-1', 'L-1', '2026-12-31'))],

@@ -1,6 +1,6 @@
 import { bodyPath, DomainError, isMessageType, messageTypeSpec, type CaseEffect } from '@xietong/contracts';
-import type { CaseRecord, CaseRepository } from '@xietong/persistence';
-import { caseKey } from '@xietong/persistence';
+import { Injectable } from '@nestjs/common';
+import { caseKey, CaseRepository, type CaseRecord } from '@xietong/persistence';
 import {
   clockFor,
   CLOCKS_FROM_RECEIPT,
@@ -15,9 +15,9 @@ import {
   transition,
   type CaseKind,
   type CaseState,
-  type DivisionCodes,
+  DivisionCodes,
   type RecordWarning,
-  type TimeLimits,
+  TimeLimits,
 } from '@xietong/workflow';
 import type { EntityManager } from 'typeorm';
 
@@ -42,11 +42,18 @@ export interface Delivery {
   receivedAt: Date;
 }
 
+/** The case files a batch of events changes, and the events the lifecycle refuses (by messageId). */
+export interface CasePlan {
+  changed: CaseRecord[];
+  refused: Map<string, DomainError>;
+}
+
 /**
  * Keeps each transferred lead and complaint in step with the messages about it, on both
  * gateways: lifecycle state, the clock that runs in that state and its due date. Works inside the
  * caller's transaction; an event the lifecycle does not allow is refused and changes nothing.
  */
+@Injectable()
 export class CaseTracker {
   constructor(
     private readonly repo: CaseRepository,
@@ -59,9 +66,25 @@ export class CaseTracker {
    * with `strict`, throws the first refusal instead (for submissions: nothing is written).
    */
   async apply(em: EntityManager, events: CaseEvent[], now: Date, strict: boolean): Promise<Map<string, DomainError>> {
+    const { changed, refused } = await this.plan(em, events, now, strict);
+    await this.save(em, changed);
+    return refused;
+  }
+
+  /** Saves the case files of a {@link plan}. */
+  async save(em: EntityManager, changed: CaseRecord[]): Promise<void> {
+    await this.repo.save(em, changed);
+  }
+
+  /**
+   * What {@link apply} would write, without writing: the case files the events change (to
+   * {@link save}) and the refused events by messageId. Reads the current files (nothing when no
+   * event concerns a case).
+   */
+  async plan(em: EntityManager, events: CaseEvent[], now: Date, strict: boolean): Promise<CasePlan> {
     const relevant = events.filter((e) => effectOf(e.type) !== null);
     const refused = new Map<string, DomainError>();
-    if (relevant.length === 0) return refused;
+    if (relevant.length === 0) return { changed: [], refused };
     const cases = await this.repo.load(
       em,
       relevant.map((e) => ({ kind: kindOf(e), caseNo: e.correlationId, partner: e.partner })),
@@ -81,8 +104,7 @@ export class CaseTracker {
         refused.set(e.messageId, err);
       }
     }
-    await this.repo.save(em, [...changed.values()]);
-    return refused;
+    return { changed: [...changed.values()], refused };
   }
 
   /** The transferor learns the date the handler received a lead or complaint (its receipt). */

@@ -1,29 +1,33 @@
+import { Injectable } from '@nestjs/common';
 import { CASE_KIND_LABELS } from '@xietong/contracts';
-import { caseKey, type CaseRecord, type CaseRepository } from '@xietong/persistence';
-import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
+import { caseKey, CaseRepository, type CaseRecord } from '@xietong/persistence';
+import { shanghaiDate, WorkingDayCalendar } from '@xietong/workflow';
 import { SubmitMessageCommand } from '../outbound/submit-message.command';
-import type { SubmitMessageUseCase } from '../outbound/submit-message.use-case';
+import { SubmitMessageUseCase } from '../outbound/submit-message.use-case';
+import { Logs, SchedulerSettings, type Log } from '../tokens';
 
 /** Overdue cases reminded per transaction. */
 const PAGE = 1000;
-
-type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
 
 /**
  * The scheduler role's periodic work. 督办: finds the items a partner is late on (the clock of a case this agency transferred ran out)
  * and sends the partner a signed REMINDER, at most once per configured interval per case.
  */
+@Injectable()
 export class DeadlineSupervisor {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private readonly log: Log;
 
   constructor(
     private readonly cases: CaseRepository,
     private readonly submit: SubmitMessageUseCase,
     private readonly calendar: WorkingDayCalendar,
-    private readonly settings: { intervalMs: number; reminderIntervalHours: number },
-    private readonly log: Log,
-  ) {}
+    private readonly settings: SchedulerSettings,
+    logs: Logs,
+  ) {
+    this.log = logs('Deadlines');
+  }
 
   start(): void {
     this.timer = setInterval(() => {

@@ -1,29 +1,27 @@
+import { Injectable, Optional } from '@nestjs/common';
 import { Failpoints } from '@xietong/config';
-import { DomainError, isProtocolType } from '@xietong/contracts';
-import type { ManifestStore } from '@xietong/federation';
-import { HEADERS, type InboundRecord, type RecordPublisher } from '@xietong/messaging';
-import type {
+import { DomainError } from '@xietong/contracts';
+import { ManifestStore, type Federation } from '@xietong/federation';
+import { HEADERS, RecordPublisher, type InboundRecord } from '@xietong/messaging';
+import {
   AuditRepository,
   Database,
-  MessageRecord,
   MessageRepository,
-  NewOutboxRecord,
-  NewQuarantineRecord,
   OutboxRepository,
   QuarantineRepository,
-  ReceiptUpdate,
+  type NewQuarantineRecord,
 } from '@xietong/persistence';
-import type { CheckpointWitnessing, WitnessStep } from '../audit/checkpoint-witnessing';
-import type { CaseEvent, CaseTracker } from '../cases/case-tracker';
-import { inboundRow, recordPosition } from '../message-rows';
-import type { OutboxSignal } from '../outbound/outbox-signal';
-import { composeReceipt, type ReceiptItem } from './receipt-composer';
-import type { RecordVerifier } from './record-verifier';
-import type { RefusedRecord, VerifiedMessage } from './verification-result';
-import type { WireCodec } from '../wire-codec';
+import type { EntityManager } from 'typeorm';
+import { CheckpointWitnessing, type WitnessStep } from '../audit/checkpoint-witnessing';
+import { CaseTracker } from '../cases/case-tracker';
 import { ExchangeMetrics } from '../exchange-metrics';
-
-type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
+import { OutboxSignal } from '../outbound/outbox-signal';
+import { AgencyId, Logs, type Log } from '../tokens';
+import { WireCodec } from '../wire-codec';
+import { planInbound, type InboundLookups, type InboundPlan } from './inbound-planner';
+import { composeReceipt } from './receipt-composer';
+import { RecordVerifier } from './record-verifier';
+import type { VerifiedMessage } from './verification-result';
 
 export interface BatchOutcome {
   accepted: number;
@@ -34,18 +32,21 @@ export interface BatchOutcome {
 }
 
 /**
- * Own inbox -> verify -> decode -> dedupe -> persist -> receipt, one consumer batch at a time.
- * Everything a batch changes (messages, receipts to send, quarantine, statuses from receipts)
- * is written in one transaction; only then may the consumer commit the offsets. A record that
- * can never be valid is quarantined (table and dead-letter topic) and the batch moves on.
+ * Own inbox -> verify -> plan -> persist -> receipt, one consumer batch at a time. What a batch
+ * changes is planned by {@link planInbound} (no I/O) and written in one transaction (messages,
+ * receipts to send, quarantine, statuses from receipts, case files, audit); only then may the
+ * consumer commit the offsets. A record that can never be valid is quarantined (table and
+ * dead-letter topic) and the batch moves on.
  */
+@Injectable()
 export class InboundService {
   /** Redelivered records this process skipped since it started (a metric). */
   redelivered = 0;
+  private readonly deadLetters: string;
+  private readonly log: Log;
 
   constructor(
-    private readonly self: string,
-    private readonly deadLetters: string,
+    private readonly self: AgencyId,
     private readonly manifests: ManifestStore,
     private readonly verifier: RecordVerifier,
     private readonly codec: WireCodec,
@@ -56,240 +57,114 @@ export class InboundService {
     private readonly publisher: RecordPublisher,
     private readonly signal: OutboxSignal,
     private readonly cases: CaseTracker,
-    private readonly log: Log,
     private readonly audit: AuditRepository,
-    private readonly failpoints = new Failpoints(),
-    private readonly metrics = new ExchangeMetrics(),
+    private readonly failpoints: Failpoints,
+    private readonly metrics: ExchangeMetrics,
+    logs: Logs,
     /** Audit witnessing (AUDIT_CHECKPOINT, AUDIT_COUNTERSIGN); without it they are quarantined. */
-    private readonly witnessing?: CheckpointWitnessing,
-  ) {}
+    @Optional() private readonly witnessing?: CheckpointWitnessing,
+  ) {
+    // Topic names come from the federation id: the last known manifest names them even once it has expired.
+    this.deadLetters = manifests.lastKnown.deadLetterTopic(self);
+    this.log = logs('Inbound');
+  }
 
   async handleBatch(records: InboundRecord[]): Promise<BatchOutcome> {
     // An expired manifest is a transient condition: throw, so the batch waits for a new one.
     const federation = this.manifests.federation;
     const now = new Date();
     const results = await Promise.all(records.map((r) => this.verifier.verify(r, federation, now)));
-    const verified = results.filter((r): r is VerifiedMessage => r.ok);
-    const refused = results.filter((r): r is RefusedRecord => !r.ok);
     // Checkpoint signatures are checked and countersigned before the transaction, like record signatures.
     const witnessing = this.witnessing
-      ? await this.witnessing.prepare(verified, federation, now)
+      ? await this.witnessing.prepare(
+          results.filter((r): r is VerifiedMessage => r.ok),
+          federation,
+          now,
+        )
       : new Map<string, WitnessStep>();
-
-    const outcome = await this.db.transaction(async (em) => {
-      const known = await this.messages.existing(
-        em,
-        verified.map((v) => v.envelope.messageId),
-      );
-      let redelivered = 0;
-      let accepted = 0;
-      const rows: MessageRecord[] = [];
-      const outgoing: NewOutboxRecord[] = [];
-      const receipts: (ReceiptUpdate & { receiptId: string })[] = [];
-      const answers = new Map<string, ReceiptItem[]>();
-      const answer = (to: string, item: ReceiptItem) => answers.set(to, [...(answers.get(to) ?? []), item]);
-      let quarantined = [...refused];
-      const witnessed: Extract<WitnessStep, { ok: true }>[] = [];
-      const fresh: VerifiedMessage[] = [];
-      for (const v of verified) {
-        const position = recordPosition(v.record);
-        if (known.has(v.envelope.messageId)) {
-          // The same record from the same position is the broker redelivering a batch whose offsets
-          // were not committed (a crash after our commit): already applied, nothing to record. The
-          // same message at another position is a copy someone published again: a replay.
-          if (known.get(v.envelope.messageId) === position) redelivered++;
-          else
-            quarantined.push({
-              ok: false,
-              record: v.record,
-              code: 'REPLAY',
-              detail: `message ${v.envelope.messageId} was already received`,
-              envelope: v.envelope,
-            });
-          continue;
-        }
-        known.set(v.envelope.messageId, position);
-        fresh.push(v);
-      }
-      // Lifecycle first: a result the case cannot take (or about an unknown case) is refused whole.
-      const caseRefusals = await this.cases.apply(
-        em,
-        fresh.filter((v) => v.envelope.type !== 'RECEIPT').map(toCaseEvent),
+    const { plan, quarantineIds, countersignatures } = await this.db.transaction(async (em) => {
+      const plan = await planInbound(results, this.lookups(em, federation, now), {
+        manifestSerial: federation.serial,
         now,
-        false,
-      );
-      const deliveredAt = new Map<string, Date>();
-      for (const v of fresh) {
-        if (isProtocolType(v.envelope.type) && v.envelope.type !== 'RECEIPT') {
-          // Audit witnessing: stored with its own entries, answered by a countersignature, never by a receipt.
-          const step = witnessing.get(v.envelope.messageId) ?? {
-            ok: false,
-            code: 'UNSUPPORTED_TYPE',
-            detail: `this gateway does not witness audit checkpoints (${v.envelope.type})`,
-          };
-          if (step.ok) {
-            witnessed.push(step);
-            accepted++;
-          } else quarantined.push({ ...step, record: v.record, envelope: v.envelope });
-          continue;
-        }
-        const refusal = caseRefusals.get(v.envelope.messageId);
-        if (refusal) {
-          quarantined.push({
-            ok: false,
-            record: v.record,
-            code: refusal.code,
-            detail: refusal.message,
-            envelope: v.envelope,
-          });
-          continue;
-        }
-        rows.push(
-          inboundRow(v.envelope, v.body, v.signature, federation.serial, now, v.record.value, recordPosition(v.record)),
-        );
-        accepted++;
-        if (v.envelope.type === 'RECEIPT') {
-          const body = v.body as {
-            receivedAt: string;
-            items: { messageId: string; status: string; reasonCode: string | null; reason: string | null }[];
-          };
-          for (const item of body.items) {
-            const status = item.status === 'ACCEPTED' ? 'accepted' : 'rejected';
-            receipts.push({
-              receiptId: v.envelope.messageId,
-              messageId: item.messageId,
-              sender: v.envelope.sender,
-              status,
-              reasonCode: item.reasonCode,
-              reason: item.reason,
-            });
-            if (status === 'accepted') deliveredAt.set(item.messageId, new Date(body.receivedAt));
-          }
-        } else {
-          answer(v.envelope.sender, { messageId: v.envelope.messageId, status: 'ACCEPTED' });
-        }
-      }
-      // Records quarantined before (a redelivered batch) are not recorded or answered again.
-      const seen =
-        quarantined.length > 0
-          ? await this.quarantine.quarantinedPositions(
-              em,
-              quarantined.map((q) => q.record),
-            )
-          : new Set<string>();
-      if (seen.size > 0) {
-        redelivered += quarantined.filter((q) => seen.has(recordPosition(q.record))).length;
-        quarantined = quarantined.filter((q) => !seen.has(recordPosition(q.record)));
-      }
-      for (const q of quarantined) {
-        // Answer an identifiable sender, but never a receipt or a witness message, and never a replay.
-        if (!q.envelope || q.code === 'REPLAY' || isProtocolType(q.envelope.type)) continue;
-        answer(q.envelope.sender, {
-          messageId: q.envelope.messageId,
-          status: 'REJECTED',
-          code: q.code,
-          detail: q.detail,
-        });
-      }
-      for (const [to, items] of answers) {
-        const receipt = composeReceipt(this.codec, federation, this.self, to, items, now);
-        if (receipt) {
-          rows.push(receipt.row);
-          outgoing.push(receipt.outbox);
-        }
-      }
-      await this.messages.insertMany(em, rows);
-      const applied = await this.messages.applyReceipts(em, receipts, now);
-      for (const r of receipts.filter((x) => !applied.has(x.messageId))) {
-        this.log(
-          'warn',
-          `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`,
-        );
-      }
-      const delivered = await this.messages.findHeaders(
-        em,
-        [...applied].filter((id) => deliveredAt.has(id)),
-      );
-      await this.cases.delivered(
-        em,
-        delivered.map((m) => ({
-          type: m.type,
-          partner: m.recipient,
-          correlationId: m.correlationId,
-          receivedAt: deliveredAt.get(m.messageId)!,
-        })),
-        now,
-      );
-      await this.outbox.insertMany(em, outgoing, now);
-      const countersignatures = (await this.witnessing?.persist(em, witnessed, federation.serial, now)) ?? 0;
-      const qRows = quarantined.map((q) => quarantineRow(q, now));
-      const qIds = await this.quarantine.insertMany(em, qRows);
-      await this.audit.append(em, [
-        ...rows.map((m) =>
-          m.direction === 'in'
-            ? {
-                kind: m.type === 'RECEIPT' ? 'RECEIPT_RECEIVED' : 'RECEIVED',
-                actor: 'inbound',
-                messageId: m.messageId,
-                caseNo: m.correlationId,
-                partner: m.sender,
-                detail: { type: m.type, kid: readKid(m.signature), manifestSerial: m.manifestSerial },
-                occurredAt: now,
-              }
-            : {
-                kind: 'RECEIPT_SENT',
-                actor: 'inbound',
-                messageId: m.messageId,
-                caseNo: m.correlationId,
-                partner: m.recipient,
-                detail: receiptSummary(m.body),
-                occurredAt: now,
-              },
-        ),
-        ...quarantined.map((q) => ({
-          kind: 'QUARANTINED',
-          actor: 'inbound',
-          messageId: q.envelope?.messageId ?? null,
-          caseNo: q.envelope?.correlationId.slice(0, 64) ?? null,
-          partner: q.envelope?.sender ?? null,
-          detail: {
-            reason: q.code,
-            detail: q.detail.slice(0, 500),
-            topic: q.record.topic,
-            partition: q.record.partition,
-            offset: q.record.offset,
-          },
-          occurredAt: now,
-        })),
-      ]);
-      const stored = rows.filter((m) => m.direction === 'in').map((m) => ({ type: m.type, createdAt: m.createdAt }));
-      return {
-        quarantined,
-        qRows,
-        qIds,
-        receipts: outgoing.length + countersignatures,
-        accepted,
-        redelivered,
-        stored,
-      };
+        witnessing,
+      });
+      return { plan, ...(await this.persist(em, plan, federation.serial, now)) };
     });
-    this.metrics.observeDelivered(outcome.stored, new Date());
+    this.metrics.observeDelivered(
+      plan.rows.filter((m) => m.direction === 'in').map((m) => ({ type: m.type, createdAt: m.createdAt })),
+      new Date(),
+    );
     this.failpoints.pass('inbound.after-store', records.length);
-    if (outcome.redelivered > 0) {
-      this.redelivered += outcome.redelivered;
+    if (plan.redelivered > 0) {
+      this.redelivered += plan.redelivered;
       this.log(
         'log',
-        `skipped ${outcome.redelivered} records the broker delivered again (stored before from the same position; offsets were not committed before a restart)`,
+        `skipped ${plan.redelivered} records the broker delivered again (stored before from the same position; offsets were not committed before a restart)`,
       );
     }
-    if (outcome.receipts > 0) this.signal.notify();
-    if (outcome.qRows.length > 0) await this.deadLetter(outcome.qRows, outcome.qIds);
+    const receipts = plan.outbox.length + countersignatures;
+    if (receipts > 0) this.signal.notify();
+    if (plan.quarantine.length > 0)
+      await this.deadLetter(
+        plan.quarantine.map((q) => q.row),
+        quarantineIds,
+      );
     return {
-      accepted: outcome.accepted,
-      receipts: outcome.receipts,
-      quarantined: outcome.quarantined.length,
-      redelivered: outcome.redelivered,
+      accepted: plan.accepted,
+      receipts,
+      quarantined: plan.quarantine.length,
+      redelivered: plan.redelivered,
     };
+  }
+
+  /** The planner's lookups, answered inside the batch's transaction. */
+  private lookups(em: EntityManager, federation: Federation, now: Date): InboundLookups {
+    return {
+      storedPositions: (ids) => this.messages.existing(em, ids),
+      planCases: (events) => this.cases.plan(em, events, now, false),
+      quarantinedPositions: (records) => this.quarantine.quarantinedPositions(em, records),
+      composeReceipt: (to, items) => composeReceipt(this.codec, federation, this.self, to, items, now),
+    };
+  }
+
+  /** Writes a plan; returns the ids of its quarantine rows and how many countersignatures it queued. */
+  private async persist(
+    em: EntityManager,
+    plan: InboundPlan,
+    serial: number,
+    now: Date,
+  ): Promise<{ quarantineIds: string[]; countersignatures: number }> {
+    await this.cases.save(em, plan.cases);
+    await this.messages.insertMany(em, plan.rows);
+    const applied = await this.messages.applyReceipts(em, plan.receiptUpdates, now);
+    for (const r of plan.receiptUpdates.filter((x) => !applied.has(x.messageId))) {
+      this.log(
+        'warn',
+        `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`,
+      );
+    }
+    const delivered = await this.messages.findHeaders(
+      em,
+      [...applied].filter((id) => plan.deliveredAt.has(id)),
+    );
+    await this.cases.delivered(
+      em,
+      delivered.map((m) => ({
+        type: m.type,
+        partner: m.recipient,
+        correlationId: m.correlationId,
+        receivedAt: plan.deliveredAt.get(m.messageId)!,
+      })),
+      now,
+    );
+    await this.outbox.insertMany(em, plan.outbox, now);
+    const countersignatures = (await this.witnessing?.persist(em, plan.witnessed, serial, now)) ?? 0;
+    const quarantineIds = await this.quarantine.insertMany(
+      em,
+      plan.quarantine.map((q) => q.row),
+    );
+    await this.audit.append(em, plan.audit);
+    return { quarantineIds, countersignatures };
   }
 
   /** Copies quarantined records to the dead-letter topic; the table stays the record of truth. */
@@ -404,58 +279,4 @@ function deadLetterRecord(topic: string, q: NewQuarantineRecord) {
     value: q.value ?? Buffer.alloc(0),
     headers: { ...headers, [HEADERS.reason]: q.reasonCode, [HEADERS.reasonDetail]: q.reason.slice(0, 500) },
   };
-}
-
-function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord {
-  const headers = Object.fromEntries(
-    Object.entries(q.record.headers)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, (v as Buffer).toString('base64')]),
-  );
-  return {
-    reasonCode: q.code,
-    reason: q.detail.slice(0, 2000),
-    topic: q.record.topic,
-    partition: q.record.partition,
-    offset: q.record.offset,
-    recordKey: q.record.key?.toString('utf8') ?? null,
-    value: q.record.value,
-    headers: JSON.stringify(headers),
-    messageId: q.envelope?.messageId ?? null,
-    claimedSender: q.envelope?.sender.slice(0, 64) ?? null,
-    type: q.envelope?.type ?? null,
-    receivedAt: now,
-    deadLettered: false,
-  };
-}
-
-function toCaseEvent(v: VerifiedMessage): CaseEvent {
-  const e = v.envelope;
-  return {
-    messageId: e.messageId,
-    direction: 'in',
-    type: e.type,
-    partner: e.sender,
-    correlationId: e.correlationId,
-    body: v.body,
-  };
-}
-
-function readKid(jws: string | null): string | null {
-  if (!jws) return null;
-  try {
-    return (JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString('utf8')) as { kid?: string }).kid ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** Audit detail of a receipt: how many items, and which were rejected why (the receipt itself is stored). */
-function receiptSummary(body: string): Record<string, unknown> {
-  const items = (JSON.parse(body) as { items: { messageId: string; status: string; reasonCode: string | null }[] })
-    .items;
-  const rejected = items
-    .filter((i) => i.status === 'REJECTED')
-    .map((i) => ({ messageId: i.messageId, reasonCode: i.reasonCode }));
-  return { items: items.length, accepted: items.length - rejected.length, rejected };
 }

@@ -1,19 +1,22 @@
+import { Injectable } from '@nestjs/common';
 import { DomainError, firstControlCharacter, isMessageType, UNKNOWN_TYPE, type Envelope } from '@xietong/contracts';
 import { readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import { HEADERS, type InboundRecord } from '@xietong/messaging';
 import type { VerificationResult } from './verification-result';
-import type { WireCodec } from '../wire-codec';
+import { AgencyId } from '../tokens';
+import { WireCodec } from '../wire-codec';
 
 /**
  * Checks one inbound record in the order a partner's data must pass: envelope bytes,
  * signature header, sender's key and its validity, signature over the exact bytes,
  * recipient, agreement, schema catalog, body. Never throws: every failure is a result.
  */
+@Injectable()
 export class RecordVerifier {
   constructor(
     private readonly codec: WireCodec,
-    private readonly self: string,
+    private readonly self: AgencyId,
   ) {}
 
   async verify(record: InboundRecord, federation: Federation, now = new Date()): Promise<VerificationResult> {

@@ -1,9 +1,12 @@
+import { Injectable } from '@nestjs/common';
+
 /**
  * Wake-up for the relay when new outbox rows were committed: in-process from the submitting code,
  * and on PostgreSQL from other processes through LISTEN/NOTIFY. A notification that comes while
  * nobody waits is kept for the next wait, so rows committed during a relay cycle are not left
  * for the (slow, idle) poll.
  */
+@Injectable()
 export class OutboxSignal {
   private waiters: (() => void)[] = [];
   private signalled = false;

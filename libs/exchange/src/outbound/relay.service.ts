@@ -1,24 +1,28 @@
+import { Injectable, Optional } from '@nestjs/common';
 import { Failpoints } from '@xietong/config';
-import { signDetached, type Signer } from '@xietong/crypto';
+import { signDetached } from '@xietong/crypto';
 import {
   HEADERS,
   isKafkaUnreachable,
   TopicLimits,
-  type BrokerGate,
+  BrokerStatus,
+  RecordPublisher,
   type PublishOutcome,
-  type RecordPublisher,
 } from '@xietong/messaging';
-import type {
+import {
   AuditRepository,
   Database,
   MessageRepository,
-  OutboxRecord,
   OutboxRepository,
+  type OutboxRecord,
 } from '@xietong/persistence';
 import type { EntityManager } from 'typeorm';
 import { ExchangeMetrics } from '../exchange-metrics';
-import type { OutboxSignal } from './outbox-signal';
+import { Logs, RecordSigner, token, type Log } from '../tokens';
+import { OutboxSignal } from './outbox-signal';
 
+/** The relay's batch size and pacing (config slice `relay`). */
+export const RelaySettings = token<RelaySettings>('RelaySettings');
 export interface RelaySettings {
   batchSize: number;
   /** First poll interval once the outbox is empty; it doubles while idle, up to idlePollMaxMs. */
@@ -27,8 +31,6 @@ export interface RelaySettings {
   maxBackoffMs: number;
 }
 
-type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
-
 /**
  * Outbox -> sign -> Kafka. Claims due rows (row-locked on PostgreSQL), signs each record value
  * with a detached JWS, publishes them with the idempotent producer in batches under each topic's
@@ -36,7 +38,9 @@ type Log = (level: 'log' | 'warn' | 'error', message: string) => void;
  * broker can never take (too large even alone, invalid) is marked failed with its reason and
  * leaves the queue; a transient failure (network, replicas, authorization) is retried with backoff.
  */
+@Injectable()
 export class RelayService {
+  private readonly log: Log;
   private running = false;
   private loop?: Promise<void>;
   private unwatch?: Promise<(() => Promise<void>) | undefined>;
@@ -46,17 +50,19 @@ export class RelayService {
     private readonly outbox: OutboxRepository,
     private readonly messages: MessageRepository,
     private readonly publisher: RecordPublisher,
-    private readonly signer: Signer,
+    private readonly signer: RecordSigner,
     private readonly signal: OutboxSignal,
     private readonly settings: RelaySettings,
-    private readonly log: Log,
     private readonly audit: AuditRepository,
-    private readonly failpoints = new Failpoints(),
-    private readonly limits = new TopicLimits(undefined, { defaultMaxMessageBytes: 1_048_588 }),
-    private readonly metrics = new ExchangeMetrics(),
+    private readonly failpoints: Failpoints,
+    private readonly limits: TopicLimits,
+    private readonly metrics: ExchangeMetrics,
+    logs: Logs,
     /** While the cluster is down the relay waits for it (rows stay pending) and the gate reports the outage. */
-    private readonly broker?: BrokerGate,
-  ) {}
+    @Optional() private readonly broker?: BrokerStatus,
+  ) {
+    this.log = logs('Relay');
+  }
 
   start(): void {
     if (this.running) return;

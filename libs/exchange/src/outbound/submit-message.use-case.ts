@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import {
   bodyPath,
   canonicalBody,
@@ -9,28 +10,35 @@ import {
   type SchemaEntry,
 } from '@xietong/contracts';
 import { encryptJson } from '@xietong/crypto';
-import type { Federation, ManifestStore } from '@xietong/federation';
-import { HEADERS, RECORD_BATCH_OVERHEAD, recordBytes, type TopicLimits } from '@xietong/messaging';
-import type {
+import { ManifestStore, type Federation } from '@xietong/federation';
+import { HEADERS, RECORD_BATCH_OVERHEAD, recordBytes, TopicLimits } from '@xietong/messaging';
+import {
   AuditRepository,
   Database,
-  MessageRecord,
   MessageRepository,
-  NewOutboxRecord,
   OutboxRepository,
+  type MessageRecord,
 } from '@xietong/persistence';
 import {
   identifierWarnings,
   JurisdictionRouter,
-  type DivisionCodes,
+  DivisionCodes,
   type JurisdictionBasis,
   type RecordWarning,
 } from '@xietong/workflow';
-import type { CaseTracker } from '../cases/case-tracker';
+import { CaseTracker } from '../cases/case-tracker';
 import { outboundRow } from '../message-rows';
-import type { OutboxSignal } from './outbox-signal';
+import {
+  planSubmissions,
+  racedSubmissions,
+  submissionWrites,
+  type NewSubmission,
+  type PreparedMessage,
+} from './submit-message.planner';
+import { OutboxSignal } from './outbox-signal';
 import type { SubmitMessageCommand } from './submit-message.command';
-import type { WireCodec } from '../wire-codec';
+import { AgencyId } from '../tokens';
+import { WireCodec } from '../wire-codec';
 
 export interface SubmissionResult {
   messageId: string;
@@ -49,9 +57,10 @@ export interface SubmissionResult {
  * schema, encrypts complainant personal data to the recipient, and writes the message row and
  * its outbox row in one transaction. The relay publishes it.
  */
+@Injectable()
 export class SubmitMessageUseCase {
   constructor(
-    private readonly self: string,
+    private readonly self: AgencyId,
     private readonly manifests: ManifestStore,
     private readonly codec: WireCodec,
     private readonly db: Database,
@@ -72,32 +81,21 @@ export class SubmitMessageUseCase {
   /**
    * Accepts several messages in one transaction (bulk push from a county system): all or none.
    * A validation error names the item (`items.3.body.riskTier`) when there is more than one.
-   */
-  /**
-   * `asOf` is the time the case files see (the deadline supervisor's clock); the records
-   * themselves always carry the real time.
+   * Planned by {@link planSubmissions}; `asOf` is the time the case files see (the deadline
+   * supervisor's clock), the records themselves always carry the real time.
    */
   async executeMany(cmds: SubmitMessageCommand[], asOf?: Date, actor = 'gateway'): Promise<SubmissionResult[]> {
     const now = new Date();
-    assertDistinctMessageIds(cmds);
-    const batch = cmds.length > 1;
-    const wanted = cmds.map((c) => c.messageId).filter((id): id is string => id !== undefined);
-    // Fast path for retries: one query, and a stored message is not prepared again.
-    const known = wanted.length > 0 ? await this.messages.submitted(this.db.manager, wanted) : new Map();
-    const federation = this.manifests.federation;
-    const items: (Prepared | MessageRecord)[] = [];
-    for (const [i, cmd] of cmds.entries()) {
-      const index = batch ? i : undefined;
-      const stored = cmd.messageId ? known.get(cmd.messageId) : undefined;
-      items.push(
-        stored
-          ? await itemErrors(index, async () => sameRequest(stored, cmd))
-          : await itemErrors(index, () => this.prepare(cmd, federation, now, index)),
-      );
-    }
-    const fresh = items.filter((p): p is Prepared => 'outbox' in p);
+    const items = await planSubmissions(cmds, {
+      stored: (ids) => this.messages.submitted(this.db.manager, ids),
+      preparer: () => {
+        const federation = this.manifests.federation;
+        return (cmd) => this.prepare(cmd, federation, now);
+      },
+    });
+    const fresh = items.filter((p): p is NewSubmission => p.kind === 'new');
     /** Messages another request stored first, between the fast path and this transaction. */
-    const raced = new Map<string, MessageRecord>();
+    let raced = new Map<string, MessageRecord>();
     if (fresh.length > 0) {
       const created = await this.db.transaction(async (em) => {
         const inserted = await this.messages.insertAbsent(
@@ -105,67 +103,33 @@ export class SubmitMessageUseCase {
           fresh.map((p) => p.row),
         );
         const lost = fresh.filter((p) => !inserted.has(p.row.messageId));
-        if (lost.length > 0) {
-          const stored = await this.messages.submitted(
-            em,
-            lost.map((p) => p.row.messageId),
+        if (lost.length > 0)
+          raced = racedSubmissions(
+            lost,
+            await this.messages.submitted(
+              em,
+              lost.map((p) => p.row.messageId),
+            ),
           );
-          for (const p of lost) {
-            const row = stored.get(p.row.messageId);
-            if (!row) throw new Error(`message ${p.row.messageId} was neither inserted nor found`);
-            raced.set(p.row.messageId, await itemErrors(p.index, async () => sameRequest(row, p.command)));
-          }
-        }
         const won = fresh.filter((p) => inserted.has(p.row.messageId));
         if (won.length === 0) return 0;
-        await this.cases.apply(
-          em,
-          won.map((p) => ({
-            messageId: p.row.messageId,
-            direction: 'out',
-            type: p.row.type,
-            partner: p.row.recipient,
-            correlationId: p.row.correlationId,
-            body: p.body,
-            warnings: p.warnings,
-          })),
-          asOf ?? now,
-          true,
-        );
-        await this.outbox.insertMany(
-          em,
-          won.map((p) => p.outbox),
-          now,
-        );
-        await this.audit.append(
-          em,
-          won.map((p) => ({
-            kind: 'SUBMITTED',
-            actor,
-            messageId: p.row.messageId,
-            caseNo: p.row.correlationId,
-            partner: p.row.recipient,
-            detail: { type: p.row.type, zone: p.row.zone },
-            occurredAt: now,
-          })),
-        );
+        const writes = submissionWrites(won, actor, now);
+        await this.cases.apply(em, writes.caseEvents, asOf ?? now, true);
+        await this.outbox.insertMany(em, writes.outbox, now);
+        await this.audit.append(em, writes.audit);
         return won.length;
       });
       if (created > 0) this.signal.notify();
     }
     return items.map((p) => {
-      if (!('outbox' in p)) return this.result(p, false, []);
+      if (p.kind === 'stored') return this.result(p.row, false, []);
       const first = raced.get(p.row.messageId);
       return first ? this.result(first, false, []) : this.result(p.row, true, p.warnings);
     });
   }
 
-  private async prepare(
-    cmd: SubmitMessageCommand,
-    federation: Federation,
-    now: Date,
-    index?: number,
-  ): Promise<Prepared> {
+  /** The message `cmd` becomes: recipient, agreement and schema checked, personal data encrypted, encoded. */
+  private async prepare(cmd: SubmitMessageCommand, federation: Federation, now: Date): Promise<PreparedMessage> {
     const warnings = identifierWarnings(cmd.type, cmd.body, this.divisions);
     const to = cmd.recipient ?? this.route(cmd, federation);
     if (to === this.self) throw new DomainError('UNKNOWN_RECIPIENT', 'recipient is this agency itself');
@@ -221,8 +185,6 @@ export class SubmitMessageUseCase {
     });
     this.requireFits(recipient.inbox, cmd.correlationId, value);
     return {
-      command: cmd,
-      index,
       row: { ...outboundRow(envelope, body, federation.serial, value), requestDigest: cmd.digest },
       outbox: { messageId: envelope.messageId, topic: recipient.inbox, recordKey: cmd.correlationId, value },
       body,
@@ -306,61 +268,6 @@ export class SubmitMessageUseCase {
 
 /** Room for the detached JWS header the relay adds (a compact JWS is a few hundred bytes). */
 const SIGNATURE_ALLOWANCE = 'x'.repeat(1024);
-
-interface Prepared {
-  command: SubmitMessageCommand;
-  /** Position in a batch (undefined for a single submission), to name the item in errors. */
-  index: number | undefined;
-  row: MessageRecord;
-  outbox: NewOutboxRecord;
-  body: Record<string, unknown>;
-  warnings: RecordWarning[];
-}
-
-/** A batch must not name one messageId twice: which of the two would it mean? */
-function assertDistinctMessageIds(cmds: SubmitMessageCommand[]): void {
-  const first = new Map<string, number>();
-  for (const [i, cmd] of cmds.entries()) {
-    if (cmd.messageId === undefined) continue;
-    const j = first.get(cmd.messageId);
-    if (j !== undefined) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `items.${i}: messageId ${cmd.messageId} repeats the one of items.${j}; each message of a batch needs its own`,
-        `items.${i}.messageId`,
-      );
-    }
-    first.set(cmd.messageId, i);
-  }
-}
-
-/**
- * A stored message under the messageId of `cmd`: the same request again (a retry) answers with
- * the stored message; another request reusing the id is a conflict. Rows stored before request
- * digests existed count as the same message, as they did then.
- */
-function sameRequest(stored: MessageRecord, cmd: SubmitMessageCommand): MessageRecord {
-  const same = stored.direction === 'out' && (stored.requestDigest == null || stored.requestDigest === cmd.digest);
-  if (!same) {
-    throw new DomainError(
-      'MESSAGE_ID_CONFLICT',
-      `messageId ${stored.messageId} is already used by another message (${stored.direction === 'out' ? 'sent' : 'received'} ${stored.type} ${stored.correlationId}); a retry must repeat the request unchanged, a new message needs a new messageId`,
-      'messageId',
-    );
-  }
-  return stored;
-}
-
-/** Prefixes the field path of a validation error with the item index of a batch. */
-async function itemErrors<T>(index: number | undefined, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (index === undefined || !(e instanceof DomainError)) throw e;
-    const field = `items.${index}${e.field ? `.${e.field}` : ''}`;
-    throw new DomainError(e.code, `items.${index}: ${e.message}`, field);
-  }
-}
 
 function raise(code: 'UNKNOWN_RECIPIENT', message: string): never {
   throw new DomainError(code, message);

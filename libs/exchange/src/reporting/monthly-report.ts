@@ -1,6 +1,7 @@
+import { Injectable } from '@nestjs/common';
 import { DomainError, openingType, REPORTED_TYPES } from '@xietong/contracts';
-import type { CaseRepository, MessageRepository } from '@xietong/persistence';
-import { shanghaiDate, type WorkingDayCalendar } from '@xietong/workflow';
+import { CaseRepository, MessageRepository } from '@xietong/persistence';
+import { shanghaiDate, WorkingDayCalendar } from '@xietong/workflow';
 
 export interface ReportRow {
   partner: string;
@@ -20,6 +21,7 @@ export interface ReportRow {
  * received in the month (Asia/Shanghai), how the partner answered, what is overdue, and how long
  * partners took to feed back on transferred leads, in working days.
  */
+@Injectable()
 export class MonthlyReport {
   constructor(
     private readonly messages: MessageRepository,
