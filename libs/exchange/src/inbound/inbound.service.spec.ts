@@ -232,7 +232,8 @@ describe('InboundService.handleBatch', () => {
       expect.any(Date),
     );
     expect(p.lines).toEqual([
-      `Inbound warn: receipt ${receipt.envelope.messageId} from ${JD} for ${stray} matched no open outbound message (already receipted, or never sent by this agency)`,
+      `Inbound warn: receipt ${receipt.envelope.messageId} from ${JD} for ${stray} matched no open outbound message ` +
+        '(already receipted, or never sent by this agency)',
     ]);
     expect(p.notified).toBe(0);
   });

@@ -99,7 +99,8 @@ export class InboundService {
       this.redelivered += plan.redelivered;
       this.log(
         'log',
-        `skipped ${plan.redelivered} records the broker delivered again (stored before from the same position; offsets were not committed before a restart)`,
+        `skipped ${plan.redelivered} records the broker delivered again (stored before from the same position; ` +
+          'offsets were not committed before a restart)',
       );
     }
     const receipts = plan.outbox.length + countersignatures;
@@ -140,7 +141,8 @@ export class InboundService {
     for (const r of plan.receiptUpdates.filter((x) => !applied.has(x.messageId))) {
       this.log(
         'warn',
-        `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message (already receipted, or never sent by this agency)`,
+        `receipt ${r.receiptId} from ${r.sender} for ${r.messageId} matched no open outbound message ` +
+          '(already receipted, or never sent by this agency)',
       );
     }
     const delivered = await this.messages.findHeaders(

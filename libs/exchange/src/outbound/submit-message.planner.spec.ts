@@ -98,7 +98,7 @@ describe('submission planner', () => {
     expect(ports.preparer).toHaveBeenCalledTimes(1);
   });
 
-  it('refuses a different request under a stored messageId as MESSAGE_ID_CONFLICT, naming the item in a batch', async () => {
+  it('refuses another request under a stored messageId (MESSAGE_ID_CONFLICT), naming the batch item', async () => {
     const id = randomUUID();
     const ports = lookups([storedRow(lead('L-1', id))]);
     const single = await refusal(planSubmissions([lead('L-1', id, { riskTier: 'LOW' })], ports));

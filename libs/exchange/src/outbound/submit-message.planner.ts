@@ -140,7 +140,10 @@ function sameRequest(stored: MessageRecord, cmd: SubmitMessageCommand): MessageR
   if (!same) {
     throw new DomainError(
       'MESSAGE_ID_CONFLICT',
-      `messageId ${stored.messageId} is already used by another message (${stored.direction === 'out' ? 'sent' : 'received'} ${stored.type} ${stored.correlationId}); a retry must repeat the request unchanged, a new message needs a new messageId`,
+      `messageId ${stored.messageId} is already used by another message ` +
+        `(${stored.direction === 'out' ? 'sent' : 'received'} ` +
+        `${stored.type} ${stored.correlationId}); a retry must repeat the request unchanged, ` +
+        'a new message needs a new messageId',
       'messageId',
     );
   }

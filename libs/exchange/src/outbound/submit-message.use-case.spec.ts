@@ -186,7 +186,7 @@ describe('SubmitMessageUseCase', () => {
     expect(p.messages.submitted).toHaveBeenLastCalledWith(p.db.manager, [id]);
   });
 
-  it('answers created:false, and writes no case, outbox or audit, when a concurrent request stored the id first', async () => {
+  it('answers created:false and writes nothing more when a concurrent request stored the id first', async () => {
     const p = ports({ racedBy: (row) => ({ ...row, status: 'sent' }) });
     const id = '6f1c1f2e-0b7a-4d1e-9a57-4a0c1e0b7a12';
     const [result] = await (await useCase(p)).executeMany([lead('L-1', id)]);
