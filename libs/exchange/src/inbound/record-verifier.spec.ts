@@ -64,7 +64,15 @@ describe('RecordVerifier', () => {
   });
 
   const forge = (
-    o: { from?: string; to?: string; type?: MessageType; body?: Record<string, unknown>; signer?: Signer } = {},
+    o: {
+      from?: string;
+      to?: string;
+      type?: MessageType;
+      body?: Record<string, unknown>;
+      signer?: Signer;
+      /** Write the body as given, without the sender's checks (a broken or hostile sender). */
+      unchecked?: boolean;
+    } = {},
   ) =>
     composeSignedRecord(codec, o.signer ?? signers[o.from ?? JD], {
       type: o.type ?? 'LEAD',
@@ -73,7 +81,9 @@ describe('RecordVerifier', () => {
       zone: 'yrd',
       correlationId: 'L-1',
       createdAt: new Date('2026-11-30T01:00:00Z'),
-      body: validateBody(codec.local.latest(o.type ?? 'LEAD').avroType, o.body ?? sampleLead('L-1')),
+      body: o.unchecked
+        ? o.body
+        : validateBody(codec.local.latest(o.type ?? 'LEAD').avroType, o.body ?? sampleLead('L-1')),
     });
   const asRecord = (r: SignedRecord, headers = r.headers): InboundRecord => ({
     topic: `fed.inbox.${HZ}`,
@@ -144,7 +154,7 @@ describe('RecordVerifier', () => {
   it('refuses control characters in the body (MALFORMED)', async () => {
     const lead = sampleLead('L-1');
     const body = { ...lead, allegation: { ...(lead.allegation as object), facts: 'a\u0000b' } };
-    const result = await verify(asRecord(await forge({ body })));
+    const result = await verify(asRecord(await forge({ body, unchecked: true })));
     expect(result).toMatchObject({ ok: false, code: 'MALFORMED' });
     expect(!result.ok && result.detail).toMatch(/control characters/);
   });

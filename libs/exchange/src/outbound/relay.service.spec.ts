@@ -47,7 +47,7 @@ function ports(rows: OutboxRecord[], outcomes: PublishOutcome[]) {
     },
     messages: { markSent: jest.fn(async () => undefined), markFailed: jest.fn(async () => undefined) },
     publisher: {
-      publishBounded: jest.fn(async (records: unknown[], _limit: (topic: string) => number) =>
+      publishBounded: jest.fn(async (records: unknown[], _limit: (topic: string) => Promise<number>) =>
         outcomes.slice(0, records.length),
       ),
     },
@@ -96,14 +96,16 @@ describe('RelayService.tick', () => {
     expect(p.outbox.claim).toHaveBeenCalledWith(em, 50, now);
     const [records, limit] = p.publisher.publishBounded.mock.calls[0] as unknown as [
       { topic: string; key: string; value: Buffer; headers: Record<string, string> }[],
-      (topic: string) => number,
+      (topic: string) => Promise<number>,
     ];
     expect(records.map((r) => [r.topic, r.key, r.value])).toEqual(rows.map((r) => [r.topic, r.recordKey, r.value]));
+    // verifyDetached throws unless the JWS signs exactly these bytes with the gateway's key.
     for (const [i, r] of records.entries())
-      await expect(
-        verifyDetached(r.headers[HEADERS.signature], rows[i].value, publicKey, 'EdDSA'),
-      ).resolves.toBeDefined();
-    expect(limit('fed.inbox.330100')).toBe(1_048_588);
+      await verifyDetached(r.headers[HEADERS.signature], rows[i].value, publicKey, 'EdDSA');
+    await expect(
+      verifyDetached(records[0].headers[HEADERS.signature], rows[1].value, publicKey, 'EdDSA'),
+    ).rejects.toThrow();
+    await expect(limit('fed.inbox.330100')).resolves.toBe(1_048_588);
 
     expect(p.outbox.markSent).toHaveBeenCalledWith(em, ['1'], expect.any(Date));
     expect(p.messages.markSent).toHaveBeenCalledWith(

@@ -153,9 +153,9 @@ describe('SubmitMessageUseCase', () => {
 
   it('refuses a record the partner inbox could never take, naming the limit', async () => {
     const p = ports();
-    await expect((await useCase(p, federation(), 2_000)).execute(lead('L-1'))).rejects.toMatchObject({
+    await expect((await useCase(p, federation(), 1_000)).execute(lead('L-1'))).rejects.toMatchObject({
       code: 'RECORD_TOO_LARGE',
-      message: expect.stringMatching(/topic fed\.inbox\.330100 accepts at most 2000 bytes/),
+      message: expect.stringMatching(/topic fed\.inbox\.330100 accepts at most 1000 bytes/),
     });
   });
 
