@@ -16,6 +16,7 @@ import {
 } from '@xietong/persistence';
 import type { EntityManager } from 'typeorm';
 import { CaseTracker } from '../cases/case-tracker';
+import { ExchangeMetrics } from '../exchange-metrics';
 import { OutboxSignal } from '../outbound/outbox-signal';
 import { AgencyId, Logs, provideValue } from '../tokens';
 import { WireCodec } from '../wire-codec';
@@ -66,6 +67,7 @@ function ports(results: VerificationResult[], o: { applied?: string[]; publishFa
     audit,
     lines: [] as string[],
     notified: 0,
+    metrics: new ExchangeMetrics(),
     federation: {
       serial: 7,
       deadLetterTopic: (id: string) => `fed.dlq.${id}`,
@@ -133,6 +135,7 @@ async function service(p: ReturnType<typeof ports>): Promise<InboundService> {
       provideValue(CaseTracker, p.cases as unknown as CaseTracker),
       provideValue(AuditRepository, p.auditRepo as unknown as AuditRepository),
       provideValue(Failpoints, new Failpoints()),
+      provideValue(ExchangeMetrics, p.metrics),
       provideValue(Logs, (context) => (level, message) => p.lines.push(`${context} ${level}: ${message}`)),
     ],
   }).compile();
@@ -160,6 +163,10 @@ describe('InboundService.handleBatch', () => {
     const [, rows] = p.messages.insertMany.mock.calls[0] as unknown as [EntityManager, { type: string }[]];
     expect(rows.map((r) => r.type)).toEqual(['LEAD', 'RECEIPT']);
     expect(p.audit.map((a) => a.kind)).toEqual(['RECEIVED', 'RECEIPT_SENT']);
+    const delivered = (await p.metrics.delivery.get()).values.find(
+      (v) => v.metricName === 'xietong_delivery_latency_seconds_count',
+    );
+    expect(delivered).toMatchObject({ labels: { type: 'LEAD' }, value: 1 });
     expect(p.notified).toBe(1);
     expect(p.publisher.publish).not.toHaveBeenCalled();
   });

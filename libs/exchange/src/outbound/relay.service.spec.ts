@@ -11,6 +11,7 @@ import {
   type OutboxRecord,
 } from '@xietong/persistence';
 import type { EntityManager } from 'typeorm';
+import { ExchangeMetrics } from '../exchange-metrics';
 import { Logs, provideValue, RecordSigner } from '../tokens';
 import { OutboxSignal } from './outbox-signal';
 import { RelayService, RelaySettings } from './relay.service';
@@ -77,6 +78,7 @@ describe('RelayService.tick', () => {
         provideValue(OutboxSignal, new OutboxSignal()),
         provideValue(RelaySettings, { batchSize: 50, pollMs: 20, idlePollMaxMs: 1000, maxBackoffMs: 60_000 }),
         provideValue(Failpoints, new Failpoints()),
+        provideValue(ExchangeMetrics, new ExchangeMetrics()),
         provideValue(TopicLimits, new TopicLimits(undefined, { defaultMaxMessageBytes: 1_048_588 })),
         provideValue(Logs, (context) => (level, message) => p.lines.push(`${context} ${level}: ${message}`)),
       ],
