@@ -123,7 +123,7 @@ async function service(p: ReturnType<typeof ports>): Promise<InboundService> {
     providers: [
       InboundService,
       provideValue(AgencyId, HZ),
-      provideValue(ManifestStore, { federation: p.federation } as unknown as ManifestStore),
+      provideValue(ManifestStore, { federation: p.federation, lastKnown: p.federation } as unknown as ManifestStore),
       provideValue(RecordVerifier, p.verifier as unknown as RecordVerifier),
       provideValue(WireCodec, codec),
       provideValue(Database, p.db as unknown as Database),
