@@ -20,7 +20,7 @@ import { startGateway } from '@xietong/gateway';
 import { checkKafkaAccess } from '@xietong/messaging';
 import { WireCodec } from '@xietong/exchange';
 import { Database } from '@xietong/persistence';
-import { eventually, freshDatabase, RecordForge, startFederation, type Harness } from '@xietong/testing';
+import { freshDatabase, RecordForge, startFederation, type Harness } from '@xietong/testing';
 import { foreignCa, JavaProbe, SecureCluster, writeClusterReport, type ClusterRow } from './secure-cluster';
 
 // The secured, replicated cluster of issue 12: SASL_SSL with SCRAM-SHA-512, StandardAuthorizer,
@@ -39,13 +39,91 @@ const agreements: ManifestAgreement[] = [
 const cluster = new SecureCluster();
 const codec = new WireCodec(join(repoRoot(), 'schemas'));
 const rows: ClusterRow[] = [];
+const planned: { scenario: string; expected: string }[] = [];
 const suiteStarted = Date.now();
 let probe: JavaProbe;
 let h: Harness;
+/** Why the cluster or the federation did not start: every scenario then records a failed row. */
+let setupFailure: string | undefined;
 
-function row(scenario: string, expected: string, observed: string, pass: boolean): void {
-  rows.push({ scenario, expected, observed, pass });
-  expect({ scenario, observed, pass }).toEqual({ scenario, observed, pass: true });
+/** What a scenario hands its body: notes of what it saw so far, and polls bounded by its deadline. */
+interface Run {
+  /** Adds to what the row reports if the scenario fails before its end. */
+  note(what: string): void;
+  /** Polls `probe` until it answers, at most `ms` and never past the scenario's deadline. */
+  until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms?: number): Promise<T>;
+}
+
+/** Polls `check` every 250 ms until it answers, or fails at `until` (epoch ms) naming `what`. */
+async function poll<T>(what: string, check: () => Promise<T | undefined | null | false>, until: number): Promise<T> {
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() >= until) throw new Error(`timed out waiting for ${what}${last ? `: ${errorText(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const elapsed = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+/**
+ * One scenario, one row of reports/cluster.json whatever happens: its body answers the observed
+ * line and the verdict; a failed check, an error or the scenario's own deadline (`budgetMs`, below
+ * Jest's timeout) becomes a row with pass:false saying what was observed until then. The report is
+ * rewritten after every scenario, and the test fails when its row does.
+ */
+function scenario(
+  name: string,
+  expected: string,
+  budgetMs: number,
+  body: (run: Run) => Promise<{ observed: string; pass: boolean }>,
+): void {
+  planned.push({ scenario: name, expected });
+  it(
+    name,
+    async () => {
+      const started = Date.now();
+      const deadline = started + budgetMs;
+      const notes: string[] = [];
+      const run: Run = {
+        note: (what) => notes.push(`${what} (at ${elapsed(started)})`),
+        until: (what, check, ms = budgetMs) => poll(what, check, Math.min(Date.now() + ms, deadline)),
+      };
+      let result: { observed: string; pass: boolean };
+      if (setupFailure) result = { observed: `not run: ${setupFailure}`, pass: false };
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        // A step that is not a poll (a hung client call) is cut off 15 s after the deadline.
+        const cutOff = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no result ${budgetMs / 1000 + 15} s after the start`)),
+            budgetMs + 15_000,
+          );
+        });
+        try {
+          result = await Promise.race([body(run), cutOff]);
+        } catch (e) {
+          result = { observed: [...notes, `failed: ${errorText(e)}`].join('; '), pass: false };
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      rows.push({ scenario: name, expected, observed: result.observed, pass: result.pass, seconds });
+      writeClusterReport(rows);
+      expect({ scenario: name, observed: result.observed, pass: result.pass }).toEqual({
+        scenario: name,
+        observed: result.observed,
+        pass: true,
+      });
+    },
+    budgetMs + 30_000,
+  );
 }
 
 const errorText = (e: unknown): string => {
@@ -85,8 +163,8 @@ async function failureOf(what: Promise<unknown>): Promise<string> {
   }
 }
 
-/** Every copy of each messageId in a topic, read as the operator from the beginning. */
-async function copiesInTopic(topic: string): Promise<Map<string, number>> {
+/** Every copy of each messageId in a topic, read as the operator from the beginning (within `timeoutMs`). */
+async function copiesInTopic(topic: string, timeoutMs: number): Promise<Map<string, number>> {
   const admin = h.kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -115,8 +193,20 @@ async function copiesInTopic(topic: string): Promise<Map<string, number>> {
       },
     });
   });
-  await done;
-  await consumer.disconnect();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new Error(`topic ${topic} not read to its end in ${timeoutMs / 1000} s (${copies.size} ids so far)`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
   return copies;
 }
 
@@ -180,300 +270,356 @@ function kafkaApply(...extra: string[]): string {
 
 describe('secured 3-broker cluster (SASL_SSL, SCRAM-SHA-512, ACLs from the manifest)', () => {
   beforeAll(async () => {
-    cluster.start([JD, HZ, NJ]);
-    probe = new JavaProbe();
-    h = await startFederation({
-      members: [JD, HZ, NJ],
-      dialect: 'postgres',
-      agreements,
-      env: { XIETONG_RELAY_MAX_BACKOFF_MS: '2000' },
-      cluster: {
-        brokers: cluster.brokers,
-        operator: cluster.settings('admin'),
-        memberEnv: (id) => cluster.memberEnv(id),
-        replicationFactor: 3,
-        minInsyncReplicas: 2,
-      },
-    });
+    // A cluster or federation that does not start fails every scenario with a row saying why
+    // (Jest would otherwise fail the tests without running them, and no row would be written).
+    try {
+      cluster.start([JD, HZ, NJ]);
+      probe = new JavaProbe();
+      h = await startFederation({
+        members: [JD, HZ, NJ],
+        dialect: 'postgres',
+        agreements,
+        env: { XIETONG_RELAY_MAX_BACKOFF_MS: '2000' },
+        cluster: {
+          brokers: cluster.brokers,
+          operator: cluster.settings('admin'),
+          memberEnv: (id) => cluster.memberEnv(id),
+          replicationFactor: 3,
+          minInsyncReplicas: 2,
+        },
+      });
+    } catch (e) {
+      setupFailure = `the cluster or the federation did not start after ${elapsed(suiteStarted)}: ${errorText(e)}`;
+    }
   }, 300_000);
 
   afterAll(async () => {
+    for (const p of planned)
+      if (!rows.some((r) => r.scenario === p.scenario))
+        rows.push({ ...p, observed: 'no result: the scenario did not finish', pass: false });
     rows.push({
       scenario: 'time the cluster suite adds to npm test',
       expected: 'well under the 40-minute budget of the whole npm test',
       observed: `${Math.round((Date.now() - suiteStarted) / 1000)} s including the cluster start`,
       pass: true,
+      seconds: Math.round((Date.now() - suiteStarted) / 1000),
     });
     writeClusterReport(rows);
     await h?.close();
     cluster.stop();
-  }, 120_000);
-
-  it('refuses an anonymous or plaintext client: an independent client gets no metadata', async () => {
-    const adminPassword = readFileSync(cluster.passwordFile('admin'), 'utf8').trim();
-    // Apache Kafka's Java AdminClient without credentials (PLAINTEXT), and as admin over SASL_SSL
-    // as the control that the same probe does get metadata when it may.
-    const [plaintext, admin] = await Promise.all([
-      probe.metadata(cluster.brokers, 'topics', 15, {}),
-      probe.metadata(cluster.brokers, 'topics', 90, JavaProbe.scram(cluster.caFile, 'admin', adminPassword)),
-    ]);
-    const anonymous = new Kafka({
-      clientId: 'anonymous',
-      brokers: cluster.brokers.split(','),
-      ssl: { ca: [readFileSync(cluster.caFile, 'utf8')] },
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000,
-      retry: { retries: 1 },
-    }).admin();
-    const tlsNoSasl = await failureOf(anonymous.connect().then(() => anonymous.listTopics()));
-    await anonymous.disconnect().catch(() => undefined);
-    row(
-      'anonymous or plaintext client is refused',
-      'Java AdminClient over PLAINTEXT: REFUSED; kafkajs over TLS without SASL: refused; the same Java client as admin over SASL_SSL: OK (control)',
-      `plaintext Java: ${plaintext}; TLS without SASL: ${tlsNoSasl}; admin: ${admin}`,
-      plaintext.startsWith('REFUSED') && tlsNoSasl !== 'succeeded' && admin.startsWith('OK'),
-    );
-  });
-
-  it('refuses a wrong password, an untrusted certificate and a plaintext listener with one line naming which', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'xt-wrong-'));
-    writeFileSync(join(dir, 'wrong.password'), 'not-the-password');
-    const gateway = await failureOf(
-      startGateway(
-        loadGatewayConfig(
-          h.envFor(HZ, freshDatabase('postgres', `${h.prefix}_wrongpw`), {
-            KAFKA_SASL_PASSWORD_FILE: join(dir, 'wrong.password'),
-          }),
-        ),
-        { logLevels: ['error'] },
-      ),
-    );
-    const topics = [`${h.prefix}.inbox.${HZ}`];
-    const untrusted = await failureOf(checkKafkaAccess(cluster.settings(HZ, { caFile: foreignCa() }), topics));
-    // A plaintext Kafka listener closes the connection on a TLS hello (it reads it as an oversized request).
-    const plainListener: Server = createServer((s) => s.once('data', () => s.destroy()));
-    await new Promise<void>((r) => plainListener.listen(0, '127.0.0.1', r));
-    const plainPort = (plainListener.address() as { port: number }).port;
-    const plaintext = await failureOf(
-      checkKafkaAccess({ ...cluster.settings(HZ), brokers: [`127.0.0.1:${plainPort}`] }, topics),
-    );
-    plainListener.close();
-    row(
-      'wrong password or untrusted certificate is refused',
-      'KAFKA_CONNECT_FAILED naming the cause: refused credentials / certificate not trusted / not TLS',
-      `wrong password: ${gateway}; unknown CA: ${untrusted}; plaintext listener: ${plaintext}`,
-      /refused the credentials of user 330100/.test(gateway) &&
-        /not trusted by .*ca\.pem/.test(untrusted) &&
-        /does not speak TLS/.test(plaintext),
-    );
-  });
-
-  it("keeps B out of A's inbox and consumer group", async () => {
-    const hzPassword = readFileSync(cluster.passwordFile(HZ), 'utf8').trim();
-    const asHz = JavaProbe.scram(cluster.caFile, HZ, hzPassword);
-    // B may describe A's inbox (it writes results and receipts there), never read it.
-    const [readInbox, groupOffsets, ownInbox] = await Promise.all([
-      probe.metadata(cluster.brokers, `read:${h.prefix}.inbox.${JD}`, 60, asHz),
-      probe.metadata(cluster.brokers, `group:${h.prefix}-inbound-${JD}`, 60, asHz),
-      probe.metadata(cluster.brokers, `read:${h.prefix}.inbox.${HZ}`, 60, asHz),
-    ]);
-    // kafkajs as B joining A's group: the consumer crashes instead of joining.
-    const joinGroup = await crashOf(cluster.client(HZ), `${h.prefix}-inbound-${JD}`, `${h.prefix}.inbox.${HZ}`);
-    row(
-      "member B cannot read A's inbox or join A's group",
-      "Java consumer as B: TopicAuthorizationException fetching A's inbox, GroupAuthorizationException on A's group, its own inbox readable (control); kafkajs as B cannot join A's group",
-      `A's inbox: ${readInbox}; A's group offsets: ${groupOffsets}; own inbox: ${ownInbox}; kafkajs join of A's group: ${joinGroup}`,
-      readInbox.startsWith('REFUSED TopicAuthorizationException') &&
-        groupOffsets.startsWith('REFUSED GroupAuthorizationException') &&
-        ownInbox.startsWith('OK') &&
-        joinGroup !== 'succeeded',
-    );
-  });
-
-  it('keeps B from writing to the inbox of a member it has no agreement with', async () => {
-    const producer = cluster.client(NJ).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 1 } });
-    await producer.connect();
-    const write = await failureOf(
-      producer.send({ topic: `${h.prefix}.inbox.${HZ}`, acks: -1, messages: [{ key: 'x', value: 'intrusion' }] }),
-    );
-    await producer.disconnect();
-    row(
-      'B cannot write to the inbox of a member it has no agreement with',
-      `${NJ} writing to ${HZ}'s inbox: TOPIC_AUTHORIZATION_FAILED`,
-      write,
-      /TOPIC_AUTHORIZATION_FAILED|not authorized/i.test(write),
-    );
-  });
-
-  it('passes the full exchange (leads, results, complaints, receipts, quarantine) on the secured cluster', async () => {
-    const lead = await h.post(JD, 'leads', { recipient: HZ, body: sampleLead('SEC-0001', 0) });
-    const complaint = await h.post(JD, 'complaints', { recipient: HZ, body: sampleComplaint('SEC-TS-0001', 0) });
-    await eventually('lead and complaint at 330100', async () => {
-      const got = await h.messages(HZ).list({ direction: 'in' });
-      return got.some((m) => m.correlationId === 'SEC-0001') && got.some((m) => m.correlationId === 'SEC-TS-0001');
-    });
-    const answers = [
-      await h.post(HZ, 'case-results', { recipient: JD, body: sampleFeedback('SEC-0001', '杭市监立〔2026〕1号') }),
-      await h.post(HZ, 'case-results', { recipient: JD, body: sampleDisposal('SEC-0001', '杭市监处罚〔2026〕1号') }),
-      await h.post(HZ, 'complaint-results', { recipient: JD, body: sampleComplaintResult('SEC-TS-0001') }),
-    ];
-    const sent = [
-      { from: JD, id: lead.json.messageId },
-      { from: JD, id: complaint.json.messageId },
-      ...answers.map((a) => ({ from: HZ, id: a.json.messageId })),
-    ];
-    const statuses = await eventually(
-      'accepted receipts for all five',
-      async () => {
-        const s = await Promise.all(sent.map(async (x) => (await h.messages(x.from).find(x.id))?.status));
-        return s.every((v) => v === 'accepted') ? s : undefined;
-      },
-      60_000,
-    );
-    // A record signed with a key the manifest does not know, written by 旌德's own principal.
-    const forge = new RecordForge({ kafka: cluster.client(JD), dir: h.dir, prefix: h.prefix });
-    const rogue = await generateSigningKey('EdDSA', `${JD}-sig-rogue`);
-    const record = await forge.forge({
-      from: JD,
-      to: HZ,
-      type: 'LEAD',
-      body: sampleLead('SEC-ROGUE', 1),
-      key: rogue.privateJwk,
-    });
-    await forge.send(HZ, [{ value: record.value, headers: record.headers }]);
-    await forge.close();
-    const quarantined = await eventually('the rogue record in quarantine', async () =>
-      (await h.quarantine(HZ).list()).find((q) => q.reasonCode === 'UNKNOWN_KEY'),
-    );
-    row(
-      'the full exchange passes on the secured cluster',
-      'lead, complaint, feedback, disposal and complaint result accepted by receipt; a record signed by an unknown key quarantined',
-      `statuses ${statuses.join(',')}; quarantined ${quarantined.reasonCode}`,
-      statuses.length === 5 && quarantined.reasonCode === 'UNKNOWN_KEY',
-    );
   }, 180_000);
 
-  it("removes the ACLs of an agreement the manifest dropped: the partner's writes fail after kafka apply", async () => {
-    const topic = `${h.prefix}.inbox.${JD}`;
-    const tryWrite = async () => {
-      const producer = cluster.client(NJ).producer({ retry: { retries: 1 } });
+  scenario(
+    'anonymous or plaintext client is refused',
+    'Java AdminClient over PLAINTEXT: REFUSED; kafkajs over TLS without SASL: refused; the same Java client as admin over SASL_SSL: OK (control)',
+    120_000,
+    async () => {
+      const adminPassword = readFileSync(cluster.passwordFile('admin'), 'utf8').trim();
+      // Apache Kafka's Java AdminClient without credentials (PLAINTEXT), and as admin over SASL_SSL
+      // as the control that the same probe does get metadata when it may.
+      const [plaintext, admin] = await Promise.all([
+        probe.metadata(cluster.brokers, 'topics', 15, {}),
+        probe.metadata(cluster.brokers, 'topics', 90, JavaProbe.scram(cluster.caFile, 'admin', adminPassword)),
+      ]);
+      const anonymous = new Kafka({
+        clientId: 'anonymous',
+        brokers: cluster.brokers.split(','),
+        ssl: { ca: [readFileSync(cluster.caFile, 'utf8')] },
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 3000,
+        retry: { retries: 1 },
+      }).admin();
+      const tlsNoSasl = await failureOf(anonymous.connect().then(() => anonymous.listTopics()));
+      await anonymous.disconnect().catch(() => undefined);
+      return {
+        observed: `plaintext Java: ${plaintext}; TLS without SASL: ${tlsNoSasl}; admin: ${admin}`,
+        pass: plaintext.startsWith('REFUSED') && tlsNoSasl !== 'succeeded' && admin.startsWith('OK'),
+      };
+    },
+  );
+
+  scenario(
+    'wrong password or untrusted certificate is refused',
+    'KAFKA_CONNECT_FAILED naming the cause: refused credentials / certificate not trusted / not TLS',
+    90_000,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'xt-wrong-'));
+      writeFileSync(join(dir, 'wrong.password'), 'not-the-password');
+      const gateway = await failureOf(
+        startGateway(
+          loadGatewayConfig(
+            h.envFor(HZ, freshDatabase('postgres', `${h.prefix}_wrongpw`), {
+              KAFKA_SASL_PASSWORD_FILE: join(dir, 'wrong.password'),
+            }),
+          ),
+          { logLevels: ['error'] },
+        ),
+      );
+      const topics = [`${h.prefix}.inbox.${HZ}`];
+      const untrusted = await failureOf(checkKafkaAccess(cluster.settings(HZ, { caFile: foreignCa() }), topics));
+      // A plaintext Kafka listener closes the connection on a TLS hello (it reads it as an oversized request).
+      const plainListener: Server = createServer((s) => s.once('data', () => s.destroy()));
+      await new Promise<void>((r) => plainListener.listen(0, '127.0.0.1', r));
+      const plainPort = (plainListener.address() as { port: number }).port;
+      const plaintext = await failureOf(
+        checkKafkaAccess({ ...cluster.settings(HZ), brokers: [`127.0.0.1:${plainPort}`] }, topics),
+      );
+      plainListener.close();
+      return {
+        observed: `wrong password: ${gateway}; unknown CA: ${untrusted}; plaintext listener: ${plaintext}`,
+        pass:
+          /refused the credentials of user 330100/.test(gateway) &&
+          /not trusted by .*ca\.pem/.test(untrusted) &&
+          /does not speak TLS/.test(plaintext),
+      };
+    },
+  );
+
+  scenario(
+    "member B cannot read A's inbox or join A's group",
+    "Java consumer as B: TopicAuthorizationException fetching A's inbox, GroupAuthorizationException on A's group, its own inbox readable (control); kafkajs as B cannot join A's group",
+    150_000,
+    async () => {
+      const hzPassword = readFileSync(cluster.passwordFile(HZ), 'utf8').trim();
+      const asHz = JavaProbe.scram(cluster.caFile, HZ, hzPassword);
+      // B may describe A's inbox (it writes results and receipts there), never read it.
+      const [readInbox, groupOffsets, ownInbox] = await Promise.all([
+        probe.metadata(cluster.brokers, `read:${h.prefix}.inbox.${JD}`, 60, asHz),
+        probe.metadata(cluster.brokers, `group:${h.prefix}-inbound-${JD}`, 60, asHz),
+        probe.metadata(cluster.brokers, `read:${h.prefix}.inbox.${HZ}`, 60, asHz),
+      ]);
+      // kafkajs as B joining A's group: the consumer crashes instead of joining.
+      const joinGroup = await crashOf(cluster.client(HZ), `${h.prefix}-inbound-${JD}`, `${h.prefix}.inbox.${HZ}`);
+      return {
+        observed: `A's inbox: ${readInbox}; A's group offsets: ${groupOffsets}; own inbox: ${ownInbox}; kafkajs join of A's group: ${joinGroup}`,
+        pass:
+          readInbox.startsWith('REFUSED TopicAuthorizationException') &&
+          groupOffsets.startsWith('REFUSED GroupAuthorizationException') &&
+          ownInbox.startsWith('OK') &&
+          joinGroup !== 'succeeded',
+      };
+    },
+  );
+
+  scenario(
+    'B cannot write to the inbox of a member it has no agreement with',
+    `${NJ} writing to ${HZ}'s inbox: TOPIC_AUTHORIZATION_FAILED`,
+    60_000,
+    async () => {
+      const producer = cluster.client(NJ).producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 1 } });
       await producer.connect();
-      const r = await failureOf(
-        producer.send({ topic, acks: -1, messages: [{ key: 'probe', value: 'not a record (quarantined)' }] }),
+      const write = await failureOf(
+        producer.send({ topic: `${h.prefix}.inbox.${HZ}`, acks: -1, messages: [{ key: 'x', value: 'intrusion' }] }),
       );
       await producer.disconnect();
-      return r;
-    };
-    const before = await tryWrite();
-    await publishManifest((m) => {
-      m.agreements = m.agreements.filter((a) => a.id !== 'jd-nj');
-    });
-    const dry = kafkaApply('--dry-run');
-    kafkaApply();
-    const after = await eventually('the write refused', async () => {
-      const r = await tryWrite();
-      return r === 'succeeded' ? undefined : r;
-    });
-    row(
-      "after a manifest removes an agreement and kafka apply runs, the partner's writes fail",
-      `${NJ} writes ${JD}'s inbox before; the dry run shows the ACL removal; after apply TOPIC_AUTHORIZATION_FAILED`,
-      `before: ${before}; dry run lists "- acl User:${NJ} WRITE TOPIC:${topic}": ${dry.includes(`- acl User:${NJ} WRITE TOPIC:${topic}`)}; after: ${after}`,
-      before === 'succeeded' &&
-        dry.includes(`- acl User:${NJ} WRITE TOPIC:${topic}`) &&
-        /TOPIC_AUTHORIZATION_FAILED|not authorized/i.test(after),
-    );
-  }, 120_000);
+      return { observed: write, pass: /TOPIC_AUTHORIZATION_FAILED|not authorized/i.test(write) };
+    },
+  );
 
-  it('loses and duplicates nothing when the leader of the inbox partitions is SIGKILLed mid-stream', async () => {
-    const topic = `${h.prefix}.inbox.${HZ}`;
-    const admin = h.kafka.admin();
-    await admin.connect();
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    const { brokers } = await admin.describeCluster();
-    await admin.disconnect();
-    const leaders = meta.topics[0].partitions.map((p) => p.leader);
-    const victim = [...new Set(leaders)].sort(
-      (a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length,
-    )[0];
-    const victimNode = cluster.nodeOfPort(brokers.find((b) => b.nodeId === victim)!.port);
-    const ids: string[] = [];
-    const batches = 8;
-    let killedAt = 0;
-    for (let b = 0; b < batches; b++) {
-      ids.push(...(await postLeads(JD, HZ, `KILL-${b}`, 40)));
-      if (b === 2) {
-        await eventually('part of the stream delivered', async () => (await receivedRows(HZ, ids)).size >= 40);
-        cluster.kill(victimNode);
-        killedAt = Date.now();
+  scenario(
+    'the full exchange passes on the secured cluster',
+    'lead, complaint, feedback, disposal and complaint result accepted by receipt; a record signed by an unknown key quarantined',
+    180_000,
+    async (run) => {
+      const lead = await h.post(JD, 'leads', { recipient: HZ, body: sampleLead('SEC-0001', 0) });
+      const complaint = await h.post(JD, 'complaints', { recipient: HZ, body: sampleComplaint('SEC-TS-0001', 0) });
+      run.note(`lead ${lead.status}, complaint ${complaint.status}`);
+      await run.until(
+        'lead and complaint at 330100',
+        async () => {
+          const got = await h.messages(HZ).list({ direction: 'in' });
+          return got.some((m) => m.correlationId === 'SEC-0001') && got.some((m) => m.correlationId === 'SEC-TS-0001');
+        },
+        60_000,
+      );
+      run.note('lead and complaint at 330100');
+      const answers = [
+        await h.post(HZ, 'case-results', { recipient: JD, body: sampleFeedback('SEC-0001', '杭市监立〔2026〕1号') }),
+        await h.post(HZ, 'case-results', { recipient: JD, body: sampleDisposal('SEC-0001', '杭市监处罚〔2026〕1号') }),
+        await h.post(HZ, 'complaint-results', { recipient: JD, body: sampleComplaintResult('SEC-TS-0001') }),
+      ];
+      const sent = [
+        { from: JD, id: lead.json.messageId },
+        { from: JD, id: complaint.json.messageId },
+        ...answers.map((a) => ({ from: HZ, id: a.json.messageId })),
+      ];
+      const statuses = await run.until(
+        'accepted receipts for all five',
+        async () => {
+          const s = await Promise.all(sent.map(async (x) => (await h.messages(x.from).find(x.id))?.status));
+          return s.every((v) => v === 'accepted') ? s : undefined;
+        },
+        60_000,
+      );
+      run.note(`statuses ${statuses.join(',')}`);
+      // A record signed with a key the manifest does not know, written by 旌德's own principal.
+      const forge = new RecordForge({ kafka: cluster.client(JD), dir: h.dir, prefix: h.prefix });
+      const rogue = await generateSigningKey('EdDSA', `${JD}-sig-rogue`);
+      const record = await forge.forge({
+        from: JD,
+        to: HZ,
+        type: 'LEAD',
+        body: sampleLead('SEC-ROGUE', 1),
+        key: rogue.privateJwk,
+      });
+      await forge.send(HZ, [{ value: record.value, headers: record.headers }]);
+      await forge.close();
+      const quarantined = await run.until('the rogue record in quarantine', async () =>
+        (await h.quarantine(HZ).list()).find((q) => q.reasonCode === 'UNKNOWN_KEY'),
+      );
+      return {
+        observed: `statuses ${statuses.join(',')}; quarantined ${quarantined.reasonCode}`,
+        pass: statuses.length === 5 && quarantined.reasonCode === 'UNKNOWN_KEY',
+      };
+    },
+  );
+
+  scenario(
+    "after a manifest removes an agreement and kafka apply runs, the partner's writes fail",
+    `${NJ} writes ${JD}'s inbox before; the dry run shows the ACL removal; after apply TOPIC_AUTHORIZATION_FAILED`,
+    120_000,
+    async (run) => {
+      const topic = `${h.prefix}.inbox.${JD}`;
+      const tryWrite = async () => {
+        const producer = cluster.client(NJ).producer({ retry: { retries: 1 } });
+        await producer.connect();
+        const r = await failureOf(
+          producer.send({ topic, acks: -1, messages: [{ key: 'probe', value: 'not a record (quarantined)' }] }),
+        );
+        await producer.disconnect();
+        return r;
+      };
+      const before = await tryWrite();
+      run.note(`before: ${before}`);
+      await publishManifest((m) => {
+        m.agreements = m.agreements.filter((a) => a.id !== 'jd-nj');
+      });
+      const dry = kafkaApply('--dry-run');
+      kafkaApply();
+      run.note('kafka apply ran');
+      const after = await run.until('the write refused', async () => {
+        const r = await tryWrite();
+        return r === 'succeeded' ? undefined : r;
+      });
+      const listed = dry.includes(`- acl User:${NJ} WRITE TOPIC:${topic}`);
+      return {
+        observed: `before: ${before}; dry run lists "- acl User:${NJ} WRITE TOPIC:${topic}": ${listed}; after: ${after}`,
+        pass: before === 'succeeded' && listed && /TOPIC_AUTHORIZATION_FAILED|not authorized/i.test(after),
+      };
+    },
+  );
+
+  scenario(
+    'SIGKILL of the leader of the inbox partitions mid-stream (RF=3, min.insync.replicas=2, acks=all)',
+    '0 lost, 0 duplicated: one copy of each messageId in the topic, exactly one row at the receiver',
+    360_000,
+    async (run) => {
+      // All three nodes up, whatever an earlier scenario left behind.
+      await cluster.resume();
+      const topic = `${h.prefix}.inbox.${HZ}`;
+      const admin = h.kafka.admin();
+      await admin.connect();
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      const { brokers } = await admin.describeCluster();
+      await admin.disconnect();
+      const leaders = meta.topics[0].partitions.map((p) => p.leader);
+      const victim = [...new Set(leaders)].sort(
+        (a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length,
+      )[0];
+      const victimNode = cluster.nodeOfPort(brokers.find((b) => b.nodeId === victim)!.port);
+      const ids: string[] = [];
+      let killedAt = 0;
+      for (let b = 0; b < 8; b++) {
+        ids.push(...(await postLeads(JD, HZ, `KILL-${b}`, 40)));
+        if (b === 2) {
+          await run.until('part of the stream delivered', async () => (await receivedRows(HZ, ids)).size >= 40, 60_000);
+          await cluster.kill(victimNode);
+          killedAt = Date.now();
+          run.note(`node ${victimNode} killed with ${(await receivedRows(HZ, ids)).size}/${ids.length} delivered`);
+        }
       }
-    }
-    const atReceiver = await eventually(
-      'every lead at 330100',
-      async () => {
-        const r = await receivedRows(HZ, ids);
-        return r.size === ids.length ? r : undefined;
-      },
-      180_000,
-    );
-    const deliveredAfterKill = Date.now() - killedAt;
-    cluster.resume(victimNode);
-    const copies = await copiesInTopic(topic);
-    const lost = ids.filter((id) => !atReceiver.has(id)).length;
-    const dupTopic = ids.filter((id) => (copies.get(id) ?? 0) > 1).length;
-    const missingTopic = ids.filter((id) => !copies.has(id)).length;
-    const dupReceiver = ids.filter((id) => (atReceiver.get(id) ?? 0) !== 1).length;
-    row(
-      'SIGKILL of the leader of the inbox partitions mid-stream (RF=3, min.insync.replicas=2, acks=all)',
-      '0 lost, 0 duplicated: one copy of each messageId in the topic, exactly one row at the receiver',
-      `${ids.length} leads, node ${victimNode} (leader of ${leaders.filter((l) => l === victim).length}/${leaders.length} partitions) killed after 120; lost ${lost}; in topic: ${dupTopic} duplicated, ${missingTopic} missing; at receiver: ${dupReceiver} not exactly once; all delivered ${(deliveredAfterKill / 1000).toFixed(1)} s after the kill`,
-      lost === 0 && dupTopic === 0 && missingTopic === 0 && dupReceiver === 0,
-    );
-  }, 400_000);
+      run.note(`${ids.length} leads submitted`);
+      let lastSeen = 0;
+      const atReceiver = await run.until(
+        'every lead at 330100',
+        async () => {
+          const r = await receivedRows(HZ, ids);
+          if (r.size !== lastSeen) run.note(`${(lastSeen = r.size)}/${ids.length} at 330100`);
+          return r.size === ids.length ? r : undefined;
+        },
+        180_000,
+      );
+      const deliveredAfterKill = Date.now() - killedAt;
+      run.note(`all delivered ${(deliveredAfterKill / 1000).toFixed(1)} s after the kill`);
+      const resumeStarted = Date.now();
+      await cluster.resume(victimNode);
+      run.note(`node ${victimNode} back after ${elapsed(resumeStarted)}`);
+      const copies = await copiesInTopic(topic, 60_000);
+      const lost = ids.filter((id) => !atReceiver.has(id)).length;
+      const dupTopic = ids.filter((id) => (copies.get(id) ?? 0) > 1).length;
+      const missingTopic = ids.filter((id) => !copies.has(id)).length;
+      const dupReceiver = ids.filter((id) => (atReceiver.get(id) ?? 0) !== 1).length;
+      return {
+        observed: `${ids.length} leads, node ${victimNode} (leader of ${leaders.filter((l) => l === victim).length}/${leaders.length} partitions) killed after 120; lost ${lost}; in topic: ${dupTopic} duplicated, ${missingTopic} missing; at receiver: ${dupReceiver} not exactly once; all delivered ${(deliveredAfterKill / 1000).toFixed(1)} s after the kill`,
+        pass: lost === 0 && dupTopic === 0 && missingTopic === 0 && dupReceiver === 0,
+      };
+    },
+  );
 
-  it('accepts submissions with two of three brokers down, holds them in the outbox, delivers them when the brokers return', async () => {
-    cluster.kill(2);
-    cluster.kill(3);
-    const downAt = Date.now();
-    const ids = await postLeads(JD, HZ, 'DOWN', 40);
-    // Held: the relay tried (attempts > 0, the broker's error kept) and every row is still pending.
-    const db = h.gateway(JD).app.get(Database);
-    const held = await eventually(
-      'the relay to fail and hold the rows',
-      async () => {
-        const n = await db.manager
-          .getRepository(db.entities.outbox)
-          .countBy({ status: 'pending', attempts: MoreThan(0) });
-        return n >= ids.length ? n : undefined;
-      },
-      60_000,
-    );
-    const resumedAt = Date.now();
-    cluster.resume(2, 3);
-    const clusterBack = Date.now() - resumedAt;
-    const atReceiver = await eventually(
-      'every lead at 330100 after the brokers returned',
-      async () => {
-        const r = await receivedRows(HZ, ids);
-        return r.size === ids.length ? r : undefined;
-      },
-      240_000,
-    );
-    const delivered = Date.now() - resumedAt;
-    const accepted = await eventually(
-      'accepted receipts at 341825',
-      async () => {
-        const s = await Promise.all(ids.map(async (id) => (await h.messages(JD).find(id))?.status));
-        return s.every((v) => v === 'accepted') ? s.length : undefined;
-      },
-      120_000,
-    );
-    const lost = ids.filter((id) => !atReceiver.has(id)).length;
-    const dup = ids.filter((id) => atReceiver.get(id) !== 1).length;
-    row(
-      'two of three brokers down (controller quorum lost): submissions accepted and held, delivered after',
-      '40 submissions answered 202 and held in the outbox; all delivered once the brokers return; 0 lost',
-      `202 for ${ids.length}/40 with ${Math.round((resumedAt - downAt) / 1000)} s of outage; ${held} held in the outbox; cluster back ${(clusterBack / 1000).toFixed(1)} s after restart; all delivered ${(delivered / 1000).toFixed(1)} s after restart (recovery time); ${accepted} accepted by receipt; lost ${lost}; not exactly once ${dup}`,
-      ids.length === 40 && held >= 40 && lost === 0 && dup === 0 && accepted === 40,
-    );
-  }, 600_000);
+  scenario(
+    'two of three brokers down (controller quorum lost): submissions accepted and held, delivered after',
+    '40 submissions answered 202 and held in the outbox; all delivered once the brokers return; 0 lost',
+    540_000,
+    async (run) => {
+      await cluster.resume();
+      await cluster.kill(2);
+      await cluster.kill(3);
+      const downAt = Date.now();
+      const ids = await postLeads(JD, HZ, 'DOWN', 40);
+      run.note(`202 for ${ids.length}/40`);
+      // Held: the relay tried and handed the rows back (attempts > 0, the broker's error kept); every
+      // row is still pending. One publish retries for up to a minute (a leader's failover) first.
+      const db = h.gateway(JD).app.get(Database);
+      const held = await run.until(
+        'the relay to fail and hold the rows',
+        async () => {
+          const n = await db.manager
+            .getRepository(db.entities.outbox)
+            .countBy({ status: 'pending', attempts: MoreThan(0) });
+          return n >= ids.length ? n : undefined;
+        },
+        180_000,
+      );
+      run.note(`${held} held in the outbox after ${elapsed(downAt)}`);
+      const resumedAt = Date.now();
+      await cluster.resume(2, 3);
+      const clusterBack = Date.now() - resumedAt;
+      run.note(`cluster back after ${elapsed(resumedAt)}`);
+      let lastSeen = 0;
+      const atReceiver = await run.until(
+        'every lead at 330100 after the brokers returned',
+        async () => {
+          const r = await receivedRows(HZ, ids);
+          if (r.size !== lastSeen) run.note(`${(lastSeen = r.size)}/${ids.length} at 330100`);
+          return r.size === ids.length ? r : undefined;
+        },
+        180_000,
+      );
+      const delivered = Date.now() - resumedAt;
+      const accepted = await run.until(
+        'accepted receipts at 341825',
+        async () => {
+          const s = await Promise.all(ids.map(async (id) => (await h.messages(JD).find(id))?.status));
+          return s.every((v) => v === 'accepted') ? s.length : undefined;
+        },
+        120_000,
+      );
+      const lost = ids.filter((id) => !atReceiver.has(id)).length;
+      const dup = ids.filter((id) => atReceiver.get(id) !== 1).length;
+      return {
+        observed: `202 for ${ids.length}/40 with ${Math.round((resumedAt - downAt) / 1000)} s of outage; ${held} held in the outbox; cluster back ${(clusterBack / 1000).toFixed(1)} s after restart; all delivered ${(delivered / 1000).toFixed(1)} s after restart (recovery time); ${accepted} accepted by receipt; lost ${lost}; not exactly once ${dup}`,
+        pass: ids.length === 40 && held >= 40 && lost === 0 && dup === 0 && accepted === 40,
+      };
+    },
+  );
 });

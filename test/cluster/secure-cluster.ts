@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,16 +40,24 @@ export class SecureCluster {
     });
   }
 
-  /** SIGKILL of one node (1..3). */
-  kill(node: number): void {
-    this.run(['kill', '--node', String(node)]);
+  /** The launcher without blocking the event loop (a scenario's deadline must still fire). */
+  private async runAsync(args: string[]): Promise<string> {
+    const { stdout } = await promisify(execFile)('node', [launcher, ...args, '--brokers', '3', '--secure'], {
+      env: { ...process.env, KAFKA_PORT: String(this.port) },
+      encoding: 'utf8',
+    });
+    return stdout.trim();
   }
 
-  /** Restarts stopped nodes on their data and waits until all three are back. */
-  resume(...nodes: number[]): void {
-    if (nodes.length === 0) this.run(['resume']);
-    else for (const n of nodes) this.run(['resume', '--node', String(n), '--no-wait']);
-    this.run(['resume']);
+  /** SIGKILL of one node (1..3). */
+  async kill(node: number): Promise<void> {
+    await this.runAsync(['kill', '--node', String(node)]);
+  }
+
+  /** Restarts stopped nodes on their data and waits (up to 180 s) until all three are back. */
+  async resume(...nodes: number[]): Promise<void> {
+    for (const n of nodes) await this.runAsync(['resume', '--node', String(n), '--no-wait']);
+    await this.runAsync(['resume']);
   }
 
   nodeOfPort(brokerPort: number): number {
@@ -167,6 +176,8 @@ export interface ClusterRow {
   expected: string;
   observed: string;
   pass: boolean;
+  /** How long the scenario took, its own set-up included. */
+  seconds?: number;
 }
 
 /** reports/cluster.json: one row per scenario, measured figures in `observed`. */
