@@ -7,7 +7,8 @@
 //
 //   npm run build && node scripts/node22-smoke.mjs      (run by .ci/run)
 //
-// Environment: XIETONG_NODE22_KAFKA_PORT (default 19396; the broker is started and stopped here).
+// Environment: XIETONG_NODE22_KAFKA_PORT (default 19592; the broker is started and stopped here) and
+// XIETONG_NODE22_HTTP_PORT (default 19597): clear of the other suites' brokers, so it may run beside them.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const kafkaPort = process.env.XIETONG_NODE22_KAFKA_PORT ?? '19396';
+const kafkaPort = process.env.XIETONG_NODE22_KAFKA_PORT ?? '19592';
 const log = (m) => process.stderr.write(`[node22] ${m}\n`);
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts });
 
@@ -78,7 +79,7 @@ try {
     'node22-smoke',
   );
   cli('kafka', 'apply', '--manifest', join(env.XIETONG_FEDERATION_DIR, 'manifest.jws'), '--replication-factor', '1');
-  const port = 19397;
+  const port = Number(process.env.XIETONG_NODE22_HTTP_PORT ?? 19597);
   gateway = spawn(node22, [...flags, '--max-old-space-size=1024', join(app, 'dist/apps/gateway/src/main.js')], {
     cwd: app,
     env: {

@@ -227,7 +227,7 @@ export class ExchangeModule {
             }),
         ),
         provideFactory(KAFKA, [BrokerStatus], (broker) => createKafka(config.kafka, log, broker)),
-        provideFactory(RecordPublisher, [KAFKA], (kafka) => new RecordPublisher(kafka)),
+        provideFactory(RecordPublisher, [KAFKA], (kafka) => new RecordPublisher(kafka, {}, log)),
         provideFactory(
           TopicLimits,
           [KAFKA, BrokerStatus],

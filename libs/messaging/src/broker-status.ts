@@ -78,7 +78,10 @@ export class BrokerStatus implements BrokerGate, KafkaLogAbsorber {
       logLevel: logLevel.NOTHING,
       connectionTimeout: 3_000,
       authenticationTimeout: 3_000,
-      retry: { retries: 0 },
+      // kafkajs connects a new client to the FIRST configured broker and moves to the next one only
+      // on a retry: with no retry, a probe whose first broker is down called the whole cluster down
+      // (and held the relay) while the other brokers served. One attempt per configured broker.
+      retry: { retries: options.settings.brokers.length - 1, initialRetryTime: 100, maxRetryTime: 500 },
     });
   }
 
@@ -186,7 +189,8 @@ export class BrokerStatus implements BrokerGate, KafkaLogAbsorber {
 
   private async probe(): Promise<KafkaFailure | undefined> {
     const { topics, settings } = this.options;
-    const timeoutMs = this.options.probeTimeoutMs ?? 5_000;
+    // Room for one connection timeout per configured broker.
+    const timeoutMs = this.options.probeTimeoutMs ?? 5_000 + 3_500 * (settings.brokers.length - 1);
     let timer: NodeJS.Timeout | undefined;
     try {
       const work = checkTopicsVisible(this.client, topics, 0);

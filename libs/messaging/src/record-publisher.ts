@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Admin, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from './topic-limits';
 
 export interface OutgoingRecord {
@@ -26,6 +26,24 @@ const PERMANENT: Record<string, 'RECORD_TOO_LARGE' | 'RECORD_INVALID'> = {
   INVALID_TIMESTAMP: 'RECORD_INVALID',
 };
 
+/** Answers after which the producer's id or sequence numbers are no good: a new producer is needed. */
+const PRODUCER_REFUSED = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'PRODUCER_FENCED',
+]);
+
+/** Answers that no amount of retrying the same batch will change soon (an operator must act). */
+const NOT_WORTH_WAITING = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'SASL_AUTHENTICATION_FAILED',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+]);
+
 /** The kafkajs protocol error type behind an error, following its causes. */
 export function kafkaErrorType(e: unknown): string | undefined {
   for (let c = e as { type?: unknown; cause?: unknown } | undefined, i = 0; c && i < 10; c = c.cause as never, i++) {
@@ -34,156 +52,371 @@ export function kafkaErrorType(e: unknown): string | undefined {
   return undefined;
 }
 
+export interface PublisherTimings {
+  /**
+   * How long one batch is re-sent, unchanged, before its records are handed back as `retry`
+   * (long enough for a partition leader's fail-over; the batch keeps its sequence numbers, so a
+   * copy the old leader had already replicated is recognised by the new one and not written twice).
+   */
+  retryForMs: number;
+  /** How long the broker may wait for the in-sync replicas before answering a produce request. */
+  ackTimeoutMs: number;
+  /** A send that has not settled after this long is abandoned and its producer replaced. */
+  stuckAfterMs: number;
+  /** Pause between two attempts of one batch. */
+  backoffMs: number;
+  /** How long the partition counts of a topic are trusted. */
+  metadataTtlMs: number;
+}
+
+const DEFAULT_TIMINGS: PublisherTimings = {
+  retryForMs: 60_000,
+  ackTimeoutMs: 10_000,
+  stuckAfterMs: 90_000,
+  backoffMs: 500,
+  metadataTtlMs: 60_000,
+};
+
+/** The send of one partition's batch: what kafkajs may throw, or an acknowledgement that misses it. */
+class SendFailure extends Error {
+  constructor(
+    message: string,
+    readonly type?: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Idempotent producer (acks=all, one in-flight request): a retried batch is written once.
- * `publish` resolves only after the broker acknowledged every record.
+ *
+ * Every produce request carries the records of ONE partition, and its answer must acknowledge that
+ * partition. kafkajs groups a multi-partition send by leader and, when it retries after a leader
+ * dies, skips every leader that already answered: the records of a partition whose leadership
+ * moved to such a broker are never sent, yet the send resolves (kafkajs issue 1303; 529 of 45,000
+ * acknowledged records were missing in our cluster suite before this). With one partition per
+ * request there is nothing to skip, and an answer that does not name the partition is a failure.
+ *
+ * Sends to one partition are serialised here (the relay, receipts and dead letters share the
+ * producer), partitions are sent concurrently. The partition of a record is the Java client's
+ * murmur2 of its key, so a case's records keep landing on one partition (their order).
  */
 export class RecordPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected?: Promise<void>;
+  private admin?: Admin;
+  private adminConnected?: Promise<void>;
+  private readonly partitionsOf = new Map<string, { partitions: PartitionMetadata[]; until: number }>();
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly timings: PublisherTimings;
+  private closed = false;
 
-  constructor(kafka: Kafka) {
-    // The Java client's murmur2 partitioner, named explicitly: a case's records must keep landing on
-    // one partition (their order) whatever kafkajs's default becomes.
-    this.producer = kafka.producer({
+  constructor(
+    private readonly kafka: Kafka,
+    timings: Partial<PublisherTimings> = {},
+    private readonly log: (level: 'warn' | 'error', message: string) => void = () => undefined,
+  ) {
+    this.timings = { ...DEFAULT_TIMINGS, ...timings };
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Partitions are chosen here (byPartition); named so kafkajs does not warn about its default.
       createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs's own retries stay short: this class retries the same batch for `retryForMs`.
+      retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 5_000 },
     });
   }
 
   /** Connects once; after a failed attempt (cluster down) the next call tries again. */
   connect(): Promise<void> {
-    this.connected ??= this.producer.connect().catch((e: unknown) => {
-      this.connected = undefined;
+    const producer = this.producer;
+    this.connected ??= producer.connect().catch((e: unknown) => {
+      if (this.producer === producer) this.connected = undefined;
       throw e;
     });
     return this.connected;
   }
 
-  async publish(records: OutgoingRecord[]): Promise<void> {
+  /** Publishes every record (dead letters, tools); throws the first failure. Re-sends for `retryForMs` at most. */
+  async publish(records: OutgoingRecord[], retryForMs = this.timings.retryForMs): Promise<void> {
     if (records.length === 0) return;
     await this.connect();
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-    await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, rs]) => ({
-        topic,
-        messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-      })),
-    });
+    const groups = await this.byPartition(records.map((r, i) => ({ r, i })));
+    const failures = await Promise.all(
+      [...groups].map(([lane, { topic, partition, items }]) =>
+        this.inLane(lane, () =>
+          this.sendPartition(
+            topic,
+            partition,
+            items.map((x) => x.r),
+            retryForMs,
+          ),
+        ),
+      ),
+    );
+    const failure = failures.find((f) => f !== undefined);
+    if (failure) throw failure.cause instanceof Error ? failure.cause : failure;
   }
 
   /**
    * Publishes records in producer batches that each stay under their topic's `max.message.bytes`
-   * (`limitOf`), in order, and answers what became of each record (same order as `records`).
-   * A record too large even alone is failed without being sent; a batch the broker refuses for a
-   * permanent reason is retried record by record so that only the bad record fails; after a
-   * transient failure the topic's remaining records are left for a later attempt (kept in order).
+   * (`limitOf`), in order per partition, and answers what became of each record (same order as
+   * `records`). A record too large even alone is failed without being sent; a batch the broker
+   * refuses for a permanent reason is retried record by record so that only the bad record fails;
+   * after a transient failure that outlasts `retryForMs`, the partition's remaining records are
+   * left for a later attempt (kept in order).
    */
   async publishBounded(
     records: OutgoingRecord[],
     limitOf: (topic: string) => Promise<number>,
   ): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = new Array(records.length);
-    const byTopic = new Map<string, number[]>();
-    records.forEach((r, i) => byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), i]));
-    if (records.length > 0) await this.connect();
-    for (const [topic, indexes] of byTopic) {
-      const limit = await limitOf(topic);
-      const batches: number[][] = [];
-      let current: number[] = [];
-      let size = RECORD_BATCH_OVERHEAD;
-      for (const i of indexes) {
-        const r = records[i];
-        const bytes = recordBytes(r.key, r.value, r.headers);
-        if (bytes + RECORD_BATCH_OVERHEAD > limit) {
-          outcomes[i] = {
-            kind: 'failed',
-            code: 'RECORD_TOO_LARGE',
-            reason: `record of ${bytes} bytes exceeds max.message.bytes ${limit} of topic ${topic}`,
-          };
-          continue;
-        }
-        if (current.length > 0 && size + bytes > limit) {
-          batches.push(current);
-          current = [];
-          size = RECORD_BATCH_OVERHEAD;
-        }
-        current.push(i);
-        size += bytes;
-      }
-      if (current.length > 0) batches.push(current);
-      await this.sendInOrder(topic, batches, records, outcomes);
+    if (records.length === 0) return outcomes;
+    await this.connect();
+    const limits = new Map<string, number>();
+    for (const topic of new Set(records.map((r) => r.topic))) limits.set(topic, await limitOf(topic));
+    const sendable: { r: OutgoingRecord; i: number }[] = [];
+    records.forEach((r, i) => {
+      const bytes = recordBytes(r.key, r.value, r.headers);
+      const limit = limits.get(r.topic)!;
+      if (bytes + RECORD_BATCH_OVERHEAD > limit)
+        outcomes[i] = {
+          kind: 'failed',
+          code: 'RECORD_TOO_LARGE',
+          reason: `record of ${bytes} bytes exceeds max.message.bytes ${limit} of topic ${r.topic}`,
+        };
+      else sendable.push({ r, i });
+    });
+    let groups: Map<string, { topic: string; partition: number; items: { r: OutgoingRecord; i: number }[] }>;
+    try {
+      groups = await this.byPartition(sendable);
+    } catch (e) {
+      for (const { i } of sendable) outcomes[i] = { kind: 'retry', reason: describe(e) };
+      return outcomes;
     }
+    await Promise.all(
+      [...groups].map(([lane, { topic, partition, items }]) =>
+        this.inLane(lane, async () => {
+          const batches: number[][] = [];
+          let current: number[] = [];
+          let size = RECORD_BATCH_OVERHEAD;
+          for (const { r, i } of items) {
+            const bytes = recordBytes(r.key, r.value, r.headers);
+            if (current.length > 0 && size + bytes > limits.get(topic)!) {
+              batches.push(current);
+              current = [];
+              size = RECORD_BATCH_OVERHEAD;
+            }
+            current.push(i);
+            size += bytes;
+          }
+          if (current.length > 0) batches.push(current);
+          await this.sendInOrder(topic, partition, batches, records, outcomes);
+        }),
+      ),
+    );
     return outcomes;
   }
 
   private async sendInOrder(
     topic: string,
+    partition: number,
     batches: number[][],
     records: OutgoingRecord[],
     outcomes: PublishOutcome[],
   ): Promise<'done' | 'stopped'> {
     for (const [b, batch] of batches.entries()) {
-      const error = await this.trySend(
+      const failure = await this.sendPartition(
         topic,
+        partition,
         batch.map((i) => records[i]),
+        this.timings.retryForMs,
       );
-      if (!error) {
+      if (!failure) {
         for (const i of batch) outcomes[i] = { kind: 'sent' };
         continue;
       }
-      const code = PERMANENT[kafkaErrorType(error) ?? ''];
+      const code = PERMANENT[failure.type ?? ''];
       if (code && batch.length > 1) {
         // Find the bad record(s): the others of the batch must not wait behind them.
         const singles = batch.map((i) => [i]);
-        if ((await this.sendInOrder(topic, singles, records, outcomes)) === 'done') continue;
+        if ((await this.sendInOrder(topic, partition, singles, records, outcomes)) === 'done') continue;
         // A transient failure among the singles: the batch's last record carries its retry outcome.
         const retry = outcomes[batch[batch.length - 1]];
         for (const rest of batches.slice(b + 1)) for (const i of rest) outcomes[i] = retry;
         return 'stopped';
       }
       if (code) {
-        outcomes[batch[0]] = { kind: 'failed', code, reason: `${kafkaErrorType(error)}: ${error.message}` };
+        outcomes[batch[0]] = { kind: 'failed', code, reason: failure.message };
         continue;
       }
-      const reason = `${kafkaErrorType(error) ?? error.name}: ${error.message}`;
-      for (const rest of batches.slice(b)) for (const i of rest) outcomes[i] = { kind: 'retry', reason };
+      for (const rest of batches.slice(b))
+        for (const i of rest) outcomes[i] = { kind: 'retry', reason: failure.message };
       return 'stopped';
     }
     return 'done';
   }
 
-  private async trySend(topic: string, rs: OutgoingRecord[]): Promise<Error | undefined> {
+  /**
+   * Sends one partition's batch and re-sends it unchanged until the partition's leader acknowledges
+   * it, a permanent refusal, or `retryForMs`. Answers the failure, or undefined once acknowledged.
+   */
+  private async sendPartition(
+    topic: string,
+    partition: number,
+    rs: OutgoingRecord[],
+    retryForMs: number,
+  ): Promise<SendFailure | undefined> {
+    const deadline = Date.now() + retryForMs;
+    for (let attempt = 1; ; attempt++) {
+      const failure = await this.attempt(topic, partition, rs);
+      if (!failure) return undefined;
+      if (failure.type && PERMANENT[failure.type]) return failure;
+      if (failure.type && PRODUCER_REFUSED.has(failure.type)) await this.replaceProducer(failure.message);
+      if (this.closed || Date.now() + this.timings.backoffMs >= deadline) return failure;
+      if (failure.type && NOT_WORTH_WAITING.has(failure.type)) return failure;
+      if (attempt === 1)
+        this.log('warn', `publish to ${topic}[${partition}] failed, re-sending the same batch: ${failure.message}`);
+      this.partitionsOf.delete(topic);
+      await new Promise((r) => setTimeout(r, this.timings.backoffMs));
+    }
+  }
+
+  private async attempt(topic: string, partition: number, rs: OutgoingRecord[]): Promise<SendFailure | undefined> {
+    const producer = this.producer;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), this.timings.stuckAfterMs);
+    });
     try {
-      await this.producer.sendBatch({
+      await this.connect();
+      const send = producer.send({
+        topic,
         acks: -1,
+        timeout: this.timings.ackTimeoutMs,
         compression: CompressionTypes.None,
-        topicMessages: [{ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) }],
+        messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition })),
       });
+      send.catch(() => undefined);
+      const answer = await Promise.race([send, stuck]);
+      if (answer === 'stuck') {
+        // kafkajs still owns the request and its sequence numbers: only a new producer can go on.
+        const message = `no answer to a produce request to ${topic}[${partition}] in ${this.timings.stuckAfterMs} ms`;
+        await this.replaceProducer(message);
+        return new SendFailure(message, 'REQUEST_TIMED_OUT');
+      }
+      const ack = answer.find((m) => m.topicName === topic && m.partition === partition);
+      if (!ack || ack.errorCode !== 0)
+        return new SendFailure(
+          `the answer to a produce request to ${topic}[${partition}] does not acknowledge that partition`,
+          'NOT_ACKNOWLEDGED',
+        );
       return undefined;
     } catch (e) {
-      return e as Error;
+      const type = kafkaErrorType(e);
+      return new SendFailure(`${type ?? (e as Error).name}: ${(e as Error).message}`, type, e);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Drops a producer the broker no longer takes (or that hangs) for a new one, with a new producer id. */
+  private async replaceProducer(why: string): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.connected = undefined;
+    this.log(
+      'warn',
+      `idempotent producer replaced (${why}); a batch re-sent by the new one may be stored twice in the topic, the receiver keeps one`,
+    );
+    void old.disconnect().catch(() => undefined);
+  }
+
+  /** Runs `work` after the earlier work of the same partition (one lane per topic-partition). */
+  private inLane<T>(lane: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(lane) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.lanes.set(lane, settled);
+    void settled.then(() => {
+      if (this.lanes.get(lane) === settled) this.lanes.delete(lane);
+    });
+    return next;
+  }
+
+  /** Groups records by topic-partition, keeping their order inside each partition. */
+  private async byPartition<T extends { r: OutgoingRecord }>(
+    items: T[],
+  ): Promise<Map<string, { topic: string; partition: number; items: T[] }>> {
+    const groups = new Map<string, { topic: string; partition: number; items: T[] }>();
+    for (const topic of new Set(items.map((x) => x.r.topic))) {
+      const partitionMetadata = await this.partitions(topic);
+      for (const x of items) {
+        if (x.r.topic !== topic) continue;
+        const partition = this.partitioner({ topic, partitionMetadata, message: { key: x.r.key, value: null } });
+        const lane = `${topic}\u0000${partition}`;
+        const g = groups.get(lane) ?? { topic, partition, items: [] };
+        g.items.push(x);
+        groups.set(lane, g);
+      }
+    }
+    return groups;
+  }
+
+  /** The partitions of a topic, from the cluster's metadata (cached for `metadataTtlMs`). */
+  private async partitions(topic: string): Promise<PartitionMetadata[]> {
+    const known = this.partitionsOf.get(topic);
+    if (known && known.until > Date.now()) return known.partitions;
+    this.admin ??= this.kafka.admin({ retry: { retries: 2 } });
+    const admin = this.admin;
+    this.adminConnected ??= admin.connect().catch((e: unknown) => {
+      this.adminConnected = undefined;
+      throw e;
+    });
+    await this.adminConnected;
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = meta.topics.find((t) => t.name === topic)?.partitions ?? [];
+    if (partitions.length === 0)
+      throw new SendFailure(`topic ${topic} has no partitions`, 'UNKNOWN_TOPIC_OR_PARTITION');
+    this.partitionsOf.set(topic, { partitions, until: Date.now() + this.timings.metadataTtlMs });
+    return partitions;
   }
 
   /** Publishes one record and answers where the broker put it. */
   async publishOne(r: OutgoingRecord): Promise<{ partition: number; offset: string }> {
     await this.connect();
-    const [meta] = await this.producer.send({
-      topic: r.topic,
-      acks: -1,
-      compression: CompressionTypes.None,
-      messages: [{ key: r.key, value: r.value, headers: r.headers }],
+    const [[lane, { partition }]] = [...(await this.byPartition([{ r }]))];
+    return this.inLane(lane, async () => {
+      const producer = this.producer;
+      const meta = await producer.send({
+        topic: r.topic,
+        acks: -1,
+        timeout: this.timings.ackTimeoutMs,
+        compression: CompressionTypes.None,
+        messages: [{ key: r.key, value: r.value, headers: r.headers, partition }],
+      });
+      const ack = meta.find((m) => m.topicName === r.topic && m.partition === partition);
+      if (!ack) throw new Error(`the answer to a produce request to ${r.topic}[${partition}] does not acknowledge it`);
+      return { partition, offset: String(ack.baseOffset ?? ack.offset) };
     });
-    return { partition: meta.partition, offset: String(meta.baseOffset ?? meta.offset) };
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.lanes.values()]);
     if (this.connected) await this.producer.disconnect().catch(() => undefined);
+    if (this.adminConnected) await this.admin?.disconnect().catch(() => undefined);
   }
+}
+
+function describe(e: unknown): string {
+  const type = kafkaErrorType(e);
+  return `${type ?? (e as Error).name}: ${(e as Error).message}`;
 }
