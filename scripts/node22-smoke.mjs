@@ -14,6 +14,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlin
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const kafkaPort = process.env.XIETONG_NODE22_KAFKA_PORT ?? '19592';
@@ -116,7 +117,8 @@ try {
     .split('\n')
     .pop();
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const { sampleLead } = await import(join(app, 'dist/libs/contracts/src/index.js'));
+  // The build is CommonJS: require it (an ES import sees no named exports in swc's output).
+  const { sampleLead } = createRequire(import.meta.url)(join(app, 'dist/libs/contracts/src/index.js'));
   const res = await fetch(`${base}/api/v1/leads`, {
     method: 'POST',
     headers,
