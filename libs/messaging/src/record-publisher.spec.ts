@@ -13,7 +13,6 @@ type Answer = RecordMetadata[] | Error | 'hang';
 function fakeKafka(partitions = 3, answer?: (req: ProducerRecord, n: number) => Answer | undefined) {
   const sends: { producer: number; req: ProducerRecord }[] = [];
   let producers = 0;
-  let inFlight = 0;
   let maxInFlightPerPartition = 0;
   const busy = new Map<string, number>();
   const kafka = {
@@ -28,7 +27,6 @@ function fakeKafka(partitions = 3, answer?: (req: ProducerRecord, n: number) => 
           const lane = `${req.topic}/${partition}`;
           busy.set(lane, (busy.get(lane) ?? 0) + 1);
           maxInFlightPerPartition = Math.max(maxInFlightPerPartition, busy.get(lane)!);
-          inFlight++;
           try {
             await new Promise((r) => setTimeout(r, 1));
             const a = answer?.(req, sends.length) ?? [
@@ -38,7 +36,6 @@ function fakeKafka(partitions = 3, answer?: (req: ProducerRecord, n: number) => 
             if (a instanceof Error) throw a;
             return a;
           } finally {
-            inFlight--;
             busy.set(lane, busy.get(lane)! - 1);
           }
         },
