@@ -15,6 +15,7 @@ function fakeKafka(partitions = 3, answer?: (req: ProducerRecord, n: number) => 
   let producers = 0;
   let maxInFlightPerPartition = 0;
   const busy = new Map<string, number>();
+  const metadata = { failing: false, asked: 0 };
   const kafka = {
     producer: () => {
       const id = ++producers;
@@ -44,17 +45,22 @@ function fakeKafka(partitions = 3, answer?: (req: ProducerRecord, n: number) => 
     admin: () => ({
       connect: async () => undefined,
       disconnect: async () => undefined,
-      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({
-        topics: topics.map((name) => ({
-          name,
-          partitions: Array.from({ length: partitions }, (_, p) => ({ partitionId: p, leader: 1 })),
-        })),
-      }),
+      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {
+        metadata.asked++;
+        if (metadata.failing) throw kafkaError('LEADER_NOT_AVAILABLE', 'Connection error: connect ECONNREFUSED');
+        return {
+          topics: topics.map((name) => ({
+            name,
+            partitions: Array.from({ length: partitions }, (_, p) => ({ partitionId: p, leader: 1 })),
+          })),
+        };
+      },
     }),
   };
   return {
     kafka: kafka as unknown as Kafka,
     sends,
+    metadata,
     get producers() {
       return producers;
     },
@@ -183,6 +189,32 @@ describe('RecordPublisher', () => {
     const q = new RecordPublisher(hung.kafka, { ...fast, retryForMs: 1_000 });
     expect((await q.publishBounded([rec('a')], noLimit))[0]).toEqual({ kind: 'sent' });
     expect(hung.sends.map((s) => s.producer)).toEqual([1, 2]);
+  });
+
+  it('lanes failing together with a refused producer replace it once, not each other', async () => {
+    const k = fakeKafka(3, (req) => (k.producers === 1 ? kafkaError('UNKNOWN_PRODUCER_ID') : undefined));
+    const p = new RecordPublisher(k.kafka, fast);
+    const keys = Array.from({ length: 12 }, (_, i) => `case-${i}`);
+    const outcomes = await p.publishBounded(
+      keys.map((key) => rec(key)),
+      noLimit,
+    );
+    expect(outcomes.every((o) => o.kind === 'sent')).toBe(true);
+    expect(new Set(k.sends.filter((s) => s.producer === 1).map((s) => s.req.messages[0].partition)).size).toBe(3);
+    expect(k.producers).toBe(2);
+  });
+
+  it('keeps the partition count it knows while the metadata cannot be fetched (a fail-over)', async () => {
+    const k = fakeKafka(3);
+    const p = new RecordPublisher(k.kafka, { ...fast, metadataTtlMs: 0 });
+    await p.publishBounded([rec('a')], noLimit);
+    k.metadata.failing = true;
+    const outcomes = await p.publishBounded([rec('a'), rec('b')], noLimit);
+    expect(outcomes.map((o) => o.kind)).toEqual(['sent', 'sent']);
+    expect(k.metadata.asked).toBeGreaterThan(1);
+    // Unknown topic and no cached count: handed back, not guessed.
+    const fresh = await p.publishBounded([rec('x', 'other-topic')], noLimit);
+    expect(fresh[0]).toEqual({ kind: 'retry', reason: expect.stringMatching(/ECONNREFUSED/) });
   });
 
   it('serialises sends to one partition across concurrent publishes (relay, receipts, dead letters)', async () => {

@@ -1,4 +1,12 @@
-import { CompressionTypes, Partitioners, type Admin, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
+import {
+  CompressionTypes,
+  Partitioners,
+  type Admin,
+  type Kafka,
+  type PartitionMetadata,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from './topic-limits';
 
 export interface OutgoingRecord {
@@ -131,6 +139,9 @@ export class RecordPublisher {
       createPartitioner: Partitioners.DefaultPartitioner,
       // kafkajs's own retries stay short: this class retries the same batch for `retryForMs`.
       retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 5_000 },
+      // As fresh as the partition counts used by byPartition: a partition the producer does not know
+      // yet would be dropped from the request silently (and answered as not acknowledged).
+      metadataMaxAge: this.timings.metadataTtlMs,
     });
   }
 
@@ -147,6 +158,7 @@ export class RecordPublisher {
   /** Publishes every record (dead letters, tools); throws the first failure. Re-sends for `retryForMs` at most. */
   async publish(records: OutgoingRecord[], retryForMs = this.timings.retryForMs): Promise<void> {
     if (records.length === 0) return;
+    const deadline = Date.now() + retryForMs;
     await this.connect();
     const groups = await this.byPartition(records.map((r, i) => ({ r, i })));
     const failures = await Promise.all(
@@ -156,12 +168,12 @@ export class RecordPublisher {
             topic,
             partition,
             items.map((x) => x.r),
-            retryForMs,
+            deadline,
           ),
         ),
       ),
     );
-    const failure = failures.find((f) => f !== undefined);
+    const failure = failures.find((f) => f instanceof SendFailure);
     if (failure) throw failure.cause instanceof Error ? failure.cause : failure;
   }
 
@@ -179,6 +191,8 @@ export class RecordPublisher {
   ): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = new Array(records.length);
     if (records.length === 0) return outcomes;
+    // One deadline for the whole call: the relay holds its claim (a transaction) meanwhile.
+    const deadline = Date.now() + this.timings.retryForMs;
     await this.connect();
     const limits = new Map<string, number>();
     for (const topic of new Set(records.map((r) => r.topic))) limits.set(topic, await limitOf(topic));
@@ -218,7 +232,7 @@ export class RecordPublisher {
             size += bytes;
           }
           if (current.length > 0) batches.push(current);
-          await this.sendInOrder(topic, partition, batches, records, outcomes);
+          await this.sendInOrder(topic, partition, batches, records, outcomes, deadline);
         }),
       ),
     );
@@ -231,15 +245,16 @@ export class RecordPublisher {
     batches: number[][],
     records: OutgoingRecord[],
     outcomes: PublishOutcome[],
+    deadline: number,
   ): Promise<'done' | 'stopped'> {
     for (const [b, batch] of batches.entries()) {
       const failure = await this.sendPartition(
         topic,
         partition,
         batch.map((i) => records[i]),
-        this.timings.retryForMs,
+        deadline,
       );
-      if (!failure) {
+      if (!(failure instanceof SendFailure)) {
         for (const i of batch) outcomes[i] = { kind: 'sent' };
         continue;
       }
@@ -247,7 +262,7 @@ export class RecordPublisher {
       if (code && batch.length > 1) {
         // Find the bad record(s): the others of the batch must not wait behind them.
         const singles = batch.map((i) => [i]);
-        if ((await this.sendInOrder(topic, partition, singles, records, outcomes)) === 'done') continue;
+        if ((await this.sendInOrder(topic, partition, singles, records, outcomes, deadline)) === 'done') continue;
         // A transient failure among the singles: the batch's last record carries its retry outcome.
         const retry = outcomes[batch[batch.length - 1]];
         for (const rest of batches.slice(b + 1)) for (const i of rest) outcomes[i] = retry;
@@ -266,30 +281,27 @@ export class RecordPublisher {
 
   /**
    * Sends one partition's batch and re-sends it unchanged until the partition's leader acknowledges
-   * it, a permanent refusal, or `retryForMs`. Answers the failure, or undefined once acknowledged.
+   * it, a permanent refusal, or `deadline` (epoch ms). Answers the failure, or the acknowledgement.
    */
   private async sendPartition(
     topic: string,
     partition: number,
     rs: OutgoingRecord[],
-    retryForMs: number,
-  ): Promise<SendFailure | undefined> {
-    const deadline = Date.now() + retryForMs;
+    deadline: number,
+  ): Promise<SendFailure | RecordMetadata> {
     for (let attempt = 1; ; attempt++) {
       const failure = await this.attempt(topic, partition, rs);
-      if (!failure) return undefined;
+      if (!(failure instanceof SendFailure)) return failure;
       if (failure.type && PERMANENT[failure.type]) return failure;
-      if (failure.type && PRODUCER_REFUSED.has(failure.type)) await this.replaceProducer(failure.message);
       if (this.closed || Date.now() + this.timings.backoffMs >= deadline) return failure;
       if (failure.type && NOT_WORTH_WAITING.has(failure.type)) return failure;
       if (attempt === 1)
         this.log('warn', `publish to ${topic}[${partition}] failed, re-sending the same batch: ${failure.message}`);
-      this.partitionsOf.delete(topic);
       await new Promise((r) => setTimeout(r, this.timings.backoffMs));
     }
   }
 
-  private async attempt(topic: string, partition: number, rs: OutgoingRecord[]): Promise<SendFailure | undefined> {
+  private async attempt(topic: string, partition: number, rs: OutgoingRecord[]): Promise<SendFailure | RecordMetadata> {
     const producer = this.producer;
     let timer: NodeJS.Timeout | undefined;
     const stuck = new Promise<'stuck'>((resolve) => {
@@ -308,8 +320,8 @@ export class RecordPublisher {
       const answer = await Promise.race([send, stuck]);
       if (answer === 'stuck') {
         // kafkajs still owns the request and its sequence numbers: only a new producer can go on.
-        const message = `no answer to a produce request to ${topic}[${partition}] in ${this.timings.stuckAfterMs} ms`;
-        await this.replaceProducer(message);
+        const message = `Request timed out: no answer to a produce request to ${topic}[${partition}] in ${this.timings.stuckAfterMs} ms`;
+        this.replaceProducer(producer, message);
         return new SendFailure(message, 'REQUEST_TIMED_OUT');
       }
       const ack = answer.find((m) => m.topicName === topic && m.partition === partition);
@@ -318,17 +330,23 @@ export class RecordPublisher {
           `the answer to a produce request to ${topic}[${partition}] does not acknowledge that partition`,
           'NOT_ACKNOWLEDGED',
         );
-      return undefined;
+      return ack;
     } catch (e) {
       const type = kafkaErrorType(e);
-      return new SendFailure(`${type ?? (e as Error).name}: ${(e as Error).message}`, type, e);
+      const message = `${type ?? (e as Error).name}: ${(e as Error).message}`;
+      if (type && PRODUCER_REFUSED.has(type)) this.replaceProducer(producer, message);
+      return new SendFailure(message, type, e);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Drops a producer the broker no longer takes (or that hangs) for a new one, with a new producer id. */
-  private async replaceProducer(why: string): Promise<void> {
+  /**
+   * Drops a producer the broker no longer takes (or that hangs) for a new one, with a new producer
+   * id. Only the producer that failed: lanes failing together replace it once, not each other's.
+   */
+  private replaceProducer(failed: Producer, why: string): void {
+    if (this.producer !== failed || this.closed) return;
     const old = this.producer;
     this.producer = this.newProducer();
     this.connected = undefined;
@@ -380,9 +398,16 @@ export class RecordPublisher {
       this.adminConnected = undefined;
       throw e;
     });
-    await this.adminConnected;
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    const partitions = meta.topics.find((t) => t.name === topic)?.partitions ?? [];
+    let partitions: PartitionMetadata[];
+    try {
+      await this.adminConnected;
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      partitions = meta.topics.find((t) => t.name === topic)?.partitions ?? [];
+    } catch (e) {
+      // Keyed records need the partition count only, which a broker's fail-over does not change.
+      if (known) return known.partitions;
+      throw e;
+    }
     if (partitions.length === 0)
       throw new SendFailure(`topic ${topic} has no partitions`, 'UNKNOWN_TOPIC_OR_PARTITION');
     this.partitionsOf.set(topic, { partitions, until: Date.now() + this.timings.metadataTtlMs });
@@ -393,19 +418,10 @@ export class RecordPublisher {
   async publishOne(r: OutgoingRecord): Promise<{ partition: number; offset: string }> {
     await this.connect();
     const [[lane, { partition }]] = [...(await this.byPartition([{ r }]))];
-    return this.inLane(lane, async () => {
-      const producer = this.producer;
-      const meta = await producer.send({
-        topic: r.topic,
-        acks: -1,
-        timeout: this.timings.ackTimeoutMs,
-        compression: CompressionTypes.None,
-        messages: [{ key: r.key, value: r.value, headers: r.headers, partition }],
-      });
-      const ack = meta.find((m) => m.topicName === r.topic && m.partition === partition);
-      if (!ack) throw new Error(`the answer to a produce request to ${r.topic}[${partition}] does not acknowledge it`);
-      return { partition, offset: String(ack.baseOffset ?? ack.offset) };
-    });
+    const deadline = Date.now() + this.timings.retryForMs;
+    const ack = await this.inLane(lane, () => this.sendPartition(r.topic, partition, [r], deadline));
+    if (ack instanceof SendFailure) throw ack.cause instanceof Error ? ack.cause : ack;
+    return { partition, offset: String(ack.baseOffset ?? ack.offset) };
   }
 
   async close(): Promise<void> {

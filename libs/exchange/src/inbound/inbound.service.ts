@@ -23,6 +23,12 @@ import { composeReceipt } from './receipt-composer';
 import { RecordVerifier } from './record-verifier';
 import type { VerifiedMessage } from './verification-result';
 
+/**
+ * How long a dead-letter copy is re-sent through a leader's fail-over before giving up: the quarantine
+ * table is the record of truth and the sweep re-sends later, so the inbox partition need not wait.
+ */
+const DEAD_LETTER_RETRY_MS = 10_000;
+
 export interface BatchOutcome {
   accepted: number;
   receipts: number;
@@ -174,7 +180,10 @@ export class InboundService {
     for (const q of rows)
       this.log('warn', `quarantined ${q.topic}[${q.partition}]@${q.offset}: ${q.reasonCode} ${q.reason}`);
     try {
-      await this.publisher.publish(rows.map((q) => deadLetterRecord(this.deadLetters, q)));
+      await this.publisher.publish(
+        rows.map((q) => deadLetterRecord(this.deadLetters, q)),
+        DEAD_LETTER_RETRY_MS,
+      );
       await this.quarantine.markDeadLettered(ids);
     } catch (e) {
       this.log(
@@ -251,7 +260,10 @@ export class InboundService {
     const sent = await this.db.transaction(async (em) => {
       const rows = await this.quarantine.claimNotDeadLettered(em, limit, new Date(now.getTime() - graceMs));
       if (rows.length === 0) return 0;
-      await this.publisher.publish(rows.map((q) => deadLetterRecord(this.deadLetters, q)));
+      await this.publisher.publish(
+        rows.map((q) => deadLetterRecord(this.deadLetters, q)),
+        DEAD_LETTER_RETRY_MS,
+      );
       await this.quarantine.markDeadLettered(
         rows.map((r) => r.id),
         em,
