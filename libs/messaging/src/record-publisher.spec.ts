@@ -192,7 +192,7 @@ describe('RecordPublisher', () => {
   });
 
   it('lanes failing together with a refused producer replace it once, not each other', async () => {
-    const k = fakeKafka(3, (req) => (k.producers === 1 ? kafkaError('UNKNOWN_PRODUCER_ID') : undefined));
+    const k = fakeKafka(3, () => (k.producers === 1 ? kafkaError('UNKNOWN_PRODUCER_ID') : undefined));
     const p = new RecordPublisher(k.kafka, fast);
     const keys = Array.from({ length: 12 }, (_, i) => `case-${i}`);
     const outcomes = await p.publishBounded(
