@@ -3,6 +3,7 @@ export * from './message-type';
 export * from './schema-catalog';
 export * from './compatibility';
 export * from './body-validation';
+export * from './printable';
 export { AVRO_PARSE_OPTIONS } from './avro/logical-types';
 export { SingleObjectCodec } from './avro/single-object';
 export { parsingCanonicalForm, rabinFingerprint, rabinFingerprintOf } from './avro/rabin-fingerprint';

@@ -1,4 +1,5 @@
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { installBatchCodecs, UNDECODABLE_HEADER } from './batch-codecs';
 
 export interface InboundRecord {
   topic: string;
@@ -7,6 +8,11 @@ export interface InboundRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, Buffer | undefined>;
+  /**
+   * Set when the record stands in for one of a compressed batch that could not be inflated (see
+   * batch-codecs.ts): why. The record is to be quarantined; its value, if any, is the compressed batch.
+   */
+  undecodable?: string;
 }
 
 /** Processes one batch; must not throw for bad records (quarantine them), only for transient failures. */
@@ -50,6 +56,7 @@ export class InboxConsumer {
     private readonly kafka: Kafka,
     private readonly options: InboxConsumerOptions,
   ) {
+    installBatchCodecs();
     // A 10 s session lets the group hand a crashed instance's partitions to the others quickly.
     // The broker answers a fetch as soon as a record is there; maxWait only paces the empty fetches
     // of an idle inbox (at 50 ms two idle gateways used 125 ms of CPU per second, at 500 ms 51 ms).
@@ -202,7 +209,12 @@ const HEARTBEAT_MS = 2_000;
 
 function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRecord {
   const headers: Record<string, Buffer | undefined> = {};
+  let undecodable: string | undefined;
   for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (k === UNDECODABLE_HEADER) {
+      undecodable = String(Array.isArray(v) ? v[0] : v);
+      continue;
+    }
     headers[k] = Array.isArray(v)
       ? v[0] === undefined
         ? undefined
@@ -211,5 +223,7 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): InboundRec
         ? undefined
         : Buffer.from(v);
   }
-  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers };
+  const record: InboundRecord = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers };
+  if (undecodable !== undefined) record.undecodable = undecodable;
+  return record;
 }

@@ -5,6 +5,7 @@ export * from './topic-admin';
 export * from './record-publisher';
 export * from './topic-limits';
 export * from './inbox-consumer';
+export * from './batch-codecs';
 export * from './kafka-inbox.transport';
 export * from './local-kafka';
 export * from './kafka-plan';

@@ -1,4 +1,4 @@
-import { isProtocolType } from '@xietong/contracts';
+import { isProtocolType, printable } from '@xietong/contracts';
 import type { InboundRecord } from '@xietong/messaging';
 import type {
   AuditInput,
@@ -201,11 +201,11 @@ export function quarantineRow(q: RefusedRecord, now: Date): NewQuarantineRecord 
   );
   return {
     reasonCode: q.code,
-    reason: q.detail.slice(0, 2000),
+    reason: printable(q.detail.slice(0, 2000)),
     topic: q.record.topic,
     partition: q.record.partition,
     offset: q.record.offset,
-    recordKey: q.record.key?.toString('utf8') ?? null,
+    recordKey: q.record.key ? printable(q.record.key.toString('utf8')) : null,
     value: q.record.value,
     headers: JSON.stringify(headers),
     messageId: q.envelope?.messageId ?? null,

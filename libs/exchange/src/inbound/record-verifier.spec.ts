@@ -10,7 +10,7 @@ import {
   type Signer,
 } from '@xietong/crypto';
 import { buildManifest, Federation, loadZoneData, type Manifest } from '@xietong/federation';
-import type { InboundRecord } from '@xietong/messaging';
+import { HEADERS, type InboundRecord } from '@xietong/messaging';
 import { composeSignedRecord, type SignedRecord } from '../signed-record';
 import { AgencyId, provideValue } from '../tokens';
 import { WireCodec } from '../wire-codec';
@@ -163,5 +163,26 @@ describe('RecordVerifier', () => {
     const r = await forge();
     const result = await verify({ ...asRecord(r), value: Buffer.from('not a record') });
     expect(result).toMatchObject({ ok: false, code: 'MALFORMED', envelope: undefined });
+  });
+
+  it('refuses a stand-in for a record of a batch the consumer could not inflate (MALFORMED, its reason)', async () => {
+    const r = await forge();
+    const result = await verify({ ...asRecord(r), undecodable: 'zstd batch could not be inflated: bad frame' });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'MALFORMED',
+      detail: 'zstd batch could not be inflated: bad frame',
+    });
+  });
+
+  it('writes out control characters the refusal quotes from the record (a NUL in the kid)', async () => {
+    const r = await forge();
+    const [head, , sig] = r.headers[HEADERS.signature].split('.');
+    const header = { ...JSON.parse(Buffer.from(head, 'base64url').toString()), kid: 'k\u0000ey' };
+    const jws = `${Buffer.from(JSON.stringify(header)).toString('base64url')}..${sig}`;
+    const result = await verify(asRecord(r, { [HEADERS.signature]: jws }));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.detail).toContain('k\\u0000ey');
+    expect(!result.ok && result.detail).not.toContain('\u0000');
   });
 });

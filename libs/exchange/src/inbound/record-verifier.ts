@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, firstControlCharacter, isMessageType, UNKNOWN_TYPE, type Envelope } from '@xietong/contracts';
+import {
+  DomainError,
+  firstControlCharacter,
+  isMessageType,
+  printable,
+  UNKNOWN_TYPE,
+  type Envelope,
+} from '@xietong/contracts';
 import { readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import { HEADERS, type InboundRecord } from '@xietong/messaging';
@@ -22,6 +29,8 @@ export class RecordVerifier {
   async verify(record: InboundRecord, federation: Federation, now = new Date()): Promise<VerificationResult> {
     let envelope: Envelope | undefined;
     try {
+      // A stand-in for a record of a compressed batch the consumer could not inflate.
+      if (record.undecodable !== undefined) throw new DomainError('MALFORMED', record.undecodable);
       if (!record.value || record.value.length === 0) throw new DomainError('MALFORMED', 'record has no value');
       this.codec.learnEnvelopes(federation);
       envelope = assertEnvelopeFields(this.codec.envelope.decode(record.value));
@@ -59,8 +68,11 @@ export class RecordVerifier {
       if (control) throw new DomainError('MALFORMED', `body field ${control} holds control characters`);
       return { ok: true, record, envelope, body, signature: jws, kid: header.kid };
     } catch (e) {
-      if (e instanceof DomainError) return { ok: false, record, code: e.code, detail: e.message, envelope };
-      return { ok: false, record, code: 'MALFORMED', detail: `unreadable record: ${(e as Error).message}`, envelope };
+      // The detail can quote what the record holds (its kid, its alg): it goes into the quarantine
+      // row, the audit log and a rejection receipt, so nothing in it may be unstorable.
+      if (e instanceof DomainError) return { ok: false, record, code: e.code, detail: printable(e.message), envelope };
+      const detail = printable(`unreadable record: ${(e as Error).message}`);
+      return { ok: false, record, code: 'MALFORMED', detail, envelope };
     }
   }
 
