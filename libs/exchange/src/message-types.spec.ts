@@ -21,6 +21,7 @@ import {
   TimeLimits,
   WorkingDayCalendar,
 } from '@xietong/workflow';
+import { CONTRACT_SCHEMAS, OPERATIONS } from '@xietong/gateway';
 
 /**
  * The message-type registry (libs/contracts) and the lifecycle data (libs/workflow) must agree
@@ -134,5 +135,25 @@ describe('message-type registry', () => {
   it('lets every case kind be reminded of: the newest reminder body has each kind', () => {
     const kind = fieldType(catalog.latest('REMINDER').avroType, 'kind') as unknown as { symbols: string[] };
     expect([...kind.symbols].sort()).toEqual([...CASE_KINDS].sort());
+  });
+});
+
+/** An enum of the published OpenAPI contract: a parameter's, or a property of a component schema. */
+const paramEnum = (operation: string, name: string) =>
+  ((OPERATIONS[operation].parameters ?? []).find((p) => p.name === name)?.schema as { enum?: string[] } | undefined)
+    ?.enum;
+const propertyEnum = (schema: string, property: string) =>
+  ((CONTRACT_SCHEMAS[schema].properties as Record<string, { enum?: string[] }>)[property] ?? {}).enum;
+
+describe('the registry reaches the HTTP contract (OpenAPI)', () => {
+  it('lists every message type wherever messages are listed or filtered', () => {
+    expect(propertyEnum('Message', 'type')).toEqual([...MESSAGE_TYPES]);
+    expect(paramEnum('get /api/v1/messages', 'type')).toEqual([...MESSAGE_TYPES]);
+  });
+
+  it('lists every case kind wherever cases are listed, filtered or looked up', () => {
+    expect(propertyEnum('Case', 'kind')).toEqual([...CASE_KINDS]);
+    expect(paramEnum('get /api/v1/cases', 'kind')).toEqual([...CASE_KINDS]);
+    expect(paramEnum('get /api/v1/cases/{kind}/{caseNo}', 'kind')).toEqual([...CASE_KINDS]);
   });
 });

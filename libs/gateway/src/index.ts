@@ -6,3 +6,4 @@ export * from './auth/roles';
 export * from './auth/token-issuer';
 export * from './console/dev-identity-provider';
 export { ConsoleSessionStore } from './console/console-session.store';
+export { CONTRACT_SCHEMAS, OPERATIONS } from './http/openapi-contract';
