@@ -31,8 +31,8 @@ export function fieldTypeAt(record: avro.Type, path: string): avro.Type | undefi
   let t: avro.Type | undefined = record;
   for (const name of path.split('.')) {
     t = t && unwrapped(t);
-    const fields = (t as unknown as { fields?: { name: string; type: avro.Type }[] } | undefined)?.fields;
-    t = fields?.find((f) => f.name === name)?.type;
+    const record = t as unknown as { fields?: { name: string; type: avro.Type }[] } | undefined;
+    t = record?.fields?.find((f) => f.name === name)?.type;
   }
   return t && unwrapped(t);
 }
