@@ -4,6 +4,7 @@
 // that validates against the documented response schema.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv from 'ajv';
+import { CASE_KINDS, MESSAGE_TYPES, SUBMITTABLE_SPECS } from '@xietong/contracts';
 import { startFederation, type Harness } from '@xietong/testing';
 
 const JD = '341825';
@@ -105,6 +106,19 @@ describe('OpenAPI document at /docs-json', () => {
     expect(doc.components.schemas.Complaint.properties.complainant).toEqual({
       $ref: '#/components/schemas/Complainant',
     });
+  });
+
+  it('publishes the registry: a submission path per type submitted over HTTP, every type and case kind', () => {
+    const submissions = Object.keys(doc.paths).filter((p) => doc.paths[p].post?.tags?.includes('submission'));
+    expect(submissions.sort()).toEqual([...SUBMITTABLE_SPECS.map((s) => `/api/v1/${s.path}`), '/api/v1/batch'].sort());
+    const batchTypes =
+      doc.paths['/api/v1/batch'].post.requestBody.content['application/json'].schema.properties.items.items.oneOf;
+    expect(batchTypes.map((o: any) => o.properties.type.enum[0])).toEqual(SUBMITTABLE_SPECS.map((s) => s.type));
+    expect(doc.components.schemas.Message.properties.type.enum).toEqual([...MESSAGE_TYPES]);
+    expect(doc.components.schemas.Case.properties.kind.enum).toEqual([...CASE_KINDS]);
+    const kindOf = (path: string) => doc.paths[path].get.parameters.find((p: any) => p.name === 'kind').schema.enum;
+    expect(kindOf('/api/v1/cases')).toEqual([...CASE_KINDS]);
+    expect(kindOf('/api/v1/cases/{kind}/{caseNo}')).toEqual([...CASE_KINDS]);
   });
 
   it('answers each documented request example with its documented status and response schema', async () => {

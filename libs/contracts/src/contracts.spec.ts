@@ -68,6 +68,18 @@ describe('schema catalog', () => {
     expect(t.fromBuffer(t.toBuffer(body))).toEqual({ ...body });
     expect((t.fromBuffer(t.toBuffer(body)) as typeof lead).replyDue).toBe('2026-12-08');
   });
+
+  it('gives the symbols of an enum field, through nested records, nullable unions and arrays', () => {
+    expect(catalog.symbols('LEAD', 'riskTier')).toEqual(['KEY', 'WARNING', 'GENERAL']);
+    expect(catalog.symbols('CASE_RESULT', 'feedback.status')).toContain('CASE_OPENED');
+    expect(catalog.symbols('CASE_RESULT', 'disposal.penalties')).toContain('FINE');
+    expect(catalog.symbols('ASSISTANCE_REPLY', 'outcome')).toEqual(['COMPLETED', 'PARTIAL', 'EXTENSION_REQUESTED']);
+  });
+
+  it('refuses, naming it, a field that is missing or no enum', () => {
+    expect(() => catalog.symbols('LEAD', 'leadNo')).toThrow('LEAD leadNo is no enum field of its schema');
+    expect(() => catalog.symbols('LEAD', 'subject.nope')).toThrow(DomainError);
+  });
 });
 
 describe('validateBody', () => {

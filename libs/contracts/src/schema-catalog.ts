@@ -23,6 +23,27 @@ export function parseSchema(schema: object): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, { ...AVRO_PARSE_OPTIONS, registry: {} });
 }
 
+/**
+ * The Avro type at a dotted field path of a record, stepping through nullable unions and into
+ * array items (`disposal.penalties` is the penalty enum); undefined if the record has no such field.
+ */
+export function fieldTypeAt(record: avro.Type, path: string): avro.Type | undefined {
+  let t: avro.Type | undefined = record;
+  for (const name of path.split('.')) {
+    t = t && unwrapped(t);
+    const record = t as unknown as { fields?: { name: string; type: avro.Type }[] } | undefined;
+    t = record?.fields?.find((f) => f.name === name)?.type;
+  }
+  return t && unwrapped(t);
+}
+
+/** The branch of a nullable union that is not null, and the items of an array. */
+function unwrapped(t: avro.Type): avro.Type {
+  const union = t as unknown as { types?: avro.Type[] };
+  const branch = union.types?.find((x) => x.typeName !== 'null') ?? t;
+  return (branch as unknown as { itemsType?: avro.Type }).itemsType ?? branch;
+}
+
 export function fingerprintOf(type: avro.Type): string {
   return type.fingerprint('sha256').toString('hex');
 }
@@ -106,6 +127,17 @@ export class SchemaCatalog {
   /** Whether the catalog has a version of `type`. */
   has(type: MessageType): boolean {
     return this.latestByType.has(type);
+  }
+
+  /**
+   * The symbols of the enum at a dotted field path of the newest version of `type` (what a form
+   * offers, so it never lists a value the schema refuses). Throws if that field is no enum.
+   */
+  symbols(type: MessageType, path: string): readonly string[] {
+    const symbols = (fieldTypeAt(this.latest(type).avroType, path) as unknown as { symbols?: string[] } | undefined)
+      ?.symbols;
+    if (!symbols) throw new DomainError('UNKNOWN_SCHEMA', `${type} ${path} is no enum field of its schema`);
+    return symbols;
   }
 
   /** The newest version of a type: what this gateway writes and reads into. */

@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import type * as avro from 'avsc';
 import {
+  bodyValues,
   BUSINESS_TYPES,
+  type CaseKindName,
   CASE_KINDS,
   openingType,
+  sampleAssistanceRequest,
+  sampleComplaint,
+  sampleLead,
   MESSAGE_TYPE_SPECS,
   MESSAGE_TYPES,
   SchemaCatalog,
@@ -21,6 +26,15 @@ import {
   TimeLimits,
   WorkingDayCalendar,
 } from '@xietong/workflow';
+import {
+  CASE_KIND_VIEWS,
+  CONSOLE_CASE_STATES,
+  CONTRACT_SCHEMAS,
+  FIELD_SPECS,
+  formFields,
+  formMessage,
+  OPERATIONS,
+} from '@xietong/gateway';
 
 /**
  * The message-type registry (libs/contracts) and the lifecycle data (libs/workflow) must agree
@@ -134,5 +148,98 @@ describe('message-type registry', () => {
   it('lets every case kind be reminded of: the newest reminder body has each kind', () => {
     const kind = fieldType(catalog.latest('REMINDER').avroType, 'kind') as unknown as { symbols: string[] };
     expect([...kind.symbols].sort()).toEqual([...CASE_KINDS].sort());
+  });
+});
+
+/** An enum of the published OpenAPI contract: a parameter's, or a property of a component schema. */
+const paramEnum = (operation: string, name: string) =>
+  ((OPERATIONS[operation].parameters ?? []).find((p) => p.name === name)?.schema as { enum?: string[] } | undefined)
+    ?.enum;
+const propertyEnum = (schema: string, property: string) =>
+  ((CONTRACT_SCHEMAS[schema].properties as Record<string, { enum?: string[] }>)[property] ?? {}).enum;
+
+describe('the registry reaches the HTTP contract (OpenAPI)', () => {
+  it('lists every message type wherever messages are listed or filtered', () => {
+    expect(propertyEnum('Message', 'type')).toEqual([...MESSAGE_TYPES]);
+    expect(paramEnum('get /api/v1/messages', 'type')).toEqual([...MESSAGE_TYPES]);
+  });
+
+  it('lists every case kind wherever cases are listed, filtered or looked up', () => {
+    expect(propertyEnum('Case', 'kind')).toEqual([...CASE_KINDS]);
+    expect(paramEnum('get /api/v1/cases', 'kind')).toEqual([...CASE_KINDS]);
+    expect(paramEnum('get /api/v1/cases/{kind}/{caseNo}', 'kind')).toEqual([...CASE_KINDS]);
+  });
+});
+
+/** A body of the type that opens each kind of case file, as the case page finds it. */
+const OPENING_SAMPLES: Record<CaseKindName, Record<string, unknown>> = {
+  LEAD: sampleLead('L-1'),
+  COMPLAINT: sampleComplaint('C-1'),
+  ASSISTANCE: sampleAssistanceRequest('A-1', 'L-1', '2026-12-31'),
+};
+
+describe('the registry reaches the staff console', () => {
+  /** The message type a console form submits. */
+  const submits = (form: keyof typeof FIELD_SPECS) => formMessage(form, {}, 'X-1', '000000').type;
+
+  it('has a view of every case kind, whose forms each report on a case of that kind', () => {
+    expect(Object.keys(CASE_KIND_VIEWS).sort()).toEqual([...CASE_KINDS].sort());
+    for (const kind of CASE_KINDS) {
+      const reported = CASE_KIND_VIEWS[kind].forms.map((f) => MESSAGE_TYPE_SPECS[submits(f)].caseEffect);
+      for (const effect of reported)
+        expect({ kind, effect }).toMatchObject({ kind, effect: { effect: 'reports', kind } });
+    }
+  });
+
+  it('gives the handler of every kind a form for each type that reports on it over HTTP', () => {
+    for (const spec of SUBMITTABLE_SPECS) {
+      if (spec.caseEffect?.effect !== 'reports') continue;
+      const kind = spec.caseEffect.kind;
+      const types: string[] = CASE_KIND_VIEWS[kind].forms.map(submits);
+      expect({ kind, type: spec.type, offered: types.includes(spec.type) }).toEqual({
+        kind,
+        type: spec.type,
+        offered: true,
+      });
+    }
+  });
+
+  it('summarises the opening message of every kind', () => {
+    for (const kind of CASE_KINDS) {
+      const shown = CASE_KIND_VIEWS[kind].summary(OPENING_SAMPLES[kind], 'zh').filter(([, v]) => v);
+      expect({ kind, shown: shown.length > 2 }).toEqual({ kind, shown: true });
+    }
+  });
+
+  it('filters the case lists by every state of every kind', () => {
+    for (const kind of CASE_KINDS) expect(CONSOLE_CASE_STATES).toEqual(expect.arrayContaining([...CASE_STATES[kind]]));
+  });
+
+  it('offers in each select the symbols of the schema field the form fills, in schema order', () => {
+    const fields = formFields(catalog);
+    for (const [form, specs] of Object.entries(FIELD_SPECS) as [
+      keyof typeof FIELD_SPECS,
+      (typeof FIELD_SPECS)['lead'],
+    ][]) {
+      for (const { name, enumOf } of specs) {
+        if (!enumOf) continue;
+        const where = `${form}.${name}`;
+        const symbols = catalog.symbols(enumOf.type, enumOf.path);
+        const options = fields[form].find((f) => f.name === name)!.options!;
+        expect({ where, type: submits(form) }).toEqual({ where, type: enumOf.type });
+        expect({ where, options }).toEqual({
+          where,
+          options: enumOf.only ? symbols.filter((s) => enumOf.only!.includes(s)) : symbols,
+        });
+        expect({ where, only: enumOf.only ?? [] }).toEqual({
+          where,
+          only: (enumOf.only ?? []).filter((s) => symbols.includes(s)),
+        });
+        expect(options.length).toBeGreaterThan(0);
+        // The chosen option lands in the body at the field the options come from.
+        const body = formMessage(form, { [name]: options[0] }, 'X-1', '000000').request.body;
+        expect({ where, value: bodyValues(body, enumOf.path) }).toEqual({ where, value: [options[0]] });
+      }
+    }
   });
 });

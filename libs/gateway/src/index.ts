@@ -6,3 +6,7 @@ export * from './auth/roles';
 export * from './auth/token-issuer';
 export * from './console/dev-identity-provider';
 export { ConsoleSessionStore } from './console/console-session.store';
+export { CONTRACT_SCHEMAS, OPERATIONS } from './http/openapi-contract';
+export { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './console/case-kind-views';
+export { FIELD_SPECS, formFields } from './console/staff-form-fields';
+export { formMessage } from './console/staff-forms';

@@ -56,6 +56,12 @@ const WORDS: Record<string, Entry> = {
   EXTENDED: ['已申请延期', 'extended'],
   COMPLETED: ['已完成', 'completed'],
   PARTIAL: ['部分完成', 'partly completed'],
+  // assistance reply outcomes (COMPLETED, PARTIAL as the states) and question topics
+  EXTENSION_REQUESTED: ['申请延期', 'extension requested'],
+  REGISTRATION: ['登记信息', 'registration'],
+  PREMISES: ['经营场所', 'premises'],
+  PLATFORM_RECORDS: ['平台记录', 'platform records'],
+  DELIVERY_ADDRESS: ['收货地址', 'delivery address'],
   // verification statuses (form options)
   TRANSFERRED_TO_DEPARTMENT: ['移送其他部门', 'transferred to a department'],
   TRANSFERRED_TO_JUDICIAL: ['移送公安/司法机关', 'transferred to judicial authorities'],
@@ -145,6 +151,10 @@ const FIELDS: Record<string, Entry> = {
   'body.acceptBy': ['受理期限', 'accept by'],
   'body.mediateBy': ['调解期限', 'mediate by'],
   'body.note': ['处理情况说明', 'note'],
+  'body.requestNo': ['协查编号', 'request number'],
+  'body.outcome': ['协查结果', 'outcome'],
+  'body.reason': ['原因说明', 'reason'],
+  'body.newDueDate': ['延期至', 'new due date'],
   body: ['报文内容', 'message body'],
 };
 

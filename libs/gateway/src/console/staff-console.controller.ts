@@ -1,13 +1,14 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DomainError } from '@xietong/contracts';
+import { CASE_KINDS, DomainError, messageTypeSpec, openingType } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
-import { LocalKeys, SubmitMessageCommand, SubmitMessageUseCase } from '@xietong/exchange';
+import { LocalKeys, SubmitMessageCommand, SubmitMessageUseCase, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/persistence';
 import { maskComplainant, shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { Public, type Caller } from '../auth/roles';
 import { ComplainantReader } from '../http/complainant-reader';
+import { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './case-kind-views';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { filterForm, layout, pager, select } from './console-layout';
@@ -15,32 +16,12 @@ import { CASE_STATE, PARTNER, pathParam, type ParamSpec } from '../http/query-pa
 import { consoleQuery, PAGE, pageOf, pathChoice, setFilters } from './console-params';
 import { html, type Html } from './html';
 import { fieldName, word } from './labels';
+import { formFields, TITLES, type Field } from './staff-form-fields';
 import { formMessage, inputOf, type FormKind, type Posted } from './staff-forms';
-
-interface Field {
-  name: string;
-  label: string;
-  type?: 'text' | 'date' | 'datetime-local' | 'textarea' | 'select' | 'multi';
-  options?: string[];
-  wide?: boolean;
-  required?: boolean;
-}
-
-const LEAD_FORMS: FormKind[] = ['feedback', 'disposal'];
-const COMPLAINT_FORMS: FormKind[] = ['acceptance', 'mediation', 'result'];
-
-const TITLES: Record<FormKind, string> = {
-  feedback: '核查反馈',
-  disposal: '处置结果',
-  acceptance: '投诉受理',
-  mediation: '调解',
-  result: '处理结果',
-  lead: '移送线索',
-};
 
 const CASE_LIST_QUERY = {
   ...PAGE,
-  kind: { kind: 'enum', values: ['LEAD', 'COMPLAINT'] },
+  kind: { kind: 'enum', values: CASE_KINDS },
   state: CASE_STATE,
   overdue: { kind: 'bool' },
   partner: PARTNER,
@@ -49,143 +30,6 @@ const CASE_LIST_QUERY = {
 const CASE_PAGE_QUERY = {
   done: { kind: 'enum', values: Object.keys(TITLES) as FormKind[] },
 } as const satisfies Record<string, ParamSpec>;
-
-const FIELDS: Record<FormKind, Field[]> = {
-  feedback: [
-    {
-      name: 'status',
-      label: '核查结论',
-      type: 'select',
-      required: true,
-      options: [
-        'VERIFYING',
-        'CASE_OPENED',
-        'NOT_OPENED',
-        'TRANSFERRED_TO_DEPARTMENT',
-        'TRANSFERRED_TO_JUDICIAL',
-        'RETURNED_NO_JURISDICTION',
-      ],
-    },
-    { name: 'caseNo', label: '立案编号' },
-    { name: 'openedAt', label: '立案日期', type: 'date' },
-    { name: 'caseDue', label: '办案期限', type: 'date' },
-    { name: 'notOpenedGround', label: '不予立案理由', wide: true },
-    { name: 'note', label: '核查情况说明', type: 'textarea', wide: true },
-  ],
-  disposal: [
-    { name: 'decisionNo', label: '处罚决定书文号', required: true },
-    { name: 'decisionDate', label: '决定日期', type: 'date', required: true },
-    {
-      name: 'penalties',
-      label: '处罚种类',
-      type: 'multi',
-      options: [
-        'WARNING',
-        'PUBLIC_CRITICISM',
-        'FINE',
-        'CONFISCATE_ILLEGAL_GAINS',
-        'CONFISCATE_ILLEGAL_PROPERTY',
-        'SUSPENSION',
-        'LICENCE_REVOCATION',
-        'OTHER',
-      ],
-    },
-    { name: 'fine', label: '罚款金额（元）' },
-    { name: 'confiscated', label: '没收金额（元）' },
-    {
-      name: 'publicity',
-      label: '公示状态',
-      type: 'select',
-      required: true,
-      options: ['NOT_REQUIRED', 'PENDING', 'PUBLISHED'],
-    },
-    { name: 'publicityUrl', label: '公示网址' },
-    { name: 'closedAt', label: '结案时间', type: 'datetime-local' },
-  ],
-  acceptance: [
-    { name: 'status', label: '受理结论', type: 'select', required: true, options: ['ACCEPTED', 'REJECTED'] },
-    { name: 'acceptBy', label: '受理期限', type: 'date' },
-    { name: 'note', label: '说明', type: 'textarea', wide: true },
-  ],
-  mediation: [
-    { name: 'status', label: '调解状态', type: 'select', required: true, options: ['MEDIATING'] },
-    { name: 'mediateBy', label: '调解期限', type: 'date' },
-    { name: 'note', label: '说明', type: 'textarea', wide: true },
-  ],
-  result: [
-    {
-      name: 'status',
-      label: '处理结果',
-      type: 'select',
-      required: true,
-      options: ['SETTLED', 'MEDIATION_ENDED', 'WITHDRAWN', 'CLOSED'],
-    },
-    { name: 'recovered', label: '挽回损失（元）' },
-    { name: 'note', label: '说明', type: 'textarea', wide: true },
-  ],
-  lead: [
-    { name: 'leadNo', label: '线索编号', required: true },
-    { name: 'recipient', label: '接收机构（留空按管辖自动确定）', type: 'select', options: [] },
-    {
-      name: 'source',
-      label: '线索来源',
-      type: 'select',
-      required: true,
-      options: [
-        'INSPECTION',
-        'COMPLAINT',
-        'REPORT',
-        'DEPARTMENT_TRANSFER',
-        'HIGHER_LEVEL_ASSIGNMENT',
-        'ONLINE_MONITORING',
-        'DATA_ANALYSIS',
-      ],
-    },
-    { name: 'riskTier', label: '风险等级', type: 'select', required: true, options: ['KEY', 'WARNING', 'GENERAL'] },
-    { name: 'storeName', label: '店铺名称', required: true },
-    { name: 'platformName', label: '平台名称' },
-    { name: 'operatorName', label: '经营者名称', required: true },
-    { name: 'operatorUscc', label: '经营者统一社会信用代码' },
-    { name: 'storeUrl', label: '店铺网址', wide: true },
-    { name: 'registeredAddress', label: '住所地址', required: true },
-    { name: 'registeredDivision', label: '住所地行政区划代码', required: true },
-    { name: 'actualAddress', label: '实际经营地址' },
-    { name: 'actualDivision', label: '实际经营地行政区划代码' },
-    {
-      name: 'category',
-      label: '违法类别',
-      type: 'select',
-      required: true,
-      options: [
-        'PLATFORM_DUTIES',
-        'SPECIAL_CAMPAIGN',
-        'FOOD',
-        'DRUGS_DEVICES_COSMETICS',
-        'ADVERTISING',
-        'PRICING',
-        'UNFAIR_COMPETITION',
-        'PRODUCT_QUALITY',
-        'CREDIT',
-        'REGISTRATION_UNLICENSED',
-        'CONSUMER_RIGHTS',
-        'METROLOGY_CERTIFICATION',
-        'INTELLECTUAL_PROPERTY',
-      ],
-    },
-    {
-      name: 'jurisdictionBasis',
-      label: '管辖依据',
-      type: 'select',
-      required: true,
-      options: ['SEAT', 'ACTUAL_PLACE_OF_BUSINESS', 'PLATFORM_SEAT_FOUND_FIRST', 'DESIGNATED'],
-    },
-    { name: 'law', label: '法律依据（法律名称）' },
-    { name: 'article', label: '条款' },
-    { name: 'designationReason', label: '指定管辖理由' },
-    { name: 'replyDue', label: '要求反馈日期', type: 'date' },
-    { name: 'facts', label: '涉嫌违法事实', type: 'textarea', wide: true, required: true },
-  ],
-};
 
 const COMPLAINANT_LABELS = { name: '姓名', phone: '电话', address: '地址', idNumber: '身份证号', agent: '代理人' };
 
@@ -205,6 +49,7 @@ export class StaffConsoleController {
     private readonly keys: LocalKeys,
     private readonly reader: ComplainantReader,
     private readonly manifests: ManifestStore,
+    private readonly codec: WireCodec,
   ) {}
 
   @Get('inbox')
@@ -224,39 +69,22 @@ export class StaffConsoleController {
     @Param('caseNo') caseNo: string,
     @Query() query: unknown,
   ): Promise<string> {
-    const kind = pathChoice(kindParam, ['LEAD', 'COMPLAINT'] as const, 'kind');
+    const kind = pathChoice(kindParam, CASE_KINDS, 'kind');
     pathParam(caseNo, 'caseNo');
     const { done } = consoleQuery(query, CASE_PAGE_QUERY);
     const rows = await this.cases.find(kind, caseNo);
     if (rows.length === 0) throw new DomainError('NOT_FOUND', `案件 ${caseNo} 不存在`);
     const today = shanghaiDate(new Date());
     const history = (await this.messages.list({ correlationId: caseNo, limit: 1000 })).reverse();
-    const original = history.find((m) => m.type === kind);
+    const original = history.find((m) => m.type === openingType(kind));
     const body = original ? (JSON.parse(original.body) as Record<string, any>) : undefined;
     const handling = rows.find((r) => r.role === 'handler');
-    const forms = kind === 'LEAD' ? LEAD_FORMS : COMPLAINT_FORMS;
-    const summary: [string, unknown][] =
-      kind === 'LEAD' && body
-        ? [
-            ['店铺', body.subject?.storeName],
-            ['经营者', body.subject?.operatorName],
-            ['平台', body.subject?.platformName],
-            ['违法类别', word(body.allegation?.category, c.lang)],
-            ['风险等级', word(body.riskTier, c.lang)],
-            ['线索来源', word(body.source, c.lang)],
-            ['涉嫌违法事实', body.allegation?.facts],
-          ]
-        : body
-          ? [
-              ['被投诉方', body.respondent?.name],
-              ['店铺', body.respondent?.storeName],
-              ['商品或服务', body.goodsOrService],
-              ['金额（元）', typeof body.amountFen === 'number' ? (body.amountFen / 100).toFixed(2) : ''],
-              ['投诉事实', body.facts],
-            ]
-          : [];
+    const { forms, summary: summaryOf } = CASE_KIND_VIEWS[kind];
+    const summary = body ? summaryOf(body, c.lang) : [];
     const complainant =
-      kind === 'COMPLAINT' && original?.direction === 'in' && typeof body?.complainant === 'string'
+      messageTypeSpec(openingType(kind)).personalData.includes('complainant') &&
+      original?.direction === 'in' &&
+      typeof body?.complainant === 'string'
         ? await this.masked(body.complainant)
         : undefined;
     const page = html` ${done ? html`<p class="notice" id="notice">${TITLES[done]}已提交，正在签名发送。</p>` : ''}
@@ -423,9 +251,9 @@ export class StaffConsoleController {
   }
 
   private async formTarget(kind: string, caseNo: string, form: string) {
-    const k = pathChoice(kind, ['LEAD', 'COMPLAINT'] as const, 'kind');
+    const k = pathChoice(kind, CASE_KINDS, 'kind');
     pathParam(caseNo, 'caseNo');
-    const formKind = pathChoice(form, k === 'LEAD' ? LEAD_FORMS : COMPLAINT_FORMS, 'form');
+    const formKind = pathChoice(form, CASE_KIND_VIEWS[k].forms, 'form');
     const handling = (await this.cases.find(k, caseNo)).find((r) => r.role === 'handler');
     if (!handling) throw new DomainError('NOT_FOUND', `本机构没有承办中的${word(k)} ${caseNo}`);
     return { formKind, handling };
@@ -527,7 +355,7 @@ export class StaffConsoleController {
       html`${context}${error ? html`<p class="error" id="form-error" role="alert">${error.message}</p>` : ''}
         <form method="post" action="${action}" class="fields" id="form-${kind}" novalidate>
           <input type="hidden" name="_csrf" value="${c.session.csrf}" />
-          ${FIELDS[kind].map(field)}
+          ${formFields(this.codec.local)[kind].map(field)}
           <div class="wide"><button type="submit" id="submit">提交</button></div>
         </form>`,
     );
@@ -548,36 +376,17 @@ export class StaffConsoleController {
       offset,
     });
     const members = this.manifests.lastKnown.manifest.members.filter((m) => m.id !== c.agency);
-    const states = [
-      'TRANSFERRED',
-      'RECEIVED',
-      'VERIFYING',
-      'CASE_OPENED',
-      'DISPOSED',
-      'CLOSED',
-      'NOT_OPENED',
-      'FORWARDED',
-      'ACCEPTED',
-      'REJECTED',
-      'MEDIATING',
-      'SETTLED',
-      'MEDIATION_ENDED',
-      'WITHDRAWN',
-    ];
     const body = html` ${filterForm(c, [
         select(
           'kind',
           '类别',
-          [
-            ['LEAD', word('LEAD', c.lang)],
-            ['COMPLAINT', word('COMPLAINT', c.lang)],
-          ],
+          CASE_KINDS.map((k) => [k, word(k, c.lang)]),
           kind,
         ),
         select(
           'state',
           '状态',
-          states.map((s) => [s, word(s, c.lang)]),
+          CONSOLE_CASE_STATES.map((s) => [s, word(s, c.lang)]),
           state,
         ),
         select(

@@ -1,11 +1,11 @@
-import { DomainError } from '@xietong/contracts';
+import { DomainError, type BusinessType } from '@xietong/contracts';
 
 /**
  * The county staff's forms: which fields each has, and how a posted form becomes the body of a
  * business message. Checks here are only about the form itself (amounts in yuan, local times);
  * the body then goes through the same validation as the API (SubmitMessageCommand + Avro schema).
  */
-export type FormKind = 'feedback' | 'disposal' | 'acceptance' | 'mediation' | 'result' | 'lead';
+export type FormKind = 'feedback' | 'disposal' | 'acceptance' | 'mediation' | 'result' | 'reply' | 'lead';
 
 export type Posted = Record<string, string | string[] | undefined>;
 
@@ -46,7 +46,7 @@ export function formMessage(
   f: Posted,
   caseNo: string,
   partner: string | undefined,
-): { type: string; request: Record<string, unknown> } {
+): { type: BusinessType; request: Record<string, unknown> } {
   switch (kind) {
     case 'feedback':
       return {
@@ -102,6 +102,23 @@ export function formMessage(
             acceptBy: orNull(f, 'acceptBy'),
             mediateBy: orNull(f, 'mediateBy'),
             note: orNull(f, 'note'),
+          },
+        },
+      };
+    case 'reply':
+      // Findings and evidence digests come from the assisting agency's own systems over the API;
+      // the console answers with the outcome, and the reason or new date where the rules need them.
+      return {
+        type: 'ASSISTANCE_REPLY',
+        request: {
+          recipient: partner,
+          body: {
+            requestNo: caseNo,
+            outcome: text(f, 'outcome'),
+            reason: orNull(f, 'reason'),
+            newDueDate: orNull(f, 'newDueDate'),
+            findings: [],
+            evidence: [],
           },
         },
       };

@@ -2,7 +2,10 @@
 // query parameter with the constraints the controllers enforce, and a response schema for each
 // status, all errors in the one shape of DomainErrorFilter. Merged into the generated document
 // by setupOpenApi; test/integration/openapi.test.ts validates the result with a standard
-// validator and checks the server against its examples and schemas.
+// validator and checks the server against its examples and schemas. Message types and case kinds
+// come from the registry (libs/contracts message-type.ts), so a new one is published as it is added.
+
+import { CASE_KIND_LABELS, CASE_KINDS, MESSAGE_TYPES, SUBMITTABLE_SPECS } from '@xietong/contracts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -30,6 +33,23 @@ const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, nullable: tru
 const str: JsonSchema = { type: 'string' };
 const instant: JsonSchema = { type: 'string', format: 'date-time' };
 const date: JsonSchema = { type: 'string', format: 'date' };
+
+// Every stored message has one of the registry's types, the gateways' own (receipts, reminders,
+// audit witnessing) included; which of them a county system submits is SUBMITTABLE_SPECS.
+const messageType: JsonSchema = {
+  type: 'string',
+  enum: [...MESSAGE_TYPES],
+  description: `submitted over HTTP: ${SUBMITTABLE_SPECS.map((s) => s.type).join(', ')}; the others are the gateways' own`,
+};
+const caseKind: JsonSchema = { type: 'string', enum: [...CASE_KINDS] };
+/** `lead (线索), complaint (投诉) or assistance (协查)`, from the registry. */
+const KINDS_IN_WORDS = CASE_KINDS.map((k) => `${k.toLowerCase()} (${CASE_KIND_LABELS[k]})`)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' or $1');
+/** The correlation fields of the types that open a case (leadNo / complaintNo / requestNo). */
+const CASE_NUMBERS = [
+  ...new Set(SUBMITTABLE_SPECS.filter((s) => s.caseEffect?.effect === 'opens').map((s) => s.correlationField)),
+].join(' / ');
 
 /** Components the operations refer to (besides the body schemas derived from Avro). */
 export const CONTRACT_SCHEMAS: Record<string, JsonSchema> = {
@@ -62,7 +82,7 @@ export const CONTRACT_SCHEMAS: Record<string, JsonSchema> = {
       status: { type: 'string', enum: ['pending', 'sent', 'accepted', 'rejected', 'failed'] },
       recipient: { type: 'string', pattern: '^\\d{6}$' },
       zone: { type: 'string', description: 'agreement the message travels under' },
-      correlationId: { type: 'string', description: 'leadNo / complaintNo' },
+      correlationId: { type: 'string', description: CASE_NUMBERS },
       created: { type: 'boolean', description: 'false for a retry of a messageId submitted before' },
       warnings: { type: 'array', items: ref('Warning'), description: 'findings for manual review' },
     },
@@ -73,7 +93,7 @@ export const CONTRACT_SCHEMAS: Record<string, JsonSchema> = {
     properties: {
       messageId: { type: 'string', format: 'uuid' },
       direction: { type: 'string', enum: ['in', 'out'] },
-      type: { type: 'string', enum: ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'RECEIPT', 'REMINDER'] },
+      type: messageType,
       sender: str,
       recipient: str,
       zone: str,
@@ -94,7 +114,7 @@ export const CONTRACT_SCHEMAS: Record<string, JsonSchema> = {
     type: 'object',
     required: ['kind', 'caseNo', 'partner', 'role', 'state', 'overdue'],
     properties: {
-      kind: { type: 'string', enum: ['LEAD', 'COMPLAINT'] },
+      kind: caseKind,
       caseNo: str,
       partner: str,
       role: { type: 'string', enum: ['transferor', 'handler'] },
@@ -171,13 +191,9 @@ export const OPERATIONS: Record<string, OperationContract> = {
     parameters: [
       q('direction', { type: 'string', enum: ['in', 'out'] }, 'received (in) or sent (out)'),
       q('status', { type: 'string', enum: ['pending', 'sent', 'accepted', 'rejected', 'failed'] }, 'delivery status'),
-      q(
-        'type',
-        { type: 'string', enum: ['LEAD', 'CASE_RESULT', 'COMPLAINT', 'COMPLAINT_RESULT', 'RECEIPT'] },
-        'message type',
-      ),
+      q('type', { type: 'string', enum: [...MESSAGE_TYPES] }, 'message type'),
       q('partner', { type: 'string' }, 'the other agency (sender or recipient)'),
-      q('correlationId', { type: 'string' }, 'leadNo / complaintNo'),
+      q('correlationId', { type: 'string' }, CASE_NUMBERS),
       q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, 'page size'),
       q('offset', { type: 'integer', minimum: 0, maximum: 1000000, default: 0 }, 'rows to skip'),
     ],
@@ -258,11 +274,11 @@ export const OPERATIONS: Record<string, OperationContract> = {
     },
   },
   'get /api/v1/cases': {
-    summary: 'List leads and complaints with state, running clock and due date',
+    summary: `List case files (${KINDS_IN_WORDS}) with state, running clock and due date`,
     operationId: 'listCases',
     tags: ['cases'],
     parameters: [
-      q('kind', { type: 'string', enum: ['LEAD', 'COMPLAINT'] }, 'lead or complaint'),
+      q('kind', caseKind, KINDS_IN_WORDS),
       q('state', { type: 'string' }, 'lifecycle state, e.g. RECEIVED, CASE_OPENED, CLOSED'),
       q('partner', { type: 'string' }, 'the other agency'),
       q('role', { type: 'string', enum: ['transferor', 'handler'] }, 'this agency transferred it, or handles it'),
@@ -286,12 +302,12 @@ export const OPERATIONS: Record<string, OperationContract> = {
     },
   },
   'get /api/v1/cases/{kind}/{caseNo}': {
-    summary: 'One lead or complaint with its message history',
+    summary: `One case file (${KINDS_IN_WORDS}) with its message history`,
     operationId: 'getCase',
     tags: ['cases'],
     parameters: [
-      path('kind', { type: 'string', enum: ['LEAD', 'COMPLAINT'] }, 'lead or complaint'),
-      path('caseNo', { type: 'string', minLength: 1, maxLength: 64 }, 'leadNo / complaintNo'),
+      path('kind', caseKind, KINDS_IN_WORDS),
+      path('caseNo', { type: 'string', minLength: 1, maxLength: 64 }, CASE_NUMBERS),
     ],
     responses: {
       '200': json(
@@ -305,7 +321,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
         },
         'the case (one row per side this agency is on) and its messages, oldest first',
       ),
-      '400': error('kind is not LEAD or COMPLAINT (`VALIDATION_FAILED`)'),
+      '400': error(`kind is not one of ${CASE_KINDS.join(', ')} (\`VALIDATION_FAILED\`)`),
       '404': error('no such case (`NOT_FOUND`)'),
     },
   },
