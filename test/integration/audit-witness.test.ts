@@ -180,6 +180,30 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('partners witness audit check
     );
   });
 
+  it('has a period holding only local entries witnessed too, by a partner it did not exchange with', async () => {
+    // Everything exchanged so far is answered, chained and under a countersigned checkpoint.
+    await eventually('every lead accepted', async () =>
+      (await h.messages(JD).list({ direction: 'out', type: 'LEAD' })).every((m) => m.status === 'accepted'),
+    );
+    await settle(JD);
+    const base = await eager(JD).checkpointIfDue();
+    if (base !== undefined)
+      await eventually('the covering checkpoint countersigned', async () =>
+        (await audit(JD).witnessed({ agency: JD, witness: HZ })).some((w) => w.seq === base),
+      );
+    // Only a local entry follows: an auditor's API access.
+    expect((await h.get(JD, '/api/v1/messages', ['auditor'])).status).toBe(200);
+    await settle(JD);
+    const local = await eager(JD).checkpointIfDue();
+    expect(local).toBeDefined();
+    expect(await audit(JD).unwitnessedSince(JD)).toBeInstanceOf(Date);
+    await eventually('the local-only checkpoint countersigned by 杭州', async () =>
+      (await audit(JD).witnessed({ agency: JD, witness: HZ })).some((w) => w.seq === local),
+    );
+    expect(await audit(JD).unwitnessedSince(JD)).toBeUndefined();
+    expect((await audit(JD).lastCountersigned(JD)).get(HZ)).toBeInstanceOf(Date);
+  });
+
   it('exports a case trail with the countersigned checkpoint covering it, and verify --file checks both signatures', async () => {
     const file = join(h.dir, `trail-${dialect}.json`);
     const exported = await cli(JD, ['audit', 'export', '--agency', JD, '--case', 'JD-WIT-1', '--out', file]);

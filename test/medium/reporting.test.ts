@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { ExchangeMetrics, MonthlyReport, provideValue, type InboundService, type LocalKeys } from '@xietong/exchange';
 import type { ManifestStore } from '@xietong/federation';
 import {
+  AuditRepository,
   CaseRepository,
   Database,
   MessageRepository,
@@ -123,6 +124,7 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
       { redelivered: 0 } as InboundService,
       new ExchangeMetrics(),
       { signer: { kid: 'k' } } as unknown as LocalKeys,
+      new AuditRepository(db),
     );
   }
 

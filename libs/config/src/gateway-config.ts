@@ -34,7 +34,11 @@ export interface GatewayConfig {
   inbound: { concurrency: number; deadLetterRetryMs: number };
   scheduler: { intervalMs: number; reminderIntervalHours: number };
   /** Audit checkpoint cadence (scheduler role): sign the head after this long or this many entries. */
-  audit: { checkpointIntervalMs: number; checkpointEntries: number };
+  /**
+   * `witnessStaleMs`: how long a signed checkpoint may wait for a partner's countersignature (of it or
+   * of a later one) before `/health` and `/metrics` say the chain is not being witnessed.
+   */
+  audit: { checkpointIntervalMs: number; checkpointEntries: number; witnessStaleMs: number };
   /** Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL. */
   auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
   /** The staff console's OpenID Connect login (absent: the console is off, the API still works). */
@@ -175,6 +179,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     audit: {
       checkpointIntervalMs: int(env, 'XIETONG_AUDIT_CHECKPOINT_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       checkpointEntries: int(env, 'XIETONG_AUDIT_CHECKPOINT_ENTRIES', 1_000, 1, 10_000_000),
+      witnessStaleMs: int(env, 'XIETONG_AUDIT_WITNESS_STALE_MS', 86_400_000, 1_000, 30 * 86_400_000),
     },
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
   };

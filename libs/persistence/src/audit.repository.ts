@@ -282,6 +282,33 @@ export class AuditRepository {
     await (em ? insert(em) : this.db.transaction(insert));
   }
 
+  /**
+   * When the oldest checkpoint of `agency` that no countersignature covers was signed: one signed
+   * after the newest checkpoint a partner countersigned (a countersignature at seq N vouches for
+   * every entry up to N). Undefined when every checkpoint is covered.
+   */
+  async unwitnessedSince(agency: string): Promise<Date | undefined> {
+    const p = params(this.db.dialect, 1);
+    const [r] = (await this.db.manager.query(
+      `SELECT MIN(signed_at) AS since FROM audit_checkpoint
+       WHERE seq > COALESCE((SELECT MAX(seq) FROM audit_witness WHERE agency = ${p[0]}), -1)`,
+      [agency],
+    )) as { since: Date | string | null }[];
+    return r?.since == null ? undefined : AUDIT_CHECKPOINT.decode({ signed_at: r.since }, ['signedAt']).signedAt;
+  }
+
+  /** When each partner last countersigned a checkpoint of `agency` (as this gateway received it). */
+  async lastCountersigned(agency: string): Promise<Map<string, Date>> {
+    const p = params(this.db.dialect, 1);
+    const rows = (await this.db.manager.query(
+      `SELECT witness, MAX(witnessed_at) AS at FROM audit_witness WHERE agency = ${p[0]} GROUP BY witness`,
+      [agency],
+    )) as { witness: string; at: Date | string }[];
+    return new Map(
+      rows.map((r) => [String(r.witness), AUDIT_WITNESS.decode({ witnessed_at: r.at }, ['witnessedAt']).witnessedAt]),
+    );
+  }
+
   /** The checkpoint of `agency` at `seq` as `witness` witnessed it, if it did. */
   async witnessedAt(agency: string, seq: number, witness: string): Promise<WitnessedCheckpoint | undefined> {
     const p = params(this.db.dialect, 3);

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { GATEWAY_CONFIG } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { BrokerStatus, type BrokerState } from '@xietong/messaging';
-import { Database, OutboxRepository } from '@xietong/persistence';
+import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
 import { controllerApp } from '../../../../test/support/controller-app';
 import { HealthController } from './health.controller';
 
@@ -13,8 +13,10 @@ describe('HealthController', () => {
   const broker = { state: {} as BrokerState };
   const manifests = { lastKnown: {} as { serial: number; expiresAt: Date; manifest: { expiresAt: string } } };
   const outbox = { pendingCount: jest.fn() };
+  const audit = { unwitnessedSince: jest.fn() };
   const config = {
     agencyId: '341825',
+    audit: { witnessStaleMs: 3_600_000 },
     kafka: { brokers: ['kafka-1:9092'] },
     federation: { manifestFile: '/etc/xietong/manifest.jws' },
   };
@@ -33,6 +35,7 @@ describe('HealthController', () => {
         [Database, db],
         [ManifestStore, manifests],
         [OutboxRepository, outbox],
+        [AuditRepository, audit],
       ],
     ));
   });
@@ -42,7 +45,21 @@ describe('HealthController', () => {
     db.queueHealth.mockReset().mockResolvedValue(undefined);
     broker.state = { status: 'up', since: new Date(), checkedAt: new Date() };
     outbox.pendingCount.mockReset().mockResolvedValue(3);
+    audit.unwitnessedSince.mockReset().mockResolvedValue(undefined);
     expiringIn(3_600_000);
+  });
+
+  it('notes, without failing readiness, a checkpoint no partner countersigned for longer than allowed', async () => {
+    const since = new Date(Date.now() - 2 * 3_600_000);
+    audit.unwitnessedSince.mockResolvedValue(since);
+    const res = await http().get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.audit).toEqual({
+      unwitnessedSince: since.toISOString(),
+      note: expect.stringContaining('no partner has countersigned a checkpoint signed since'),
+    });
+    audit.unwitnessedSince.mockResolvedValue(new Date(Date.now() - 60_000));
+    expect((await http().get('/health')).body.audit).toEqual({ unwitnessedSince: expect.any(String) });
   });
 
   it('answers 200 without a token when database, Kafka and manifest are up', async () => {

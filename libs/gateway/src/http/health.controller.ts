@@ -5,7 +5,7 @@ import type { GatewayConfig } from '@xietong/config';
 import { GATEWAY_CONFIG } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { BrokerStatus } from '@xietong/messaging';
-import { Database, OutboxRepository } from '@xietong/persistence';
+import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
 import { Public } from '../auth/roles';
 
 /** Each database question of a health request gets at most this long: the whole answer stays under a second. */
@@ -30,6 +30,7 @@ export class HealthController implements OnModuleDestroy {
     private readonly db: Database,
     private readonly manifests: ManifestStore,
     private readonly outbox: OutboxRepository,
+    private readonly audit: AuditRepository,
   ) {
     this.loop.enable();
   }
@@ -68,11 +69,13 @@ export class HealthController implements OnModuleDestroy {
   @Public()
   async health(@Res() res: Response): Promise<void> {
     // Asked side by side, each within the same bound: the answer comes within a second whatever is down.
-    const [r, outboxPending, queues] = await Promise.all([
+    const [r, outboxPending, queues, audit] = await Promise.all([
       this.readiness(),
       within(this.outbox.pendingCount(), DB_TIMEOUT_MS).catch(() => null),
       // Reported, not failed on: a bloated queue slows the gateway down but loses nothing.
       within(this.db.queueHealth(), DB_TIMEOUT_MS).catch(() => undefined),
+      // Reported, not failed on: an unwitnessed chain is evidence at risk, not a gateway that cannot work.
+      within(this.witnessing(), DB_TIMEOUT_MS).catch(() => undefined),
     ]);
     res.status(r.reasons.length === 0 ? 200 : 503).json({
       status: r.reasons.length === 0 ? 'up' : 'degraded',
@@ -83,7 +86,26 @@ export class HealthController implements OnModuleDestroy {
       manifest: r.manifest,
       outboxPending,
       ...(queues ? { queues } : {}),
+      ...(audit ? { audit } : {}),
     });
+  }
+
+  /**
+   * Whether partners witness the audit chain: since when a signed checkpoint waits for a
+   * countersignature (of it or of a later one), and a note once that is longer than allowed.
+   */
+  private async witnessing() {
+    const since = await this.audit.unwitnessedSince(this.config.agencyId);
+    const staleMs = this.config.audit.witnessStaleMs;
+    const stale = since !== undefined && Date.now() - since.getTime() > staleMs;
+    return {
+      unwitnessedSince: since?.toISOString() ?? null,
+      ...(stale
+        ? {
+            note: `no partner has countersigned a checkpoint signed since ${since.toISOString()} (over ${Math.round(staleMs / 60_000)} min): check the witnessing partners' gateways and the relay`,
+          }
+        : {}),
+    };
   }
 
   private async readiness() {

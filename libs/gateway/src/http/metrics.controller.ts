@@ -5,7 +5,13 @@ import type { GatewayConfig } from '@xietong/config';
 import { CASE_KINDS } from '@xietong/contracts';
 import { ExchangeMetrics, GATEWAY_CONFIG, InboundService, KAFKA, LocalKeys } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
-import { CaseRepository, MessageRepository, OutboxRepository, QuarantineRepository } from '@xietong/persistence';
+import {
+  AuditRepository,
+  CaseRepository,
+  MessageRepository,
+  OutboxRepository,
+  QuarantineRepository,
+} from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
@@ -32,6 +38,7 @@ export class MetricsController {
     private readonly inbound: InboundService,
     exchange: ExchangeMetrics,
     private readonly keys: LocalKeys,
+    private readonly audit: AuditRepository,
   ) {
     this.registry.setDefaultLabels({ agency: config.agencyId });
     collectDefaultMetrics({ register: this.registry });
@@ -103,6 +110,21 @@ export class MetricsController {
       async (g) => {
         for (const k of this.manifests.lastKnown.member(this.config.agencyId)?.signingKeys ?? [])
           g.set({ kid: k.kid, in_use: String(k.kid === this.keys.signer.kid) }, Date.parse(k.notAfter) / 1000);
+      },
+    );
+    gauge(
+      'xietong_audit_unwitnessed_since_timestamp_seconds',
+      'When the oldest signed audit checkpoint no countersignature covers was signed (Unix time; 0 when partners witnessed every one); alert on time() minus it',
+      [],
+      async (g) => g.set(((await this.audit.unwitnessedSince(this.config.agencyId))?.getTime() ?? 0) / 1000),
+    );
+    gauge(
+      'xietong_audit_countersigned_timestamp_seconds',
+      "When each partner last countersigned one of this agency's audit checkpoints (Unix time, as received here)",
+      ['witness'],
+      async (g) => {
+        for (const [witness, at] of await this.audit.lastCountersigned(this.config.agencyId))
+          g.set({ witness }, at.getTime() / 1000);
       },
     );
   }
