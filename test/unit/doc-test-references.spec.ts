@@ -11,6 +11,21 @@ import {
 
 const root = join(__dirname, '../..');
 
+// The actors issue #21 names; "staff in each role" is one section per role.
+const ACTORS = [
+  /^Partner member/,
+  /^Zone operator/,
+  /^Zone authority/,
+  /^County system/,
+  /^Staff: submitter/,
+  /^Staff: handler/,
+  /^Staff: auditor/,
+  /^Staff: admin/,
+  /^Identity provider/,
+  /^Database administrator/,
+  /^Network attacker/,
+];
+
 describe('the checker of test paths cited by a document', () => {
   const markdown = [
     '# Title',
@@ -72,6 +87,33 @@ describe('the checker of test paths cited by a document', () => {
       'libs/x/src/b.spec.ts',
       'test/unit/c.spec.ts',
     ]);
+  });
+});
+
+describe('docs/threat-model.md', () => {
+  // Read in each test, so that a missing document fails these tests and not the checker's own.
+  const threatModel = () => readDocTestReferences(join(root, 'docs/threat-model.md'));
+  const actors = () => sectionsUnder(threatModel(), 'Threats by actor');
+
+  it('cites only test files that exist, and titles those files hold', () => {
+    const doc = threatModel();
+    expect(doc.references.length).toBeGreaterThan(0);
+    expect(referenceProblems(doc, root, 'docs/threat-model.md')).toEqual([]);
+  });
+
+  it('has a section for every actor of issue #21', () => {
+    const headings = actors().map((a) => a.heading);
+    expect(ACTORS.filter((a) => !headings.some((h) => a.test(h))).map(String)).toEqual([]);
+  });
+
+  it('gives every actor rows, and every row a test (a threat without one is a known gap)', () => {
+    const empty = actors()
+      .filter((a) => a.rows.length === 0)
+      .map((a) => a.heading);
+    const untested = actors().flatMap((a) =>
+      a.rows.filter((r) => r.references.length === 0).map((r) => `${a.heading}, line ${r.line}: ${r.cells[0]}`),
+    );
+    expect({ empty, untested }).toEqual({ empty: [], untested: [] });
   });
 });
 
