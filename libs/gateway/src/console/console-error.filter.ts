@@ -1,15 +1,9 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '@xietong/contracts';
+import { httpStatusOf } from '../http/error-status';
 import { ConsoleForbidden, ConsoleLoginRequired } from './console-context';
 import { html } from './html';
-
-const STATUS: Record<string, number> = {
-  VALIDATION_FAILED: 400,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  AUTH_UNAVAILABLE: 503,
-};
 
 /**
  * Console pages answer in HTML: not signed in -> to the login (GET) or 401, a missing role or
@@ -38,7 +32,7 @@ export class ConsoleErrorFilter implements ExceptionFilter {
     }
     if (e instanceof ConsoleForbidden) return errorPage(res, 403, '无权操作', e.message);
     if (e instanceof DomainError) {
-      const status = STATUS[e.code] ?? (e.code.startsWith('MANIFEST') ? 503 : 422);
+      const status = httpStatusOf(e.code);
       return errorPage(res, status, e.code, e.message, '', e.field);
     }
     if (e instanceof HttpException) return errorPage(res, e.getStatus(), '请求无效', e.message);

@@ -8,6 +8,7 @@ import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/per
 import { maskComplainant, shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { Public, type Caller } from '../auth/roles';
 import { ComplainantReader } from '../http/complainant-reader';
+import { httpStatusOf } from '../http/error-status';
 import { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './case-kind-views';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
@@ -286,7 +287,7 @@ export class StaffConsoleController {
         ].includes(e.code)
       )
         throw e;
-      const status = e.code === 'VALIDATION_FAILED' ? 400 : e.code === 'ILLEGAL_TRANSITION' ? 409 : 422;
+      const status = httpStatusOf(e.code);
       const message = e.field ? `${fieldName(e.field, c.lang)}：${e.message}` : e.message;
       res
         .status(status)

@@ -1,27 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError, type ErrorCode } from '@xietong/contracts';
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  AUTH_UNAVAILABLE: 503,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  RECORD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  UNKNOWN_RECIPIENT: 422,
-  NOT_IN_AGREEMENT: 422,
-  NO_JURISDICTION: 422,
-  UNKNOWN_CASE: 422,
-  ILLEGAL_TRANSITION: 409,
-  NOT_REPLAYABLE: 409,
-  MESSAGE_ID_CONFLICT: 409,
-  UNKNOWN_SCHEMA: 422,
-  UNSUPPORTED_TYPE: 422,
-  MANIFEST_EXPIRED: 503,
-  MANIFEST_INVALID: 503,
-};
+import { DomainError } from '@xietong/contracts';
+import { httpStatusOf } from './error-status';
 
 /**
  * The only place domain errors become HTTP: `{ error, message, field? }` with a stable code.
@@ -34,7 +14,7 @@ export class DomainErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof DomainError) {
-      const status = STATUS[exception.code] ?? 500;
+      const status = httpStatusOf(exception.code);
       if (exception.code === 'AUTH_UNAVAILABLE') res.setHeader('Retry-After', '5');
       if (status === 401)
         res.setHeader(
