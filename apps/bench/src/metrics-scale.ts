@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import type { GatewayProcess } from './gateway-processes';
 import { median, processUsage, round } from './stats';
+import { shanghaiDate } from '@xietong/workflow';
 
 export interface MetricsScaleFigures {
   case_rows: number;
@@ -61,7 +62,7 @@ export async function metricsAtScale(
   };
   const scrapes: number[] = [];
   for (let i = 0; i < 5; i++) scrapes.push(await timed('/metrics'));
-  const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+  const month = shanghaiDate(new Date()).slice(0, 7);
   const reports: number[] = [];
   for (let i = 0; i < 3; i++) reports.push(await timed(`/api/v1/reports/monthly?month=${month}`));
   return {

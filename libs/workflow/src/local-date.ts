@@ -21,7 +21,27 @@ export function weekday(day: number): number {
   return new Date(day * DAY_MS).getUTCDay();
 }
 
+/** Asia/Shanghai is UTC+8 all year (no daylight saving since 1991): the one place this is written. */
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+
 /** The Asia/Shanghai calendar date of an instant. */
 export function shanghaiDate(instant: Date): string {
-  return new Date(instant.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The Asia/Shanghai wall-clock time of an instant, `YYYY-MM-DD HH:MM:SS` (empty for none). */
+export function shanghaiDateTime(instant: Date | string | null | undefined): string {
+  if (!instant) return '';
+  const t = new Date(new Date(instant).getTime() + SHANGHAI_OFFSET_MS).toISOString();
+  return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
+}
+
+/** 00:00 Asia/Shanghai of a local date `YYYY-MM-DD` (validated, named `field` in the error), plus `plusDays`. */
+export function shanghaiDayStart(date: string, field = 'date', plusDays = 0): Date {
+  return new Date((parseLocalDate(date, field) + plusDays) * DAY_MS - SHANGHAI_OFFSET_MS);
+}
+
+/** 00:00 Asia/Shanghai of the first day of a month (`month` 1-12; 13 is January of the next year). */
+export function shanghaiMonthStart(year: number, month: number): Date {
+  return new Date(Date.UTC(year, month - 1, 1) - SHANGHAI_OFFSET_MS);
 }

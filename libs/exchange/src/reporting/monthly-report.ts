@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, openingType, REPORTED_TYPES } from '@xietong/contracts';
 import { CaseRepository, MessageRepository } from '@xietong/persistence';
-import { shanghaiDate, WorkingDayCalendar } from '@xietong/workflow';
+import { shanghaiDate, shanghaiMonthStart, WorkingDayCalendar } from '@xietong/workflow';
 
 export interface ReportRow {
   partner: string;
@@ -33,8 +33,8 @@ export class MonthlyReport {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
       throw new DomainError('VALIDATION_FAILED', `month must be YYYY-MM, got "${month}"`, 'month');
     const [y, m] = month.split('-').map(Number);
-    const from = new Date(Date.UTC(y, m - 1, 1) - 8 * 3_600_000);
-    const to = new Date(Date.UTC(y, m, 1) - 8 * 3_600_000);
+    const from = shanghaiMonthStart(y, m);
+    const to = shanghaiMonthStart(y, m + 1);
     const rows = new Map<string, ReportRow>();
     const row = (partner: string, type: string) => {
       const key = `${partner}/${type}`;

@@ -4,7 +4,7 @@ import { CASE_KINDS, DomainError, MESSAGE_TYPES, REPORTED_TYPES } from '@xietong
 import { MonthlyReport } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, Database, type QuarantineRecord } from '@xietong/persistence';
-import { formatLocalDate, parseLocalDate, shanghaiDate } from '@xietong/workflow';
+import { formatLocalDate, parseLocalDate, shanghaiDate, shanghaiDateTime } from '@xietong/workflow';
 import { Public } from '../auth/roles';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
@@ -556,11 +556,7 @@ function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function localTime(d: Date | string | null | undefined): string {
-  if (!d) return '';
-  const t = new Date(new Date(d).getTime() + 8 * 3_600_000).toISOString();
-  return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
-}
+const localTime = shanghaiDateTime;
 
 function replayState(r: QuarantineRecord): string {
   return r.replayedAt ? `已重放（${localTime(r.replayedAt)}，${r.replayedBy ?? ''}）` : '未重放';

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { Between, In, Not } from 'typeorm';
 import { PROTOCOL_TYPES } from '@xietong/contracts';
 import { CaseRepository, Database, type MessageRecord } from '@xietong/persistence';
-import { formatLocalDate, parseLocalDate, shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import {
+  formatLocalDate,
+  parseLocalDate,
+  shanghaiDate,
+  shanghaiDayStart,
+  TimeLimits,
+  WorkingDayCalendar,
+} from '@xietong/workflow';
 
 export type Granularity = 'day' | 'week' | 'month';
 export type SeriesBy = 'partner' | 'type' | 'outcome';
@@ -166,7 +173,7 @@ export function outcomeOf(r: Pick<MessageRecord, 'direction' | 'status'>): strin
 
 /** 00:00 Asia/Shanghai of a local date, plus `plusDays`. */
 export function localDayStart(date: string, plusDays = 0): Date {
-  return new Date((parseLocalDate(date, 'date') + plusDays) * 86_400_000 - 8 * 3_600_000);
+  return shanghaiDayStart(date, 'date', plusDays);
 }
 
 function bucketOf(day: string, g: Granularity): string {

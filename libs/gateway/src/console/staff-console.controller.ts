@@ -5,7 +5,7 @@ import { decryptJson } from '@xietong/crypto';
 import { LocalKeys, SubmitMessageCommand, SubmitMessageUseCase, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/persistence';
-import { maskComplainant, shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import { maskComplainant, shanghaiDate, shanghaiDateTime, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { Public, type Caller } from '../auth/roles';
 import { ComplainantReader } from '../http/complainant-reader';
 import { httpStatusOf } from '../http/error-status';
@@ -460,8 +460,4 @@ export class StaffConsoleController {
   }
 }
 
-function localTime(d: Date | string | null | undefined): string {
-  if (!d) return '';
-  const t = new Date(new Date(d).getTime() + 8 * 3_600_000).toISOString();
-  return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
-}
+const localTime = shanghaiDateTime;

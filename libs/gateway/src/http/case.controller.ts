@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { CASE_KINDS, DomainError } from '@xietong/contracts';
 import { CaseRepository, MessageRepository, type CaseFilter, type CaseRecord } from '@xietong/persistence';
-import { parseLocalDate, shanghaiDate } from '@xietong/workflow';
+import { shanghaiDate, shanghaiDayStart } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
 import { CASE_STATE, PAGE, PARTNER, parseQuery, pathParam } from './query-params';
 
@@ -75,9 +75,7 @@ function view(c: CaseRecord, today: string) {
   return { ...c, overdue: c.dueOn !== null && c.dueOn < today };
 }
 
-function dayStart(date: string, field: string, plusDays = 0): Date {
-  return new Date((parseLocalDate(date, field) + plusDays) * 86_400_000 - 8 * 3_600_000);
-}
+const dayStart = shanghaiDayStart;
 
 function oneOf<T extends string>(v: string | undefined, allowed: T[], name: string): T | undefined {
   if (v === undefined) return undefined;
