@@ -44,8 +44,9 @@ export interface PlannedQuota {
 }
 
 /**
- * What the cluster should hold for one federation. `scope` names what the federation owns:
- * ACLs on topics and groups starting with one of its prefixes are removed when not planned.
+ * What the cluster should hold for one federation. `scope` names what the federation owns: an
+ * ACL that can reach a topic or group under one of its prefixes is removed when not planned, and
+ * so is any other ACL of a member principal but its literal grants elsewhere ({@link aclsToRemove}).
  */
 export interface KafkaPlan {
   federation: string;
