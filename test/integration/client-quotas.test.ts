@@ -53,11 +53,16 @@ describe("client quotas through Kafka's Admin client", () => {
     );
   }, 90_000);
 
-  it('refuses, naming KAFKA_TOOLS_LIB, a jar directory without Kafka in it', async () => {
+  it('refuses, naming what is missing, a jar directory without Kafka in it or no program', async () => {
     const quotas = new JavaClientQuotas(settings(), mkdtempSync(join(tmpdir(), 'xt-nolib-')), program);
     await expect(quotas.describe()).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/KAFKA_TOOLS_LIB .* holds no kafka-clients jar/),
+    });
+    const noProgram = new JavaClientQuotas(settings(), kafkaToolsLib(process.env), join(tmpdir(), 'nowhere.java'));
+    await expect(noProgram.describe()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/client quotas need .*nowhere\.java/),
     });
   });
 

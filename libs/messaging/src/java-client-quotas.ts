@@ -84,6 +84,8 @@ export class JavaClientQuotas extends ClientQuotaAdmin {
         'CONFIG_INVALID',
         `KAFKA_TOOLS_LIB ${this.libDir} holds no kafka-clients jar: client quotas need Apache Kafka's jars (npm run kafka:start fetches them into .kafka/lib)`,
       );
+    if (!existsSync(this.program))
+      throw new DomainError('CONFIG_INVALID', `client quotas need ${this.program} (tools/kafka of the repository)`);
     const stdin = JSON.stringify({ ...request, config: this.clientConfig() });
     const classes = this.compiled();
     const stdout = await new Promise<string>((resolve, reject) => {
