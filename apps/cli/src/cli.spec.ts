@@ -123,6 +123,22 @@ describe('xietong CLI', () => {
     expect(text.out.join('\n')).toContain('User:341825  WRITE  topic:zone-a.inbox.330100');
   });
 
+  it("plans each member's client quotas: the defaults, or --producer-byte-rate / --request-percentage", async () => {
+    const c = capture();
+    await runCli(['kafka', 'plan', '--manifest', join(dir, 'manifest.jws')], c.io);
+    expect(c.out.join('\n')).toContain('User:341825  producer_byte_rate=1048576  request_percentage=50');
+    const set = capture();
+    const args = ['kafka', 'plan', '--manifest', join(dir, 'manifest.jws'), '--json'];
+    await runCli([...args, '--producer-byte-rate', '65536', '--request-percentage', '20'], set.io);
+    expect(JSON.parse(set.out.join('\n')).quotas).toContainEqual({
+      principal: 'User:330100',
+      quotas: { producer_byte_rate: 65_536, request_percentage: 20 },
+    });
+    const bad = capture();
+    expect(await runCli([...args, '--producer-byte-rate', '100'], bad.io)).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/producer byte rate must be an integer of at least 1024/);
+  });
+
   it('refuses to plan from a manifest the authority did not sign', async () => {
     const c = capture();
     const forged = join(dir, 'forged.jws');

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { FEDERATION_ID, loadGatewayConfig, loadKafkaConnection, repoRoot } from '@xietong/config';
+import { FEDERATION_ID, kafkaToolsLib, loadGatewayConfig, loadKafkaConnection, repoRoot } from '@xietong/config';
 import {
   aclKey,
   applyKafkaDiff,
   createKafka,
   describeKafkaFailure,
   diffKafkaPlan,
+  JavaClientQuotas,
   type KafkaPlan,
   type KafkaPlanDiff,
 } from '@xietong/messaging';
@@ -57,6 +58,7 @@ import { wireExample } from './wire-example';
 import { VECTOR_NOW, writeConformanceVectors } from './conformance-vectors';
 import { issueToken, ROLES, type Role } from '@xietong/gateway';
 import {
+  DEFAULT_MEMBER_QUOTA,
   DEFAULT_RETENTION_DAYS,
   federationFiles,
   Federation,
@@ -99,6 +101,8 @@ interface PlanCliOptions {
   replicationFactor: number;
   minInsyncReplicas?: number;
   retentionDays: number;
+  producerByteRate: number;
+  requestPercentage: number;
 }
 
 /** The diff `kafka apply` shows before it changes anything. */
@@ -110,8 +114,14 @@ function formatKafkaDiff(plan: KafkaPlan, d: KafkaPlanDiff): string {
     lines.push(`~ topic ${t.name}${t.partitions ? ` partitions->${t.partitions}` : ''} ${JSON.stringify(t.configs)}`);
   for (const w of d.warnings) lines.push(`! ${w}`);
   if (!d.aclsSupported) lines.push('! the cluster has no authorizer: ACLs are not applied (the simple local broker)');
+  if (!d.quotasManaged) lines.push('! client quotas left as they are (--no-quotas)');
   for (const a of d.addAcls) lines.push(`+ acl ${aclKey(a)}`);
   for (const a of d.removeAcls) lines.push(`- acl ${aclKey(a)}`);
+  for (const q of d.quotaChanges) {
+    const set = Object.entries(q.set).map(([k, v]) => `${k}=${v}`);
+    if (set.length > 0) lines.push(`~ quota User:${q.user} ${set.join(' ')}`);
+    if (q.remove.length > 0) lines.push(`- quota User:${q.user} ${q.remove.join(' ')}`);
+  }
   if (lines.length === 1) lines.push('no changes');
   return lines.join('\n');
 }
@@ -219,11 +229,18 @@ export function buildCli(io: CliIo = stdio): Command {
       .option('--partitions <n>', 'partitions per topic', positiveInt, 3)
       .option('--replication-factor <n>', 'replicas per partition', positiveInt, 3)
       .option('--min-insync-replicas <n>', 'min.insync.replicas (acks=all needs this many replicas)', positiveInt)
+      .option('--retention-days <n>', 'retention of inbox and dead-letter records', positiveInt, DEFAULT_RETENTION_DAYS)
       .option(
-        '--retention-days <n>',
-        'retention of inbox and dead-letter records',
+        '--producer-byte-rate <n>',
+        "each member's produce quota per broker, bytes/s, unless its manifest entry has a quota",
         positiveInt,
-        DEFAULT_RETENTION_DAYS,
+        DEFAULT_MEMBER_QUOTA.producerByteRate,
+      )
+      .option(
+        '--request-percentage <n>',
+        "each member's request-time quota per broker, % of one thread, unless its manifest entry has a quota",
+        positiveInt,
+        DEFAULT_MEMBER_QUOTA.requestPercentage,
       );
   const loadPlan = async (o: PlanCliOptions) => {
     const authority = o.authority ?? join(dirname(o.manifest), 'authority.public.jwk.json');
@@ -233,6 +250,7 @@ export function buildCli(io: CliIo = stdio): Command {
       replicationFactor: o.replicationFactor,
       minInsyncReplicas: o.minInsyncReplicas,
       retentionDays: o.retentionDays,
+      quota: { producerByteRate: o.producerByteRate, requestPercentage: o.requestPercentage },
     });
   };
   planOptions(kafka.command('plan'))
@@ -244,22 +262,34 @@ export function buildCli(io: CliIo = stdio): Command {
     });
   planOptions(kafka.command('apply'))
     .description(
-      'make the cluster match the plan as a super user: create missing topics and ACLs, remove ACLs of removed members and agreements (the diff is printed first). Connection from KAFKA_BROKERS, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE, KAFKA_SSL_CA_FILE',
+      "make the cluster match the plan as a super user: create missing topics and ACLs, remove every other ACL of the federation and its members (prefixed, wildcard, DENY, removed members and agreements), set the members' client quotas and remove stale ones (the diff is printed first). Connection from KAFKA_BROKERS, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE, KAFKA_SSL_CA_FILE",
     )
     .option('--dry-run', 'print the diff only')
-    .action(async (o: PlanCliOptions & { dryRun?: boolean }) => {
+    .option(
+      '--no-quotas',
+      "leave client quotas as they are (quotas need Java 17 and Apache Kafka's jars in KAFKA_TOOLS_LIB, default .kafka/lib)",
+    )
+    .action(async (o: PlanCliOptions & { dryRun?: boolean; quotas: boolean }) => {
       const plan = await loadPlan(o);
       const settings = loadKafkaConnection(process.env, 'xietong-operator');
       const client = createKafka(settings);
+      const quotas = o.quotas
+        ? new JavaClientQuotas(
+            settings,
+            kafkaToolsLib(process.env),
+            join(repoRoot(), 'tools', 'kafka', 'ClientQuotas.java'),
+          )
+        : undefined;
       let diff: KafkaPlanDiff;
       try {
-        diff = await diffKafkaPlan(client, plan);
+        diff = await diffKafkaPlan(client, plan, quotas);
       } catch (e) {
+        if (e instanceof DomainError) throw e;
         throw new DomainError('KAFKA_CONNECT_FAILED', describeKafkaFailure(e, settings));
       }
       io.out(formatKafkaDiff(plan, diff));
       if (o.dryRun) return io.out('dry run: nothing changed');
-      await applyKafkaDiff(client, diff);
+      await applyKafkaDiff(client, diff, quotas);
       io.out('applied');
     });
 

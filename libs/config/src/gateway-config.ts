@@ -113,6 +113,14 @@ export function loadKafkaConnection(env: Env, defaultClientId: string): KafkaCon
 }
 
 /**
+ * Directory of Apache Kafka's jars for the operator's tools that kafkajs cannot replace (client
+ * quotas): KAFKA_TOOLS_LIB, default `.kafka/lib` (what `npm run kafka:start` fetches from Maven).
+ */
+export function kafkaToolsLib(env: Env): string {
+  return resolve(env.KAFKA_TOOLS_LIB ?? join(repoRoot(), '.kafka', 'lib'));
+}
+
+/**
  * Reads the gateway configuration from environment variables (see docs/configuration.md).
  * Fails with CONFIG_INVALID naming the variable and what it expected.
  */

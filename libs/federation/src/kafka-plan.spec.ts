@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { SchemaCatalog } from '@xietong/contracts';
 import { aclKey } from '@xietong/messaging';
 import {
+  DEFAULT_MEMBER_QUOTA,
   Federation,
   federationFiles,
+  formatKafkaPlan,
   initFederation,
   loadZoneData,
   ManifestStore,
@@ -35,13 +37,15 @@ async function setup(federation = 'zone-a') {
 }
 
 describe('kafka plan', () => {
-  it('grants exactly: own inbox and group READ, partner inboxes and own dead letters WRITE, IDEMPOTENT_WRITE', async () => {
+  it('grants exactly: own inbox and group READ, partner inboxes, own inbox and own dead letters WRITE, IDEMPOTENT_WRITE', async () => {
     const { manifest } = await setup();
     const plan = planKafka(manifest, { replicationFactor: 3, minInsyncReplicas: 2 });
     expect(plan.acls.map(aclKey).sort()).toEqual(
       [
         'User:341825 READ TOPIC:zone-a.inbox.341825',
         'User:341825 READ GROUP:zone-a-inbound-341825',
+        'User:341825 WRITE TOPIC:zone-a.inbox.341825',
+        'User:341825 DESCRIBE_CONFIGS TOPIC:zone-a.inbox.341825',
         'User:341825 WRITE TOPIC:zone-a.dlq.341825',
         'User:341825 DESCRIBE_CONFIGS TOPIC:zone-a.dlq.341825',
         'User:341825 WRITE TOPIC:zone-a.inbox.330100',
@@ -49,6 +53,8 @@ describe('kafka plan', () => {
         'User:341825 IDEMPOTENT_WRITE CLUSTER:kafka-cluster',
         'User:330100 READ TOPIC:zone-a.inbox.330100',
         'User:330100 READ GROUP:zone-a-inbound-330100',
+        'User:330100 WRITE TOPIC:zone-a.inbox.330100',
+        'User:330100 DESCRIBE_CONFIGS TOPIC:zone-a.inbox.330100',
         'User:330100 WRITE TOPIC:zone-a.dlq.330100',
         'User:330100 DESCRIBE_CONFIGS TOPIC:zone-a.dlq.330100',
         'User:330100 WRITE TOPIC:zone-a.inbox.341825',
@@ -56,6 +62,8 @@ describe('kafka plan', () => {
         'User:330100 IDEMPOTENT_WRITE CLUSTER:kafka-cluster',
         'User:320100 READ TOPIC:zone-a.inbox.320100',
         'User:320100 READ GROUP:zone-a-inbound-320100',
+        'User:320100 WRITE TOPIC:zone-a.inbox.320100',
+        'User:320100 DESCRIBE_CONFIGS TOPIC:zone-a.inbox.320100',
         'User:320100 WRITE TOPIC:zone-a.dlq.320100',
         'User:320100 DESCRIBE_CONFIGS TOPIC:zone-a.dlq.320100',
         'User:320100 IDEMPOTENT_WRITE CLUSTER:kafka-cluster',
@@ -69,6 +77,27 @@ describe('kafka plan', () => {
         configs: { 'min.insync.replicas': '2', 'retention.ms': '1209600000' },
       });
     expect(plan.scope).toEqual({ topicPrefix: 'zone-a.', groupPrefix: 'zone-a-inbound-' });
+  });
+
+  it("sets each member's client quotas: the default, or the member's own from the manifest", async () => {
+    const { manifest } = await setup();
+    manifest.members.find((m) => m.id === '320100')!.quota = { producerByteRate: 32_768 };
+    const plan = planKafka(manifest, { quota: { requestPercentage: 25 } });
+    expect(plan.quotas).toEqual([
+      { principal: 'User:320100', quotas: { producer_byte_rate: 32_768, request_percentage: 25 } },
+      {
+        principal: 'User:330100',
+        quotas: { producer_byte_rate: DEFAULT_MEMBER_QUOTA.producerByteRate, request_percentage: 25 },
+      },
+      {
+        principal: 'User:341825',
+        quotas: { producer_byte_rate: DEFAULT_MEMBER_QUOTA.producerByteRate, request_percentage: 25 },
+      },
+    ]);
+    expect(formatKafkaPlan(plan)).toContain('User:320100  producer_byte_rate=32768  request_percentage=25');
+    expect(() => planKafka(manifest, { quota: { producerByteRate: 10 } })).toThrow(
+      /the default quota: producer byte rate must be an integer of at least 1024/,
+    );
   });
 
   it('refuses min.insync.replicas above the replication factor', async () => {
@@ -115,6 +144,31 @@ describe('manifest formats', () => {
     const fed = new Federation(await verifyManifest(jws, await readJwk(files.authorityPublic)));
     expect(fed.catalog.find('f'.repeat(64))).toBeUndefined();
     expect(fed.accepts(newer.members[0].id, 'LEAD').versions).toEqual([1, 2]);
+  });
+
+  it('reads a member quota in the current format and refuses a malformed one, naming the member', async () => {
+    const { files, manifest } = await setup('zone-q');
+    const key = await readJwk(files.authorityPrivate);
+    const withQuota = structuredClone(manifest);
+    withQuota.members[0].quota = { producerByteRate: 65_536, requestPercentage: 12.5 };
+    const read = await verifyManifest(await signManifest(withQuota, key), await readJwk(files.authorityPublic));
+    expect(read.members[0].quota).toEqual({ producerByteRate: 65_536, requestPercentage: 12.5 });
+    const id = manifest.members[0].id;
+    const cases: [unknown, RegExp][] = [
+      [
+        { producerByteRate: 100 },
+        new RegExp(`member ${id} quota.producerByteRate must be an integer of at least 1024`),
+      ],
+      [{ producerByteRate: '1048576' }, /quota.producerByteRate must be an integer/],
+      [{ requestPercentage: 0 }, new RegExp(`member ${id} quota.requestPercentage must be a number above 0`)],
+      [{ consumerByteRate: 1024 }, /quota has unknown field consumerByteRate/],
+      [[], /quota must be an object/],
+    ];
+    for (const [quota, error] of cases) {
+      const bad = structuredClone(manifest);
+      (bad.members[0] as unknown as Record<string, unknown>).quota = quota;
+      await expect(signManifest(bad, key)).rejects.toThrow(error);
+    }
   });
 
   it('refuses an unknown format and inbox names outside the federation', async () => {

@@ -23,6 +23,19 @@ export interface ManifestMember {
   encryptionKey: { kid: string; alg: string; publicJwk: JWK };
   /** What the member's gateway reads (format 3); a gateway never sends it anything else. */
   accepts: MemberCapabilities;
+  /**
+   * Kafka client quotas of the member's principal, where the default does not fit (optional, in
+   * any format: only `xietong kafka plan/apply` reads it; a gateway ignores it).
+   */
+  quota?: Partial<MemberQuota>;
+}
+
+/** Kafka client quotas of one member principal, enforced by each broker on its own share. */
+export interface MemberQuota {
+  /** Bytes per second the member may produce to each broker (Kafka `producer_byte_rate`). */
+  producerByteRate: number;
+  /** Share of one request-handler thread's time on each broker, in % (Kafka `request_percentage`). */
+  requestPercentage: number;
 }
 
 /**
@@ -148,6 +161,22 @@ export function upgradeManifest(payload: unknown): Manifest {
   return m;
 }
 
+function assertMemberQuota(mem: ManifestMember): void {
+  const q = mem.quota as Record<string, unknown> | undefined;
+  if (q === undefined) return;
+  if (typeof q !== 'object' || q === null || Array.isArray(q))
+    bad(`member ${mem.id} quota must be an object {producerByteRate?, requestPercentage?}`);
+  for (const k of Object.keys(q))
+    if (k !== 'producerByteRate' && k !== 'requestPercentage')
+      bad(`member ${mem.id} quota has unknown field ${k} (producerByteRate, requestPercentage)`);
+  const rate = q.producerByteRate;
+  if (rate !== undefined && !(Number.isInteger(rate) && (rate as number) >= 1024))
+    bad(`member ${mem.id} quota.producerByteRate must be an integer of at least 1024 (bytes/s), got ${String(rate)}`);
+  const pct = q.requestPercentage;
+  if (pct !== undefined && !(typeof pct === 'number' && Number.isFinite(pct) && pct > 0))
+    bad(`member ${mem.id} quota.requestPercentage must be a number above 0, got ${String(pct)}`);
+}
+
 /** Structural check of a manifest payload in the current format; MANIFEST_INVALID names the first problem. */
 export function assertManifestShape(m: unknown): asserts m is Manifest {
   if (typeof m !== 'object' || m === null) bad('is not a JSON object');
@@ -184,6 +213,7 @@ export function assertManifestShape(m: unknown): asserts m is Manifest {
       )
     )
       bad(`member ${mem.id} needs accepts {envelopes: [versions], messageTypes: {TYPE: [body versions]}}`);
+    assertMemberQuota(mem);
   }
   if (!Array.isArray(x.envelopes)) bad('needs an envelopes array');
   for (const e of x.envelopes as ManifestEnvelope[])

@@ -9,3 +9,6 @@ export * from './batch-codecs';
 export * from './kafka-inbox.transport';
 export * from './local-kafka';
 export * from './kafka-plan';
+export * from './kafka-plan-diff';
+export * from './client-quotas';
+export * from './java-client-quotas';

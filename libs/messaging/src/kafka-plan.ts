@@ -1,5 +1,7 @@
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Kafka } from 'kafkajs';
 import { ConfigResourceTypes } from 'kafkajs';
+import type { ClientQuotaAdmin, QuotaChange, QuotaKey } from './client-quotas';
+import { aclKey, aclsToRemove, quotaChanges } from './kafka-plan-diff';
 
 /** A topic as the zone operator wants it. */
 export interface PlannedTopic {
@@ -13,7 +15,7 @@ export interface PlannedTopic {
 export type AclResource = 'TOPIC' | 'GROUP' | 'CLUSTER';
 export type AclOperation = 'READ' | 'WRITE' | 'DESCRIBE_CONFIGS' | 'IDEMPOTENT_WRITE';
 
-/** One ALLOW rule for one principal on one literal resource. */
+/** One ALLOW rule for one principal on one literal resource, from any host. */
 export interface PlannedAcl {
   principal: string;
   resourceType: AclResource;
@@ -22,13 +24,35 @@ export interface PlannedAcl {
 }
 
 /**
- * What the cluster should hold for one federation. `scope` names what the federation owns:
- * ACLs on topics and groups starting with one of its prefixes are removed when not planned.
+ * An ACL as the cluster holds it: any resource type, operation, pattern, permission and host
+ * (names as kafkajs's enums spell them: TOPIC, TRANSACTIONAL_ID, ALL, DESCRIBE...).
+ */
+export interface ClusterAcl {
+  principal: string;
+  resourceType: string;
+  resourceName: string;
+  operation: string;
+  patternType: 'LITERAL' | 'PREFIXED';
+  permission: 'ALLOW' | 'DENY';
+  host: string;
+}
+
+/** Client quotas of one member principal (`User:<member>`), enforced by each broker on its own. */
+export interface PlannedQuota {
+  principal: string;
+  quotas: Record<QuotaKey, number>;
+}
+
+/**
+ * What the cluster should hold for one federation. `scope` names what the federation owns: an
+ * ACL that can reach a topic or group under one of its prefixes is removed when not planned, and
+ * so is any other ACL of a member principal but its literal grants elsewhere ({@link aclsToRemove}).
  */
 export interface KafkaPlan {
   federation: string;
   topics: PlannedTopic[];
   acls: PlannedAcl[];
+  quotas: PlannedQuota[];
   scope: { topicPrefix: string; groupPrefix: string };
 }
 
@@ -38,15 +62,19 @@ export interface KafkaPlanDiff {
   /** Differences apply cannot fix (replication factor of an existing topic). */
   warnings: string[];
   addAcls: PlannedAcl[];
-  removeAcls: PlannedAcl[];
+  removeAcls: ClusterAcl[];
   /** False on a broker without an authorizer (the simple local broker): ACLs are not applied there. */
   aclsSupported: boolean;
+  quotaChanges: QuotaChange[];
+  /** False when the caller gave no quota admin: quotas were neither read nor changed. */
+  quotasManaged: boolean;
 }
 
-export const aclKey = (a: PlannedAcl): string => `${a.principal} ${a.operation} ${a.resourceType}:${a.resourceName}`;
-
-/** Compares the cluster with the plan (reads only). */
-export async function diffKafkaPlan(kafka: Kafka, plan: KafkaPlan): Promise<KafkaPlanDiff> {
+/**
+ * Compares the cluster with the plan (reads only). Client quotas are compared only with `quotas`
+ * (kafkajs has no quota API; the CLI binds Kafka's own Admin client).
+ */
+export async function diffKafkaPlan(kafka: Kafka, plan: KafkaPlan, quotas?: ClientQuotaAdmin): Promise<KafkaPlanDiff> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -83,9 +111,9 @@ export async function diffKafkaPlan(kafka: Kafka, plan: KafkaPlan): Promise<Kafk
       }
     }
     let aclsSupported = true;
-    let current: PlannedAcl[] = [];
+    let current: ClusterAcl[] = [];
     try {
-      current = await describeAllowAcls(kafka);
+      current = await describeAllAcls(kafka);
     } catch (e) {
       if (
         !/SECURITY_DISABLED|[Ss]ecurity features are disabled/.test(
@@ -95,40 +123,25 @@ export async function diffKafkaPlan(kafka: Kafka, plan: KafkaPlan): Promise<Kafk
         throw e;
       aclsSupported = false;
     }
-    const planned = new Set(plan.acls.map(aclKey));
     const have = new Set(current.map(aclKey));
-    const owned = (a: PlannedAcl) =>
-      (a.resourceType === 'TOPIC' && a.resourceName.startsWith(plan.scope.topicPrefix)) ||
-      (a.resourceType === 'GROUP' && a.resourceName.startsWith(plan.scope.groupPrefix));
-    const removeAcls = current.filter((a) => owned(a) && !planned.has(aclKey(a)));
-    // A principal left with no ACL of this federation loses its IDEMPOTENT_WRITE too, unless it
-    // still holds ACLs elsewhere on the cluster (another federation).
-    const keeps = new Set(
-      [...current.filter((a) => a.resourceType !== 'CLUSTER' && !removeAcls.includes(a)), ...plan.acls].map(
-        (a) => a.principal,
-      ),
-    );
-    const lostPrincipals = new Set(removeAcls.map((a) => a.principal).filter((p) => !keeps.has(p)));
-    removeAcls.push(
-      ...current.filter(
-        (a) => a.resourceType === 'CLUSTER' && lostPrincipals.has(a.principal) && !planned.has(aclKey(a)),
-      ),
-    );
+    const { remove, lost } = aclsToRemove(plan, current);
     return {
       createTopics,
       alterTopics,
       warnings,
       addAcls: aclsSupported ? plan.acls.filter((a) => !have.has(aclKey(a))) : [],
-      removeAcls,
+      removeAcls: remove,
       aclsSupported,
+      quotaChanges: quotas ? quotaChanges(plan, await quotas.describe(), lost) : [],
+      quotasManaged: quotas !== undefined,
     };
   } finally {
     await admin.disconnect();
   }
 }
 
-/** Makes the cluster match the diff: creates topics, raises partitions, sets configs, adds and removes ACLs. */
-export async function applyKafkaDiff(kafka: Kafka, diff: KafkaPlanDiff): Promise<void> {
+/** Makes the cluster match the diff: creates topics, raises partitions, sets configs, adds and removes ACLs and quotas. */
+export async function applyKafkaDiff(kafka: Kafka, diff: KafkaPlanDiff, quotas?: ClientQuotaAdmin): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -157,37 +170,49 @@ export async function applyKafkaDiff(kafka: Kafka, diff: KafkaPlanDiff): Promise
       });
     }
     if (diff.addAcls.length > 0) await admin.createAcls({ acl: diff.addAcls.map(toKafkaAcl) });
-    if (diff.removeAcls.length > 0) await admin.deleteAcls({ filters: diff.removeAcls.map(toKafkaAcl) });
+    if (diff.removeAcls.length > 0) await admin.deleteAcls({ filters: diff.removeAcls.map(toKafkaFilter) });
+    if (diff.quotaChanges.length > 0) {
+      if (!quotas) throw new Error('the diff changes client quotas: applying it needs the quota admin that read them');
+      await quotas.alter(diff.quotaChanges);
+    }
   } finally {
     await admin.disconnect();
   }
 }
 
-const RESOURCE: Record<AclResource, AclResourceTypes> = {
-  TOPIC: AclResourceTypes.TOPIC,
-  GROUP: AclResourceTypes.GROUP,
-  CLUSTER: AclResourceTypes.CLUSTER,
-};
-const OPERATION: Record<AclOperation, AclOperationTypes> = {
-  READ: AclOperationTypes.READ,
-  WRITE: AclOperationTypes.WRITE,
-  DESCRIBE_CONFIGS: AclOperationTypes.DESCRIBE_CONFIGS,
-  IDEMPOTENT_WRITE: AclOperationTypes.IDEMPOTENT_WRITE,
-};
-
 function toKafkaAcl(a: PlannedAcl) {
   return {
-    resourceType: RESOURCE[a.resourceType],
+    resourceType: AclResourceTypes[a.resourceType],
     resourceName: a.resourceName,
     resourcePatternType: ResourcePatternTypes.LITERAL,
     principal: a.principal,
     host: '*',
-    operation: OPERATION[a.operation],
+    operation: AclOperationTypes[a.operation],
     permissionType: AclPermissionTypes.ALLOW,
   };
 }
 
-async function describeAllowAcls(kafka: Kafka): Promise<PlannedAcl[]> {
+/** A delete filter matching exactly this one ACL. */
+function toKafkaFilter(a: ClusterAcl) {
+  const code = <T extends Record<string, unknown>>(names: T, name: string) =>
+    (names[name] ?? Number(name)) as T[keyof T];
+  return {
+    resourceType: code(AclResourceTypes, a.resourceType),
+    resourceName: a.resourceName,
+    resourcePatternType: ResourcePatternTypes[a.patternType],
+    principal: a.principal,
+    host: a.host,
+    operation: code(AclOperationTypes, a.operation),
+    permissionType: AclPermissionTypes[a.permission],
+  };
+}
+
+/** kafkajs enum values back to their names (a code kafkajs does not name stays a number). */
+const nameOf = (names: Record<string, unknown>, code: number): string =>
+  Object.entries(names).find(([, v]) => v === code)?.[0] ?? String(code);
+
+/** Every ACL of the cluster: any pattern type, permission, operation and resource type. */
+async function describeAllAcls(kafka: Kafka): Promise<ClusterAcl[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -197,23 +222,19 @@ async function describeAllowAcls(kafka: Kafka): Promise<PlannedAcl[]> {
       operation: AclOperationTypes.ANY,
       permissionType: AclPermissionTypes.ANY,
     });
-    const byResource = Object.fromEntries(Object.entries(RESOURCE).map(([k, v]) => [v, k])) as Record<
-      number,
-      AclResource
-    >;
-    const byOperation = Object.fromEntries(Object.entries(OPERATION).map(([k, v]) => [v, k])) as Record<
-      number,
-      AclOperation
-    >;
-    const out: PlannedAcl[] = [];
+    const out: ClusterAcl[] = [];
     for (const r of res.resources) {
-      if (r.resourcePatternType !== ResourcePatternTypes.LITERAL) continue;
-      for (const a of r.acls) {
-        const resourceType = byResource[r.resourceType];
-        const operation = byOperation[a.operation];
-        if (!resourceType || !operation || a.permissionType !== AclPermissionTypes.ALLOW) continue;
-        out.push({ principal: a.principal, resourceType, resourceName: r.resourceName, operation });
-      }
+      const patternType = r.resourcePatternType === ResourcePatternTypes.PREFIXED ? 'PREFIXED' : 'LITERAL';
+      for (const a of r.acls)
+        out.push({
+          principal: a.principal,
+          resourceType: nameOf(AclResourceTypes, r.resourceType),
+          resourceName: r.resourceName,
+          operation: nameOf(AclOperationTypes, a.operation),
+          patternType,
+          permission: a.permissionType === AclPermissionTypes.DENY ? 'DENY' : 'ALLOW',
+          host: a.host,
+        });
     }
     return out;
   } finally {
@@ -222,9 +243,9 @@ async function describeAllowAcls(kafka: Kafka): Promise<PlannedAcl[]> {
 }
 
 /** Diff, then apply: what `xietong kafka apply` and the test harnesses run as the zone operator. */
-export async function applyKafkaPlan(kafka: Kafka, plan: KafkaPlan): Promise<KafkaPlanDiff> {
-  const diff = await diffKafkaPlan(kafka, plan);
-  await applyKafkaDiff(kafka, diff);
+export async function applyKafkaPlan(kafka: Kafka, plan: KafkaPlan, quotas?: ClientQuotaAdmin): Promise<KafkaPlanDiff> {
+  const diff = await diffKafkaPlan(kafka, plan, quotas);
+  await applyKafkaDiff(kafka, diff, quotas);
   return diff;
 }
 
