@@ -38,6 +38,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   REPLAY: 500,
   SCHEMA_INCOMPATIBLE: 500,
   CHECKPOINT_CONFLICT: 500,
+  KAFKA_ADMIN_FAILED: 500,
 };
 
 /** The HTTP status of a domain error code (500 for a code this gateway's build does not know). */
