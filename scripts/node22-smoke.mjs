@@ -35,7 +35,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const kafkaPort = process.env.XIETONG_NODE22_KAFKA_PORT ?? '19592';
 const log = (m) => process.stderr.write(`[node22] ${m}\n`);
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts });
-// The smoke must leave the checkout as it found it (npm test runs `npm run demo`'s Node after it).
+// The smoke must leave the checkout as it found it: a checkout whose better-sqlite3 it had rebuilt
+// for Node 22 failed `npm run demo` (Node 20) after `npm test`. Checked after it, pass or fail.
 const checkout = snapshotCheckout(repo);
 
 let failure;
