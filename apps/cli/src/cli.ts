@@ -8,7 +8,7 @@ import { registerAuditCommands } from './commands/audit';
 import { registerAuthCommands } from './commands/auth';
 import { registerCheckCommands } from './commands/checks';
 import { registerConformanceCommands } from './commands/conformance';
-import { registerDeadlineCommand } from './commands/deadline';
+import { registerDeadlineCommands } from './commands/deadline';
 import { registerFederationCommands } from './commands/federation';
 import { registerKafkaCommands } from './commands/kafka';
 import { registerKeyCommands } from './commands/keys';
@@ -40,7 +40,7 @@ export function buildCli(io: CliIo = stdio): Command {
   registerAuthCommands(program, deps);
   registerQuarantineCommands(program, deps);
   registerAuditCommands(program, deps);
-  registerDeadlineCommand(program, deps);
+  registerDeadlineCommands(program, deps);
   registerCheckCommands(program, deps);
   registerConformanceCommands(program, deps);
   return program;

@@ -4,7 +4,7 @@ import type { CliDeps } from '../cli-io';
 import { positiveInt } from '../options';
 
 /** `deadline`: due dates on the working-day calendar. */
-export function registerDeadlineCommand(program: Command, { io }: CliDeps): void {
+export function registerDeadlineCommands(program: Command, { io }: CliDeps): void {
   program
     .command('deadline')
     .description('due date of a time limit on the working-day calendar (libs/workflow/data)')
