@@ -10,18 +10,19 @@ function capture() {
   return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, out, err };
 }
 
-describe('xietong CLI', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xt-cli-'));
+// One federation, written once, for every spec below (they run in file order).
+const dir = mkdtempSync(join(tmpdir(), 'xt-cli-'));
 
-  beforeAll(async () => {
-    expect(
-      await runCli(
-        ['federation', 'init', '--dir', dir, '--members', '341825,330100', '--federation', 'zone-a'],
-        capture().io,
-      ),
-    ).toBe(0);
-  });
+beforeAll(async () => {
+  expect(
+    await runCli(
+      ['federation', 'init', '--dir', dir, '--members', '341825,330100', '--federation', 'zone-a'],
+      capture().io,
+    ),
+  ).toBe(0);
+});
 
+describe('xietong CLI: manifest and kafka plan', () => {
   it('verifies the manifest it wrote', async () => {
     const c = capture();
     expect(
@@ -164,7 +165,9 @@ describe('xietong CLI', () => {
     expect(text).toContain('341825 旌德县 inbox=zone-a.inbox.341825');
     expect(text).toMatch(/yrd .*gateways 341825,330100/);
   });
+});
 
+describe('xietong CLI: schemas and option values', () => {
   it('refuses an incompatible schema change with a message that says which readers break', async () => {
     writeFileSync(
       join(dir, 'old.avsc'),
@@ -229,7 +232,9 @@ describe('xietong CLI', () => {
     ).not.toBe(0);
     expect(c.err.join('\n')).toContain('expected EdDSA, ES256 or SM2');
   });
+});
 
+describe('xietong CLI: deadlines, checks, version and usage errors', () => {
   it('answers the due date of a working-day count', async () => {
     const c = capture();
     expect(await runCli(['deadline', '--received', '2026-02-11', '--working-days', '7'], c.io)).toBe(0);
@@ -283,7 +288,9 @@ describe('xietong CLI', () => {
     expect(err).toMatch(what);
     expect(err).toContain(`Usage: ${usage}`);
   });
+});
 
+describe('xietong CLI: federation init, identity numbers and tokens', () => {
   it('refuses to overwrite an existing federation without --force', async () => {
     const authority = readFileSync(join(dir, 'authority.private.jwk.json'), 'utf8');
     const again = capture();
