@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, firstControlCharacter, isMessageType, UNKNOWN_TYPE, type Envelope } from '@xietong/contracts';
+import { DomainError, firstInvalidText, isMessageType, UNKNOWN_TYPE, type Envelope } from '@xietong/contracts';
 import { readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import { HEADERS, type InboundRecord } from '@xietong/messaging';
@@ -55,8 +55,8 @@ export class RecordVerifier {
         );
       }
       const body = this.codec.decodeBody(envelope, federation);
-      const control = firstControlCharacter(body);
-      if (control) throw new DomainError('MALFORMED', `body field ${control} holds control characters`);
+      const text = firstInvalidText(body);
+      if (text) throw new DomainError('MALFORMED', `body field ${text.path}: ${text.problem}`);
       return { ok: true, record, envelope, body, signature: jws, kid: header.kid };
     } catch (e) {
       if (e instanceof DomainError) return { ok: false, record, code: e.code, detail: e.message, envelope };
