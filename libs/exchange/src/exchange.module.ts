@@ -185,7 +185,7 @@ export class ExchangeModule {
         provideValue(GATEWAY_CONFIG, config),
         ...configProviders(config),
         provideFactory(Database, [], () => openDatabase(config)),
-        provideFactory(ManifestStore, [], async () =>
+        provideFactory(ManifestStore, [ManifestArchiveRepository], async (archive) =>
           ManifestStore.open({
             file: config.federation.manifestFile,
             authorityJwk: await readConfigFile(
@@ -194,6 +194,7 @@ export class ExchangeModule {
             ),
             refreshMs: config.federation.refreshMs,
             federationId: config.federation.id,
+            archive,
             log,
           }),
         ),
