@@ -75,11 +75,8 @@ describe('hostile strings in every field of a submission', () => {
   });
 
   it('refuses a lone surrogate in the store name with 400 naming the field, instead of storing U+FFFD', async () => {
-    const lead = sampleLead('LONE-SURROGATE');
-    const res = await h.post(JD, 'leads', {
-      recipient: HZ,
-      body: { ...lead, subject: { ...lead.subject, storeName: 'store \ud800' } },
-    });
+    const body = setPath(sampleLead('LONE-SURROGATE'), ['subject', 'storeName'], 'store \ud800');
+    const res = await h.post(JD, 'leads', { recipient: HZ, body });
     expect(res).toMatchObject({ status: 400, json: { error: 'VALIDATION_FAILED', field: 'body.subject.storeName' } });
   });
 
