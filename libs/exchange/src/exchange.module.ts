@@ -330,6 +330,7 @@ async function openDatabase(config: GatewayConfig): Promise<Database> {
   try {
     return await Database.open(config.database);
   } catch (e) {
+    if (e instanceof DomainError) throw e;
     const where = config.database.type === 'postgres' ? redactUrl(config.database.url) : config.database.file;
     throw new DomainError('DATABASE_UNAVAILABLE', `cannot open the database ${where}: ${(e as Error).message}`);
   }
