@@ -175,6 +175,19 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('scripts/kafka.mjs (the secured local cluster)', () => {
+  it('passes the SCRAM passwords to StorageTool through a 0600 java @argfile, never on its command line', () => {
+    // Static check: running the 3-node secured cluster is the cluster suite's job.
+    const format = launcher.slice(launcher.indexOf('async function startCluster'));
+    const spawned = format.match(/spawnSync\(\s*'java',[\s\S]*?\)/g) ?? [];
+    expect(spawned.length).toBeGreaterThan(0);
+    for (const call of spawned) expect(call).not.toMatch(/scram|password/i);
+    expect(format).toMatch(/writeFileSync\(\s*argFile,[\s\S]*?\.\.\.scram[\s\S]*?\{ mode: 0o600 \}/);
+    expect(format).toContain('`@${argFile}`');
+    expect(format).toMatch(/rmSync\(argFile/);
+  });
+});
+
 describe('Dockerfile', () => {
   it('builds in stages on Node 22 LTS and runs as a non-root user with a healthcheck', () => {
     const stages = dockerfile.match(/^FROM .*/gm)!;
