@@ -8,10 +8,8 @@ import { DomainError } from '@xietong/contracts';
  * never part of an error.
  */
 export function readSecretFile(file: string, variable: string): string {
-  let mode: number;
   let text: string;
   try {
-    mode = statSync(file).mode & 0o777;
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new DomainError(
@@ -19,10 +17,16 @@ export function readSecretFile(file: string, variable: string): string {
       `cannot read ${variable} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
+  requireOwnerOnly(file, variable);
+  return text;
+}
+
+/** CONFIG_INVALID when group or others may read `file` (`what` names it: a variable, "private key file"). */
+export function requireOwnerOnly(file: string, what: string): void {
+  const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0)
     throw new DomainError(
       'CONFIG_INVALID',
-      `${variable} ${file} is readable by group or others (mode 0${mode.toString(8)}): run chmod 600 ${file}`,
+      `${what} ${file} is readable by group or others (mode 0${mode.toString(8)}): run chmod 600 ${file}`,
     );
-  return text;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaCatalog } from '@xietong/contracts';
@@ -92,6 +92,25 @@ describe('signed manifest', () => {
     await expect(
       verifyManifest(manifestJws, authorityPublic, new Date(Date.now() + 31 * 86_400_000)),
     ).rejects.toMatchObject({ code: 'MANIFEST_EXPIRED' });
+  });
+});
+
+describe('readJwk', () => {
+  it('refuses a private key file that group or others may read, naming it and chmod 600', async () => {
+    const { files } = await setup();
+    chmodSync(files.authorityPrivate, 0o644);
+    await expect(readJwk(files.authorityPrivate)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: `private key file ${files.authorityPrivate} is readable by group or others (mode 0644): run chmod 600 ${files.authorityPrivate}`,
+    });
+    chmodSync(files.authorityPrivate, 0o600);
+    expect((await readJwk(files.authorityPrivate)).d).toBeDefined();
+  });
+
+  it('reads a public key file whatever its mode', async () => {
+    const { files } = await setup();
+    chmodSync(files.authorityPublic, 0o644);
+    expect((await readJwk(files.authorityPublic)).d).toBeUndefined();
   });
 });
 
