@@ -2,6 +2,8 @@
 # One-shot job of docker-compose.yml: give each agency its SCRAM-SHA-512 user (idempotent: the
 # credential is replaced with the secret's current value, which is also how a password rotates).
 set -euo pipefail
+# The admin client configuration below holds the admin password: readable by this user only.
+umask 077
 ADMIN_PASSWORD="$(cat /run/secrets/kafka_admin_password)"
 cat > /tmp/admin.properties <<PROPS
 security.protocol=SASL_SSL

@@ -301,6 +301,8 @@ function makeSecrets(users) {
 }
 
 const password = (name) => readFileSync(join(secretsDir, 'users', `${name}.password`), 'utf8').trim();
+/** One argument of a java launcher @argfile: quoted, with backslashes and quotes escaped. */
+const javaArgFileLine = (s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 const jaasString = (s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 function writeNodeConfig(id) {
@@ -451,21 +453,18 @@ async function startCluster() {
   ]);
   for (const id of nodeIds) {
     writeNodeConfig(id);
-    const format = spawnSync(
-      'java',
-      [
-        '-cp',
-        `${libDir}/*`,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        join(nodeDir(id), 'server.properties'),
-        ...scram,
-      ],
-      { encoding: 'utf8' },
+    // StorageTool takes SCRAM credentials only as arguments; on argv they would be visible to every
+    // local user (ps, /proc/<pid>/cmdline). The java launcher reads them from a 0600 @argfile instead.
+    const argFile = join(secretsDir, `format-${id}.args`);
+    writeFileSync(
+      argFile,
+      ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(nodeDir(id), 'server.properties'), ...scram]
+        .map(javaArgFileLine)
+        .join('\n') + '\n',
+      { mode: 0o600 },
     );
+    const format = spawnSync('java', ['-cp', `${libDir}/*`, `@${argFile}`], { encoding: 'utf8' });
+    rmSync(argFile, { force: true });
     if (format.status !== 0) fail(`storage format of node ${id} failed: ${format.stderr || format.stdout}`);
   }
   const t0 = Date.now();

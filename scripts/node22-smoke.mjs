@@ -115,6 +115,8 @@ async function smoke() {
   const env = {
     ...process.env,
     KAFKA_BROKERS: broker,
+    // The smoke test's tokens come from the local development issuer of `federation init`.
+    XIETONG_DEVELOPMENT: 'true',
     XIETONG_FEDERATION_DIR: join(work, 'federation'),
     XIETONG_FEDERATION_ID: 'node22-smoke',
   };

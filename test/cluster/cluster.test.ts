@@ -376,7 +376,7 @@ describe('secured 3-broker cluster (SASL_SSL, SCRAM-SHA-512, ACLs from the manif
     90_000,
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'xt-wrong-'));
-      writeFileSync(join(dir, 'wrong.password'), 'not-the-password');
+      writeFileSync(join(dir, 'wrong.password'), 'not-the-password', { mode: 0o600 });
       const gateway = await failureOf(
         startGateway(
           loadGatewayConfig(

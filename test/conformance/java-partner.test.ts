@@ -87,6 +87,7 @@ describe('records written by the Java checker', () => {
     gateway = await startGateway(
       loadGatewayConfig({
         XIETONG_AGENCY_ID: VECTOR_RECEIVER,
+        XIETONG_DEVELOPMENT: 'true',
         XIETONG_FEDERATION_DIR: join(dir, 'federation'),
         KAFKA_BROKERS: brokers(),
         XIETONG_FEDERATION_ID: prefix,

@@ -105,6 +105,8 @@ export class FaultRig {
   gatewayEnv(id: string, env: Record<string, string> = {}): Record<string, string> {
     return {
       KAFKA_BROKERS: faultBrokers(),
+      // Tests: the local token issuer of `federation init` signs the tokens.
+      XIETONG_DEVELOPMENT: 'true',
       XIETONG_FEDERATION_DIR: this.dir,
       XIETONG_FEDERATION_ID: this.prefix,
       XIETONG_DATABASE_URL: faultDatabaseUrl(),

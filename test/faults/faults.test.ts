@@ -182,7 +182,7 @@ describe('no message lost or applied twice under faults (gateways as separate pr
   it("rotates the sender's signing key and revokes the old one while leads flow; an old record replayed afterwards is refused", async () => {
     const next = await generateSigningKey('EdDSA', `${JD}-sig-2`);
     const keyFile = join(rig.dir, 'keys', `${JD}.signing-2.private.jwk.json`);
-    writeFileSync(keyFile, JSON.stringify(next.privateJwk));
+    writeFileSync(keyFile, JSON.stringify(next.privateJwk), { mode: 0o600 });
     const checks: Record<string, unknown> = {};
     const r = await scenario(
       'signing key rotated, old key revoked',

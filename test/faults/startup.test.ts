@@ -245,10 +245,24 @@ describe('gateway start-up as an OS process: degraded, not dead, for what time o
       ['database url', { XIETONG_DATABASE_URL: 'mysql://x' }, /CONFIG_INVALID: XIETONG_DATABASE_URL must be/],
       [
         'database down',
-        { XIETONG_DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/none' },
-        /DATABASE_UNAVAILABLE: cannot open the database postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none/,
+        { XIETONG_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' },
+        /DATABASE_UNAVAILABLE: cannot open the database postgres:\/\/postgres@127\.0\.0\.1:1\/none/,
       ],
-      ['signing key', { XIETONG_SIGNING_KEY_FILE: '/nonexistent/k.json' }, /CONFIG_INVALID: cannot read key file/],
+      [
+        'database password in the URL',
+        { XIETONG_DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/none' },
+        /^(?!.*secret).*CONFIG_INVALID: XIETONG_DATABASE_URL must not hold a password/,
+      ],
+      [
+        'no token issuer outside development',
+        { XIETONG_DEVELOPMENT: 'false' },
+        /CONFIG_INVALID: XIETONG_AUTH_ISSUER must be the issuer \(iss\) of the agency's identity provider/,
+      ],
+      [
+        'signing key',
+        { XIETONG_SIGNING_KEY_FILE: '/nonexistent/k.json' },
+        /CONFIG_INVALID: cannot read XIETONG_SIGNING_KEY_FILE \/nonexistent\/k.json: ENOENT/,
+      ],
       [
         'authority key',
         { XIETONG_AUTHORITY_KEY_FILE: '/nonexistent/a.json' },

@@ -74,6 +74,12 @@ describe('hostile strings in every field of a submission', () => {
     expect((await h.get(JD, '/api/v1/messages?limit=1')).status).toBe(200);
   });
 
+  it('refuses a lone surrogate in the store name with 400 naming the field, instead of storing U+FFFD', async () => {
+    const body = setPath(sampleLead('LONE-SURROGATE'), ['subject', 'storeName'], 'store \ud800');
+    const res = await h.post(JD, 'leads', { recipient: HZ, body });
+    expect(res).toMatchObject({ status: 400, json: { error: 'VALIDATION_FAILED', field: 'body.subject.storeName' } });
+  });
+
   it('refuses a NUL in the case number with 400 naming the field', async () => {
     const res = await h.post(JD, 'leads', { recipient: HZ, body: { ...sampleLead('X'), leadNo: 'JD\u00001' } });
     expect(res).toMatchObject({ status: 400, json: { field: 'body.leadNo' } });

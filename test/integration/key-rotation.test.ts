@@ -64,7 +64,7 @@ describe('key rotation and revocation while messages flow', () => {
     // Serial 2: the authority adds 旌德's new key; 旌德 switches to it (relay restart) while submissions go on.
     const next = await generateSigningKey('EdDSA', `${JD}-sig-2`);
     const keyFile = join(h.dir, 'keys', `${JD}.signing-2.private.jwk.json`);
-    writeFileSync(keyFile, JSON.stringify(next.privateJwk));
+    writeFileSync(keyFile, JSON.stringify(next.privateJwk), { mode: 0o600 });
     const m1 = h.gateway(HZ).app.get(ManifestStore).federation.manifest;
     const m2: Manifest = structuredClone(m1);
     m2.serial = 2;

@@ -22,7 +22,7 @@ describe('replaying a quarantined record once its cause is fixed', () => {
     const files = federationFiles(h.dir);
     const next = await generateSigningKey('EdDSA', `${JD}-sig-2`);
     const keyFile = join(h.dir, 'keys', `${JD}.signing-2.private.jwk.json`);
-    writeFileSync(keyFile, JSON.stringify(next.privateJwk));
+    writeFileSync(keyFile, JSON.stringify(next.privateJwk), { mode: 0o600 });
     const m: Manifest = structuredClone(h.gateway(HZ).app.get(ManifestStore).federation.manifest);
     m.serial = 2;
     m.members

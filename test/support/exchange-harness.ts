@@ -115,6 +115,8 @@ export async function startFederation(o: HarnessOptions): Promise<Harness> {
   const gateways = new Map<string, RunningGateway>();
   const envFor = (id: string, db: DatabaseConfig, overrides: Record<string, string> = {}) => ({
     XIETONG_AGENCY_ID: id,
+    // Tests: the local token issuer of `federation init` signs the tokens (token() below).
+    XIETONG_DEVELOPMENT: 'true',
     XIETONG_FEDERATION_DIR: dir,
     KAFKA_BROKERS: o.cluster?.brokers ?? brokers(),
     ...o.cluster?.memberEnv(id),

@@ -25,6 +25,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
   secrets: Record<string, { file: string }>;
 };
 const launcher = readFileSync(join(root, 'scripts/kafka.mjs'), 'utf8');
+const postgresInit = readFileSync(join(root, 'deploy/postgres-init.sh'), 'utf8');
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const AGENCIES = ['341825', '330100', '320100'];
 const brokers = ['kafka-1', 'kafka-2', 'kafka-3'];
@@ -58,6 +59,7 @@ describe('docker-compose.yml', () => {
       expect(config.federation.id).toBe('yrd-zone');
       const files = [
         config.kafka.security!.passwordFile,
+        config.database.type === 'postgres' ? config.database.passwordFile : 'not postgres',
         config.kafka.security!.caFile,
         config.federation.manifestFile,
         config.federation.authorityKeyFile,
@@ -77,6 +79,42 @@ describe('docker-compose.yml', () => {
       }
     },
   );
+
+  it.each(AGENCIES)(
+    'gives gateway-%s its own database role and database, with a password file, and a named token issuer',
+    (id) => {
+      const env = compose.services[`gateway-${id}`].environment!;
+      const config = loadGatewayConfig(env);
+      expect(config.database).toEqual({
+        type: 'postgres',
+        url: `postgres://gw_${id}@postgres:5432/xietong_${id}`,
+        schema: `gw_${id}`,
+        passwordFile: `/run/secrets/db_password_${id}`,
+      });
+      // Production: no development flag, the agency's own identity provider over https.
+      expect(config.development).toBe(false);
+      expect(config.auth.issuer).toMatch(/^https:\/\//);
+      expect(config.auth.issuer).not.toBe('xietong-local-idp');
+      // PostgreSQL gets the same password under its own secret name (its own file owner).
+      expect(compose.services.postgres.secrets).toContain(`postgres_db_password_${id}`);
+    },
+  );
+
+  it('runs PostgreSQL with password authentication and one role per agency, not one shared superuser', () => {
+    const pg = compose.services.postgres;
+    expect(JSON.stringify(pg.environment)).not.toMatch(/trust/i);
+    expect(pg.environment).toMatchObject({ POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password' });
+    expect(String(pg.environment!.AGENCIES).split(' ')).toEqual(AGENCIES);
+    expect(pg.volumes).toContain('./deploy/postgres-init.sh:/docker-entrypoint-initdb.d/10-agency-roles.sh:ro');
+    expect(postgresInit).toContain("CREATE ROLE gw_${agency} LOGIN PASSWORD :'pw'");
+    expect(postgresInit).toContain('CREATE DATABASE xietong_${agency} OWNER gw_${agency}');
+    // The password is read by psql from the secret file, never put on a command line.
+    expect(postgresInit).toMatch(/\\set pw \\`tr -d '\\n' < \$\{file\}\\`/);
+    for (const a of AGENCIES) {
+      const url = compose.services[`gateway-${a}`].environment!.XIETONG_DATABASE_URL;
+      expect(url).not.toMatch(/\/\/postgres[@:]/);
+    }
+  });
 
   it('keeps every service restartable and healthchecked, and data on named volumes', () => {
     for (const name of [...brokers, 'postgres', ...AGENCIES.map((a) => `gateway-${a}`)]) {
@@ -134,6 +172,19 @@ describe('docker-compose.yml', () => {
     ]) {
       expect(launcher).toContain(`'${asProperty(key)}': '${env[key]}'`);
     }
+  });
+});
+
+describe('scripts/kafka.mjs (the secured local cluster)', () => {
+  it('passes the SCRAM passwords to StorageTool through a 0600 java @argfile, never on its command line', () => {
+    // Static check: running the 3-node secured cluster is the cluster suite's job.
+    const format = launcher.slice(launcher.indexOf('async function startCluster'));
+    const spawned = format.match(/spawnSync\(\s*'java',[\s\S]*?\)/g) ?? [];
+    expect(spawned.length).toBeGreaterThan(0);
+    for (const call of spawned) expect(call).not.toMatch(/scram|password/i);
+    expect(format).toMatch(/writeFileSync\(\s*argFile,[\s\S]*?\.\.\.scram[\s\S]*?\{ mode: 0o600 \}/);
+    expect(format).toContain('`@${argFile}`');
+    expect(format).toMatch(/rmSync\(argFile/);
   });
 });
 

@@ -110,6 +110,8 @@ async function growthOn(
     );
     const env = (id: string) => ({
       KAFKA_BROKERS: brokers,
+      // The bench's tokens come from the local development issuer of `federation init`.
+      XIETONG_DEVELOPMENT: 'true',
       XIETONG_FEDERATION_DIR: dir,
       XIETONG_FEDERATION_ID: run,
       XIETONG_RELAY_BATCH_SIZE: String(o.batchSize),

@@ -123,6 +123,8 @@ async function runOnce(o: Options, brokers: string) {
     );
     const env = (schema: string) => ({
       KAFKA_BROKERS: brokers!,
+      // The bench's tokens come from the local development issuer of `federation init`.
+      XIETONG_DEVELOPMENT: 'true',
       XIETONG_FEDERATION_DIR: dir,
       XIETONG_FEDERATION_ID: run,
       XIETONG_DATABASE_URL: pgUrl,

@@ -104,6 +104,8 @@ async function main(o: Options): Promise<number> {
       const config = loadGatewayConfig({
         ...process.env,
         KAFKA_BROKERS: brokers,
+        // The demo's county staff get tokens of the local development issuer (below).
+        XIETONG_DEVELOPMENT: 'true',
         XIETONG_AGENCY_ID: id,
         XIETONG_FEDERATION_DIR: o.dir,
         XIETONG_DATABASE_URL: `sqlite:${join(o.dir, `gateway-${id}.sqlite`)}`,

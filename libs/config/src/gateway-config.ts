@@ -3,14 +3,20 @@ import { DomainError } from '@xietong/contracts';
 import { Failpoints, type FailpointName } from './failpoints';
 import { repoRoot } from './repo-root';
 
+/** passwordFile: the PostgreSQL password (never in the URL); read when the database is opened. */
 export type DatabaseConfig =
-  { type: 'postgres'; url: string; schema: string } | { type: 'better-sqlite3'; file: string };
+  { type: 'postgres'; url: string; schema: string; passwordFile?: string } | { type: 'better-sqlite3'; file: string };
 
 export type GatewayRole = 'http' | 'relay' | 'inbound' | 'scheduler';
 
 /** Everything a gateway process needs, validated once at boot. */
 export interface GatewayConfig {
   agencyId: string;
+  /**
+   * XIETONG_DEVELOPMENT: the demo, the bench and the tests. Only then does a gateway trust the local
+   * token issuer of `federation init` by default, and fetch a JWKS over plain HTTP from this machine.
+   */
+  development: boolean;
   roles: ReadonlySet<GatewayRole>;
   database: DatabaseConfig;
   /** Topic names and the consumer group come from the manifest's federation id, not from here. */
@@ -39,8 +45,11 @@ export interface GatewayConfig {
    * of a later one) before `/health` and `/metrics` say the chain is not being witnessed.
    */
   audit: { checkpointIntervalMs: number; checkpointEntries: number; witnessStaleMs: number };
-  /** Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL. */
-  auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string };
+  /**
+   * Bearer tokens of the HTTP API: the issuer's keys come from a JWKS file or URL; a token issued
+   * (iat) more than maxTokenAgeSeconds ago is refused.
+   */
+  auth: { issuer: string; audience: string; jwksFile?: string; jwksUrl?: string; maxTokenAgeSeconds: number };
   /** The staff console's OpenID Connect login (absent: the console is off, the API still works). */
   console?: ConsoleConfig;
   /**
@@ -56,7 +65,8 @@ export interface GatewayConfig {
 export interface ConsoleConfig {
   issuer: string;
   clientId: string;
-  clientSecret?: string;
+  /** A file holding the client secret (confidential client); absent: a public client with PKCE. */
+  clientSecretFile?: string;
   /** Public base URL of this gateway (redirect URIs); default http://<host>:<port>. */
   publicUrl?: string;
   /** A session ends after this many minutes without a request, and after 12 hours in any case. */
@@ -89,7 +99,7 @@ export function loadKafkaConnection(env: Env, defaultClientId: string): KafkaCon
   const brokers = list(env, 'KAFKA_BROKERS', '127.0.0.1:19092');
   const clientId = env.KAFKA_CLIENT_ID ?? defaultClientId;
   if (env.KAFKA_SASL_PASSWORD !== undefined)
-    fail('KAFKA_SASL_PASSWORD', 'unset: put the password in a file and name it in KAFKA_SASL_PASSWORD_FILE', '***');
+    unset('KAFKA_SASL_PASSWORD', 'put the password in a file and name it in KAFKA_SASL_PASSWORD_FILE');
   const protocol = (env.KAFKA_SECURITY_PROTOCOL ?? 'plaintext').toLowerCase();
   if (protocol === 'plaintext') {
     for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SSL_CA_FILE'])
@@ -122,18 +132,22 @@ export function kafkaToolsLib(env: Env): string {
 
 /**
  * Reads the gateway configuration from environment variables (see docs/configuration.md).
- * Fails with CONFIG_INVALID naming the variable and what it expected.
+ * Fails with CONFIG_INVALID naming the variable and what it expected. `offlineTool`: a CLI command
+ * on the gateway's database and files, which serves no API and so needs no token issuer.
  */
-export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+export function loadGatewayConfig(env: Env = process.env, o: { offlineTool?: boolean } = {}): GatewayConfig {
   const root = repoRoot();
   const agencyId = required(env, 'XIETONG_AGENCY_ID', /^\d{6}$/, 'a six-digit division code such as 341825');
   const fedDir = resolve(env.XIETONG_FEDERATION_DIR ?? join(root, 'data', 'federation'));
+  const development = flag(env, 'XIETONG_DEVELOPMENT');
   return {
     agencyId,
+    development,
     roles: roles(env.XIETONG_ROLES ?? 'http,relay,inbound,scheduler'),
     database: database(
       env.XIETONG_DATABASE_URL ?? `sqlite:${join(root, 'data', `gateway-${agencyId}.sqlite`)}`,
       env.XIETONG_DATABASE_SCHEMA ?? 'public',
+      env.XIETONG_DATABASE_PASSWORD_FILE ? resolve(env.XIETONG_DATABASE_PASSWORD_FILE) : undefined,
     ),
     kafka: {
       ...loadKafkaConnection(env, `xietong-${agencyId}`),
@@ -170,14 +184,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       concurrency: int(env, 'XIETONG_INBOUND_CONCURRENCY', 3, 1, 64),
       deadLetterRetryMs: int(env, 'XIETONG_DEAD_LETTER_RETRY_MS', 60_000, 1_000, 86_400_000),
     },
-    auth: {
-      issuer: env.XIETONG_AUTH_ISSUER ?? 'xietong-local-idp',
-      audience: env.XIETONG_AUTH_AUDIENCE ?? `xietong-gateway-${agencyId}`,
-      jwksUrl: env.XIETONG_AUTH_JWKS_URL,
-      jwksFile: env.XIETONG_AUTH_JWKS_URL
-        ? undefined
-        : resolve(env.XIETONG_AUTH_JWKS_FILE ?? join(fedDir, 'auth', `${agencyId}.jwks.json`)),
-    },
+    auth: auth(env, agencyId, fedDir, development || o.offlineTool === true),
     console: consoleConfig(env),
     metrics: { tokenFile: env.XIETONG_METRICS_TOKEN_FILE ? resolve(env.XIETONG_METRICS_TOKEN_FILE) : undefined },
     scheduler: {
@@ -206,7 +213,45 @@ export function loadLogFormat(env: Env = process.env): LogFormat {
   return v;
 }
 
+/**
+ * The API's token issuer. Outside development it must be named, with its keys: the local issuer
+ * that `federation init` creates (its private key lies in the federation directory) is trusted by
+ * default only with XIETONG_DEVELOPMENT=true.
+ */
+function auth(env: Env, agencyId: string, fedDir: string, development: boolean): GatewayConfig['auth'] {
+  const dev = ' (or set XIETONG_DEVELOPMENT=true to trust the local development issuer of `federation init`)';
+  if (!development && !env.XIETONG_AUTH_ISSUER)
+    fail('XIETONG_AUTH_ISSUER', `the issuer (iss) of the agency's identity provider${dev}`, undefined);
+  if (!development && !env.XIETONG_AUTH_JWKS_FILE && !env.XIETONG_AUTH_JWKS_URL)
+    fail('XIETONG_AUTH_JWKS_FILE', `set, or XIETONG_AUTH_JWKS_URL: the identity provider's keys${dev}`, undefined);
+  const jwksUrl = env.XIETONG_AUTH_JWKS_URL;
+  if (jwksUrl !== undefined) {
+    const url = URL.canParse(jwksUrl) ? new URL(jwksUrl) : undefined;
+    const plainAllowed =
+      url?.protocol === 'http:' &&
+      ((development && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) ||
+        flag(env, 'XIETONG_AUTH_JWKS_ALLOW_HTTP'));
+    if (url?.protocol !== 'https:' && !plainAllowed)
+      fail(
+        'XIETONG_AUTH_JWKS_URL',
+        'an https URL (http only to this machine with XIETONG_DEVELOPMENT=true, or with XIETONG_AUTH_JWKS_ALLOW_HTTP=true)',
+        jwksUrl,
+      );
+  }
+  return {
+    issuer: env.XIETONG_AUTH_ISSUER ?? 'xietong-local-idp',
+    audience: env.XIETONG_AUTH_AUDIENCE ?? `xietong-gateway-${agencyId}`,
+    jwksUrl,
+    jwksFile: jwksUrl
+      ? undefined
+      : resolve(env.XIETONG_AUTH_JWKS_FILE ?? join(fedDir, 'auth', `${agencyId}.jwks.json`)),
+    maxTokenAgeSeconds: int(env, 'XIETONG_AUTH_MAX_TOKEN_AGE_SECONDS', 86_400, 60, 30 * 86_400),
+  };
+}
+
 function consoleConfig(env: Env): ConsoleConfig | undefined {
+  if (env.XIETONG_OIDC_CLIENT_SECRET !== undefined)
+    unset('XIETONG_OIDC_CLIENT_SECRET', 'put the secret in a file and name it in XIETONG_OIDC_CLIENT_SECRET_FILE');
   const issuer = env.XIETONG_OIDC_ISSUER;
   if (!issuer) return undefined;
   if (!/^https?:\/\/\S+$/.test(issuer))
@@ -223,17 +268,34 @@ function consoleConfig(env: Env): ConsoleConfig | undefined {
       'the client id registered at the identity provider',
       `xietong-console-${String(env.XIETONG_AGENCY_ID)}`,
     ),
-    clientSecret: env.XIETONG_OIDC_CLIENT_SECRET || undefined,
+    clientSecretFile: env.XIETONG_OIDC_CLIENT_SECRET_FILE ? resolve(env.XIETONG_OIDC_CLIENT_SECRET_FILE) : undefined,
     publicUrl,
     sessionMinutes: int(env, 'XIETONG_SESSION_MINUTES', 30, 1, 720),
   };
 }
 
+/**
+ * CONFIG_INVALID naming the variable and what it expected. The value is shown to help, with any
+ * credential in a URL (`//user:password@`) masked: an error goes to logs, which are not secret.
+ */
 function fail(name: string, expected: string, got: string | undefined): never {
   throw new DomainError(
     'CONFIG_INVALID',
-    `${name} must be ${expected}${got === undefined ? ' (not set)' : `, got "${got}"`}`,
+    `${name} must be ${expected}${got === undefined ? ' (not set)' : `, got "${withoutCredentials(got)}"`}`,
   );
+}
+
+/** A secret given in a variable: refused, and never echoed. */
+function unset(name: string, fix: string): never {
+  throw new DomainError('CONFIG_INVALID', `${name} must be unset: ${fix}`);
+}
+
+const withoutCredentials = (v: string) => v.replace(/\/\/[^/@\s]*@/g, '//***@');
+
+function flag(env: Env, name: string): boolean {
+  const v = (env[name] ?? 'false').toLowerCase();
+  if (v !== 'true' && v !== 'false') fail(name, 'true or false', env[name]);
+  return v === 'true';
 }
 
 function required(env: Env, name: string, pattern: RegExp, expected: string, dflt?: string): string {
@@ -271,10 +333,15 @@ function roles(v: string): ReadonlySet<GatewayRole> {
   return new Set(items as GatewayRole[]);
 }
 
-function database(url: string, schema: string): DatabaseConfig {
+function database(url: string, schema: string, passwordFile: string | undefined): DatabaseConfig {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) fail('XIETONG_DATABASE_SCHEMA', 'a lower-case SQL identifier', schema);
-    return { type: 'postgres', url, schema };
+    if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/.test(url) || /[?&]password=/.test(url))
+      throw new DomainError(
+        'CONFIG_INVALID',
+        'XIETONG_DATABASE_URL must not hold a password: put it in a file and name it in XIETONG_DATABASE_PASSWORD_FILE',
+      );
+    return passwordFile ? { type: 'postgres', url, schema, passwordFile } : { type: 'postgres', url, schema };
   }
   if (url.startsWith('sqlite:')) return { type: 'better-sqlite3', file: resolve(url.slice('sqlite:'.length)) };
   fail('XIETONG_DATABASE_URL', 'postgres://user@host:port/db or sqlite:<file>', url);

@@ -19,9 +19,8 @@ export function validateBody<T = Record<string, unknown>>(type: avro.Type, body:
   }
   const unknownField = firstUnknownField(type, body as Record<string, unknown>, '');
   if (unknownField) throw new DomainError('VALIDATION_FAILED', `unknown field ${unknownField}`, unknownField);
-  const control = firstControlCharacter(body);
-  if (control)
-    throw new DomainError('VALIDATION_FAILED', `field ${control}: control characters are not accepted`, control);
+  const text = firstInvalidText(body);
+  if (text) throw new DomainError('VALIDATION_FAILED', `field ${text.path}: ${text.problem}`, text.path);
   const negative = firstNegativeAmount(body);
   if (negative)
     throw new DomainError('VALIDATION_FAILED', `field ${negative}: an amount of money must be 0 or more`, negative);
@@ -120,19 +119,34 @@ function isObject(v: unknown): v is Record<string, unknown> {
 // PostgreSQL cannot store NUL in a text column.
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-/** The path of the first string in `value` holding a control character, or undefined. */
-export function firstControlCharacter(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return FORBIDDEN.test(value) ? path || '(value)' : undefined;
+/** Why a string is not text a gateway stores and signs, or undefined when it is. */
+function textProblem(s: string): string | undefined {
+  if (FORBIDDEN.test(s)) return 'control characters are not accepted';
+  // JSON.parse("\"\\ud800\"") yields a lone surrogate, which UTF-8 cannot encode: it would be
+  // stored and signed as U+FFFD, not what the sender sent.
+  if (!s.isWellFormed()) return 'ill-formed Unicode (a lone surrogate) is not accepted';
+  return undefined;
+}
+
+/**
+ * The first string in `value` that is not acceptable text (control characters, ill-formed
+ * UTF-16), with its path and why; undefined when every string is.
+ */
+export function firstInvalidText(value: unknown, path = ''): { path: string; problem: string } | undefined {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem ? { path: path || '(value)', problem } : undefined;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = firstControlCharacter(value[i], path ? `${path}.${i}` : String(i));
+      const found = firstInvalidText(value[i], path ? `${path}.${i}` : String(i));
       if (found) return found;
     }
     return undefined;
   }
   if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
     for (const [k, v] of Object.entries(value)) {
-      const found = firstControlCharacter(v, path ? `${path}.${k}` : k);
+      const found = firstInvalidText(v, path ? `${path}.${k}` : k);
       if (found) return found;
     }
   }

@@ -104,6 +104,23 @@ describe('validateBody', () => {
     expect(fail({ ...lead, riskTier: 'HIGH' }).message).toContain('riskTier: expected one of KEY, WARNING, GENERAL');
   });
 
+  it.each([
+    ['a lone high surrogate', 'store \ud800'],
+    ['a lone low surrogate', '\udc00 store'],
+    ['a low surrogate before its high one', '\udc00\ud800'],
+  ])('refuses ill-formed Unicode (%s) naming the field', (_, storeName) => {
+    const err = fail({ ...lead, subject: { ...lead.subject, storeName } });
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.field).toBe('subject.storeName');
+    expect(err.message).toContain('lone surrogate');
+  });
+
+  it('accepts characters outside the Basic Multilingual Plane (surrogate pairs)', () => {
+    expect(validateBody(t, { ...lead, subject: { ...lead.subject, storeName: '𠀀😀店' } })).toMatchObject({
+      subject: { storeName: '𠀀😀店' },
+    });
+  });
+
   it('refuses a field the schema does not know', () => {
     expect(fail({ ...lead, extra: 1 }).field).toBe('extra');
   });

@@ -185,7 +185,7 @@ export class ExchangeModule {
         provideValue(GATEWAY_CONFIG, config),
         ...configProviders(config),
         provideFactory(Database, [], () => openDatabase(config)),
-        provideFactory(ManifestStore, [], async () =>
+        provideFactory(ManifestStore, [ManifestArchiveRepository], async (archive) =>
           ManifestStore.open({
             file: config.federation.manifestFile,
             authorityJwk: await readConfigFile(
@@ -194,6 +194,7 @@ export class ExchangeModule {
             ),
             refreshMs: config.federation.refreshMs,
             federationId: config.federation.id,
+            archive,
             log,
           }),
         ),
@@ -329,6 +330,7 @@ async function openDatabase(config: GatewayConfig): Promise<Database> {
   try {
     return await Database.open(config.database);
   } catch (e) {
+    if (e instanceof DomainError) throw e;
     const where = config.database.type === 'postgres' ? redactUrl(config.database.url) : config.database.file;
     throw new DomainError('DATABASE_UNAVAILABLE', `cannot open the database ${where}: ${(e as Error).message}`);
   }

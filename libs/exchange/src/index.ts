@@ -23,6 +23,7 @@ export * from './audit/audit-checkpointer';
 export * from './audit/audit-verifier';
 export * from './audit/stored-columns';
 export * from './audit/audit-witness';
+export * from './reporting/csv';
 export * from './reporting/monthly-report';
 export * from './audit/audit-export';
 export * from './audit/checkpoint-witnessing';

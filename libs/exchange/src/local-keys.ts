@@ -1,7 +1,7 @@
-import type { CryptoKey } from 'jose';
+import type { CryptoKey, JWK } from 'jose';
+import { readSecretFile } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 import { importKey, importSigningKey, isSigningAlgorithm, SIGNING_ALGORITHMS, type Signer } from '@xietong/crypto';
-import { readJwk } from '@xietong/federation';
 
 /** This gateway's private keys: the signer for outgoing records and the JWE decryption key. */
 export class LocalKeys {
@@ -29,10 +29,12 @@ export class LocalKeys {
   }
 }
 
-async function readKeyFile(file: string, variable: string) {
+/** A private JWK, from a file only this user may read (federation init writes them 0600). */
+async function readKeyFile(file: string, variable: string): Promise<JWK> {
+  const text = readSecretFile(file, variable);
   try {
-    return await readJwk(file);
-  } catch (e) {
-    throw new DomainError('CONFIG_INVALID', `cannot read key file ${file} (set ${variable}): ${(e as Error).message}`);
+    return JSON.parse(text) as JWK;
+  } catch {
+    throw new DomainError('CONFIG_INVALID', `${variable} ${file} is not a JSON Web Key`);
   }
 }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
+import { requireOwnerOnly } from '@xietong/config';
 import type { SchemaCatalog } from '@xietong/contracts';
 import { generateEncryptionKey, generateSigningKey, publicPart, type SigningAlgorithm } from '@xietong/crypto';
 import { buildManifest, type MemberKeys } from './manifest-builder';
@@ -84,8 +85,11 @@ export async function initFederation(
   return { manifestJws, authorityPublic: authority.publicJwk, members };
 }
 
+/** A JWK from a file; a private one only from a file no one but its owner may read. */
 export async function readJwk(file: string): Promise<JWK> {
-  return JSON.parse(await readFile(file, 'utf8')) as JWK;
+  const jwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
+  if (jwk.d !== undefined) requireOwnerOnly(file, 'private key file');
+  return jwk;
 }
 
 async function writeJson(file: string, value: unknown): Promise<void> {

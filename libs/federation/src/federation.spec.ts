@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaCatalog } from '@xietong/contracts';
@@ -95,6 +95,25 @@ describe('signed manifest', () => {
   });
 });
 
+describe('readJwk', () => {
+  it('refuses a private key file that group or others may read, naming it and chmod 600', async () => {
+    const { files } = await setup();
+    chmodSync(files.authorityPrivate, 0o644);
+    await expect(readJwk(files.authorityPrivate)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: `private key file ${files.authorityPrivate} is readable by group or others (mode 0644): run chmod 600 ${files.authorityPrivate}`,
+    });
+    chmodSync(files.authorityPrivate, 0o600);
+    expect((await readJwk(files.authorityPrivate)).d).toBeDefined();
+  });
+
+  it('reads a public key file whatever its mode', async () => {
+    const { files } = await setup();
+    chmodSync(files.authorityPublic, 0o644);
+    expect((await readJwk(files.authorityPublic)).d).toBeUndefined();
+  });
+});
+
 describe('ManifestStore', () => {
   it('takes a newer manifest into force without restart and keeps the old one when the new file is bad', async () => {
     const { files } = await setup();
@@ -149,6 +168,81 @@ describe('ManifestStore', () => {
     await expect(
       ManifestStore.open({ file: files.manifest, authorityJwk: authorityPublic, refreshMs: 0 }),
     ).rejects.toThrow(/does not verify/);
+  });
+
+  describe('against the manifests taken into force before (the archive)', () => {
+    async function withSerials() {
+      const { files } = await setup();
+      const authority = await readJwk(files.authorityPrivate);
+      const authorityJwk = await readJwk(files.authorityPublic);
+      const m = await verifyManifest(readFileSync(files.manifest, 'utf8'), authorityJwk);
+      const signed = async (serial: number, extra: Partial<typeof m> = {}) =>
+        signManifest({ ...m, ...extra, serial }, authority);
+      return { files, authorityJwk, signed };
+    }
+    const archiveOf = (serial: number, jws: string) => ({ highest: async () => ({ serial, jws }) });
+
+    it('refuses to start on a lower serial than the highest archived, naming both serials', async () => {
+      const { files, authorityJwk, signed } = await withSerials();
+      const five = await signed(5);
+      writeFileSync(files.manifest, await signed(3));
+      await expect(
+        ManifestStore.open({ file: files.manifest, authorityJwk, refreshMs: 0, archive: archiveOf(5, five) }),
+      ).rejects.toMatchObject({
+        code: 'MANIFEST_INVALID',
+        message: expect.stringMatching(/serial 3 .* older than serial 5/),
+      });
+    });
+
+    it('refuses to start on the archived serial with other bytes', async () => {
+      const { files, authorityJwk, signed } = await withSerials();
+      const five = await signed(5);
+      writeFileSync(files.manifest, await signed(5, { issuer: 'someone-else' }));
+      await expect(
+        ManifestStore.open({ file: files.manifest, authorityJwk, refreshMs: 0, archive: archiveOf(5, five) }),
+      ).rejects.toMatchObject({
+        code: 'MANIFEST_INVALID',
+        message: expect.stringMatching(/serial 5 .* differs from serial 5/),
+      });
+    });
+
+    it('starts on the archived manifest itself, on a newer one, and with an empty archive', async () => {
+      const { files, authorityJwk, signed } = await withSerials();
+      const five = await signed(5);
+      for (const [text, archive] of [
+        [five, archiveOf(5, five)],
+        [await signed(6), archiveOf(5, five)],
+        [five, { highest: async () => undefined }],
+      ] as const) {
+        writeFileSync(files.manifest, text);
+        const store = await ManifestStore.open({ file: files.manifest, authorityJwk, refreshMs: 0, archive });
+        store.close();
+      }
+    });
+
+    it('refuses on refresh the serial in force with other bytes, and a serial below the highest archived', async () => {
+      const { files, authorityJwk, signed } = await withSerials();
+      const lines: string[] = [];
+      writeFileSync(files.manifest, await signed(5));
+      let archived = { serial: 5, jws: readFileSync(files.manifest, 'utf8') };
+      const store = await ManifestStore.open({
+        file: files.manifest,
+        authorityJwk,
+        refreshMs: 0,
+        archive: { highest: async () => archived },
+        log: (level, message) => lines.push(`${level} ${message}`),
+      });
+      writeFileSync(files.manifest, await signed(5, { issuer: 'someone-else' }));
+      expect(await store.refresh()).toBe(false);
+      expect(lines.pop()).toMatch(/^error refused new manifest .*serial 5 .* differs from serial 5/);
+      // Another process of this gateway (same database) took serial 7 into force meanwhile.
+      archived = { serial: 7, jws: await signed(7) };
+      writeFileSync(files.manifest, await signed(6));
+      expect(await store.refresh()).toBe(false);
+      expect(lines.pop()).toMatch(/serial 6 .* older than serial 7/);
+      expect(store.federation.serial).toBe(5);
+      store.close();
+    });
   });
 
   it('refuses to open without a valid manifest', async () => {

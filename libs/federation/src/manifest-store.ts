@@ -15,12 +15,22 @@ export interface ManifestStoreOptions {
   /** The federation this gateway belongs to: a manifest of another federation is refused. */
   federationId?: string;
   log?: (level: 'log' | 'warn' | 'error', message: string) => void;
+  /** The manifests this gateway took into force before (its database's archive): no rollback below them. */
+  archive?: ManifestHistory;
+}
+
+/** Where the manifests a gateway took into force are kept (the persistence lib's archive). */
+export interface ManifestHistory {
+  /** The highest serial taken into force so far, with its signed text; undefined before the first. */
+  highest(): Promise<{ serial: number; jws: string } | undefined>;
 }
 
 /**
  * Holds the verified manifest in force and swaps in a newer one from disk without a restart.
  * A bad new file (unsigned, tampered, expired, older serial) is refused with a logged reason
- * and the manifest in force stays.
+ * and the manifest in force stays. An authority-signed manifest can still be an old one (with keys
+ * revoked since): at start as on refresh, a serial below the highest taken into force before, or
+ * that serial with other bytes, is refused.
  */
 export class ManifestStore {
   private current!: Federation;
@@ -41,7 +51,9 @@ export class ManifestStore {
   static async open(options: ManifestStoreOptions): Promise<ManifestStore> {
     const store = new ManifestStore(options);
     const text = await store.read();
-    store.current = new Federation(store.checkFederation(await verifyManifestSignature(text, options.authorityJwk)));
+    const manifest = store.checkFederation(await verifyManifestSignature(text, options.authorityJwk));
+    store.refuseRollback(manifest, text, await options.archive?.highest());
+    store.current = new Federation(manifest);
     store.lastText = text;
     store.lastAccepted = text;
     store.logExpiry();
@@ -109,6 +121,14 @@ export class ManifestStore {
       return false;
     }
     if (text === this.lastText) return false;
+    let archived: { serial: number; jws: string } | undefined;
+    try {
+      archived = await this.options.archive?.highest();
+    } catch (e) {
+      // Not the file's fault: it is read again on the next tick.
+      this.options.log?.('warn', `cannot check the new manifest against the archive yet: ${(e as Error).message}`);
+      return false;
+    }
     try {
       const manifest = this.checkFederation(await verifyManifest(text, this.options.authorityJwk));
       if (manifest.federation !== this.current.id) {
@@ -117,12 +137,8 @@ export class ManifestStore {
           `manifest names federation ${manifest.federation}, the one in force is ${this.current.id}`,
         );
       }
-      if (manifest.serial < this.current.serial) {
-        throw new DomainError(
-          'MANIFEST_INVALID',
-          `manifest serial ${manifest.serial} is older than the one in force (${this.current.serial})`,
-        );
-      }
+      const inForce = { serial: this.current.serial, jws: this.lastAccepted };
+      this.refuseRollback(manifest, text, archived && archived.serial > inForce.serial ? archived : inForce);
       this.current = new Federation(manifest);
       this.lastText = text;
       this.lastAccepted = text;
@@ -137,6 +153,21 @@ export class ManifestStore {
       );
       return false;
     }
+  }
+
+  /** Refuses a serial below `highest` (taken into force before), or `highest`'s serial with other bytes. */
+  private refuseRollback(manifest: Manifest, text: string, highest: { serial: number; jws: string } | undefined): void {
+    if (!highest) return;
+    if (manifest.serial < highest.serial)
+      throw new DomainError(
+        'MANIFEST_INVALID',
+        `manifest serial ${manifest.serial} at ${this.options.file} is older than serial ${highest.serial}, already taken into force: refusing a rollback (place the zone authority's newest manifest there)`,
+      );
+    if (manifest.serial === highest.serial && text !== highest.jws.trim())
+      throw new DomainError(
+        'MANIFEST_INVALID',
+        `manifest serial ${manifest.serial} at ${this.options.file} differs from serial ${highest.serial} already taken into force: one serial, one manifest (the zone authority signs changes under a higher serial)`,
+      );
   }
 
   private checkFederation(manifest: Manifest): Manifest {

@@ -9,7 +9,11 @@ describe('FederationWait.needed', () => {
   const missingDir = join(base, 'not-yet');
 
   it('waits when the directory does not exist and the files were to be in it', () => {
-    const config = loadGatewayConfig({ XIETONG_AGENCY_ID: '341825', XIETONG_FEDERATION_DIR: missingDir });
+    const config = loadGatewayConfig({
+      XIETONG_AGENCY_ID: '341825',
+      XIETONG_DEVELOPMENT: 'true',
+      XIETONG_FEDERATION_DIR: missingDir,
+    });
     expect(FederationWait.needed(config)).toBe(true);
   });
 
@@ -20,6 +24,7 @@ describe('FederationWait.needed', () => {
     };
     const config = loadGatewayConfig({
       XIETONG_AGENCY_ID: '341825',
+      XIETONG_DEVELOPMENT: 'true',
       XIETONG_FEDERATION_DIR: missingDir,
       XIETONG_MANIFEST_FILE: file('manifest'),
       XIETONG_AUTHORITY_KEY_FILE: file('authority'),
@@ -31,7 +36,11 @@ describe('FederationWait.needed', () => {
   });
 
   it('does not wait when the directory exists: a file missing in it is a configuration error', () => {
-    const config = loadGatewayConfig({ XIETONG_AGENCY_ID: '341825', XIETONG_FEDERATION_DIR: base });
+    const config = loadGatewayConfig({
+      XIETONG_AGENCY_ID: '341825',
+      XIETONG_DEVELOPMENT: 'true',
+      XIETONG_FEDERATION_DIR: base,
+    });
     expect(FederationWait.needed(config)).toBe(false);
   });
 });

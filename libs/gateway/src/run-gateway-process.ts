@@ -56,6 +56,12 @@ export async function runGatewayProcess(env: Env, overrides: Env = {}): Promise<
     if (!gw) return;
     running = gw;
     log.log(`agency ${config.agencyId} running [${[...config.roles].join(', ')}]${gw.url ? ` at ${gw.url}` : ''}`);
+    // Said at every start (an info line: development runs are expected to be quiet), so a
+    // gateway left in development mode shows in its log.
+    if (config.development)
+      log.log(
+        `XIETONG_DEVELOPMENT=true: the API trusts ${config.auth.issuer} (keys ${config.auth.jwksUrl ?? config.auth.jwksFile}); never in production`,
+      );
   } catch (e) {
     fail(e);
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
-import type { KafkaConnection } from '@xietong/config';
+import { readSecretFile, type KafkaConnection } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 
 /** Brokers and client id, and for a secured cluster the SASL_SSL settings (files, never values). */
@@ -54,7 +54,7 @@ export function securityOptions(settings: KafkaSettings): Pick<KafkaConfig, 'ssl
       throw new DomainError('CONFIG_INVALID', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code}`);
     }
   };
-  const password = read(s.passwordFile, 'KAFKA_SASL_PASSWORD_FILE').trim();
+  const password = readSecretFile(s.passwordFile, 'KAFKA_SASL_PASSWORD_FILE').trim();
   if (password === '') throw new DomainError('CONFIG_INVALID', `KAFKA_SASL_PASSWORD_FILE ${s.passwordFile} is empty`);
   const ca = s.caFile ? read(s.caFile, 'KAFKA_SSL_CA_FILE') : undefined;
   if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----'))

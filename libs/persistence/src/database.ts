@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
-import type { DatabaseConfig } from '@xietong/config';
+import { readSecretFile, type DatabaseConfig } from '@xietong/config';
 import type { Dialect } from './column-types';
 import { defineEntities, type Entities } from './entities';
 import { InitialSchema1764200000000 } from './migrations/1764200000000-initial-schema';
@@ -72,6 +72,7 @@ export class Database {
     } as const;
     let ds: DataSource;
     if (config.type === 'postgres') {
+      config = { ...config, url: withPassword(config) };
       await ensureSchema(config.url, config.schema);
       ds = new DataSource({
         ...common,
@@ -200,6 +201,19 @@ export class Database {
   async close(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
+}
+
+/**
+ * The connection URL with the password of XIETONG_DATABASE_PASSWORD_FILE (kept in memory only: the
+ * configured URL holds none, and errors show that one).
+ */
+function withPassword(config: Extract<DatabaseConfig, { type: 'postgres' }>): string {
+  if (!config.passwordFile) return config.url;
+  const url = new URL(config.url);
+  url.password = encodeURIComponent(
+    readSecretFile(config.passwordFile, 'XIETONG_DATABASE_PASSWORD_FILE').replace(/\r?\n$/, ''),
+  );
+  return url.toString();
 }
 
 async function ensureSchema(url: string, schema: string): Promise<void> {

@@ -13,6 +13,14 @@ export class ManifestArchiveRepository {
     );
   }
 
+  /** The highest serial kept, with its text: a gateway never goes back below it (ManifestStore). */
+  async highest(): Promise<{ serial: number; jws: string } | undefined> {
+    const rows = (await this.db.manager.query(
+      'SELECT serial, jws FROM manifest_archive ORDER BY serial DESC LIMIT 1',
+    )) as Record<string, unknown>[];
+    return rows.length > 0 ? MANIFEST_ARCHIVE.decode(rows[0], ['serial', 'jws']) : undefined;
+  }
+
   async all(): Promise<{ serial: number; jws: string }[]> {
     const rows = (await this.db.manager.query('SELECT serial, jws FROM manifest_archive ORDER BY serial')) as Record<
       string,

@@ -235,11 +235,14 @@ function registerReport(audit: Command, io: CliIo): void {
 
 /** A gateway's configuration for an offline tool: its environment, with the options given. */
 function gatewayConfigFor(agency: string, o: { databaseUrl?: string; schema?: string; federationDir?: string }) {
-  return loadGatewayConfig({
-    ...process.env,
-    XIETONG_AGENCY_ID: agency,
-    ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
-    ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
-    ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
-  });
+  return loadGatewayConfig(
+    {
+      ...process.env,
+      XIETONG_AGENCY_ID: agency,
+      ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
+      ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
+      ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
+    },
+    { offlineTool: true },
+  );
 }

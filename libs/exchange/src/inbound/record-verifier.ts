@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   DomainError,
-  firstControlCharacter,
+  firstInvalidText,
   isMessageType,
   printable,
   UNKNOWN_TYPE,
@@ -64,8 +64,8 @@ export class RecordVerifier {
         );
       }
       const body = this.codec.decodeBody(envelope, federation);
-      const control = firstControlCharacter(body);
-      if (control) throw new DomainError('MALFORMED', `body field ${control} holds control characters`);
+      const text = firstInvalidText(body);
+      if (text) throw new DomainError('MALFORMED', `body field ${text.path}: ${text.problem}`);
       return { ok: true, record, envelope, body, signature: jws, kid: header.kid };
     } catch (e) {
       // The detail can quote what the record holds (its kid, its alg): it goes into the quarantine

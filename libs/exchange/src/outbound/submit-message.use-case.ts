@@ -3,7 +3,7 @@ import {
   bodyPath,
   canonicalBody,
   DomainError,
-  firstControlCharacter,
+  firstInvalidText,
   messageTypeSpec,
   validateBody,
   type BusinessType,
@@ -154,13 +154,9 @@ export class SubmitMessageUseCase {
       );
     }
     // Checked before encryption too: personal data becomes an opaque JWE below.
-    const control = firstControlCharacter(cmd.body);
-    if (control)
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `field body.${control}: control characters are not accepted`,
-        `body.${control}`,
-      );
+    const text = firstInvalidText(cmd.body);
+    if (text)
+      throw new DomainError('VALIDATION_FAILED', `field body.${text.path}: ${text.problem}`, `body.${text.path}`);
     let body: Record<string, unknown> = cmd.body;
     const personalData = messageTypeSpec(cmd.type).personalData;
     if (personalData.length > 0) {

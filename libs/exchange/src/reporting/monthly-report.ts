@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, openingType, REPORTED_TYPES } from '@xietong/contracts';
 import { CaseRepository, MessageRepository } from '@xietong/persistence';
 import { shanghaiDate, shanghaiMonthStart, WorkingDayCalendar } from '@xietong/workflow';
+import { csvCell } from './csv';
 
 export interface ReportRow {
   partner: string;
@@ -88,16 +89,9 @@ export class MonthlyReport {
       [
         header,
         ...report.rows.map((r) =>
-          [
-            r.partner,
-            r.type,
-            r.sent,
-            r.received,
-            r.accepted,
-            r.rejected,
-            r.overdue,
-            r.avgFeedbackWorkingDays ?? '',
-          ].join(','),
+          [r.partner, r.type, r.sent, r.received, r.accepted, r.rejected, r.overdue, r.avgFeedbackWorkingDays ?? '']
+            .map(csvCell)
+            .join(','),
         ),
       ].join('\n') + '\n'
     );

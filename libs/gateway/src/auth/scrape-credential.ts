@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { SetMetadata } from '@nestjs/common';
+import { readSecretFile } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 
 export const SCRAPE_KEY = 'xietong:scrape';
@@ -22,15 +22,7 @@ export class ScrapeCredential {
 
   constructor(tokenFile: string | undefined) {
     if (!tokenFile) return;
-    let token: string;
-    try {
-      token = readFileSync(tokenFile, 'utf8').trim();
-    } catch (e) {
-      throw new DomainError(
-        'CONFIG_INVALID',
-        `cannot read XIETONG_METRICS_TOKEN_FILE ${tokenFile}: ${(e as Error).message}`,
-      );
-    }
+    const token = readSecretFile(tokenFile, 'XIETONG_METRICS_TOKEN_FILE').trim();
     if (token.length < MIN_LENGTH || !TOKEN.test(token))
       throw new DomainError(
         'CONFIG_INVALID',

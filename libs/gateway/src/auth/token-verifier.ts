@@ -15,11 +15,24 @@ export interface AuthSettings {
   audience: string;
   jwksFile?: string;
   jwksUrl?: string;
+  /** Tokens issued (iat) longer ago than this are refused even before they expire. */
+  maxTokenAgeSeconds: number;
 }
 
 /**
+ * Header types of an access token: RFC 9068's `at+jwt`, and `JWT`, which the development issuer
+ * and many identity providers set. An ID token, logout token or any other JWT is not a credential
+ * for this API, even when the same issuer signed it for the same audience.
+ */
+const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt']);
+
+/** Thrown for a header type outside {@link ACCESS_TOKEN_TYPES}. */
+class TokenTypeRefused extends Error {}
+
+/**
  * Verifies the bearer JWTs of county systems and staff: signature against the configured
- * issuer's keys (a JWKS file or URL, never a shared secret), issuer, audience and expiry.
+ * issuer's keys (a JWKS file or URL, never a shared secret), header type, issuer, audience,
+ * expiry and maximum age.
  */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
@@ -46,12 +59,19 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<{ subject: string; roles: Role[] }> {
     try {
-      const { payload } = await jwtVerify(token, this.keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, this.keys, {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: ['EdDSA', 'ES256', 'RS256', 'PS256'],
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'iat'],
+        maxTokenAge: this.settings.maxTokenAgeSeconds,
       });
+      // RFC 8725 3.11: compared without case and without an "application/" prefix (RFC 7515 4.1.9).
+      const typ = protectedHeader.typ?.toLowerCase().replace(/^application\//, '');
+      if (typ === undefined || !ACCESS_TOKEN_TYPES.has(typ))
+        throw new TokenTypeRefused(
+          `token type (typ) ${protectedHeader.typ ?? '(none)'} is not accepted: an access token is JWT or at+jwt`,
+        );
       const roles = Array.isArray(payload.roles)
         ? payload.roles.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r))
         : [];
@@ -64,13 +84,17 @@ export class TokenVerifier {
         );
       }
       const why =
-        e instanceof errors.JWTExpired
-          ? 'token expired'
-          : e instanceof errors.JWKSNoMatchingKey
-            ? 'token signed by an unknown key'
-            : e instanceof errors.JWTClaimValidationFailed
-              ? `token claim ${e.claim} is not accepted`
-              : 'token is not valid';
+        e instanceof TokenTypeRefused
+          ? e.message
+          : e instanceof errors.JWTExpired && e.claim === 'iat'
+            ? `token is older than ${this.settings.maxTokenAgeSeconds} s (iat)`
+            : e instanceof errors.JWTExpired
+              ? 'token expired'
+              : e instanceof errors.JWKSNoMatchingKey
+                ? 'token signed by an unknown key'
+                : e instanceof errors.JWTClaimValidationFailed
+                  ? `token claim ${e.claim} is not accepted`
+                  : 'token is not valid';
       throw new DomainError('UNAUTHENTICATED', why);
     }
   }

@@ -1,4 +1,4 @@
-import type { ConsoleConfig } from '@xietong/config';
+import { readSecretFile, type ConsoleConfig } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 import { ROLES, type Role } from '../auth/roles';
 
@@ -20,8 +20,13 @@ export interface SignedIn {
  */
 export class ConsoleOidc {
   private client?: Promise<{ lib: OpenIdClient; config: Configuration }>;
+  /** Read at start, so a missing or group-readable secret file stops the gateway at once. */
+  private readonly clientSecret?: string;
 
-  constructor(private readonly settings: ConsoleConfig) {}
+  constructor(private readonly settings: ConsoleConfig) {
+    if (settings.clientSecretFile)
+      this.clientSecret = readSecretFile(settings.clientSecretFile, 'XIETONG_OIDC_CLIENT_SECRET_FILE').trim();
+  }
 
   async authorizationUrl(redirectUri: string, state: string, codeVerifier: string, nonce: string): Promise<URL> {
     const { lib, config } = await this.discover();
@@ -71,8 +76,8 @@ export class ConsoleOidc {
       const config = await lib.discovery(
         issuer,
         this.settings.clientId,
-        this.settings.clientSecret,
-        this.settings.clientSecret ? undefined : lib.None(),
+        this.clientSecret,
+        this.clientSecret ? undefined : lib.None(),
         // Plain HTTP only for a provider on this machine (development, tests).
         isLoopback(issuer) ? { execute: [lib.allowInsecureRequests] } : undefined,
       );

@@ -25,6 +25,13 @@ describe('monthly report downloads', () => {
     );
   });
 
+  it('neutralises a partner name that a spreadsheet would run as a formula', () => {
+    const csv = monthlyCsv(rows, () => '=HYPERLINK("http://evil.example","click")');
+    expect(csv.subarray(3).toString('utf8').split('\r\n')[1]).toBe(
+      `"'=HYPERLINK(""http://evil.example"",""click"")",330100,问题线索,3,0,2,1,1,4.5`,
+    );
+  });
+
   it('writes an XLSX workbook that exceljs reads back', async () => {
     const buf = await monthlyXlsx({ month: '2026-11', rows }, '旌德县市场监督管理局', name);
     const wb = new ExcelJS.Workbook();

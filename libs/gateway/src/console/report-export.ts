@@ -1,4 +1,4 @@
-import type { ReportRow } from '@xietong/exchange';
+import { csvCell, type ReportRow } from '@xietong/exchange';
 import { word } from './labels';
 
 interface Column {
@@ -20,11 +20,6 @@ export function reportColumns(): Column[] {
     { header: '逾期', key: 'overdue', value: (r) => r.overdue },
     { header: '平均反馈工作日', key: 'avgFeedbackWorkingDays', value: (r) => r.avgFeedbackWorkingDays },
   ];
-}
-
-function csvCell(v: string | number | null): string {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** RFC 4180 CSV in UTF-8 with a byte order mark, so spreadsheet programs read the Chinese right. */
