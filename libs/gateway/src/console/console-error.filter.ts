@@ -8,6 +8,7 @@ const STATUS: Record<string, number> = {
   VALIDATION_FAILED: 400,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  CASE_AMBIGUOUS: 409,
   AUTH_UNAVAILABLE: 503,
 };
 
