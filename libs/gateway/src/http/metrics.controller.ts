@@ -9,6 +9,7 @@ import { CaseRepository, MessageRepository, OutboxRepository, QuarantineReposito
 import { shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
+import { AnonymousAccessTally } from './anonymous-access';
 
 /**
  * Prometheus metrics. The gauges are computed from the database and the broker at scrape time so
@@ -32,6 +33,7 @@ export class MetricsController {
     private readonly inbound: InboundService,
     exchange: ExchangeMetrics,
     private readonly keys: LocalKeys,
+    anonymous: AnonymousAccessTally,
   ) {
     this.registry.setDefaultLabels({ agency: config.agencyId });
     collectDefaultMetrics({ register: this.registry });
@@ -82,6 +84,15 @@ export class MetricsController {
       collect() {
         this.reset();
         this.inc(service.redelivered);
+      },
+    });
+    new Counter({
+      name: 'xietong_http_anonymous_requests_total',
+      help: 'API and console requests without a signed-in caller (refused, or the sign-in pages), counted in the audit log once per interval',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(anonymous.total);
       },
     });
     gauge(
