@@ -22,6 +22,7 @@ describe('HTTP hardening of the API and the console', () => {
         XIETONG_OIDC_ISSUER: 'http://127.0.0.1:9',
         XIETONG_TRUSTED_PROXIES: 'loopback',
         XIETONG_ANONYMOUS_AUDIT_INTERVAL_MS: '1000',
+        XIETONG_SIGN_IN_RATE_PER_MINUTE: '40',
       },
     });
     direct = await startGateway(
@@ -93,6 +94,18 @@ describe('HTTP hardening of the API and the console', () => {
     expect(ips).toContain('203.0.113.7');
     expect(ips).not.toContain('203.0.113.9');
     expect(await loopback()).toBe(before + 1);
+  });
+
+  it('slows down one address looping on the sign-in pages (429), not the others', async () => {
+    const login = (client: string) =>
+      fetch(`${h.gateway(HZ).url}/console/login`, { redirect: 'manual', headers: { 'x-forwarded-for': client } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 45; i++) statuses.push((await login('198.51.100.1')).status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
+    const refused = await login('198.51.100.1');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await login('198.51.100.2')).status).not.toBe(429);
   });
 
   it('counts a flood of anonymous requests into one audit entry per interval and a metric', async () => {

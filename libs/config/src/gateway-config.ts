@@ -294,6 +294,8 @@ export interface HttpHardeningConfig {
    * written to the audit log as one entry per interval, so a flood cannot grow it without bound.
    */
   anonymousAuditIntervalMs: number;
+  /** XIETONG_SIGN_IN_RATE_PER_MINUTE: console sign-in requests (login, callback) a client address may make a minute. */
+  signInPerMinute: number;
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
@@ -314,6 +316,7 @@ function httpHardening(env: Env): HttpHardeningConfig {
   return {
     trustedProxies,
     anonymousAuditIntervalMs: int(env, 'XIETONG_ANONYMOUS_AUDIT_INTERVAL_MS', 60_000, 1_000, 3_600_000),
+    signInPerMinute: int(env, 'XIETONG_SIGN_IN_RATE_PER_MINUTE', 120, 1, 100_000),
   };
 }
 

@@ -4,7 +4,11 @@ const base = { XIETONG_AGENCY_ID: '341825' };
 
 describe('HTTP hardening settings', () => {
   it('trusts no proxy and counts anonymous requests per minute unless told otherwise', () => {
-    expect(loadGatewayConfig(base).httpHardening).toEqual({ trustedProxies: [], anonymousAuditIntervalMs: 60_000 });
+    expect(loadGatewayConfig(base).httpHardening).toEqual({
+      trustedProxies: [],
+      anonymousAuditIntervalMs: 60_000,
+      signInPerMinute: 120,
+    });
   });
 
   it('reads the trusted proxies as addresses, ranges and Express names', () => {
@@ -33,9 +37,12 @@ describe('HTTP hardening settings', () => {
     expect(loadGatewayConfig(oidc).console?.publicUrl).toBeUndefined();
   });
 
-  it('refuses an anonymous audit interval out of range', () => {
+  it('refuses an anonymous audit interval or a sign-in rate out of range', () => {
     expect(() => loadGatewayConfig({ ...base, XIETONG_ANONYMOUS_AUDIT_INTERVAL_MS: '10' })).toThrow(
       /XIETONG_ANONYMOUS_AUDIT_INTERVAL_MS must be an integer from 1000/,
+    );
+    expect(() => loadGatewayConfig({ ...base, XIETONG_SIGN_IN_RATE_PER_MINUTE: '0' })).toThrow(
+      /XIETONG_SIGN_IN_RATE_PER_MINUTE must be an integer from 1/,
     );
   });
 });

@@ -18,6 +18,7 @@ import { setupOpenApi } from './http/openapi';
 import { accessLog } from './http/access-log';
 import { AnonymousAccessTally } from './http/anonymous-access';
 import { securityHeaders } from './http/security-headers';
+import { FixedWindowLimiter, signInRateLimit } from './http/sign-in-limiter';
 import { createGatewayLogger } from './logging/gateway-logger';
 import { AuditRepository, Database, MessageRepository } from '@xietong/persistence';
 
@@ -95,6 +96,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       config.httpHardening.anonymousAuditIntervalMs,
     );
     app.use(log);
+    // After the access log, so that refused sign-in requests are counted too.
+    app.use(signInRateLimit(new FixedWindowLimiter(config.httpHardening.signInPerMinute, 60_000)));
     setupOpenApi(app, config, app.get(WireCodec), app.get(ManifestStore).lastKnown);
     if (config.roles.has('inbound')) {
       app.connectMicroservice({
