@@ -1,6 +1,6 @@
 import { sampleComplaint, sampleLead } from '@xietong/contracts';
 import { ConsoleSessionStore } from '@xietong/gateway';
-import { eventually, startFederation, type Harness } from '@xietong/testing';
+import { eventually, startFederation, type Harness, type TestDialect } from '@xietong/testing';
 
 const JD = '341825';
 const HZ = '330100';
@@ -10,7 +10,7 @@ const NJ = '320100';
  * A case is (kind, number, partner): two partners may use one number. Every console route and the
  * personal-data reader must act on the partner named, and refuse to guess when none is.
  */
-describe('a case number two partners both use', () => {
+describe.each<TestDialect>(['postgres', 'sqlite'])('a case number two partners both use, on %s', (dialect) => {
   let h: Harness;
   let cookie: string;
 
@@ -32,7 +32,7 @@ describe('a case number two partners both use', () => {
   beforeAll(async () => {
     h = await startFederation({
       members: [JD, HZ, NJ],
-      dialect: 'postgres',
+      dialect,
       // The console is on (its identity provider is never asked: the session is made in the store).
       env: { XIETONG_OIDC_ISSUER: 'http://127.0.0.1:9' },
     });
@@ -66,6 +66,16 @@ describe('a case number two partners both use', () => {
     expect(res.text).toContain(`/console/cases/LEAD/SAME-LEAD-1?partner=${JD}`);
     expect(res.text).toContain(`/console/cases/LEAD/SAME-LEAD-1?partner=${NJ}`);
     expect(res.text).not.toContain('id="actions"');
+  });
+
+  it('flags the shared number in the inbox, each row linking to its own partner', async () => {
+    const res = await consoleCall('GET', '/console/inbox?kind=LEAD');
+    expect(res.status).toBe(200);
+    for (const p of [JD, NJ]) {
+      const row = new RegExp(`<tr[^>]*data-case="SAME-LEAD-1" data-partner="${p}"[\\s\\S]*?</tr>`).exec(res.text)?.[0];
+      expect(row).toContain(`/console/cases/LEAD/SAME-LEAD-1?partner=${p}`);
+      expect(row).toContain('编号重复');
+    }
   });
 
   it("shows only that partner's case, history and form links when the page names the partner", async () => {

@@ -568,6 +568,9 @@ export class StaffConsoleController {
       limit: size + 1,
       offset,
     });
+    // A number another partner's case uses too is flagged: each row still links to its own case.
+    const shown = rows.slice(0, size);
+    const shared = shown.length > 0 ? await this.cases.sharedNumbers(shown) : new Set<string>();
     const members = this.manifests.lastKnown.manifest.members.filter((m) => m.id !== c.agency);
     const states = [
       'TRANSFERRED',
@@ -624,10 +627,17 @@ export class StaffConsoleController {
           </tr>
         </thead>
         <tbody>
-          ${rows.slice(0, size).map(
+          ${shown.map(
             (r) =>
-              html`<tr class="${this.rowClass(r, today)}" data-case="${r.caseNo}">
-                <td><a href="${caseUrl(r.kind, r.caseNo, r.partner)}">${r.caseNo}</a></td>
+              html`<tr class="${this.rowClass(r, today)}" data-case="${r.caseNo}" data-partner="${r.partner}">
+                <td>
+                  <a href="${caseUrl(r.kind, r.caseNo, r.partner)}">${r.caseNo}</a>
+                  ${
+                    shared.has(`${r.kind}/${r.caseNo}`)
+                      ? html`<span class="badge collision" title="另一机构的案件使用了同一编号">编号重复</span>`
+                      : ''
+                  }
+                </td>
                 <td>${word(r.kind, c.lang)}</td>
                 <td>${c.name(r.partner)}</td>
                 <td>${r.dueOn ? (r.role === 'handler' ? '我方' : c.name(r.partner)) : '—'}</td>
