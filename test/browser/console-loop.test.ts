@@ -5,7 +5,7 @@ import { sampleComplaint, sampleLead } from '@xietong/contracts';
 import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
 import { eventually, RecordForge } from '@xietong/testing';
-import { CJK_FONT, fontsOf, startConsoleRig, type ConsoleRig } from './console-support';
+import { CJK_FONT, fontsOf, PASSWORD, startConsoleRig, type ConsoleRig } from './console-support';
 
 const JD = '341825';
 const HZ = '330100';
@@ -270,5 +270,43 @@ describe('协同 console: the closed loop between two gateways, in Chromium alon
     await page.goto(rig.url(JD, '/console/auditor'));
     await page.waitForSelector('#username');
     await context.close();
+    expect(rig.cspViolations).toEqual([]);
+  });
+
+  it('finishes a sign-in only in the browser that began it (a callback link carried elsewhere signs no one in)', async () => {
+    const victim = await rig.browser.newContext();
+    const attacker = await rig.browser.newContext();
+    try {
+      // The attacker signs in at the provider, but keeps the callback (code and state) instead of
+      // following it (DevTools' Fetch domain: Playwright's routes do not see a redirect's target).
+      const page = await attacker.newPage();
+      const cdp = await attacker.newCDPSession(page);
+      let callback = '';
+      cdp.on('Fetch.requestPaused', (e: { requestId: string; request: { url: string } }) => {
+        callback = e.request.url;
+        void cdp.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'Aborted' });
+      });
+      await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*/console/callback?*' }] });
+      await page.goto(rig.url(JD, '/console'));
+      await page.fill('#username', 'handler');
+      await page.fill('#password', PASSWORD);
+      await page.click('#sign-in').catch(() => undefined);
+      await eventually('the callback URL', async () => callback);
+      await cdp.send('Fetch.disable');
+      // Opened in another browser (a link sent to a victim): refused, no session there.
+      const lured = await victim.newPage();
+      const res = await lured.goto(callback);
+      expect(res!.status()).toBe(400);
+      expect(await lured.textContent('h1')).toContain('登录已失效');
+      expect((await victim.cookies()).map((c) => c.name)).not.toContain(`xietong_console_${JD}`);
+      // The browser that began it finishes it with the same URL.
+      await page.goto(callback);
+      await page.waitForURL((u) => u.pathname === '/console/inbox');
+      const login = (await attacker.cookies()).find((c) => c.name === `xietong_login_${JD}`);
+      expect(login).toBeUndefined();
+    } finally {
+      await victim.close();
+      await attacker.close();
+    }
   });
 });

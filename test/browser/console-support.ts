@@ -22,6 +22,8 @@ export interface ConsoleRig {
   h: Harness;
   idp: DevIdentityProvider;
   browser: Browser;
+  /** Content-Security-Policy violations the browser reported on any page signed in through signIn. */
+  cspViolations: string[];
   /** A fresh browser (own cookies) signed in to a gateway's console as this user. */
   signIn(agency: string, username: string): Promise<{ context: BrowserContext; page: Page }>;
   url(agency: string, path: string): string;
@@ -57,13 +59,19 @@ export async function startConsoleRig(o: HarnessOptions, env: Record<string, str
   const browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   const url = (agency: string, path: string) => `${h.gateway(agency).url}${path}`;
+  const cspViolations: string[] = [];
   return {
     h,
     idp,
     browser,
     url,
+    cspViolations,
     async signIn(agency, username) {
       const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+      // Chromium reports a blocked script, style or form target on the page's console.
+      context.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${m.location().url}: ${m.text()}`);
+      });
       const page = await context.newPage();
       await page.goto(url(agency, '/console'));
       await page.waitForSelector('#username');

@@ -16,6 +16,7 @@ import {
 import { WorkingDayCalendar } from '@xietong/workflow';
 import { countRowsFetched, DIALECTS, freshDatabase } from '@xietong/testing';
 import { MetricsController } from '../../libs/gateway/src/http/metrics.controller';
+import { AnonymousAccessTally } from '../../libs/gateway/src/http/anonymous-access';
 
 const JD = '341825';
 const PARTNERS = ['330100', '320100'];
@@ -125,6 +126,7 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
       new ExchangeMetrics(),
       { signer: { kid: 'k' } } as unknown as LocalKeys,
       new AuditRepository(db),
+      new AnonymousAccessTally(),
     );
   }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DomainError } from '@xietong/contracts';
 import { Failpoints, type FailpointName } from './failpoints';
@@ -59,6 +60,8 @@ export interface GatewayConfig {
   metrics: { tokenFile?: string };
   /** Test-only crash points for the fault suite (XIETONG_FAILPOINTS); empty in production. */
   failpoints: ReadonlyMap<FailpointName, number>;
+  /** HTTP hardening: proxies and anonymous traffic (see httpHardening below). */
+  httpHardening: HttpHardeningConfig;
 }
 
 /** The console is an OIDC client (authorization code + PKCE) of the agency's identity provider. */
@@ -197,6 +200,7 @@ export function loadGatewayConfig(env: Env = process.env, o: { offlineTool?: boo
       witnessStaleMs: int(env, 'XIETONG_AUDIT_WITNESS_STALE_MS', 86_400_000, 1_000, 30 * 86_400_000),
     },
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
+    httpHardening: httpHardening(env),
   };
 }
 
@@ -259,6 +263,14 @@ function consoleConfig(env: Env): ConsoleConfig | undefined {
   const publicUrl = env.XIETONG_CONSOLE_URL?.replace(/\/+$/, '');
   if (publicUrl !== undefined && !/^https?:\/\/\S+$/.test(publicUrl))
     fail('XIETONG_CONSOLE_URL', 'the public base URL of this gateway', publicUrl);
+  // Redirect URIs and the cookies' Secure flag come from this URL, never from the Host header the
+  // client sends; without it only a gateway listening on loopback can tell its own address.
+  if (publicUrl === undefined && !LOOPBACK.test(env.XIETONG_HTTP_HOST ?? '127.0.0.1'))
+    fail(
+      'XIETONG_CONSOLE_URL',
+      'set when XIETONG_HTTP_HOST is not a loopback address and the console is on',
+      undefined,
+    );
   return {
     issuer,
     clientId: required(
@@ -345,4 +357,53 @@ function database(url: string, schema: string, passwordFile: string | undefined)
   }
   if (url.startsWith('sqlite:')) return { type: 'better-sqlite3', file: resolve(url.slice('sqlite:'.length)) };
   fail('XIETONG_DATABASE_URL', 'postgres://user@host:port/db or sqlite:<file>', url);
+}
+
+// ---- HTTP hardening (issue #21): trusted proxies, anonymous traffic --------------------------
+
+/** How the HTTP edge treats proxies in front of it and requests without a caller. */
+export interface HttpHardeningConfig {
+  /**
+   * XIETONG_TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For names the client (Express
+   * `trust proxy`): addresses, CIDR ranges, or loopback / linklocal / uniquelocal. Empty (default):
+   * no proxy is trusted and the address recorded (audit, personal-data access) is the peer's.
+   */
+  trustedProxies: string[];
+  /**
+   * XIETONG_ANONYMOUS_AUDIT_INTERVAL_MS: requests without a signed-in caller are counted and
+   * written to the audit log as one entry per interval, so a flood cannot grow it without bound.
+   */
+  anonymousAuditIntervalMs: number;
+  /** XIETONG_SIGN_IN_RATE_PER_MINUTE: console sign-in requests (login, callback) a client address may make a minute. */
+  signInPerMinute: number;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function httpHardening(env: Env): HttpHardeningConfig {
+  const trustedProxies = (env.XIETONG_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const p of trustedProxies)
+    if (!PROXY_NAMES.includes(p) && !isAddressOrRange(p))
+      fail(
+        'XIETONG_TRUSTED_PROXIES',
+        'a comma-separated list of IP addresses, CIDR ranges (10.0.0.0/8), loopback, linklocal or uniquelocal',
+        env.XIETONG_TRUSTED_PROXIES,
+      );
+  return {
+    trustedProxies,
+    anonymousAuditIntervalMs: int(env, 'XIETONG_ANONYMOUS_AUDIT_INTERVAL_MS', 60_000, 1_000, 3_600_000),
+    signInPerMinute: int(env, 'XIETONG_SIGN_IN_RATE_PER_MINUTE', 120, 1, 100_000),
+  };
+}
+
+function isAddressOrRange(v: string): boolean {
+  const [address, bits, ...rest] = v.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -16,6 +16,7 @@ import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
 import { ComplainantReader } from './http/complainant-reader';
+import { AnonymousAccessTally } from './http/anonymous-access';
 import { consoleControllers, consoleProviders } from './console/console.providers';
 
 /** One agency gateway: the exchange plus, with the http role, its HTTP API. */
@@ -36,6 +37,7 @@ export class GatewayModule {
               inject: [Database],
             },
             ComplainantReader,
+            AnonymousAccessTally,
             ...consoleProviders(config),
           ]
         : [],

@@ -16,6 +16,9 @@ import { bodyDepthLimit } from './http/body-depth';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { setupOpenApi } from './http/openapi';
 import { accessLog } from './http/access-log';
+import { AnonymousAccessTally } from './http/anonymous-access';
+import { securityHeaders } from './http/security-headers';
+import { FixedWindowLimiter, signInRateLimit } from './http/sign-in-limiter';
 import { createGatewayLogger } from './logging/gateway-logger';
 import { AuditRepository, Database, MessageRepository } from '@xietong/persistence';
 
@@ -72,14 +75,29 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     bodyParser: false,
     abortOnError: false,
   });
+  let log: ReturnType<typeof accessLog> | undefined;
   await orClose(app, async () => {
+    // X-Forwarded-For names the client only when it comes from a configured proxy; otherwise the
+    // address recorded (audit, personal-data access) is the peer's, whatever a client claims.
+    const proxies = config.httpHardening.trustedProxies;
+    app.set('trust proxy', proxies.length > 0 ? proxies : false);
+    app.use(securityHeaders(config.console?.issuer));
     app.useBodyParser('json', { limit: config.http.bodyLimit });
     // The console's HTML forms; the API itself still answers 415 to anything but JSON.
     app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
     app.use(bodyDepthLimit());
     app.useGlobalFilters(new DomainErrorFilter());
     app.disable('x-powered-by');
-    app.use(accessLog(app.get(Database), app.get(AuditRepository), new Logger(`HTTP ${config.agencyId}`)));
+    log = accessLog(
+      app.get(Database),
+      app.get(AuditRepository),
+      new Logger(`HTTP ${config.agencyId}`),
+      app.get(AnonymousAccessTally),
+      config.httpHardening.anonymousAuditIntervalMs,
+    );
+    app.use(log);
+    // After the access log, so that refused sign-in requests are counted too.
+    app.use(signInRateLimit(new FixedWindowLimiter(config.httpHardening.signInPerMinute, 60_000)));
     setupOpenApi(app, config, app.get(WireCodec), app.get(ManifestStore).lastKnown);
     if (config.roles.has('inbound')) {
       app.connectMicroservice({
@@ -94,7 +112,12 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     await app.listen(options.port ?? config.http.port, config.http.host);
   });
   const address = app.getHttpServer().address() as { port: number };
-  return { config, app, url: `http://${config.http.host}:${address.port}`, close: () => app.close() };
+  const close = async () => {
+    // The last interval's anonymous requests, while the database is still open.
+    await log?.close();
+    await app.close();
+  };
+  return { config, app, url: `http://${config.http.host}:${address.port}`, close };
 }
 
 /** A gateway that failed half-way is closed (database, timers) before the error goes to the caller. */

@@ -56,6 +56,18 @@ describe('CaseRepository', () => {
     expect(rows.map(caseKey)).toEqual(['LEAD/JD-1/320100', 'LEAD/JD-1/330100']);
   });
 
+  it('asks which numbers several partners share once per kind, and names them kind/number', async () => {
+    const { db, queries } = recordingDatabase('postgres', () => [{ case_no: 'JD-1' }]);
+    const shared = await new CaseRepository(db).sharedNumbers([
+      { kind: 'LEAD', caseNo: 'JD-1' },
+      { kind: 'LEAD', caseNo: 'JD-2' },
+      { kind: 'LEAD', caseNo: 'JD-1' },
+    ]);
+    expect([...shared]).toEqual(['LEAD/JD-1']);
+    expect(queries.map((q) => q.args)).toEqual([['LEAD', 'JD-1', 'JD-2']]);
+    expect(queries[0].sql).toMatch(/HAVING COUNT\(\*\) > 1/);
+  });
+
   it('upserts whole rows, replacing every column but the key', async () => {
     const { db, em, queries } = recordingDatabase('postgres');
     const at = new Date('2026-11-02T02:00:00.000Z');

@@ -139,6 +139,26 @@ export class CaseRepository {
     return rows.sort((a, b) => (a.partner < b.partner ? -1 : a.partner > b.partner ? 1 : 0));
   }
 
+  /**
+   * Of these (kind, number) pairs, those two or more partners' cases share (`kind/caseNo`): a
+   * number is the partner's own choice, so the console flags the pairs instead of assuming one.
+   * One primary-key lookup per kind.
+   */
+  async sharedNumbers(keys: { kind: string; caseNo: string }[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const kind of new Set(keys.map((k) => k.kind))) {
+      const caseNos = [...new Set(keys.filter((k) => k.kind === kind).map((k) => k.caseNo))];
+      const p = params(this.db.dialect, caseNos.length + 1);
+      const rows = (await this.db.manager.query(
+        `SELECT case_no FROM case_file WHERE kind = ${p[0]} AND case_no IN (${p.slice(1).join(', ')})
+         GROUP BY case_no HAVING COUNT(*) > 1`,
+        [kind, ...caseNos],
+      )) as { case_no: string }[];
+      for (const r of rows) out.add(`${kind}/${r.case_no}`);
+    }
+    return out;
+  }
+
   /** Whole rows of `kind` with these case numbers: a primary-key lookup (kind, case_no, then partner). */
   private async byNumber(em: EntityManager, kind: string, caseNos: string[]): Promise<CaseRecord[]> {
     const p = params(this.db.dialect, caseNos.length + 1);

@@ -257,7 +257,11 @@ export class AuditorConsoleController {
           ${rows.slice(0, size).map(
             (r) =>
               html`<tr class="overdue" data-case="${r.caseNo}">
-                <td><a href="/console/cases/${r.kind}/${encodeURIComponent(r.caseNo)}">${r.caseNo}</a></td>
+                <td>
+                  <a href="/console/cases/${r.kind}/${encodeURIComponent(r.caseNo)}?partner=${r.partner}"
+                    >${r.caseNo}</a
+                  >
+                </td>
                 <td>${word(r.kind, c.lang)}</td>
                 <td>${c.name(r.partner)}</td>
                 <td class="owes">

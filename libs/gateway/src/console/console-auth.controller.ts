@@ -1,12 +1,14 @@
 import { Controller, Get, Inject, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@xietong/config';
 import { GATEWAY_CONFIG } from '@xietong/exchange';
-import { Public } from '../auth/roles';
+import { Public, type Caller } from '../auth/roles';
 import type { ParamSpec } from '../http/query-params';
 import { consoleQuery } from './console-params';
 import { ConsoleOidc } from './console-oidc';
-import { ConsoleSessionStore } from './console-session.store';
+import { ConsoleSessionStore, LOGIN_SECONDS } from './console-session.store';
 import { Console, ConsoleGuard, cookieName, readCookie, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter, errorPage } from './console-error.filter';
 import { html } from './html';
@@ -22,6 +24,7 @@ export class ConsoleAuthController {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly oidc: ConsoleOidc,
     private readonly sessions: ConsoleSessionStore,
+    private readonly adapter: HttpAdapterHost,
   ) {}
 
   @Get()
@@ -34,15 +37,21 @@ export class ConsoleAuthController {
   async login(@Req() req: Request, @Res() res: Response, @Query() query: unknown): Promise<void> {
     const { returnTo } = consoleQuery(query, { returnTo: RETURN_PATH });
     const { codeVerifier, nonce } = await this.oidc.randoms();
-    const state = this.sessions.beginLogin({ codeVerifier, nonce, returnTo: safeReturn(returnTo) });
-    res.redirect(303, (await this.oidc.authorizationUrl(this.callbackUrl(req), state, codeVerifier, nonce)).href);
+    const { state, sealed } = await this.sessions.beginLogin({ codeVerifier, nonce, returnTo: safeReturn(returnTo) });
+    const to = await this.oidc.authorizationUrl(this.callbackUrl(), state, codeVerifier, nonce);
+    res.setHeader('set-cookie', this.loginCookie(sealed, LOGIN_SECONDS));
+    res.redirect(303, to.href);
   }
 
   @Get('callback')
   async callback(@Req() req: Request, @Res() res: Response, @Query() query: unknown): Promise<void> {
     // The provider's own parameters (code, iss, error...) are checked by openid-client.
     const { state } = consoleQuery(query, { state: { kind: 'text', max: 200 } });
-    const login = state ? this.sessions.takeLogin(state) : undefined;
+    // Only the browser that began this sign-in holds its cookie (a link with someone else's code and
+    // state, opened in a victim's browser, is refused here before the code is exchanged).
+    const login = state ? await this.sessions.takeLogin(state, readCookie(req, this.loginCookieName())) : undefined;
+    const cleared = this.loginCookie('', 0);
+    res.setHeader('set-cookie', cleared);
     if (!login)
       return errorPage(
         res,
@@ -51,7 +60,7 @@ export class ConsoleAuthController {
         'the sign-in took too long or was already used; start again',
         html`<a href="/console/login">重新登录</a>`,
       );
-    const url = new URL(req.originalUrl, this.base(req));
+    const url = new URL(req.originalUrl, this.base());
     let who;
     try {
       who = await this.oidc.finish(url, { state: state!, codeVerifier: login.codeVerifier, nonce: login.nonce });
@@ -59,7 +68,9 @@ export class ConsoleAuthController {
       return errorPage(res, 401, '登录失败', (e as Error).message, html`<a href="/console/login">重新登录</a>`);
     }
     const session = this.sessions.create(who);
-    res.setHeader('set-cookie', this.cookie(req, session.id));
+    // The sign-in is recorded in the audit log as its user's, not counted with anonymous requests.
+    (req as Request & { caller?: Caller }).caller = { subject: who.subject, roles: who.roles, ip: req.ip ?? '' };
+    res.setHeader('set-cookie', [cleared, this.cookie(session.id)]);
     res.redirect(303, login.returnTo);
   }
 
@@ -67,8 +78,8 @@ export class ConsoleAuthController {
   @UseGuards(ConsoleGuard)
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
     const session = this.sessions.end(readCookie(req, cookieName(this.config.agencyId))!);
-    res.setHeader('set-cookie', this.cookie(req, '', 0));
-    const back = `${this.base(req)}/console/signed-out`;
+    res.setHeader('set-cookie', this.cookie('', 0));
+    const back = `${this.base()}/console/signed-out`;
     const url = session ? await this.oidc.logoutUrl(session.idToken, back).catch(() => undefined) : undefined;
     res.redirect(303, url?.href ?? back);
   }
@@ -101,18 +112,43 @@ export class ConsoleAuthController {
     res.redirect(303, safeReturn(back));
   }
 
-  private base(req: Request): string {
-    return this.config.console?.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+  /**
+   * The console's own URL: XIETONG_CONSOLE_URL, or (a gateway on a loopback address, the only case
+   * configuration lets it out) the address it listens on. Never the request's Host header, which
+   * the client chooses: redirect URIs and the Secure flag must not depend on it.
+   */
+  private base(): string {
+    if (this.config.console?.publicUrl) return this.config.console.publicUrl;
+    const { port } = this.adapter.httpAdapter.getHttpServer().address() as AddressInfo;
+    const host = this.config.http.host.includes(':') ? `[${this.config.http.host}]` : this.config.http.host;
+    return `http://${host}:${port}`;
   }
 
-  private callbackUrl(req: Request): string {
-    return `${this.base(req)}/console/callback`;
+  private get secure(): boolean {
+    return this.base().startsWith('https:');
   }
 
-  private cookie(req: Request, value: string, maxAge?: number): string {
-    const secure = this.base(req).startsWith('https:') ? '; Secure' : '';
+  private callbackUrl(): string {
+    return `${this.base()}/console/callback`;
+  }
+
+  private cookie(value: string, maxAge?: number): string {
     const age = maxAge === undefined ? '' : `; Max-Age=${maxAge}`;
-    return `${cookieName(this.config.agencyId)}=${value}; Path=/; HttpOnly; SameSite=Lax${secure}${age}`;
+    return `${cookieName(this.config.agencyId)}=${value}; Path=/; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}${age}`;
+  }
+
+  /**
+   * The login cookie: `__Host-` and Secure when the console URL is https (bound to this origin, not
+   * settable by a sibling host); on plain-http loopback development a browser refuses `__Host-`
+   * without Secure, so there it is a plain HttpOnly cookie. SameSite=Lax: the callback is a
+   * top-level GET from the provider's site, which Lax lets through.
+   */
+  private loginCookieName(): string {
+    return `${this.secure ? '__Host-' : ''}xietong_login_${this.config.agencyId}`;
+  }
+
+  private loginCookie(value: string, maxAge: number): string {
+    return `${this.loginCookieName()}=${value}; Path=/; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}; Max-Age=${maxAge}`;
   }
 }
 

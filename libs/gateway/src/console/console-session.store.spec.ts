@@ -39,14 +39,18 @@ describe('ConsoleSessionStore', () => {
     expect(store.touch(b.id)).toBeDefined();
   });
 
-  it('accepts a login callback once, and not after ten minutes', () => {
-    let now = 0;
+  it('opens a pending sign-in only from its own sealed value, for its own state, within ten minutes', async () => {
+    let now = 1_800_000_000_000;
     const store = new ConsoleSessionStore(60_000, () => now);
-    const state = store.beginLogin({ codeVerifier: 'v', nonce: 'n', returnTo: '/console' });
-    expect(store.takeLogin(state)?.codeVerifier).toBe('v');
-    expect(store.takeLogin(state)).toBeUndefined();
-    const late = store.beginLogin({ codeVerifier: 'v', nonce: 'n', returnTo: '/console' });
+    const a = await store.beginLogin({ codeVerifier: 'v', nonce: 'n', returnTo: '/console' });
+    const b = await store.beginLogin({ codeVerifier: 'w', nonce: 'm', returnTo: '/console' });
+    expect(await store.takeLogin(a.state, a.sealed)).toEqual({ codeVerifier: 'v', nonce: 'n', returnTo: '/console' });
+    expect(await store.takeLogin(a.state, b.sealed)).toBeUndefined();
+    expect(await store.takeLogin(a.state, undefined)).toBeUndefined();
+    expect(await store.takeLogin(a.state, `${a.sealed.slice(0, -2)}AA`)).toBeUndefined();
+    // Another process (a restarted gateway) cannot open it: the key is this process's own.
+    expect(await new ConsoleSessionStore(60_000, () => now).takeLogin(a.state, a.sealed)).toBeUndefined();
     now += 11 * 60_000;
-    expect(store.takeLogin(late)).toBeUndefined();
+    expect(await store.takeLogin(b.state, b.sealed)).toBeUndefined();
   });
 });

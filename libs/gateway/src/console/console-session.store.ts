@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EncryptJWT, jwtDecrypt } from 'jose';
 import type { Role } from '../auth/roles';
 
 export interface ConsoleSession {
@@ -18,11 +19,11 @@ export interface PendingLogin {
   codeVerifier: string;
   nonce: string;
   returnTo: string;
-  createdAt: number;
 }
 
 const ABSOLUTE_MS = 12 * 3_600_000;
-const LOGIN_MS = 10 * 60_000;
+/** How long a sign-in may take at the provider (the login cookie's Max-Age). */
+export const LOGIN_SECONDS = 600;
 
 const token = () => randomBytes(32).toString('base64url');
 
@@ -30,28 +31,53 @@ const token = () => randomBytes(32).toString('base64url');
  * Console sessions of this gateway process, kept on the server (the browser holds only an opaque
  * id). A session ends after `idleMs` without a request, after 12 hours in any case, and at logout.
  * Sessions live in memory: several instances of one gateway need sticky sessions for the console.
+ *
+ * A pending sign-in is kept by the browser, not here: its PKCE verifier, nonce and return path are
+ * sealed (A256GCM, a key of this process) into the login cookie together with `state`, so the
+ * callback completes only in the browser that began it (RFC 9700 §4.7.1), and anonymous calls to
+ * the login page hold no memory on the server.
  */
 export class ConsoleSessionStore {
   private readonly sessions = new Map<string, ConsoleSession>();
-  private readonly logins = new Map<string, PendingLogin>();
+  private readonly loginKey = randomBytes(32);
 
   constructor(
     private readonly idleMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  beginLogin(login: Omit<PendingLogin, 'createdAt'>): string {
-    this.sweep();
+  /** A new sign-in: the `state` for the provider and the sealed value of the browser's login cookie. */
+  async beginLogin(login: PendingLogin): Promise<{ state: string; sealed: string }> {
     const state = token();
-    this.logins.set(state, { ...login, createdAt: this.now() });
-    return state;
+    const at = Math.floor(this.now() / 1000);
+    const sealed = await new EncryptJWT({ ...login, state })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setIssuedAt(at)
+      .setExpirationTime(at + LOGIN_SECONDS)
+      .encrypt(this.loginKey);
+    return { state, sealed };
   }
 
-  /** The pending login of this `state`, once only. */
-  takeLogin(state: string): PendingLogin | undefined {
-    const login = this.logins.get(state);
-    this.logins.delete(state);
-    return login && this.now() - login.createdAt <= LOGIN_MS ? login : undefined;
+  /**
+   * The pending sign-in sealed in this browser's cookie, if it is the one `state` names and not
+   * older than ten minutes; undefined otherwise (no cookie, another browser's, forged, expired).
+   */
+  async takeLogin(state: string, sealed: string | undefined): Promise<PendingLogin | undefined> {
+    if (!sealed) return undefined;
+    try {
+      const { payload } = await jwtDecrypt(sealed, this.loginKey, {
+        currentDate: new Date(this.now()),
+        contentEncryptionAlgorithms: ['A256GCM'],
+        keyManagementAlgorithms: ['dir'],
+      });
+      if (payload.state !== state) return undefined;
+      const { codeVerifier, nonce, returnTo } = payload as Record<string, unknown>;
+      if (typeof codeVerifier !== 'string' || typeof nonce !== 'string' || typeof returnTo !== 'string')
+        return undefined;
+      return { codeVerifier, nonce, returnTo };
+    } catch {
+      return undefined;
+    }
   }
 
   create(s: Pick<ConsoleSession, 'subject' | 'name' | 'roles' | 'idToken'>): ConsoleSession {
@@ -89,6 +115,5 @@ export class ConsoleSessionStore {
   private sweep(): void {
     const at = this.now();
     for (const [id, s] of this.sessions) if (this.expired(s, at)) this.sessions.delete(id);
-    for (const [state, l] of this.logins) if (at - l.createdAt > LOGIN_MS) this.logins.delete(state);
   }
 }

@@ -8,6 +8,7 @@ import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/per
 import { maskComplainant, shanghaiDate, shanghaiDateTime, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { Public, type Caller } from '../auth/roles';
 import { ComplainantReader } from '../http/complainant-reader';
+import { partnersOf, scopeToPartner } from '../http/case-scope';
 import { httpStatusOf } from '../http/error-status';
 import { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './case-kind-views';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
@@ -30,7 +31,15 @@ const CASE_LIST_QUERY = {
 
 const CASE_PAGE_QUERY = {
   done: { kind: 'enum', values: Object.keys(TITLES) as FormKind[] },
+  partner: PARTNER,
 } as const satisfies Record<string, ParamSpec>;
+
+/** A case is (kind, number, partner): every route under a case names its partner. */
+const CASE_QUERY = { partner: PARTNER } as const satisfies Record<string, ParamSpec>;
+
+/** The URL of a case page or of a route under it, always naming the partner. */
+const caseUrl = (kind: string, caseNo: string, partner: string, sub = '') =>
+  `/console/cases/${kind}/${encodeURIComponent(caseNo)}${sub ? `/${sub}` : ''}?partner=${partner}`;
 
 const COMPLAINANT_LABELS = { name: '姓名', phone: '电话', address: '地址', idNumber: '身份证号', agent: '代理人' };
 
@@ -72,11 +81,16 @@ export class StaffConsoleController {
   ): Promise<string> {
     const kind = pathChoice(kindParam, CASE_KINDS, 'kind');
     pathParam(caseNo, 'caseNo');
-    const { done } = consoleQuery(query, CASE_PAGE_QUERY);
-    const rows = await this.cases.find(kind, caseNo);
-    if (rows.length === 0) throw new DomainError('NOT_FOUND', `案件 ${caseNo} 不存在`);
+    const { done, partner: named } = consoleQuery(query, CASE_PAGE_QUERY);
+    const all = await this.cases.find(kind, caseNo);
+    if (all.length === 0) throw new DomainError('NOT_FOUND', `案件 ${caseNo} 不存在`);
+    const partners = partnersOf(all, (r) => r.partner);
+    // Two partners chose the same number: let the user pick, never show one of them as "the" case.
+    if (named === undefined && partners.length > 1) return this.collision(c, kind, caseNo, all);
+    const rows = scopeToPartner(all, (r) => r.partner, named, `${word(kind)} ${caseNo}`);
+    const partner = rows[0].partner;
     const today = shanghaiDate(new Date());
-    const history = (await this.messages.list({ correlationId: caseNo, limit: 1000 })).reverse();
+    const history = (await this.messages.list({ correlationId: caseNo, partner, limit: 1000 })).reverse();
     const original = history.find((m) => m.type === openingType(kind));
     const body = original ? (JSON.parse(original.body) as Record<string, any>) : undefined;
     const handling = rows.find((r) => r.role === 'handler');
@@ -144,7 +158,7 @@ export class StaffConsoleController {
                       <button
                         type="button"
                         id="reveal"
-                        data-reveal="/console/cases/COMPLAINT/${encodeURIComponent(caseNo)}/complainant"
+                        data-reveal="${caseUrl('COMPLAINT', caseNo, partner, 'complainant')}"
                         data-target="complainant"
                       >
                         查看完整信息（将记录本次访问）
@@ -158,7 +172,7 @@ export class StaffConsoleController {
         handling && c.has('handler')
           ? html`<h2>办理</h2>
               <p class="actions" id="actions">
-                ${forms.map((f) => html`<a href="/console/cases/${kind}/${encodeURIComponent(caseNo)}/${f}" id="form-${f}">${TITLES[f]}</a>`)}
+                ${forms.map((f) => html`<a href="${caseUrl(kind, caseNo, partner, f)}" id="form-${f}">${TITLES[f]}</a>`)}
               </p>`
           : ''
       }
@@ -197,6 +211,7 @@ export class StaffConsoleController {
   async reveal(
     @Console() c: ConsoleContext,
     @Param('caseNo') caseNo: string,
+    @Query() query: unknown,
     @Req() req: Request & { caller: Caller },
     @Res() res: Response,
   ): Promise<void> {
@@ -205,11 +220,14 @@ export class StaffConsoleController {
       return;
     }
     try {
-      const { complainant } = await this.reader.read(caseNo, req.caller);
+      pathParam(caseNo, 'caseNo');
+      const { partner } = consoleQuery(query, CASE_QUERY);
+      const { complainant } = await this.reader.read(caseNo, req.caller, partner);
       res.json({ complainant, labels: COMPLAINANT_LABELS });
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      res.status(e.code === 'NOT_FOUND' ? 404 : 403).json({ error: e.code, message: e.message });
+      const status = { NOT_FOUND: 404, CASE_AMBIGUOUS: 409, VALIDATION_FAILED: 400 }[e.code as string] ?? 403;
+      res.status(status).json({ error: e.code, message: e.message });
     }
   }
 
@@ -232,8 +250,9 @@ export class StaffConsoleController {
     @Param('kind') kind: string,
     @Param('caseNo') caseNo: string,
     @Param('form') form: string,
+    @Query() query: unknown,
   ) {
-    const { formKind, handling } = await this.formTarget(kind, caseNo, form);
+    const { formKind, handling } = await this.formTarget(kind, caseNo, form, query);
     return this.formPage(c, formKind, handling, {}).value;
   }
 
@@ -244,19 +263,23 @@ export class StaffConsoleController {
     @Param('kind') kind: string,
     @Param('caseNo') caseNo: string,
     @Param('form') form: string,
+    @Query() query: unknown,
     @Body() posted: Posted,
     @Res() res: Response,
   ): Promise<void> {
-    const { formKind, handling } = await this.formTarget(kind, caseNo, form);
+    const { formKind, handling } = await this.formTarget(kind, caseNo, form, query);
     await this.handleForm(c, formKind, handling, posted, res);
   }
 
-  private async formTarget(kind: string, caseNo: string, form: string) {
+  /** The case a form answers: ours to handle, with the partner named (or the only one there is). */
+  private async formTarget(kind: string, caseNo: string, form: string, query: unknown) {
     const k = pathChoice(kind, CASE_KINDS, 'kind');
     pathParam(caseNo, 'caseNo');
     const formKind = pathChoice(form, CASE_KIND_VIEWS[k].forms, 'form');
-    const handling = (await this.cases.find(k, caseNo)).find((r) => r.role === 'handler');
-    if (!handling) throw new DomainError('NOT_FOUND', `本机构没有承办中的${word(k)} ${caseNo}`);
+    const { partner } = consoleQuery(query, CASE_QUERY);
+    const handled = (await this.cases.find(k, caseNo)).filter((r) => r.role === 'handler');
+    if (handled.length === 0) throw new DomainError('NOT_FOUND', `本机构没有承办中的${word(k)} ${caseNo}`);
+    const [handling] = scopeToPartner(handled, (r) => r.partner, partner, `${word(k)} ${caseNo}`);
     return { formKind, handling };
   }
 
@@ -272,8 +295,8 @@ export class StaffConsoleController {
       const result = await this.submit.execute(SubmitMessageCommand.from(type, request), c.session.subject);
       const caseKind = kind === 'lead' ? 'LEAD' : handling!.kind;
       const caseNo = kind === 'lead' ? String(posted.leadNo ?? '').trim() : handling!.caseNo;
-      void result;
-      res.redirect(303, `/console/cases/${caseKind}/${encodeURIComponent(caseNo)}?done=${kind}`);
+      const partner = kind === 'lead' ? result.recipient : handling!.partner;
+      res.redirect(303, `${caseUrl(caseKind, caseNo, partner)}&done=${kind}`);
     } catch (e) {
       if (
         !(e instanceof DomainError) ||
@@ -304,9 +327,7 @@ export class StaffConsoleController {
     error?: { message: string; input?: string },
   ): Html {
     const action =
-      kind === 'lead'
-        ? '/console/leads/new'
-        : `/console/cases/${handling!.kind}/${encodeURIComponent(handling!.caseNo)}/${kind}`;
+      kind === 'lead' ? '/console/leads/new' : caseUrl(handling!.kind, handling!.caseNo, handling!.partner, kind);
     const members = this.manifests.lastKnown.manifest.members.filter((m) => m.id !== c.agency);
     const value = (n: string) => {
       const v = posted[n];
@@ -346,8 +367,8 @@ export class StaffConsoleController {
     const context = handling
       ? html`<p>
           ${word(handling.kind, c.lang)}
-          <a href="/console/cases/${handling.kind}/${encodeURIComponent(handling.caseNo)}">${handling.caseNo}</a
-          >，反馈给 ${c.name(handling.partner)}，当前状态：${word(handling.state, c.lang)}
+          <a href="${caseUrl(handling.kind, handling.caseNo, handling.partner)}">${handling.caseNo}</a>，反馈给
+          ${c.name(handling.partner)}，当前状态：${word(handling.state, c.lang)}
         </p>`
       : '';
     return layout(
@@ -376,6 +397,9 @@ export class StaffConsoleController {
       limit: size + 1,
       offset,
     });
+    // A number another partner's case uses too is flagged: each row still links to its own case.
+    const shown = rows.slice(0, size);
+    const shared = shown.length > 0 ? await this.cases.sharedNumbers(shown) : new Set<string>();
     const members = this.manifests.lastKnown.manifest.members.filter((m) => m.id !== c.agency);
     const body = html` ${filterForm(c, [
         select(
@@ -413,10 +437,17 @@ export class StaffConsoleController {
           </tr>
         </thead>
         <tbody>
-          ${rows.slice(0, size).map(
+          ${shown.map(
             (r) =>
-              html`<tr class="${this.rowClass(r, today)}" data-case="${r.caseNo}">
-                <td><a href="/console/cases/${r.kind}/${encodeURIComponent(r.caseNo)}">${r.caseNo}</a></td>
+              html`<tr class="${this.rowClass(r, today)}" data-case="${r.caseNo}" data-partner="${r.partner}">
+                <td>
+                  <a href="${caseUrl(r.kind, r.caseNo, r.partner)}">${r.caseNo}</a>
+                  ${
+                    shared.has(`${r.kind}/${r.caseNo}`)
+                      ? html`<span class="badge collision" title="另一机构的案件使用了同一编号">编号重复</span>`
+                      : ''
+                  }
+                </td>
                 <td>${word(r.kind, c.lang)}</td>
                 <td>${c.name(r.partner)}</td>
                 <td>${r.dueOn ? (r.role === 'handler' ? '我方' : c.name(r.partner)) : '—'}</td>
@@ -432,6 +463,23 @@ export class StaffConsoleController {
       ${rows.length === 0 ? html`<p class="muted">暂无案件</p>` : ''}
       ${pager(c, setFilters(q), page, rows.length > size)}`;
     return layout(c, title, body);
+  }
+
+  /** Two partners' cases share this number: which one? (Nothing is acted on until one is chosen.) */
+  private collision(c: ConsoleContext, kind: string, caseNo: string, rows: CaseRecord[]): string {
+    const page = html`<p class="notice" id="collision">
+        ${rows.length} 个机构的${word(kind, c.lang)}使用了同一编号 ${caseNo}，请选择要查看的案件：
+      </p>
+      <ul id="collision-choices">
+        ${rows.map(
+          (r) =>
+            html`<li>
+              <a href="${caseUrl(r.kind, r.caseNo, r.partner)}" data-partner="${r.partner}">${c.name(r.partner)}</a>
+              （${word(r.role, c.lang)}，${word(r.state, c.lang)}）
+            </li>`,
+        )}
+      </ul>`;
+    return layout(c, `${word(kind, c.lang)} ${caseNo}`, page).value;
   }
 
   private rowClass(r: CaseRecord, today: string): string {

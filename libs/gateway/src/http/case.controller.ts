@@ -46,13 +46,15 @@ export class CaseController {
   }
 
   @Get(':kind/:caseNo')
-  async one(@Param('kind') kind: string, @Param('caseNo') caseNo: string) {
+  async one(@Param('kind') kind: string, @Param('caseNo') caseNo: string, @Query() query: unknown) {
     const k = oneOf(kind, [...CASE_KINDS], 'kind');
     pathParam(caseNo, 'caseNo');
-    const found = await this.cases.find(k!, caseNo);
+    // A case is (kind, number, partner): without ?partner= every partner's case of that number.
+    const { partner } = parseQuery(query, { partner: PARTNER });
+    const found = (await this.cases.find(k!, caseNo)).filter((c) => partner === undefined || c.partner === partner);
     if (found.length === 0) throw new DomainError('NOT_FOUND', `no ${kind.toLowerCase()} ${caseNo}`);
     const today = shanghaiDate(new Date());
-    const history = (await this.messages.list({ correlationId: caseNo, limit: 1000 })).reverse();
+    const history = (await this.messages.list({ correlationId: caseNo, partner, limit: 1000 })).reverse();
     return {
       cases: found.map((c) => view(c, today)),
       history: history.map((m) => ({

@@ -5,11 +5,14 @@ import { decryptJson } from '@xietong/crypto';
 import { GATEWAY_CONFIG, LocalKeys } from '@xietong/exchange';
 import { MessageRepository, PersonalDataAccessRepository } from '@xietong/persistence';
 import type { Caller } from '../auth/roles';
+import { counterpart, scopeToPartner } from './case-scope';
 
 /**
  * Decrypts a complainant's personal data for a caller of the handling agency, recording the
  * access (who, which complaint, when, from where) before the data leaves. The API and the
- * console both read it through here, so every access is recorded the same way.
+ * console both read it through here, so every access is recorded the same way. A complaint is
+ * (number, partner): with two partners using one number the caller names the partner, never the
+ * newest of any sender (see scopeToPartner).
  */
 @Injectable()
 export class ComplainantReader {
@@ -20,9 +23,10 @@ export class ComplainantReader {
     private readonly access: PersonalDataAccessRepository,
   ) {}
 
-  async read(complaintNo: string, caller: Caller) {
-    const [complaint] = await this.messages.list({ type: 'COMPLAINT', correlationId: complaintNo, limit: 1 });
-    if (!complaint) throw new DomainError('NOT_FOUND', `no complaint ${complaintNo}`);
+  async read(complaintNo: string, caller: Caller, partner?: string) {
+    const found = await this.messages.list({ type: 'COMPLAINT', correlationId: complaintNo, partner, limit: 100 });
+    // Newest first: a partner's re-sent complaint replaces its earlier one.
+    const [complaint] = scopeToPartner(found, counterpart, partner, `complaint ${complaintNo}`);
     if (complaint.direction !== 'in') {
       throw new DomainError(
         'FORBIDDEN',
@@ -39,6 +43,6 @@ export class ComplainantReader {
       accessedAt: new Date(),
     });
     const complainant = await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey);
-    return { complaintNo, handler: this.config.agencyId, complainant };
+    return { complaintNo, partner: complaint.sender, handler: this.config.agencyId, complainant };
   }
 }

@@ -28,6 +28,27 @@ describe('ComplainantController', () => {
     expect(caller.ip).not.toBe('');
   });
 
+  it('passes the partner named by ?partner= on, and refuses one that is not an agency id (400)', async () => {
+    const res = await http()
+      .get('/api/v1/complaints/TS-1/complainant?partner=320100')
+      .set('Authorization', bearer('handler'));
+    expect(res.status).toBe(200);
+    expect(reader.read.mock.calls[0][2]).toBe('320100');
+    const bad = await http()
+      .get('/api/v1/complaints/TS-1/complainant?partner=x')
+      .set('Authorization', bearer('handler'));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: 'VALIDATION_FAILED', field: 'partner' });
+    expect(reader.read).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 409 CASE_AMBIGUOUS when two partners sent that number and none is named', async () => {
+    reader.read.mockRejectedValue(new DomainError('CASE_AMBIGUOUS', '2 partners', 'partner'));
+    const res = await http().get('/api/v1/complaints/TS-1/complainant').set('Authorization', bearer('handler'));
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('CASE_AMBIGUOUS');
+  });
+
   it('is for handlers only: a submitter or an auditor gets 403 and nothing is read', async () => {
     for (const role of ['submitter', 'auditor']) {
       const res = await http().get('/api/v1/complaints/TS-1/complainant').set('Authorization', bearer(role));

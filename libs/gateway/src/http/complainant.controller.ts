@@ -1,12 +1,13 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { pathParam } from './query-params';
+import { PARTNER, parseQuery, pathParam } from './query-params';
 import { Roles, type Caller } from '../auth/roles';
 import { ComplainantReader } from './complainant-reader';
 
 /**
  * Complainant personal data, decrypted only here: at the handling agency, for its handler role,
  * and every access is recorded before the data leaves (who, which complaint, when, from where).
+ * `?partner=` names the sending agency when two partners used the same complaint number.
  */
 @Controller('api/v1/complaints')
 export class ComplainantController {
@@ -14,8 +15,13 @@ export class ComplainantController {
 
   @Get(':complaintNo/complainant')
   @Roles('handler')
-  async complainant(@Param('complaintNo') complaintNo: string, @CurrentCaller() caller: Caller) {
+  async complainant(
+    @Param('complaintNo') complaintNo: string,
+    @Query() query: unknown,
+    @CurrentCaller() caller: Caller,
+  ) {
     pathParam(complaintNo, 'complaintNo');
-    return this.reader.read(complaintNo, caller);
+    const { partner } = parseQuery(query, { partner: PARTNER });
+    return this.reader.read(complaintNo, caller, partner);
   }
 }

@@ -15,6 +15,7 @@ import {
 import { shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
+import { AnonymousAccessTally } from './anonymous-access';
 
 /**
  * Prometheus metrics. The gauges are computed from the database and the broker at scrape time so
@@ -39,6 +40,7 @@ export class MetricsController {
     exchange: ExchangeMetrics,
     private readonly keys: LocalKeys,
     private readonly audit: AuditRepository,
+    anonymous: AnonymousAccessTally,
   ) {
     this.registry.setDefaultLabels({ agency: config.agencyId });
     collectDefaultMetrics({ register: this.registry });
@@ -89,6 +91,15 @@ export class MetricsController {
       collect() {
         this.reset();
         this.inc(service.redelivered);
+      },
+    });
+    new Counter({
+      name: 'xietong_http_anonymous_requests_total',
+      help: 'API and console requests without a signed-in caller (refused, or the sign-in pages), counted in the audit log once per interval',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(anonymous.total);
       },
     });
     gauge(

@@ -308,6 +308,11 @@ export const OPERATIONS: Record<string, OperationContract> = {
     parameters: [
       path('kind', caseKind, KINDS_IN_WORDS),
       path('caseNo', { type: 'string', minLength: 1, maxLength: 64 }, CASE_NUMBERS),
+      q(
+        'partner',
+        { type: 'string', pattern: '^\\d{6}$' },
+        'only the case with this partner (two partners may use one number)',
+      ),
     ],
     responses: {
       '200': json(
@@ -329,18 +334,27 @@ export const OPERATIONS: Record<string, OperationContract> = {
     summary: "A received complaint's complainant, decrypted (handler role; every access is recorded)",
     operationId: 'getComplainant',
     tags: ['cases'],
-    parameters: [path('complaintNo', { type: 'string', minLength: 1, maxLength: 64 }, 'complaintNo')],
+    parameters: [
+      path('complaintNo', { type: 'string', minLength: 1, maxLength: 64 }, 'complaintNo'),
+      q(
+        'partner',
+        { type: 'string', pattern: '^\\d{6}$' },
+        'the sending agency; needed when two partners used the same complaint number',
+      ),
+    ],
     responses: {
       '200': json(
         {
           type: 'object',
-          required: ['complaintNo', 'handler', 'complainant'],
-          properties: { complaintNo: str, handler: str, complainant: ref('Complainant') },
+          required: ['complaintNo', 'partner', 'handler', 'complainant'],
+          properties: { complaintNo: str, partner: str, handler: str, complainant: ref('Complainant') },
         },
         'the complainant',
       ),
+      '400': badQuery,
       '403': error('the complaint went to another agency: only it can decrypt (`FORBIDDEN`)'),
-      '404': error('no such complaint (`NOT_FOUND`)'),
+      '404': error('no such complaint (from that partner) (`NOT_FOUND`)'),
+      '409': error('two partners sent a complaint with this number and no partner was named (`CASE_AMBIGUOUS`)'),
     },
   },
   'get /api/v1/reports/monthly': {
