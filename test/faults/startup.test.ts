@@ -301,7 +301,8 @@ describe('gateway start-up as an OS process: degraded, not dead, for what time o
       busy.close();
     }
     expect(results).toEqual(expected);
-  });
+    // One process start per case, one after the other (18 cases: a few seconds each on a busy machine).
+  }, 300_000);
 
   it('writes JSON lines with an ISO 8601 time and offset on request, a configuration error too', async () => {
     const jd = start(
