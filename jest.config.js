@@ -43,6 +43,8 @@ module.exports = {
       ...common,
       displayName: 'medium',
       testMatch: ['<rootDir>/test/medium/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/run-setup.js',
+      globalTeardown: '<rootDir>/test/support/run-teardown.js',
       testEnvironment: '<rootDir>/test/medium/shanghai-environment.js',
     },
     {
@@ -66,6 +68,8 @@ module.exports = {
       ...common,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/run-setup.js',
+      globalTeardown: '<rootDir>/test/support/run-teardown.js',
     },
     {
       ...common,

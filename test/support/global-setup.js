@@ -4,8 +4,10 @@
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 const { startBroker } = require('./local-broker');
+const { nameRun } = require('./test-run');
 
 module.exports = async () => {
+  nameRun();
   execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'partner-deps.sh')], { stdio: 'inherit' });
   if (process.env.KAFKA_BROKERS) return;
   const port = process.env.XIETONG_TEST_KAFKA_PORT ?? '19192';
