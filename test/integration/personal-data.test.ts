@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { sampleComplaint } from '@xietong/contracts';
 import { PersonalDataAccessRepository } from '@xietong/persistence';
-import { eventually, startFederation, TEST_POSTGRES_URL, type Harness } from '@xietong/testing';
+import { eventually, startFederation, TEST_POSTGRES_URL, testSchemaPrefix, type Harness } from '@xietong/testing';
 
 const JD = '341825';
 const HZ = '330100';
@@ -50,7 +50,7 @@ describe('complainant personal data', () => {
     try {
       const { rows: schemas } = await pg.query(
         `SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE $1`,
-        [`t_${h.prefix}%`],
+        [`${testSchemaPrefix(h.prefix)}%`],
       );
       expect(schemas.length).toBe(2);
       for (const { schema_name } of schemas) {

@@ -15,6 +15,9 @@ export const DIALECTS: TestDialect[] = ['postgres', 'sqlite'];
  */
 const RUN = (process.env.XIETONG_TEST_RUN ??= `r${Math.random().toString(16).slice(2, 10)}`);
 
+/** The start of the PostgreSQL schema names of this run's databases labelled `label…` (for LIKE, with `%`). */
+export const testSchemaPrefix = (label: string): string => `t_${RUN}_${label}`.toLowerCase();
+
 /** A fresh, empty database for one gateway: its own PostgreSQL schema or SQLite file. */
 export function freshDatabase(dialect: TestDialect, label: string): DatabaseConfig {
   const suffix = `${label}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`

@@ -109,15 +109,18 @@ export async function writeTestFederation(out: string, schemas: string, t: TestF
   mkdirSync(join(fedDir, 'auth'), { recursive: true });
   mkdirSync(join(out, 'records'), { recursive: true });
   const json = (file: string, value: unknown) => writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+  // Private keys readable by their owner only, as `federation init` writes them: a gateway refuses others.
+  const secret = (file: string, value: unknown) =>
+    writeFileSync(file, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
   json(files.authorityPublic, publicPart(authority.privateJwk));
   writeFileSync(files.manifest, manifestJws + '\n');
   for (const m of members) {
     // The layout of `federation init` (one key each, for a gateway) plus every key by kid.
-    json(files.signingKey(m.id), m.signing[0].privateJwk);
-    json(files.encryptionKey(m.id), m.encryption.privateJwk);
-    for (const k of m.signing) json(join(fedDir, 'keys', `${k.kid}.private.jwk.json`), k.privateJwk);
+    secret(files.signingKey(m.id), m.signing[0].privateJwk);
+    secret(files.encryptionKey(m.id), m.encryption.privateJwk);
+    for (const k of m.signing) secret(join(fedDir, 'keys', `${k.kid}.private.jwk.json`), k.privateJwk);
     const issuer = await generateSigningKey('ES256', `${m.id}-idp-1`);
-    json(files.authIssuerKey(m.id), issuer.privateJwk);
+    secret(files.authIssuerKey(m.id), issuer.privateJwk);
     json(files.authJwks(m.id), { keys: [issuer.publicJwk] });
   }
   for (const f of readdirSync(schemas).filter((n) => /^envelope\.v\d+\.avsc$/.test(n)))
