@@ -6,4 +6,4 @@ export * from './manifest-store';
 export * from './manifest-builder';
 export * from './zone-data';
 export * from './federation-files';
-export * from './kafka-plan';
+export * from './derive-kafka-plan';

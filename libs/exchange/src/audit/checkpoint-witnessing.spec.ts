@@ -14,8 +14,8 @@ import type { VerifiedMessage } from '../inbound/verification-result';
 import type { OutboxSignal } from '../outbound/outbox-signal';
 import { silentLogs } from '../tokens';
 import { WireCodec } from '../wire-codec';
-import { signCheckpoint } from './audit-checkpoint';
-import { witnessCheckpoint, keyLookup } from './audit-witness';
+import { signCheckpoint } from './checkpoint-signature';
+import { witnessCheckpoint, keyLookup } from './countersignature';
 import { CheckpointWitnessing, type WitnessStep } from './checkpoint-witnessing';
 
 const JD = '341825';

@@ -17,7 +17,7 @@ import { OutboxSignal } from '../outbound/outbox-signal';
 import { composeProtocolMessage, writableVersion, type ComposedMessage } from '../protocol-message';
 import { AgencyId, Logs, RecordSigner, type Log } from '../tokens';
 import { WireCodec } from '../wire-codec';
-import { keyLookup, verifyWitnessed, witnessCheckpoint, type CountersignatureClaim } from './audit-witness';
+import { keyLookup, verifyWitnessed, witnessCheckpoint, type CountersignatureClaim } from './countersignature';
 
 /** Audit entries of the witnessing; each names its witness message, so none counts toward the next checkpoint. */
 export const WITNESS_AUDIT_KINDS = {

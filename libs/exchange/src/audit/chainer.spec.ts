@@ -1,4 +1,4 @@
-import { AuditChainer, type AuditChainPort } from './audit-chainer';
+import { AuditChainer, type AuditChainPort } from './chainer';
 
 /** A wake source that records the waits it was asked for and plays back scripted outcomes. */
 class ScriptedWake {

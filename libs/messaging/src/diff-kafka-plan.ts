@@ -1,5 +1,5 @@
 import type { QuotaChange, QuotaValues } from './client-quotas';
-import type { ClusterAcl, KafkaPlan, PlannedAcl } from './kafka-plan';
+import type { ClusterAcl, KafkaPlan, PlannedAcl } from './apply-kafka-plan';
 
 /** `User:341825 READ TOPIC:zone-a.inbox.341825`; a DENY, a prefixed pattern or a host are spelled out. */
 export const aclKey = (a: PlannedAcl | ClusterAcl): string => {

@@ -1,5 +1,5 @@
 import { entryHash, GENESIS_HASH, type AuditEntry } from '@xietong/persistence';
-import { verifyChain } from './audit-chain-verifier';
+import { verifyChain } from './chain-verifier';
 
 function chain(n: number): AuditEntry[] {
   const out: AuditEntry[] = [];

@@ -1,6 +1,6 @@
-import { aclKey, aclsToRemove, quotaChanges } from './kafka-plan-diff';
+import { aclKey, aclsToRemove, quotaChanges } from './diff-kafka-plan';
 import type { QuotaValues } from './client-quotas';
-import type { ClusterAcl, KafkaPlan, PlannedAcl } from './kafka-plan';
+import type { ClusterAcl, KafkaPlan, PlannedAcl } from './apply-kafka-plan';
 
 const JD = 'User:341825';
 const HZ = 'User:330100';

@@ -2,8 +2,8 @@ import { Test } from '@nestjs/testing';
 import { generateSigningKey, importSigningKey, type Signer } from '@xietong/crypto';
 import { AuditRepository } from '@xietong/persistence';
 import { AgencyId, Logs, provideValue, RecordSigner, silentLogs } from '../tokens';
-import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './audit-checkpointer';
-import { verifyCheckpoint } from './audit-checkpoint';
+import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './checkpoint-scheduler';
+import { verifyCheckpoint } from './checkpoint-signature';
 
 /**
  * The audit repository port, in memory: a head that tests move, the checkpoints saved, and the

@@ -2,10 +2,10 @@ import { decodeProtectedHeader } from 'jose';
 import { importSigningKey, readDetachedHeader, verifyDetached } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import type { AuditEntry, AuditRepository, MessageRepository, WitnessedCheckpoint } from '@xietong/persistence';
-import { verifyChain, type ChainFinding } from './audit-chain-verifier';
-import { verifyCheckpoint } from './audit-checkpoint';
+import { verifyChain, type ChainFinding } from './chain-verifier';
+import { verifyCheckpoint } from './checkpoint-signature';
 import { storedColumnDifferences } from './stored-columns';
-import { checkWitnesses, keyLookup } from './audit-witness';
+import { checkWitnesses, keyLookup } from './countersignature';
 import type { WireCodec } from '../wire-codec';
 
 export interface AuditReport {

@@ -9,8 +9,8 @@ import {
   type ManifestArchiveRepository,
   type MessageRepository,
 } from '@xietong/persistence';
-import { verifyCheckpoint } from './audit-checkpoint';
-import { keyLookup, verifyWitnessed } from './audit-witness';
+import { verifyCheckpoint } from './checkpoint-signature';
+import { keyLookup, verifyWitnessed } from './countersignature';
 
 export const EXPORT_FORMAT = 'xietong-audit-export/1';
 

@@ -2,7 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { WITNESS_TYPES } from '@xietong/contracts';
 import { AuditRepository } from '@xietong/persistence';
 import { AgencyId, Logs, RecordSigner, token, type Log } from '../tokens';
-import { signCheckpoint } from './audit-checkpoint';
+import { signCheckpoint } from './checkpoint-signature';
 import type { SignedCheckpoint } from './checkpoint-witnessing';
 
 /** Where a signed checkpoint goes: stored, and sent to the partners that witness it (CheckpointWitnessing). */

@@ -1,7 +1,7 @@
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Kafka } from 'kafkajs';
 import { ConfigResourceTypes } from 'kafkajs';
 import type { ClientQuotaAdmin, QuotaChange, QuotaKey } from './client-quotas';
-import { aclKey, aclsToRemove, quotaChanges } from './kafka-plan-diff';
+import { aclKey, aclsToRemove, quotaChanges } from './diff-kafka-plan';
 
 /** A topic as the zone operator wants it. */
 export interface PlannedTopic {

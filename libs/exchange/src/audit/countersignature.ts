@@ -4,8 +4,8 @@ import { DomainError } from '@xietong/contracts';
 import { importSigningKey, type Signer, type SigningAlgorithm } from '@xietong/crypto';
 import type { Federation } from '@xietong/federation';
 import type { WitnessedCheckpoint } from '@xietong/persistence';
-import { signClaim, verifyCheckpoint, verifyClaim, type CheckpointClaim } from './audit-checkpoint';
-import type { ChainFinding } from './audit-chain-verifier';
+import { signClaim, verifyCheckpoint, verifyClaim, type CheckpointClaim } from './checkpoint-signature';
+import type { ChainFinding } from './chain-verifier';
 
 export const COUNTERSIGNATURE_TYPE = 'xietong-audit-countersignature+json';
 export const WITNESS_EXPORT_FORMAT = 'xietong-audit-witnesses/1';
