@@ -84,59 +84,10 @@ async function growthOn(
   const wall = performance.now();
   const run = `growth${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), 'xt-growth-'));
-  let pg: LocalPostgres | undefined;
-  const gateways: GatewayProcess[] = [];
-  const sides: Side[] = [];
+  const state: { pg?: LocalPostgres; gateways: GatewayProcess[]; sides: Side[] } = { gateways: [], sides: [] };
+  const { gateways, sides } = state;
   try {
-    let database: (id: string) => Record<string, string>;
-    if (dialect === 'postgres') {
-      const port = process.env.XIETONG_BENCH_PG_PORT ? Number(process.env.XIETONG_BENCH_PG_PORT) : undefined;
-      pg = startLocalPostgres({ port });
-      log(`PostgreSQL of its own at ${pg.url} (server defaults: autovacuum on)`);
-      const url = pg.url;
-      database = (id) => ({ XIETONG_DATABASE_URL: url, XIETONG_DATABASE_SCHEMA: `g${id}` });
-    } else {
-      database = (id) => ({ XIETONG_DATABASE_URL: `sqlite:${join(dir, `gateway-${id}.sqlite`)}` });
-    }
-    const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-    const fed = await initFederation({ dir, members: [JD, HZ], zones: loadZoneData(), catalog, federation: run });
-    // The zone operator creates the federation's topics (gateways create none).
-    await applyKafkaPlan(
-      createKafka({ brokers: brokers.split(','), clientId: 'xietong-bench-operator' }),
-      planKafka(await verifyManifest(fed.manifestJws, fed.authorityPublic), {
-        replicationFactor: 1,
-        minInsyncReplicas: 1,
-      }),
-    );
-    const env = (id: string) => ({
-      KAFKA_BROKERS: brokers,
-      // The bench's tokens come from the local development issuer of `federation init`.
-      XIETONG_DEVELOPMENT: 'true',
-      XIETONG_FEDERATION_DIR: dir,
-      XIETONG_FEDERATION_ID: run,
-      XIETONG_RELAY_BATCH_SIZE: String(o.batchSize),
-      XIETONG_HTTP_BODY_LIMIT: '16mb',
-      ...database(id),
-    });
-    log(`${dialect}: starting gateways ${JD} (sender) and ${HZ} (receiver)`);
-    // Each gateway's output is kept for diagnosis.
-    const logs = join(repoRoot(), 'reports', 'growth-logs');
-    mkdirSync(logs, { recursive: true });
-    gateways.push(await spawnGateway(JD, env(JD), undefined, join(logs, `${dialect}-${JD}.log`)));
-    gateways.push(await spawnGateway(HZ, env(HZ), undefined, join(logs, `${dialect}-${HZ}.log`)));
-    running.push(...gateways);
-    const [a] = gateways;
-    a.token = await issueToken(await readJwk(federationFiles(dir).authIssuerKey(JD)), {
-      issuer: 'xietong-local-idp',
-      audience: `xietong-gateway-${JD}`,
-      subject: 'bench',
-      roles: ['submitter'],
-    });
-    const [sa, sb] =
-      dialect === 'postgres'
-        ? [await pgSide(pg!.url, `g${JD}`), await pgSide(pg!.url, `g${HZ}`)]
-        : [await sqliteSide(join(dir, `gateway-${JD}.sqlite`)), await sqliteSide(join(dir, `gateway-${HZ}.sqlite`))];
-    sides.push(sa, sb);
+    const { a, sa, sb } = await startGrowthSides(dialect, o, brokers, running, { dir, run }, state);
 
     const base = sampleLead('PAD');
     const pad = 'x'.repeat(Math.max(0, o.payloadBytes - JSON.stringify(base).length));
@@ -261,9 +212,70 @@ async function growthOn(
     running.length = 0;
     for (const g of gateways) await g.stop();
     for (const s of sides) await s.close();
-    pg?.stop();
+    state.pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Its own database (a PostgreSQL of its own, or SQLite files), a federation, and two gateways on it. */
+async function startGrowthSides(
+  dialect: 'postgres' | 'sqlite',
+  o: GrowthOptions,
+  brokers: string,
+  running: GatewayProcess[],
+  { dir, run }: { dir: string; run: string },
+  state: { pg?: LocalPostgres; gateways: GatewayProcess[]; sides: Side[] },
+): Promise<{ a: GatewayProcess; sa: Side; sb: Side }> {
+  let database: (id: string) => Record<string, string>;
+  if (dialect === 'postgres') {
+    const port = process.env.XIETONG_BENCH_PG_PORT ? Number(process.env.XIETONG_BENCH_PG_PORT) : undefined;
+    const pg = (state.pg = startLocalPostgres({ port }));
+    log(`PostgreSQL of its own at ${pg.url} (server defaults: autovacuum on)`);
+    const url = pg.url;
+    database = (id) => ({ XIETONG_DATABASE_URL: url, XIETONG_DATABASE_SCHEMA: `g${id}` });
+  } else {
+    database = (id) => ({ XIETONG_DATABASE_URL: `sqlite:${join(dir, `gateway-${id}.sqlite`)}` });
+  }
+  const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+  const fed = await initFederation({ dir, members: [JD, HZ], zones: loadZoneData(), catalog, federation: run });
+  // The zone operator creates the federation's topics (gateways create none).
+  await applyKafkaPlan(
+    createKafka({ brokers: brokers.split(','), clientId: 'xietong-bench-operator' }),
+    planKafka(await verifyManifest(fed.manifestJws, fed.authorityPublic), {
+      replicationFactor: 1,
+      minInsyncReplicas: 1,
+    }),
+  );
+  const env = (id: string) => ({
+    KAFKA_BROKERS: brokers,
+    // The bench's tokens come from the local development issuer of `federation init`.
+    XIETONG_DEVELOPMENT: 'true',
+    XIETONG_FEDERATION_DIR: dir,
+    XIETONG_FEDERATION_ID: run,
+    XIETONG_RELAY_BATCH_SIZE: String(o.batchSize),
+    XIETONG_HTTP_BODY_LIMIT: '16mb',
+    ...database(id),
+  });
+  log(`${dialect}: starting gateways ${JD} (sender) and ${HZ} (receiver)`);
+  // Each gateway's output is kept for diagnosis.
+  const logs = join(repoRoot(), 'reports', 'growth-logs');
+  mkdirSync(logs, { recursive: true });
+  state.gateways.push(await spawnGateway(JD, env(JD), undefined, join(logs, `${dialect}-${JD}.log`)));
+  state.gateways.push(await spawnGateway(HZ, env(HZ), undefined, join(logs, `${dialect}-${HZ}.log`)));
+  running.push(...state.gateways);
+  const [a] = state.gateways;
+  a.token = await issueToken(await readJwk(federationFiles(dir).authIssuerKey(JD)), {
+    issuer: 'xietong-local-idp',
+    audience: `xietong-gateway-${JD}`,
+    subject: 'bench',
+    roles: ['submitter'],
+  });
+  const [sa, sb] =
+    dialect === 'postgres'
+      ? [await pgSide(state.pg!.url, `g${JD}`), await pgSide(state.pg!.url, `g${HZ}`)]
+      : [await sqliteSide(join(dir, `gateway-${JD}.sqlite`)), await sqliteSide(join(dir, `gateway-${HZ}.sqlite`))];
+  state.sides.push(sa, sb);
+  return { a, sa, sb };
 }
 
 /**

@@ -95,6 +95,18 @@ async function main(o: Options): Promise<void> {
 
 type Report = Awaited<ReturnType<typeof runOnce>>;
 
+/** One full-path run's gateways, database and lead maker. */
+interface Bench {
+  pg: Client;
+  schemaA: string;
+  schemaB: string;
+  a: GatewayProcess;
+  b: GatewayProcess;
+  lead: (no: string) => { type: string; recipient: string; body: Record<string, unknown> };
+  count: (sql: string) => Promise<number>;
+  acceptedLike: (prefix: string) => Promise<number>;
+}
+
 async function runOnce(o: Options, brokers: string) {
   const pgUrl = process.env.XIETONG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const run = `bench${Date.now().toString(36)}`;
@@ -122,7 +134,7 @@ async function runOnce(o: Options, brokers: string) {
       }),
     );
     const env = (schema: string) => ({
-      KAFKA_BROKERS: brokers!,
+      KAFKA_BROKERS: brokers,
       // The bench's tokens come from the local development issuer of `federation init`.
       XIETONG_DEVELOPMENT: 'true',
       XIETONG_FEDERATION_DIR: dir,
@@ -146,78 +158,33 @@ async function runOnce(o: Options, brokers: string) {
     });
     const base = sampleLead('PAD');
     const pad = 'x'.repeat(Math.max(0, o.payloadBytes - JSON.stringify(base).length));
-    const lead = (no: string) => ({
-      type: 'LEAD',
-      recipient: HZ,
-      body: { ...sampleLead(no), allegation: { category: 'FOOD', legalBasis: [], facts: pad || 'facts' } },
-    });
     const count = async (sql: string) => Number((await pg.query(sql)).rows[0].n);
-    const acceptedLike = (prefix: string) =>
-      count(
-        `SELECT COUNT(*) AS n FROM "${schemaA}".message WHERE direction='out' AND status='accepted' AND correlation_id LIKE '${prefix}%'`,
-      );
+    const bench: Bench = {
+      pg,
+      schemaA,
+      schemaB,
+      a,
+      b,
+      lead: (no: string) => ({
+        type: 'LEAD',
+        recipient: HZ,
+        body: { ...sampleLead(no), allegation: { category: 'FOOD', legalBasis: [], facts: pad || 'facts' } },
+      }),
+      count,
+      acceptedLike: (prefix: string) =>
+        count(
+          `SELECT COUNT(*) AS n FROM "${schemaA}".message WHERE direction='out' AND status='accepted' AND correlation_id LIKE '${prefix}%'`,
+        ),
+    };
 
     // Warm-up: connections, JIT, topic metadata.
     await postBatch(
       a,
-      Array.from({ length: 200 }, (_, i) => lead(`WARM-${i}`)),
+      Array.from({ length: 200 }, (_, i) => bench.lead(`WARM-${i}`)),
     );
-    await waitUntil(() => acceptedLike('WARM-'), 200, 'warm-up');
-
-    log(`throughput: ${o.messages} messages of ~${o.payloadBytes} B, submitted in batches of ${o.batchSize}`);
-    const bodies = batchBodies(
-      Array.from({ length: o.messages }, (_, i) => lead(`TP-${i}`)),
-      o.batchSize,
-    );
-    const t0 = performance.now();
-    let lastLog = 0;
-    await submitBatches(a, bodies, 4, (done) => {
-      if (done - lastLog >= o.messages / 10) log(`  submitted ${(lastLog = done)}/${o.messages}`);
-    });
-    await waitUntil(
-      () => acceptedLike('TP-'),
-      o.messages,
-      'receipts',
-      (n) => log(`  receipted ${n}/${o.messages}`),
-    );
-    const throughputSeconds = (performance.now() - t0) / 1000;
-    const delivered = await count(
-      `SELECT COUNT(DISTINCT message_id) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`,
-    );
-    const rows = await count(
-      `SELECT COUNT(*) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`,
-    );
-    const quarantined = await count(`SELECT COUNT(*) AS n FROM "${schemaB}".quarantine`);
-    if (delivered !== o.messages || rows !== o.messages || quarantined !== 0)
-      throw new Error(`exactly-once check failed: ${rows} rows, ${delivered} distinct, ${quarantined} quarantined`);
-
-    const latencyTotal = o.rate * o.latencySeconds;
-    log(`latency: ${o.rate} messages/s offered for ${o.latencySeconds}s (${latencyTotal} messages)`);
-    const tickMs = 20;
-    const perTick = Math.max(1, Math.round((o.rate * tickMs) / 1000));
-    const inflight: Promise<void>[] = [];
-    const start = performance.now();
-    for (let sent = 0, tick = 0; sent < latencyTotal; tick++) {
-      const n = Math.min(perTick, latencyTotal - sent);
-      inflight.push(
-        postBatch(
-          a,
-          Array.from({ length: n }, (_, i) => lead(`LAT-${sent + i}`)),
-        ),
-      );
-      sent += n;
-      const next = start + (tick + 1) * tickMs;
-      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
-    }
-    await Promise.all(inflight);
-    await waitUntil(() => acceptedLike('LAT-'), latencyTotal, 'latency receipts');
-    const lat = await pg.query(
-      `SELECT EXTRACT(EPOCH FROM (b.received_at - a.created_at)) * 1000 AS delivery_ms, EXTRACT(EPOCH FROM (a.receipt_at - a.created_at)) * 1000 AS roundtrip_ms
-       FROM "${schemaA}".message a JOIN "${schemaB}".message b ON b.message_id = a.message_id AND b.direction = 'in'
-       WHERE a.direction = 'out' AND a.correlation_id LIKE 'LAT-%'`,
-    );
-    const delivery = lat.rows.map((r) => Number(r.delivery_ms)).sort((x, y) => x - y);
-    const roundtrip = lat.rows.map((r) => Number(r.roundtrip_ms)).sort((x, y) => x - y);
+    await waitUntil(() => bench.acceptedLike('WARM-'), 200, 'warm-up');
+    const throughput = await throughputPhase(o, bench);
+    const latency = await latencyPhase(o, bench);
     const usage = { sender: processUsage(a.child.pid!), receiver: processUsage(b.child.pid!) };
     let metricsScale: MetricsScaleFigures | null = null;
     if (o.metricsScale > 0) {
@@ -231,41 +198,7 @@ async function runOnce(o: Options, brokers: string) {
     }
     running.length = 0;
     for (const g of gateways.splice(0)) await g.stop();
-
-    log('baseline (a): raw kafkajs produce and consume of the same signed bytes');
-    const codec = new WireCodec(join(repoRoot(), 'schemas'));
-    const jwk = await readJwk(federationFiles(dir).signingKey(JD));
-    const signer = { kid: jwk.kid!, alg: o.alg, key: await importSigningKey(jwk) };
-    const body = validateBody(codec.local.latest('LEAD').avroType, lead('RAW').body);
-    const records = await Promise.all(
-      Array.from({ length: o.messages }, (_, i) =>
-        composeSignedRecord(codec, signer, {
-          type: 'LEAD',
-          sender: JD,
-          recipient: HZ,
-          zone: 'yrd',
-          correlationId: `RAW-${i}`,
-          body,
-        }),
-      ),
-    );
-    const kafka = createKafka({ brokers: brokers.split(','), clientId: 'xietong-bench' });
-    const raw = await rawKafkaThroughput(kafka, `${run}.raw`, records, 3);
-
-    const naiveN = Math.min(o.naiveMessages, o.messages);
-    log(
-      `baseline (b): NestJS ClientKafka emit per message, @EventPattern handler, JSON, TypeORM save per message (${naiveN} messages)`,
-    );
-    const naive = await naiveNestThroughput(
-      kafka,
-      brokers,
-      `${run}.naive`,
-      pgUrl,
-      `${run}_naive`,
-      records.slice(0, naiveN).map((r, i) => ({ messageId: r.messageId, body: { ...body, leadNo: `NAIVE-${i}` } })),
-      log,
-    );
-
+    const baselines = await baselinePhases(o, brokers, { dir, run, pgUrl, bench });
     log('micro costs per message (median of 5 rounds of 2,000)');
     const micro = await microCosts(
       2000,
@@ -274,50 +207,7 @@ async function runOnce(o: Options, brokers: string) {
       pad,
       o.alg,
     );
-
-    const gatewayThroughput = o.messages / throughputSeconds;
-    const report = {
-      machine: {
-        cpus: cpus().length,
-        cpu_model: cpus()[0]?.model,
-        memory_gb: round(totalmem() / 2 ** 30, 1),
-        node: process.version,
-      },
-      params: {
-        alg: o.alg,
-        messages: o.messages,
-        payload_bytes: o.payloadBytes,
-        offered_rate_per_s: o.rate,
-        latency_messages: latencyTotal,
-        batch_size: o.batchSize,
-        naive_messages: naiveN,
-      },
-      gateway: {
-        throughput_per_s: round(gatewayThroughput, 0),
-        latency_ms: {
-          p50: round(quantile(delivery, 0.5)),
-          p95: round(quantile(delivery, 0.95)),
-          p99: round(quantile(delivery, 0.99)),
-        },
-        receipt_roundtrip_ms: {
-          p50: round(quantile(roundtrip, 0.5)),
-          p95: round(quantile(roundtrip, 0.95)),
-          p99: round(quantile(roundtrip, 0.99)),
-        },
-        peak_rss_mb: Math.max(usage.sender.peak_rss_mb, usage.receiver.peak_rss_mb),
-        processes: usage,
-        exactly_once: { delivered, rows, quarantined },
-      },
-      raw_kafkajs: { throughput_per_s: round(raw, 0) },
-      naive_nest: { throughput_per_s: round(naive.throughput_per_s, 0), consumer: naive.consumer },
-      ratios: {
-        vs_raw: round(gatewayThroughput / raw, 3),
-        vs_naive: round(gatewayThroughput / naive.throughput_per_s, 2),
-      },
-      micro_us: micro,
-      metrics_scale: metricsScale,
-    };
-    return report;
+    return buildReport(o, { throughput, latency, usage, baselines, micro, metricsScale });
   } finally {
     for (const g of gateways) await g.stop();
     for (const s of [schemaA, schemaB, `${run}_micro`])
@@ -325,6 +215,172 @@ async function runOnce(o: Options, brokers: string) {
     await pg.end();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** N leads in bulk, timed until the last receipt is applied at the sender; checks exactly-once. */
+async function throughputPhase(o: Options, bench: Bench) {
+  const { a, schemaB, count } = bench;
+  log(`throughput: ${o.messages} messages of ~${o.payloadBytes} B, submitted in batches of ${o.batchSize}`);
+  const bodies = batchBodies(
+    Array.from({ length: o.messages }, (_, i) => bench.lead(`TP-${i}`)),
+    o.batchSize,
+  );
+  const t0 = performance.now();
+  let lastLog = 0;
+  await submitBatches(a, bodies, 4, (done) => {
+    if (done - lastLog >= o.messages / 10) log(`  submitted ${(lastLog = done)}/${o.messages}`);
+  });
+  await waitUntil(
+    () => bench.acceptedLike('TP-'),
+    o.messages,
+    'receipts',
+    (n) => log(`  receipted ${n}/${o.messages}`),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const delivered = await count(
+    `SELECT COUNT(DISTINCT message_id) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`,
+  );
+  const rows = await count(
+    `SELECT COUNT(*) AS n FROM "${schemaB}".message WHERE direction='in' AND correlation_id LIKE 'TP-%'`,
+  );
+  const quarantined = await count(`SELECT COUNT(*) AS n FROM "${schemaB}".quarantine`);
+  if (delivered !== o.messages || rows !== o.messages || quarantined !== 0)
+    throw new Error(`exactly-once check failed: ${rows} rows, ${delivered} distinct, ${quarantined} quarantined`);
+  return { seconds, exactlyOnce: { delivered, rows, quarantined } };
+}
+
+/** A steady offered load; per message, submission → stored at the recipient and the receipt round trip. */
+async function latencyPhase(o: Options, bench: Bench) {
+  const { a, pg, schemaA, schemaB } = bench;
+  const total = o.rate * o.latencySeconds;
+  log(`latency: ${o.rate} messages/s offered for ${o.latencySeconds}s (${total} messages)`);
+  const tickMs = 20;
+  const perTick = Math.max(1, Math.round((o.rate * tickMs) / 1000));
+  const inflight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let sent = 0, tick = 0; sent < total; tick++) {
+    const n = Math.min(perTick, total - sent);
+    inflight.push(
+      postBatch(
+        a,
+        Array.from({ length: n }, (_, i) => bench.lead(`LAT-${sent + i}`)),
+      ),
+    );
+    sent += n;
+    const next = start + (tick + 1) * tickMs;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+  }
+  await Promise.all(inflight);
+  await waitUntil(() => bench.acceptedLike('LAT-'), total, 'latency receipts');
+  const lat = await pg.query(
+    `SELECT EXTRACT(EPOCH FROM (b.received_at - a.created_at)) * 1000 AS delivery_ms, EXTRACT(EPOCH FROM (a.receipt_at - a.created_at)) * 1000 AS roundtrip_ms
+     FROM "${schemaA}".message a JOIN "${schemaB}".message b ON b.message_id = a.message_id AND b.direction = 'in'
+     WHERE a.direction = 'out' AND a.correlation_id LIKE 'LAT-%'`,
+  );
+  return {
+    total,
+    delivery: lat.rows.map((r) => Number(r.delivery_ms)).sort((x, y) => x - y),
+    roundtrip: lat.rows.map((r) => Number(r.roundtrip_ms)).sort((x, y) => x - y),
+  };
+}
+
+/** Baselines on the same signed bytes: (a) raw kafkajs, (b) the naive NestJS design. */
+async function baselinePhases(
+  o: Options,
+  brokers: string,
+  { dir, run, pgUrl, bench }: { dir: string; run: string; pgUrl: string; bench: Bench },
+) {
+  log('baseline (a): raw kafkajs produce and consume of the same signed bytes');
+  const codec = new WireCodec(join(repoRoot(), 'schemas'));
+  const jwk = await readJwk(federationFiles(dir).signingKey(JD));
+  const signer = { kid: jwk.kid!, alg: o.alg, key: await importSigningKey(jwk) };
+  const body = validateBody(codec.local.latest('LEAD').avroType, bench.lead('RAW').body);
+  const records = await Promise.all(
+    Array.from({ length: o.messages }, (_, i) =>
+      composeSignedRecord(codec, signer, {
+        type: 'LEAD',
+        sender: JD,
+        recipient: HZ,
+        zone: 'yrd',
+        correlationId: `RAW-${i}`,
+        body,
+      }),
+    ),
+  );
+  const kafka = createKafka({ brokers: brokers.split(','), clientId: 'xietong-bench' });
+  const raw = await rawKafkaThroughput(kafka, `${run}.raw`, records, 3);
+
+  const naiveN = Math.min(o.naiveMessages, o.messages);
+  log(
+    `baseline (b): NestJS ClientKafka emit per message, @EventPattern handler, JSON, TypeORM save per message (${naiveN} messages)`,
+  );
+  const naive = await naiveNestThroughput(
+    kafka,
+    brokers,
+    `${run}.naive`,
+    pgUrl,
+    `${run}_naive`,
+    records.slice(0, naiveN).map((r, i) => ({ messageId: r.messageId, body: { ...body, leadNo: `NAIVE-${i}` } })),
+    log,
+  );
+  return { raw, naive, naiveN };
+}
+
+function buildReport(
+  o: Options,
+  r: {
+    throughput: Awaited<ReturnType<typeof throughputPhase>>;
+    latency: Awaited<ReturnType<typeof latencyPhase>>;
+    usage: { sender: ReturnType<typeof processUsage>; receiver: ReturnType<typeof processUsage> };
+    baselines: Awaited<ReturnType<typeof baselinePhases>>;
+    micro: Awaited<ReturnType<typeof microCosts>>;
+    metricsScale: MetricsScaleFigures | null;
+  },
+) {
+  const { delivery, roundtrip } = r.latency;
+  const { raw, naive, naiveN } = r.baselines;
+  const gatewayThroughput = o.messages / r.throughput.seconds;
+  return {
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model,
+      memory_gb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
+    params: {
+      alg: o.alg,
+      messages: o.messages,
+      payload_bytes: o.payloadBytes,
+      offered_rate_per_s: o.rate,
+      latency_messages: r.latency.total,
+      batch_size: o.batchSize,
+      naive_messages: naiveN,
+    },
+    gateway: {
+      throughput_per_s: round(gatewayThroughput, 0),
+      latency_ms: {
+        p50: round(quantile(delivery, 0.5)),
+        p95: round(quantile(delivery, 0.95)),
+        p99: round(quantile(delivery, 0.99)),
+      },
+      receipt_roundtrip_ms: {
+        p50: round(quantile(roundtrip, 0.5)),
+        p95: round(quantile(roundtrip, 0.95)),
+        p99: round(quantile(roundtrip, 0.99)),
+      },
+      peak_rss_mb: Math.max(r.usage.sender.peak_rss_mb, r.usage.receiver.peak_rss_mb),
+      processes: r.usage,
+      exactly_once: r.throughput.exactlyOnce,
+    },
+    raw_kafkajs: { throughput_per_s: round(raw, 0) },
+    naive_nest: { throughput_per_s: round(naive.throughput_per_s, 0), consumer: naive.consumer },
+    ratios: {
+      vs_raw: round(gatewayThroughput / raw, 3),
+      vs_naive: round(gatewayThroughput / naive.throughput_per_s, 2),
+    },
+    micro_us: r.micro,
+    metrics_scale: r.metricsScale,
+  };
 }
 
 /** Gateway processes of the current run: a wait fails at once if one of them died. */
