@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { sizeRule } from './eslint.size.mjs';
 
 // Which libs each lib may import, lowest first. Apps may import any lib but never another app.
 const LAYERS = {
@@ -107,6 +108,7 @@ export default tseslint.config(
   },
   ...layerRules,
   appRules,
+  sizeRule,
   prettier,
   // eslint-config-prettier turns max-len off; prettier wraps code at 120, and this keeps long
   // string literals and comments the only exceptions.
