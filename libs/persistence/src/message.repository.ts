@@ -366,18 +366,20 @@ export class MessageRepository {
 
   /**
    * Per partner: the last successful exchange (a message of ours its receipt accepted, or one of
-   * its messages stored here) over every type but `ping`, and the last ping this gateway sent it.
+   * its messages stored here) over every type but `ping` and `aside` (receipts answer exchanges, they
+   * are none of their own), and the last ping this gateway sent it.
    */
-  async partnerActivity(ping: string): Promise<PartnerActivity[]> {
+  async partnerActivity(ping: string, aside: readonly string[]): Promise<PartnerActivity[]> {
     const d = this.db.dialect;
-    const [p1, p2] = params(d, 2);
+    const p = params(d, aside.length + 1);
     const exchanges = (await this.db.manager.query(
       `SELECT CASE WHEN direction = 'out' THEN recipient ELSE sender END AS partner,
               MAX(CASE WHEN direction = 'out' THEN receipt_at ELSE received_at END) AS last_at
-       FROM message WHERE type <> ${p1} AND (direction = 'in' OR status = 'accepted')
+       FROM message WHERE type NOT IN (${p.join(', ')}) AND (direction = 'in' OR status = 'accepted')
        GROUP BY CASE WHEN direction = 'out' THEN recipient ELSE sender END`,
-      [ping],
+      [ping, ...aside],
     )) as { partner: string; last_at: unknown }[];
+    const [p2] = params(d, 1);
     const pings = (
       (await this.db.manager.query(
         `SELECT ${MESSAGE.list(PING_FIELDS, 'm')} FROM message m

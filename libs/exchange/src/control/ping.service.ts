@@ -91,7 +91,7 @@ export class PingService {
   /** Per partner of this agency: the last successful exchange and the last ping with its result. */
   async partners(timeoutMs: number, now = new Date()): Promise<PartnerStatus[]> {
     const federation = this.manifests.federation;
-    const activity = new Map((await this.messages.partnerActivity('PING')).map((a) => [a.partner, a]));
+    const activity = new Map((await this.messages.partnerActivity('PING', ['RECEIPT'])).map((a) => [a.partner, a]));
     const partners = federation.manifest.members
       .map((m) => m.id)
       .filter((id) => id !== this.self && federation.agreementsFor(this.self, id, 'PING').length > 0);
