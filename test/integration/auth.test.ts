@@ -41,6 +41,9 @@ const endpoints: Endpoint[] = [
     roles: ['submitter', 'handler', 'auditor'],
   },
   { method: 'GET', path: '/api/v1/quarantine', roles: ['auditor'] },
+  { method: 'POST', path: '/api/v1/pings', body: { to: HZ }, roles: ['admin'] },
+  { method: 'GET', path: '/api/v1/pings/00000000-0000-4000-8000-000000000000', roles: ['admin'] },
+  { method: 'GET', path: '/api/v1/partners/status', roles: ['admin', 'auditor'] },
   { method: 'GET', path: '/api/v1/cases', roles: ['submitter', 'handler', 'auditor'] },
   { method: 'GET', path: '/api/v1/cases/LEAD/AUTH-1', roles: ['submitter', 'handler', 'auditor'] },
 ];

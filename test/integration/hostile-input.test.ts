@@ -17,6 +17,7 @@ const QUERY_ENDPOINTS: Record<string, string[]> = {
   '/api/v1/cases': ['kind', 'state', 'partner', 'role', 'riskTier', 'overdue', 'from', 'to', 'limit', 'offset'],
   '/api/v1/quarantine': ['reason'],
   '/api/v1/reports/monthly': ['month', 'format'],
+  '/api/v1/partners/status': ['timeoutMs'],
   '/api/v1/dashboard': [],
   '/metrics': [],
   '/health': [],
@@ -43,6 +44,7 @@ const CONSOLE_ENDPOINTS: Record<string, string[]> = {
 /** Paths with a parameter in them; `{}` is replaced by the hostile value. */
 const PATH_ENDPOINTS = [
   '/api/v1/messages/{}',
+  '/api/v1/pings/{}',
   '/api/v1/cases/LEAD/{}',
   '/api/v1/cases/{}/X',
   '/api/v1/complaints/{}/complainant',
@@ -299,7 +301,15 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('hostile HTTP input on %s', (
       }),
       { numRuns: 100, seed: 14 },
     );
-    const kinds = fc.constantFrom('leads', 'complaints', 'case-results', 'complaint-results', 'batch', '__proto__');
+    const kinds = fc.constantFrom(
+      'leads',
+      'complaints',
+      'case-results',
+      'complaint-results',
+      'batch',
+      'pings',
+      '__proto__',
+    );
     await fc.assert(
       fc.asyncProperty(kinds, fc.jsonValue({ maxDepth: 6 }), async (kind, body) => {
         const res = await call(h, 'POST', `/api/v1/${kind}`, JSON.stringify(body));

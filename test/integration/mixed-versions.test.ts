@@ -7,8 +7,11 @@ import {
   sampleAssistanceRequest,
   sampleComplaint,
   sampleComplaintResult,
+  sampleErasureNotice,
   sampleFeedback,
   sampleLead,
+  samplePing,
+  SchemaCatalog,
 } from '@xietong/contracts';
 import { federationFiles, ManifestStore, readJwk, signManifest, type Manifest } from '@xietong/federation';
 import { startGateway, type RunningGateway } from '@xietong/gateway';
@@ -25,7 +28,10 @@ import {
 
 const A = '341825'; // 旌德: last year's schema set and capabilities (envelope v1, no 协查)
 const B = '330100'; // 杭州: has 协查
-const C = '320100'; // 南京: has 协查
+const C = '320100'; // 南京: has 协查, on envelope v3 (no PING, no ERASURE_NOTICE)
+
+/** This round's types and the envelope version that carries them. */
+const V4 = ['envelope.v4.avsc', 'ping.v1.avsc', 'erasure-notice.v1.avsc'];
 
 /** The previous schema set: everything in schemas/ before envelope v2, reminder v2 and 协查. */
 function previousSchemas(): string {
@@ -38,16 +44,26 @@ function previousSchemas(): string {
     'assistance-reply.v1.avsc',
     'audit-checkpoint.v1.avsc',
     'audit-countersign.v1.avsc',
+    ...V4,
   ];
   for (const f of readdirSync(join(repoRoot(), 'schemas')))
     if (f.endsWith('.avsc') && !newer.includes(f)) copyFileSync(join(repoRoot(), 'schemas', f), join(dir, f));
   return dir;
 }
 
+/** The schema set of the round before: everything but envelope v4 and its two types. */
+function v3Schemas(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'xt-schemas-v3-'));
+  for (const f of readdirSync(join(repoRoot(), 'schemas')))
+    if (f.endsWith('.avsc') && !V4.includes(f)) copyFileSync(join(repoRoot(), 'schemas', f), join(dir, f));
+  return dir;
+}
+
 /**
  * Mixed versions on a real broker: A runs today's code with the previous schema set and declares
- * envelope v1 and the previous types; B and C have 协查. No flag day: the types both know flow both
- * ways, 协查 goes only where it is declared, and A survives a 协查 record forced into its inbox.
+ * envelope v1 and the previous types; B and C have 协查, C on envelope v3 without this round's PING and
+ * ERASURE_NOTICE. No flag day: the types both know flow both ways, 协查 goes only where it is
+ * declared, and A survives a 协查 record forced into its inbox, C a PING and an ERASURE_NOTICE.
  */
 describe('mixed-version federation', () => {
   let h: Harness;
@@ -57,11 +73,17 @@ describe('mixed-version federation', () => {
     startGateway(loadGatewayConfig(h.envFor(A, aDb, env)), { logLevels: testLogLevels() });
 
   beforeAll(async () => {
+    const v3Types = Object.fromEntries(
+      Object.entries(SchemaCatalog.fromDirectory(v3Schemas()).typeVersions()).filter(
+        ([t]) => t !== 'PING' && t !== 'ERASURE_NOTICE',
+      ),
+    );
     h = await startFederation({
       members: [A, B, C],
       dialect: 'postgres',
-      offline: [A],
+      offline: [A, C],
       capabilities: {
+        [C]: { envelopes: [1, 2, 3], messageTypes: v3Types },
         [A]: {
           envelopes: [1],
           messageTypes: {
@@ -76,6 +98,13 @@ describe('mixed-version federation', () => {
       },
     });
     a = await startA({ XIETONG_SCHEMAS_DIR: previousSchemas() });
+    const cDb = freshDatabase('postgres', `mixed_${Date.now().toString(36)}_c`);
+    h.gateways.set(
+      C,
+      await startGateway(loadGatewayConfig(h.envFor(C, cDb, { XIETONG_SCHEMAS_DIR: v3Schemas() })), {
+        logLevels: testLogLevels(),
+      }),
+    );
   });
   afterAll(async () => {
     await a?.close();
@@ -205,5 +234,49 @@ describe('mixed-version federation', () => {
     expect(reply.status).toBe(202);
     await accepted(A, String(reply.json.messageId));
     expect(await quarantined(B)).toBe(0);
+  });
+
+  it('keeps PING and ERASURE_NOTICE from C (envelope v3): 422 at B, and a forced record is UNSUPPORTED_TYPE at C', async () => {
+    const refused = await fetch(`${h.gateway(B).url}/api/v1/pings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await h.token(B, ['admin'])}` },
+      body: JSON.stringify({ to: C }),
+    });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ error: 'UNSUPPORTED_TYPE', message: expect.stringContaining('PING') });
+    const forge = new RecordForge(h);
+    try {
+      const ping = await forge.forge({ from: B, to: C, type: 'PING', correlationId: 'MIX-PING', body: samplePing() });
+      const notice = await forge.forge({
+        from: B,
+        to: C,
+        type: 'ERASURE_NOTICE',
+        correlationId: 'MIXTS-A-1',
+        body: sampleErasureNotice('MIXTS-A-1', []),
+      });
+      await forge.send(C, [ping, notice]);
+      const at = await eventually('both UNSUPPORTED_TYPE at C', async () => {
+        const rows = (await h.quarantine(C).list('UNSUPPORTED_TYPE')).filter((r) =>
+          [ping.messageId, notice.messageId].includes(r.messageId ?? ''),
+        );
+        return rows.length === 2 ? rows : undefined;
+      });
+      // C's v3 reader sees the unknown symbol as UNKNOWN (the envelope's enum default), not a malformed record.
+      for (const q of at)
+        expect(q.reason).toMatch(
+          /message type unknown to envelope v3 \(written with v4\) is not one this gateway accepts/,
+        );
+      expect(await h.quarantine(C).list('MALFORMED')).toEqual([]);
+      const answers = await eventually('REJECTED receipts at B', async () => {
+        const items = (await receiptItems(h.messages(B), 'in')).filter((i) =>
+          [ping.messageId, notice.messageId].includes(i.messageId),
+        );
+        return items.length === 2 ? items : undefined;
+      });
+      for (const i of answers)
+        expect(i).toMatchObject({ status: 'REJECTED', reasonCode: 'UNSUPPORTED_TYPE', sender: C });
+    } finally {
+      await forge.close();
+    }
   });
 });

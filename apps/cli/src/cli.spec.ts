@@ -38,7 +38,7 @@ describe('xietong CLI: manifest and kafka plan', () => {
         c.io,
       ),
     ).toBe(0);
-    expect(c.out.join('\n')).toMatch(/valid: serial 1, .* 2 members, 7 agreements, 12 schemas/);
+    expect(c.out.join('\n')).toMatch(/valid: serial 1, .* 2 members, 7 agreements, 14 schemas/);
   });
 
   it('re-signs an edited manifest, and refuses a tampered one with exit code 1', async () => {

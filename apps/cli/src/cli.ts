@@ -14,6 +14,7 @@ import { registerKafkaCommands } from './commands/kafka';
 import { registerKeyCommands } from './commands/keys';
 import { registerManifestCommands } from './commands/manifest';
 import { registerQuarantineCommands } from './commands/quarantine';
+import { registerPingCommands } from './commands/ping';
 import { registerSchemaCommands } from './commands/schema';
 
 export type { CliIo } from './cli-io';
@@ -39,6 +40,7 @@ export function buildCli(io: CliIo = stdio): Command {
   registerSchemaCommands(program, deps);
   registerAuthCommands(program, deps);
   registerQuarantineCommands(program, deps);
+  registerPingCommands(program, deps);
   registerAuditCommands(program, deps);
   registerDeadlineCommands(program, deps);
   registerCheckCommands(program, deps);

@@ -47,8 +47,10 @@ describe('schema catalog', () => {
       'CASE_RESULT v1',
       'COMPLAINT v1',
       'COMPLAINT_RESULT v1',
+      'ERASURE_NOTICE v1',
       'LEAD v1',
       'LEAD v2',
+      'PING v1',
       'RECEIPT v1',
       'REMINDER v1',
       'REMINDER v2',
@@ -252,7 +254,7 @@ describe('envelope versions', () => {
 
   it('writes the audit witnessing in v3, which a v2 reader reads as UNKNOWN', () => {
     const shipped = readEnvelopeSchemas(schemasDir);
-    expect(shipped.map((s) => (s as Record<string, unknown>)['xietong.version'])).toEqual([1, 2, 3]);
+    expect(shipped.map((s) => (s as Record<string, unknown>)['xietong.version'])).toEqual([1, 2, 3, 4]);
     const all = new EnvelopeCodec(shipped);
     const checkpoint = all.encode({ ...env, type: 'AUDIT_CHECKPOINT' });
     expect(all.versionOf(checkpoint)).toBe(3);
@@ -263,6 +265,22 @@ describe('envelope versions', () => {
     v2Reader.addWriters([shipped[2]]);
     expect(v2Reader.decode(checkpoint)).toMatchObject({ type: 'UNKNOWN' });
     expect(assertEnvelopeCompatible(v2, shipped[2])).toBe('both-ways');
+  });
+
+  it('writes the connectivity check and the erasure notice in v4, which a v3 reader reads as UNKNOWN', () => {
+    const shipped = readEnvelopeSchemas(schemasDir);
+    const all = new EnvelopeCodec(shipped);
+    const ping = all.encode({ ...env, type: 'PING' });
+    const notice = all.encode({ ...env, type: 'ERASURE_NOTICE' });
+    expect([all.versionOf(ping), all.versionOf(notice)]).toEqual([4, 4]);
+    // The older types keep their versions: a partner on v3 still reads the witnessing.
+    expect(all.versionOf(all.encode({ ...env, type: 'AUDIT_CHECKPOINT' }))).toBe(3);
+    expect(all.decode(notice)).toMatchObject({ type: 'ERASURE_NOTICE' });
+    const v3Reader = new EnvelopeCodec(shipped.slice(0, 3));
+    v3Reader.addWriters([shipped[3]]);
+    expect(v3Reader.decode(ping)).toMatchObject({ type: 'UNKNOWN' });
+    expect(v3Reader.decode(notice)).toMatchObject({ type: 'UNKNOWN' });
+    expect(assertEnvelopeCompatible(shipped[2], shipped[3])).toBe('both-ways');
   });
 
   it('checks envelope versions by the envelope rules, on top of Avro resolution', () => {

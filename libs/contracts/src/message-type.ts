@@ -10,6 +10,8 @@ export const MESSAGE_TYPES = [
   'ASSISTANCE_REPLY',
   'AUDIT_CHECKPOINT',
   'AUDIT_COUNTERSIGN',
+  'PING',
+  'ERASURE_NOTICE',
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
@@ -99,11 +101,13 @@ export interface MessageTypeSpec {
   /** Checks of a submitted body beyond its schema (400 VALIDATION_FAILED naming the field). */
   bodyRules?: readonly BodyRule[];
   /**
-   * The gateways' own protocol, not business: `receipt` answers messages, `witness` is the audit
-   * witnessing (docs/audit.md). Such a message is never answered by a receipt, and any agreement
-   * both members share carries it. Witness traffic does not count toward the next audit checkpoint.
+   * The gateways' own protocol, not business: any agreement both members share carries it. `receipt`
+   * answers messages and `witness` is the audit witnessing (docs/audit.md): neither is ever answered
+   * by a receipt, and witness traffic does not count toward the next audit checkpoint. `control`
+   * (the connectivity check, erasure notices) is answered by the partner's normal receipt, like
+   * business messages, but never concerns a case file.
    */
-  protocol?: 'receipt' | 'witness';
+  protocol?: 'receipt' | 'witness' | 'control';
 }
 
 /** The registry: one entry per message type. Adding a type starts here (docs/extending.md). */
@@ -255,17 +259,55 @@ export const MESSAGE_TYPE_SPECS: Readonly<Record<MessageType, MessageTypeSpec>> 
     reported: false,
     protocol: 'witness',
   },
+  PING: {
+    type: 'PING',
+    path: null,
+    role: 'admin',
+    correlationField: null,
+    routing: null,
+    personalData: [],
+    caseEffect: null,
+    clock: null,
+    reported: false,
+    protocol: 'control',
+  },
+  ERASURE_NOTICE: {
+    type: 'ERASURE_NOTICE',
+    path: null,
+    role: 'admin',
+    correlationField: 'caseNo',
+    routing: null,
+    personalData: [],
+    caseEffect: null,
+    clock: null,
+    reported: false,
+    protocol: 'control',
+  },
 };
 
 export const messageTypeSpec = (type: MessageType): MessageTypeSpec => MESSAGE_TYPE_SPECS[type];
 
-/** Types of the gateways' own protocol (receipts, audit witnessing): never answered, any shared agreement carries them. */
+/** Types of the gateways' own protocol (receipts, audit witnessing, control): any shared agreement carries them. */
 export const PROTOCOL_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter((t) => MESSAGE_TYPE_SPECS[t].protocol);
 
 /** The audit witnessing types: chained like any traffic, but not counted toward the next checkpoint. */
 export const WITNESS_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter(
   (t) => MESSAGE_TYPE_SPECS[t].protocol === 'witness',
 );
+
+/**
+ * Control types (the connectivity check, erasure notices): carried by any shared agreement,
+ * answered by a receipt, never about a case file.
+ */
+export const CONTROL_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter(
+  (t) => MESSAGE_TYPE_SPECS[t].protocol === 'control',
+);
+
+/** Whether a message of `type` is answered by a receipt: everything but receipts and the audit witnessing. */
+export function isAnsweredByReceipt(type: string): boolean {
+  const protocol = isMessageType(type) ? MESSAGE_TYPE_SPECS[type].protocol : undefined;
+  return protocol !== 'receipt' && protocol !== 'witness';
+}
 
 /** Whether `type` is one of the gateways' own protocol types (see {@link PROTOCOL_TYPES}). */
 export function isProtocolType(type: string): boolean {

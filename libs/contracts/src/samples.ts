@@ -200,3 +200,25 @@ export function sampleAssistanceReply(requestNo: string): Record<string, unknown
     ],
   };
 }
+
+/** A connectivity check (PING) as an operator's request writes it. */
+export function samplePing(requestedBy = 'operator', at = new Date('2026-11-20T02:00:00Z')): Record<string, unknown> {
+  return { requestedBy, sentAt: at.toISOString() };
+}
+
+/** An erasure notice (ERASURE_NOTICE): the complainant of a settled complaint, purpose fulfilled. */
+export function sampleErasureNotice(
+  caseNo: string,
+  messageIds: string[],
+  at = new Date('2026-11-20T02:00:00Z'),
+): Record<string, unknown> {
+  return {
+    caseNo,
+    caseKind: 'COMPLAINT',
+    messageIds,
+    fields: ['complainant'],
+    reason: 'PURPOSE_FULFILLED',
+    legalBasis: '《中华人民共和国个人信息保护法》第四十七条第一款第（一）项',
+    requestedAt: at.toISOString(),
+  };
+}

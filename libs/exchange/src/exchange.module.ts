@@ -34,6 +34,9 @@ import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { AuditChainer, DEFAULT_AUDIT_CHAINER } from './audit/chainer';
 import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './audit/checkpoint-scheduler';
 import { CheckpointWitnessing } from './audit/checkpoint-witnessing';
+import { ErasureNotices } from './control/erasure-notices';
+import { PersonalDataEraser, UnsupportedPersonalDataEraser } from './control/personal-data-eraser';
+import { PingService } from './control/ping.service';
 import { ExchangeMetrics } from './exchange-metrics';
 import { MonthlyReport } from './reporting/monthly-report';
 import {
@@ -243,6 +246,10 @@ export class ExchangeModule {
         CheckpointWitnessing,
         provideFactory(CheckpointStore, [CheckpointWitnessing], (witnessing) => witnessing),
         AuditCheckpointer,
+        // The lead wires the real eraser here; until then every notice about held messages is refused.
+        { provide: PersonalDataEraser, useClass: UnsupportedPersonalDataEraser },
+        ErasureNotices,
+        PingService,
         CaseTracker,
         RecordVerifier,
         SubmitMessageUseCase,
@@ -280,6 +287,8 @@ export class ExchangeModule {
         RelayService,
         InboundService,
         ExchangeMetrics,
+        PingService,
+        PersonalDataEraser,
       ],
     };
   }

@@ -28,3 +28,8 @@ export * from './reporting/monthly-report';
 export * from './audit/case-trail-export';
 export * from './audit/checkpoint-witnessing';
 export * from './protocol-message';
+export * from './control/personal-data-eraser';
+export * from './control/erasure-notices';
+export * from './control/control-steps';
+export * from './control/ping-report';
+export * from './control/ping.service';

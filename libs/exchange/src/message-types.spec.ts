@@ -5,6 +5,9 @@ import {
   BUSINESS_TYPES,
   type CaseKindName,
   CASE_KINDS,
+  CONTROL_TYPES,
+  isAnsweredByReceipt,
+  isProtocolType,
   openingType,
   sampleAssistanceRequest,
   sampleComplaint,
@@ -74,6 +77,26 @@ describe('message-type registry', () => {
     expect(new Set(paths).size).toBe(paths.length);
     expect(specForPath('complaint-results')?.type).toBe('COMPLAINT_RESULT');
     expect(specForPath('receipts')).toBeUndefined();
+  });
+
+  it('makes the connectivity check and the erasure notice control types: any shared agreement, answered, no case', () => {
+    expect(CONTROL_TYPES).toEqual(['PING', 'ERASURE_NOTICE']);
+    for (const type of CONTROL_TYPES) {
+      const spec = MESSAGE_TYPE_SPECS[type];
+      expect({ type, protocol: isProtocolType(type), answered: isAnsweredByReceipt(type) }).toEqual({
+        type,
+        protocol: true,
+        answered: true,
+      });
+      expect({ path: spec.path, caseEffect: spec.caseEffect, reported: spec.reported }).toEqual({
+        path: null,
+        caseEffect: null,
+        reported: false,
+      });
+      expect((BUSINESS_TYPES as readonly string[]).includes(type)).toBe(false);
+    }
+    expect(['RECEIPT', 'AUDIT_CHECKPOINT', 'AUDIT_COUNTERSIGN'].filter(isAnsweredByReceipt)).toEqual([]);
+    expect(isAnsweredByReceipt('LEAD')).toBe(true);
   });
 
   it.each(MESSAGE_TYPES)('names only fields the %s schema has', (type) => {

@@ -13,6 +13,7 @@ import { MetricsController } from './http/metrics.controller';
 import { ReportController } from './http/report.controller';
 import { DashboardController } from './http/dashboard.controller';
 import { MessageQueryController } from './http/message-query.controller';
+import { PingController } from './http/ping.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
 import { ComplainantReader } from './http/complainant-reader';
@@ -44,6 +45,7 @@ export class GatewayModule {
       controllers: [
         ...(config.roles.has('http')
           ? [
+              PingController,
               SubmissionController,
               MessageQueryController,
               CaseController,

@@ -2,7 +2,18 @@ import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { Direction, MessageRecord, MessageStatus } from './records';
 import { MESSAGE } from './schema/tables';
-import { chunks, instant, params } from './sql';
+import { chunks, instant, params, storedInstant } from './sql';
+
+/** What the partners' status reads of a ping. */
+const PING_FIELDS = ['messageId', 'recipient', 'createdAt', 'status', 'reasonCode', 'sentAt', 'receiptAt'] as const;
+
+/** A partner's last successful exchange and last ping (GET /api/v1/partners/status). */
+export interface PartnerActivity {
+  partner: string;
+  /** Latest message the partner accepted (its receipt) or that it sent and this gateway accepted; pings aside. */
+  lastExchangeAt: Date | null;
+  lastPing: Pick<MessageRecord, (typeof PING_FIELDS)[number]> | null;
+}
 
 /** Every column: a message row is written whole. */
 const ALL = MESSAGE.fields();
@@ -316,5 +327,72 @@ export class MessageRepository {
     )) as { partition: number | string; offset: string }[];
     for (const q of quarantined) keep(Number(q.partition), BigInt(q.offset));
     return last;
+  }
+
+  /** Sender and recipient of the stored messages among `ids` (who may ask to erase them). */
+  async parties(ids: readonly string[]): Promise<Pick<MessageRecord, 'messageId' | 'sender' | 'recipient'>[]> {
+    const out: Pick<MessageRecord, 'messageId' | 'sender' | 'recipient'>[] = [];
+    for (const part of chunks([...new Set(ids)], 1)) {
+      out.push(
+        ...(await this.db.manager.getRepository(this.db.entities.message).find({
+          select: { messageId: true, sender: true, recipient: true },
+          where: { messageId: In(part) },
+        })),
+      );
+    }
+    return out;
+  }
+
+  /** Inbound messages of `type` per sender among `senders` received here at or after `since` (a sender's rate). */
+  async receivedSince(
+    em: EntityManager,
+    type: string,
+    senders: readonly string[],
+    since: Date,
+  ): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (senders.length === 0) return counts;
+    const d = this.db.dialect;
+    const p = params(d, senders.length + 2);
+    const rows = (await em.query(
+      `SELECT sender, COUNT(*) AS n FROM message
+       WHERE direction = 'in' AND type = ${p[0]} AND received_at >= ${p[1]} AND sender IN (${p.slice(2).join(', ')})
+       GROUP BY sender`,
+      [type, instant(d, since), ...senders],
+    )) as { sender: string; n: string | number }[];
+    for (const r of rows) counts.set(r.sender, Number(r.n));
+    return counts;
+  }
+
+  /**
+   * Per partner: the last successful exchange (a message of ours its receipt accepted, or one of
+   * its messages stored here) over every type but `ping` and `aside` (receipts answer exchanges, they
+   * are none of their own), and the last ping this gateway sent it.
+   */
+  async partnerActivity(ping: string, aside: readonly string[]): Promise<PartnerActivity[]> {
+    const d = this.db.dialect;
+    const p = params(d, aside.length + 1);
+    const exchanges = (await this.db.manager.query(
+      `SELECT CASE WHEN direction = 'out' THEN recipient ELSE sender END AS partner,
+              MAX(CASE WHEN direction = 'out' THEN receipt_at ELSE received_at END) AS last_at
+       FROM message WHERE type NOT IN (${p.join(', ')}) AND (direction = 'in' OR status = 'accepted')
+       GROUP BY CASE WHEN direction = 'out' THEN recipient ELSE sender END`,
+      [ping, ...aside],
+    )) as { partner: string; last_at: unknown }[];
+    const [p2] = params(d, 1);
+    const pings = (
+      (await this.db.manager.query(
+        `SELECT ${MESSAGE.list(PING_FIELDS, 'm')} FROM message m
+         WHERE m.type = ${p2} AND m.direction = 'out' AND m.created_at = (
+           SELECT MAX(l.created_at) FROM message l WHERE l.type = m.type AND l.direction = 'out' AND l.recipient = m.recipient)`,
+        [ping],
+      )) as Record<string, unknown>[]
+    ).map((raw) => MESSAGE.decode(raw, PING_FIELDS));
+    const byPartner = new Map<string, PartnerActivity>();
+    const of = (partner: string) =>
+      byPartner.get(partner) ?? byPartner.set(partner, { partner, lastExchangeAt: null, lastPing: null }).get(partner)!;
+    for (const e of exchanges) of(e.partner).lastExchangeAt = e.last_at ? storedInstant(e.last_at) : null;
+    for (const p of pings) of(p.recipient).lastPing = p;
+    return [...byPartner.values()].sort((a, b) => a.partner.localeCompare(b.partner));
   }
 }

@@ -126,4 +126,12 @@ export class OutboxRepository {
     }[];
     return Number(r.n);
   }
+
+  /** Where a message's row stands in the queue (null once published: a published row is deleted). */
+  async findByMessageId(messageId: string): Promise<Pick<OutboxRecord, 'status' | 'attempts' | 'lastError'> | null> {
+    return this.db.manager.getRepository(this.db.entities.outbox).findOne({
+      select: { status: true, attempts: true, lastError: true },
+      where: { messageId },
+    });
+  }
 }

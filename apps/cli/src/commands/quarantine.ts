@@ -1,32 +1,13 @@
-import { type Command, InvalidArgumentError } from 'commander';
-import { CliExit, type CliDeps } from '../cli-io';
+import type { Command } from 'commander';
+import type { CliDeps } from '../cli-io';
+import { callGateway, type GatewayTarget } from '../gateway-api';
 
 /** `quarantine list` and `quarantine replay`, through a gateway's HTTP API. */
 export function registerQuarantineCommands(program: Command, { io }: CliDeps): void {
   const quarantine = program
     .command('quarantine')
     .description("a gateway's quarantine, through its HTTP API (token: XIETONG_TOKEN or --token)");
-  const api = async (o: { gateway: string; token?: string }, method: 'GET' | 'POST', path: string) => {
-    const token = o.token ?? process.env.XIETONG_TOKEN;
-    if (!token) throw new InvalidArgumentError('give a bearer token with --token or XIETONG_TOKEN');
-    const res = await fetch(new URL(path, o.gateway), {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(method === 'POST' ? { body: '{}' } : {}),
-    }).catch((e: Error) => {
-      io.err(`cannot reach ${o.gateway}: ${e.message}`);
-      throw new CliExit(2);
-    });
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!res.ok) {
-      io.err(`${res.status} ${String(body.error ?? '')}: ${String(body.message ?? res.statusText)}`);
-      throw new CliExit(1);
-    }
-    return body;
-  };
+  const api = (o: GatewayTarget, method: 'GET' | 'POST', path: string) => callGateway(io, o, method, path);
   quarantine
     .command('list')
     .description('refused records with reason codes (auditor role)')

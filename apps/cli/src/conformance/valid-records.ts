@@ -2,6 +2,7 @@ import {
   sampleAssistanceRequest,
   sampleComplaint,
   sampleComplaintResult,
+  sampleErasureNotice,
   sampleFeedback,
   sampleLead,
   validateBody,
@@ -208,6 +209,44 @@ export const validAuditCountersignature: VectorBuilder = async ({
   );
 };
 
+// The connectivity check and the erasure notice: control types added after envelope v3, so they
+// travel in v4; any agreement both members share carries them (the ping here under leads-only), and
+// the receiver answers each with its normal receipt.
+export const validPing: VectorBuilder = async ({ senderEd, createdAt, messageId, compose, add, accepted }) => {
+  const id = messageId();
+  const ping = compose({
+    type: 'PING',
+    body: { requestedBy: 'ops@330100', sentAt: createdAt.toISOString() },
+    correlationId: id,
+    messageId: id,
+    zone: 'leads-only',
+  });
+  add(
+    'valid-ping',
+    'PING in envelope v4: a connectivity check, answered by a receipt; its correlationId is its own messageId; under leads-only',
+    ping.value,
+    await signDetached(ping.value, senderEd),
+    id,
+    accepted(ping.envelope),
+  );
+};
+
+export const validErasureNotice: VectorBuilder = async ({ senderEs, createdAt, messageId, compose, add, accepted }) => {
+  const notice = compose({
+    type: 'ERASURE_NOTICE',
+    body: sampleErasureNotice('TS-330100-2026-0001', [messageId()], createdAt),
+    correlationId: 'TS-330100-2026-0001',
+  });
+  add(
+    'valid-erasure-notice',
+    'ERASURE_NOTICE in envelope v4: asks the receiver to erase the complainant of one complaint (purpose fulfilled)',
+    notice.value,
+    await signDetached(notice.value, senderEs),
+    'TS-330100-2026-0001',
+    accepted(notice.envelope),
+  );
+};
+
 /** In the order of the published files. */
 export const VALID_RECORDS: VectorBuilder[] = [
   validLead,
@@ -219,4 +258,6 @@ export const VALID_RECORDS: VectorBuilder[] = [
   validAssistanceRequest,
   validAuditCheckpoint,
   validAuditCountersignature,
+  validPing,
+  validErasureNotice,
 ];

@@ -58,6 +58,8 @@ export interface Compose {
   zone?: string;
   causationId?: string;
   createdAt?: Date;
+  /** Default: the next id of the sequence. */
+  messageId?: string;
 }
 
 type Composed = ReturnType<WireCodec['compose']>;
@@ -132,7 +134,7 @@ export async function vectorKit(
       zone: c.zone ?? 'yrd',
       correlationId: c.correlationId,
       causationId: c.causationId ?? null,
-      messageId: messageId(),
+      messageId: c.messageId ?? messageId(),
       createdAt: c.createdAt ?? createdAt,
       body,
     });

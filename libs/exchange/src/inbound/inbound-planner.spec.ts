@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, sampleFeedback, sampleLead, type Envelope, type ErrorCode } from '@xietong/contracts';
+import {
+  DomainError,
+  sampleErasureNotice,
+  sampleFeedback,
+  sampleLead,
+  samplePing,
+  type Envelope,
+  type ErrorCode,
+} from '@xietong/contracts';
 import type { InboundRecord } from '@xietong/messaging';
 import { caseKey, type CaseRecord, type CaseRepository } from '@xietong/persistence';
 import { DivisionCodes, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
@@ -7,6 +15,7 @@ import type { EntityManager } from 'typeorm';
 import type { WitnessStep } from '../audit/checkpoint-witnessing';
 import { CaseTracker, type CaseEvent, type CasePlan } from '../cases/case-tracker';
 import { outboundRow, recordPosition } from '../message-rows';
+import { PING_RATE } from '../control/control-steps';
 import { planInbound, type InboundLookups } from './inbound-planner';
 import type { ReceiptItem } from './receipt-composer';
 import type { RefusedRecord, VerifiedMessage } from './verification-result';
@@ -64,6 +73,7 @@ function lookups(
     cases?: (events: CaseEvent[]) => Promise<CasePlan>;
     quarantined?: Set<string>;
     unanswerable?: string[];
+    pings?: Map<string, number>;
   } = {},
 ) {
   const receiptTo = (to: string, items: ReceiptItem[]) => {
@@ -90,6 +100,7 @@ function lookups(
     }),
     planCases: jest.fn(o.cases ?? (async (): Promise<CasePlan> => ({ changed: [], refused: new Map() }))),
     quarantinedPositions: jest.fn(async () => o.quarantined ?? new Set<string>()),
+    pingsSince: jest.fn(async (_senders: string[], _since: Date) => new Map(o.pings ?? [])),
     composeReceipt: jest.fn((to: string, items: ReceiptItem[]) =>
       o.unanswerable?.includes(to) ? undefined : receiptTo(to, items),
     ),
@@ -352,6 +363,59 @@ describe('inbound planner', () => {
     expect(plan.quarantine.map((q) => q.row.reasonCode)).toEqual(['UNSUPPORTED_TYPE']);
     expect(plan.quarantine[0].row.reason).toMatch(/does not witness audit checkpoints \(AUDIT_CHECKPOINT\)/);
     expect(ports.composeReceipt).not.toHaveBeenCalled();
+  });
+
+  it('stores a ping and answers it ACCEPTED like any message, opening no case', async () => {
+    const ping = verified(envelope('PING', { correlationId: 'p-1' }), samplePing());
+    const ports = lookups();
+    const plan = await planInbound([ping], ports, at);
+    expect(plan.rows.map((r) => [r.type, r.direction])).toEqual([
+      ['PING', 'in'],
+      ['RECEIPT', 'out'],
+    ]);
+    expect(plan.cases).toEqual([]);
+    expect(itemsTo(ports, JD)).toEqual([{ messageId: ping.envelope.messageId, status: 'ACCEPTED' }]);
+    expect(ports.pingsSince).toHaveBeenCalledWith([JD], new Date(now.getTime() - PING_RATE.windowMs));
+  });
+
+  it('refuses pings beyond the per-sender rate RATE_LIMITED, counting those stored and those in the batch', async () => {
+    const pings = [1, 2, 3].map(() => verified(envelope('PING'), samplePing()));
+    const fromNj = verified(envelope('PING', { sender: NJ }), samplePing());
+    const ports = lookups({ pings: new Map([[JD, PING_RATE.perSender - 2]]) });
+    const plan = await planInbound([...pings, fromNj], ports, at);
+    expect(plan.quarantine.map((q) => [q.row.messageId, q.row.reasonCode])).toEqual([
+      [pings[2].envelope.messageId, 'RATE_LIMITED'],
+    ]);
+    // One receipt to the flooding sender: its two pings within the rate ACCEPTED, the third REJECTED.
+    expect(itemsTo(ports, JD).map((i) => i.status)).toEqual(['ACCEPTED', 'ACCEPTED', 'REJECTED']);
+    expect(itemsTo(ports, NJ).map((i) => i.status)).toEqual(['ACCEPTED']);
+  });
+
+  it("answers an erasure notice with its prepared step: ACCEPTED, or REJECTED with the step's code", async () => {
+    const ok = verified(envelope('ERASURE_NOTICE', { correlationId: 'T-1' }), sampleErasureNotice('T-1', []));
+    const foreign = verified(envelope('ERASURE_NOTICE', { correlationId: 'T-2' }), sampleErasureNotice('T-2', []));
+    const unprepared = verified(envelope('ERASURE_NOTICE', { correlationId: 'T-3' }), sampleErasureNotice('T-3', []));
+    const ports = lookups();
+    const plan = await planInbound([ok, foreign, unprepared], ports, {
+      ...at,
+      erasures: new Map([
+        [ok.envelope.messageId, { ok: true }],
+        [
+          foreign.envelope.messageId,
+          { ok: false, code: 'ERASURE_NOT_PARTY', detail: `${JD} neither sent nor received` },
+        ],
+      ]),
+    });
+    expect(plan.rows.filter((r) => r.direction === 'in').map((r) => r.messageId)).toEqual([ok.envelope.messageId]);
+    expect(itemsTo(ports, JD)).toEqual([
+      { messageId: ok.envelope.messageId, status: 'ACCEPTED' },
+      expect.objectContaining({ messageId: foreign.envelope.messageId, status: 'REJECTED', code: 'ERASURE_NOT_PARTY' }),
+      expect.objectContaining({
+        messageId: unprepared.envelope.messageId,
+        status: 'REJECTED',
+        code: 'UNSUPPORTED_TYPE',
+      }),
+    ]);
   });
 
   describe('with the real case tracker on in-memory case files', () => {

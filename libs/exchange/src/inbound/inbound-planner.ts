@@ -1,4 +1,4 @@
-import { isProtocolType, printable } from '@xietong/contracts';
+import { isAnsweredByReceipt, printable, WITNESS_TYPES } from '@xietong/contracts';
 import type { InboundRecord } from '@xietong/messaging';
 import type {
   AuditInput,
@@ -10,6 +10,8 @@ import type {
 } from '@xietong/persistence';
 import type { WitnessStep } from '../audit/checkpoint-witnessing';
 import type { CaseEvent, CasePlan } from '../cases/case-tracker';
+import { controlRefusal, PING_RATE, type ControlState } from '../control/control-steps';
+import type { ControlStep } from '../control/erasure-notices';
 import { inboundRow, recordPosition } from '../message-rows';
 import type { ComposedMessage, ReceiptItem } from './receipt-composer';
 import type { RefusedRecord, VerificationResult, VerifiedMessage } from './verification-result';
@@ -26,6 +28,8 @@ export interface InboundLookups {
   planCases(events: CaseEvent[]): Promise<CasePlan>;
   /** Positions (`topic/partition/offset`) among these records that were quarantined before. */
   quarantinedPositions(records: InboundRecord[]): Promise<Set<string>>;
+  /** Pings per sender among `senders` stored here since `since` (the per-sender ping rate). */
+  pingsSince(senders: string[], since: Date): Promise<Map<string, number>>;
   /** The receipt message answering `items` to `to`, or undefined (unknown sender, no agreement). */
   composeReceipt(to: string, items: ReceiptItem[]): ComposedMessage | undefined;
 }
@@ -60,12 +64,20 @@ export interface InboundPlan {
  * cannot take is refused whole), stores receipts' statuses, answers each sender with one receipt,
  * and quarantines what can never be valid. Audit witness messages take the step the witnessing
  * prepared for them (`at.witnessing`, by messageId; without one they are UNSUPPORTED_TYPE) and are
- * never answered by a receipt. No I/O of its own: what it must know comes through `lookups`.
+ * never answered by a receipt. Control messages are answered like business ones: a PING beyond
+ * {@link PING_RATE} is refused RATE_LIMITED, an ERASURE_NOTICE takes the step prepared for it
+ * (`at.erasures`; without one it is UNSUPPORTED_TYPE). No I/O of its own: what it must know comes
+ * through `lookups`.
  */
 export async function planInbound(
   results: VerificationResult[],
   lookups: InboundLookups,
-  at: { manifestSerial: number; now: Date; witnessing?: ReadonlyMap<string, WitnessStep> },
+  at: {
+    manifestSerial: number;
+    now: Date;
+    witnessing?: ReadonlyMap<string, WitnessStep>;
+    erasures?: ReadonlyMap<string, ControlStep>;
+  },
 ): Promise<InboundPlan> {
   const { now } = at;
   const verified = results.filter((r): r is VerifiedMessage => r.ok);
@@ -88,6 +100,13 @@ export async function planInbound(
     fresh.push(v);
   }
 
+  const pingers = [...new Set(fresh.filter((v) => v.envelope.type === 'PING').map((v) => v.envelope.sender))];
+  const control: ControlState = {
+    erasures: at.erasures,
+    pings:
+      pingers.length > 0 ? await lookups.pingsSince(pingers, new Date(now.getTime() - PING_RATE.windowMs)) : new Map(),
+  };
+
   // Lifecycle first: a result the case cannot take (or about an unknown case) is refused whole.
   const cases = await lookups.planCases(fresh.filter((v) => v.envelope.type !== 'RECEIPT').map(toCaseEvent));
   const rows: MessageRecord[] = [];
@@ -98,7 +117,7 @@ export async function planInbound(
   const witnessed: InboundPlan['witnessed'] = [];
   let accepted = 0;
   for (const v of fresh) {
-    if (isProtocolType(v.envelope.type) && v.envelope.type !== 'RECEIPT') {
+    if (WITNESS_TYPES.includes(v.envelope.type)) {
       // Audit witnessing: stored with its own entries, answered by a countersignature, never by a receipt.
       const step = at.witnessing?.get(v.envelope.messageId) ?? {
         ok: false,
@@ -111,7 +130,7 @@ export async function planInbound(
       } else quarantined.push({ ...step, record: v.record, envelope: v.envelope });
       continue;
     }
-    const refusal = cases.refused.get(v.envelope.messageId);
+    const refusal = cases.refused.get(v.envelope.messageId) ?? controlRefusal(v, control);
     if (refusal) {
       quarantined.push(refuse(v, refusal.code, refusal.message));
       continue;
@@ -146,7 +165,7 @@ export async function planInbound(
   }
   for (const q of quarantined) {
     // Answer an identifiable sender, but never a receipt or a witness message, and never a replay.
-    if (!q.envelope || q.code === 'REPLAY' || isProtocolType(q.envelope.type)) continue;
+    if (!q.envelope || q.code === 'REPLAY' || !isAnsweredByReceipt(q.envelope.type)) continue;
     answer(q.envelope.sender, { messageId: q.envelope.messageId, status: 'REJECTED', code: q.code, detail: q.detail });
   }
   const outbox: NewOutboxRecord[] = [];

@@ -14,6 +14,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { CheckpointWitnessing, type WitnessStep } from '../audit/checkpoint-witnessing';
 import { CaseTracker } from '../cases/case-tracker';
+import { ErasureNotices } from '../control/erasure-notices';
 import { ExchangeMetrics } from '../exchange-metrics';
 import { OutboxSignal } from '../outbound/outbox-signal';
 import { AgencyId, Logs, type Log } from '../tokens';
@@ -69,6 +70,8 @@ export class InboundService {
     logs: Logs,
     /** Audit witnessing (AUDIT_CHECKPOINT, AUDIT_COUNTERSIGN); without it they are quarantined. */
     @Optional() private readonly witnessing?: CheckpointWitnessing,
+    /** Erasure notices (ERASURE_NOTICE); without it they are refused UNSUPPORTED_TYPE. */
+    @Optional() private readonly erasures?: ErasureNotices,
   ) {
     // Topic names come from the federation id: the last known manifest names them even once it has expired.
     this.deadLetters = manifests.lastKnown.deadLetterTopic(self);
@@ -88,11 +91,14 @@ export class InboundService {
           now,
         )
       : new Map<string, WitnessStep>();
+    // Erasure notices reach the eraser before the transaction too (it is idempotent: a redelivery asks again).
+    const erasures = await this.erasures?.prepare(results.filter((r): r is VerifiedMessage => r.ok));
     const { plan, quarantineIds, countersignatures } = await this.db.transaction(async (em) => {
       const plan = await planInbound(results, this.lookups(em, federation, now), {
         manifestSerial: federation.serial,
         now,
         witnessing,
+        erasures,
       });
       return { plan, ...(await this.persist(em, plan, federation.serial, now)) };
     });
@@ -130,6 +136,7 @@ export class InboundService {
       storedPositions: (ids) => this.messages.existing(em, ids),
       planCases: (events) => this.cases.plan(em, events, now, false),
       quarantinedPositions: (records) => this.quarantine.quarantinedPositions(em, records),
+      pingsSince: (senders, since) => this.messages.receivedSince(em, 'PING', senders, since),
       composeReceipt: (to, items) => composeReceipt(this.codec, federation, this.self, to, items, now),
     };
   }

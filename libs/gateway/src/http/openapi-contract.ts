@@ -12,11 +12,11 @@ type JsonSchema = Record<string, unknown>;
 export const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: JsonSchema, description: string) => ({
+export const json = (schema: JsonSchema, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
-const error = (description: string) => json(ERROR_REF, description);
+export const error = (description: string) => json(ERROR_REF, description);
 
 /** The error responses every authenticated operation can give. */
 export const AUTH_ERRORS = {
@@ -155,21 +155,21 @@ export const CONTRACT_SCHEMAS: Record<string, JsonSchema> = {
   },
 };
 
-const q = (name: string, schema: JsonSchema, description: string) => ({
+export const q = (name: string, schema: JsonSchema, description: string) => ({
   name,
   in: 'query',
   required: false,
   description,
   schema,
 });
-const path = (name: string, schema: JsonSchema, description: string) => ({
+export const path = (name: string, schema: JsonSchema, description: string) => ({
   name,
   in: 'path',
   required: true,
   description,
   schema,
 });
-const badQuery = error(
+export const badQuery = error(
   'a query parameter is out of range or not one of its values (`VALIDATION_FAILED`, `field` names it)',
 );
 
@@ -180,6 +180,8 @@ export interface OperationContract {
   parameters?: JsonSchema[];
   responses: Record<string, JsonSchema>;
   public?: boolean;
+  /** The request body, where the controller reads one the decorators do not describe. */
+  requestBody?: JsonSchema;
 }
 
 /** Operations the controllers declare, by `METHOD path` as in the generated document. */

@@ -6,6 +6,7 @@ import { SUBMITTABLE_SPECS, sampleComplaint, sampleLead } from '@xietong/contrac
 import type { WireCodec } from '@xietong/exchange';
 import type { Federation } from '@xietong/federation';
 import { AUTH_ERRORS, CONTRACT_SCHEMAS, ERROR_REF, OPERATIONS } from './openapi-contract';
+import { PING_OPERATIONS } from './openapi-ping';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -135,7 +136,7 @@ export function setupOpenApi(
       if (!op) continue;
       // The controllers read Content-Type themselves: it is no parameter of the API.
       op.parameters = op.parameters?.filter((p) => !('in' in p && p.in === 'header'));
-      const contract = OPERATIONS[`${method} ${path}`];
+      const contract = OPERATIONS[`${method} ${path}`] ?? PING_OPERATIONS[`${method} ${path}`];
       if (!contract) continue;
       op.summary = contract.summary;
       op.operationId = contract.operationId;
@@ -143,6 +144,7 @@ export function setupOpenApi(
       op.parameters = contract.parameters as typeof op.parameters;
       op.responses = { ...contract.responses, ...(contract.public ? {} : AUTH_ERRORS) } as typeof op.responses;
       if (contract.public) op.security = [];
+      if (contract.requestBody) op.requestBody = contract.requestBody as unknown as typeof op.requestBody;
     }
   }
   doc.components = {

@@ -90,8 +90,12 @@ final class Federation {
     return false;
   }
 
-  /** The gateways' own protocol types: receipts and the audit witnessing; any shared agreement carries them. */
-  static final Set<String> PROTOCOL_TYPES = Set.of("RECEIPT", "AUDIT_CHECKPOINT", "AUDIT_COUNTERSIGN");
+  /**
+   * The gateways' own protocol types: receipts, the audit witnessing and the control types (the
+   * connectivity check PING, ERASURE_NOTICE); any shared agreement carries them.
+   */
+  static final Set<String> PROTOCOL_TYPES =
+      Set.of("RECEIPT", "AUDIT_CHECKPOINT", "AUDIT_COUNTERSIGN", "PING", "ERASURE_NOTICE");
 
   /** Whether agreement `id` has both agencies as parties and lists `type` (protocol types: any shared agreement). */
   boolean agreementCovers(String id, String sender, String recipient, String type) throws Exception {

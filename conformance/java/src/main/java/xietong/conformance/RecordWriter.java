@@ -69,7 +69,8 @@ final class RecordWriter {
       if (!"ACCEPTED".equals(expected.get("outcome"))) continue;
       Map<String, Object> env = JSONObjectUtils.getJSONObject(expected, "envelope");
       String type = (String) env.get("type");
-      // A gateway writes receipts only in answer to messages, and the audit witnessing only of its own chain.
+      // A gateway writes receipts only in answer to messages, the audit witnessing only of its own chain,
+      // and pings and erasure notices only when its operator asks: the partner writes business types.
       if (Federation.PROTOCOL_TYPES.contains(type)) continue;
       String sender = (String) env.get("sender");
       String recipient = (String) env.get("recipient");
