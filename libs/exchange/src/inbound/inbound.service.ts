@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { Failpoints } from '@xietong/config';
+import { Failpoints, type GatewayConfig } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 import { ManifestStore, type Federation } from '@xietong/federation';
 import { HEADERS, RecordPublisher, type InboundRecord } from '@xietong/messaging';
@@ -16,7 +16,7 @@ import { CheckpointWitnessing, type WitnessStep } from '../audit/checkpoint-witn
 import { CaseTracker } from '../cases/case-tracker';
 import { ExchangeMetrics } from '../exchange-metrics';
 import { OutboxSignal } from '../outbound/outbox-signal';
-import { AgencyId, Logs, type Log } from '../tokens';
+import { AgencyId, Logs, token, type Log } from '../tokens';
 import { WireCodec } from '../wire-codec';
 import { planInbound, type InboundLookups, type InboundPlan } from './inbound-planner';
 import { composeReceipt } from './receipt-composer';
@@ -36,6 +36,10 @@ export interface BatchOutcome {
   /** Records the broker delivered again after a crash (stored before from the same position): skipped. */
   redelivered: number;
 }
+
+/** The inbound slice of the configuration: consumer concurrency, dead-letter re-send interval. */
+export const InboundSettings = token<InboundSettings>('InboundSettings');
+export type InboundSettings = GatewayConfig['inbound'];
 
 /**
  * Own inbox -> verify -> plan -> persist -> receipt, one consumer batch at a time. What a batch

@@ -3,8 +3,9 @@ import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '@xietong/config';
 import { CASE_KINDS } from '@xietong/contracts';
-import { ExchangeMetrics, GATEWAY_CONFIG, InboundService, KAFKA, LocalKeys } from '@xietong/exchange';
+import { ExchangeMetrics, GATEWAY_CONFIG, InboundService, LocalKeys } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
+import { KAFKA } from '@xietong/messaging';
 import {
   AuditRepository,
   CaseRepository,
