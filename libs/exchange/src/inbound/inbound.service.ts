@@ -10,8 +10,8 @@ import {
   OutboxRepository,
   QuarantineRepository,
   type NewQuarantineRecord,
+  type Tx,
 } from '@xietong/persistence';
-import type { EntityManager } from 'typeorm';
 import { CheckpointWitnessing, type WitnessStep } from '../audit/checkpoint-witnessing';
 import { CaseTracker } from '../cases/case-tracker';
 import { ExchangeMetrics } from '../exchange-metrics';
@@ -129,7 +129,7 @@ export class InboundService {
   }
 
   /** The planner's lookups, answered inside the batch's transaction. */
-  private lookups(em: EntityManager, federation: Federation, now: Date): InboundLookups {
+  private lookups(em: Tx, federation: Federation, now: Date): InboundLookups {
     return {
       storedPositions: (ids) => this.messages.existing(em, ids),
       planCases: (events) => this.cases.plan(em, events, now, false),
@@ -140,7 +140,7 @@ export class InboundService {
 
   /** Writes a plan; returns the ids of its quarantine rows and how many countersignatures it queued. */
   private async persist(
-    em: EntityManager,
+    em: Tx,
     plan: InboundPlan,
     serial: number,
     now: Date,
