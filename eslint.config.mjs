@@ -15,7 +15,11 @@ const LAYERS = {
   workflow: ['contracts', 'config', 'crypto', 'messaging', 'federation'],
   exchange: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow'],
   gateway: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange'],
+  // Development helpers (local Kafka and PostgreSQL, the dev token issuer and identity provider): no
+  // lib imports them, only the apps of DEV_APPS and the tests.
+  dev: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange', 'gateway'],
 };
+const DEV_APPS = ['demo', 'cli', 'bench'];
 const LIBS = Object.keys(LAYERS);
 
 // Data access (CONTRIBUTING.md): SQL and TypeORM calls belong in libs/persistence alone. Elsewhere
@@ -89,20 +93,32 @@ const appPatterns = [
   { regex: '^@xietong/[^/]+/', message: 'Import a lib through its index (@xietong/name), not a deep path.' },
 ];
 
+const devImport = {
+  regex: '^@xietong/dev$',
+  message: `Development helpers are for apps/{${DEV_APPS.join(',')}} and the tests (eslint.config.mjs DEV_APPS).`,
+};
+const appRule = (files, { dev, dataAccess }) => ({
+  files,
+  ignores: ['**/*.spec.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: [...appPatterns, ...(dev ? [] : [devImport]), ...(dataAccess ? [DATA_ACCESS.imports] : [])] },
+    ],
+    'no-restricted-syntax': dataAccess ? ['error', ...DATA_ACCESS.syntax] : 'off',
+  },
+});
+// Later entries replace the options of earlier ones for the files they name.
 const appRules = [
-  {
-    files: ['apps/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [...appPatterns, DATA_ACCESS.imports] }],
-      'no-restricted-syntax': ['error', ...DATA_ACCESS.syntax],
-    },
-  },
-  {
-    files: DATA_ACCESS_EXEMPT.filter((f) => f.startsWith('apps/')),
-    ignores: ['**/*.spec.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: appPatterns }], 'no-restricted-syntax': 'off' },
-  },
+  appRule(['apps/**/*.ts'], { dev: false, dataAccess: true }),
+  appRule(
+    DEV_APPS.map((app) => `apps/${app}/**/*.ts`),
+    { dev: true, dataAccess: true },
+  ),
+  appRule(
+    DATA_ACCESS_EXEMPT.filter((f) => f.startsWith('apps/')),
+    { dev: true, dataAccess: false },
+  ),
 ];
 
 export default tseslint.config(

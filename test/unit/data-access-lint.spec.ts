@@ -46,6 +46,18 @@ function lint(code: string, files: string[]): Finding[] {
   return JSON.parse(out) as Finding[];
 }
 
+describe('development helpers only in apps/demo, apps/cli, apps/bench and tests (eslint.config.mjs)', () => {
+  it('refuses @xietong/dev in the production libs and apps, and takes it in the dev apps', () => {
+    const code = "import { startLocalKafka } from '@xietong/dev';\nexport const start = startLocalKafka;\n";
+    const files = ['libs/exchange/src/fixture.ts', 'apps/gateway/src/fixture.ts', 'apps/demo/src/fixture.ts'];
+    const rules = (file: string, found: Finding[]) => found.filter((f) => f.file === file).map((f) => f.rule);
+    const found = lint(code, files);
+    expect(rules(files[0], found)).toEqual(['no-restricted-imports']);
+    expect(rules(files[1], found)).toEqual(['no-restricted-imports']);
+    expect(rules(files[2], found)).toEqual([]);
+  }, 120_000);
+});
+
 describe('data access only in libs/persistence (eslint.config.mjs)', () => {
   const service = 'libs/exchange/src/outbound/fixture.service.ts';
   const controller = 'libs/gateway/src/http/fixture.controller.ts';
