@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { Failpoints } from './failpoints';
 import type { GatewayConfig } from './gateway-config';
-import { AgencyId, GATEWAY_CONFIG, Logs, provideFactory, provideValue, Roles } from './nest-tokens';
+import { AgencyId, GATEWAY_CONFIG, Logs, provideFactory, provideValue, GatewayRoles } from './nest-tokens';
 
 /**
  * The gateway's identity, roles, logging and test failpoints, visible to every module of the process (global, like
@@ -15,7 +15,7 @@ export class GatewayConfigModule {
     const providers = [
       provideValue(GATEWAY_CONFIG, config),
       provideValue(AgencyId, config.agencyId),
-      provideValue(Roles, config.roles),
+      provideValue(GatewayRoles, config.roles),
       provideValue(Logs, (context) => {
         const logger = new Logger(`${context} ${config.agencyId}`);
         return (level, message) => logger[level](message);

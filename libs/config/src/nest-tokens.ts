@@ -68,5 +68,5 @@ export type AgencyId = string;
 export const GATEWAY_CONFIG = token<GatewayConfig>('GatewayConfig');
 
 /** The roles this process runs (XIETONG_ROLES). */
-export const Roles = token<Roles>('Roles');
-export type Roles = GatewayConfig['roles'];
+export const GatewayRoles = token<GatewayRoles>('GatewayRoles');
+export type GatewayRoles = GatewayConfig['roles'];

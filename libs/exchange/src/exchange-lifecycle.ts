@@ -8,7 +8,7 @@ import { AuditCheckpointer } from './audit/checkpoint-scheduler';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { InboundService, InboundSettings } from './inbound/inbound.service';
 import { RelayService } from './outbound/relay.service';
-import { Logs, Roles, type Log } from './tokens';
+import { GatewayRoles, Logs, type Log } from './tokens';
 
 /**
  * Checks once that the cluster holds this agency's topics (the zone operator creates them), then
@@ -21,7 +21,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationS
   private sweeping?: Promise<unknown>;
 
   constructor(
-    private readonly roles: Roles,
+    private readonly roles: GatewayRoles,
     private readonly inboundSettings: InboundSettings,
     private readonly manifests: ManifestStore,
     private readonly relay: RelayService,

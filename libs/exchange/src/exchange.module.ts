@@ -19,7 +19,7 @@ import { OutboxSignal } from './outbound/outbox-signal';
 import { RelayService, RelaySettings } from './outbound/relay.service';
 import { SubmitMessageUseCase } from './outbound/submit-message.use-case';
 import { MonthlyReport } from './reporting/monthly-report';
-import { AgencyId, Logs, provideFactory, provideValue, RecordSigner, SchedulerSettings } from './tokens';
+import { AgencyId, AuditSettings, Logs, provideFactory, provideValue, RecordSigner, SchedulerSettings } from './tokens';
 import { WireCodec } from './wire-codec';
 
 /** The services of this lib that other modules use (the HTTP layer, the apps). */
@@ -85,6 +85,7 @@ export class ExchangeModule {
       ],
       exports: [
         ...libs,
+        AuditSettings,
         RecordSigner,
         LocalKeys,
         WireCodec,
@@ -101,6 +102,7 @@ export function configProviders(config: GatewayConfig): Provider[] {
     provideValue(RelaySettings, config.relay),
     provideValue(InboundSettings, config.inbound),
     provideValue(SchedulerSettings, config.scheduler),
+    provideValue(AuditSettings, config.audit),
     provideValue(CheckpointCadence, {
       intervalMs: config.audit.checkpointIntervalMs,
       entries: config.audit.checkpointEntries,

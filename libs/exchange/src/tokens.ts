@@ -12,7 +12,7 @@ export {
   silentLogs,
   AgencyId,
   GATEWAY_CONFIG,
-  Roles,
+  GatewayRoles,
   type Token,
   type Key,
   type Provided,
@@ -26,3 +26,7 @@ export type RecordSigner = Signer;
 /** The scheduler role's cadence: how often deadlines are checked, how often a case is reminded. */
 export const SchedulerSettings = token<SchedulerSettings>('SchedulerSettings');
 export type SchedulerSettings = GatewayConfig['scheduler'];
+
+/** The audit slice: checkpoint cadence, and how long a checkpoint may wait for a countersignature. */
+export const AuditSettings = token<AuditSettings>('AuditSettings');
+export type AuditSettings = GatewayConfig['audit'];
