@@ -16,51 +16,111 @@ const LAYERS = {
   workflow: ['contracts', 'config', 'crypto', 'messaging', 'federation'],
   exchange: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow'],
   gateway: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange'],
+  // Development helpers (local Kafka and PostgreSQL, the dev token issuer and identity provider): no
+  // lib imports them, only the apps of DEV_APPS and the tests.
+  dev: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange', 'gateway'],
 };
+const DEV_APPS = ['demo', 'cli', 'bench'];
 const LIBS = Object.keys(LAYERS);
 
-const layerRules = LIBS.map((lib) => ({
-  files: [`libs/${lib}/src/**/*.ts`],
-  ignores: ['**/*.spec.ts'],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          {
-            regex: `^@xietong/(?!(${[lib, ...LAYERS[lib]].join('|')})$)`,
-            message: `libs/${lib} may import only ${LAYERS[lib].join(', ') || 'no other lib'} (eslint.config.mjs LAYERS).`,
-          },
-          {
-            regex: '^(\\.\\./)+(apps|libs|test)/',
-            message: 'Import another package through its @xietong alias, never by a relative path.',
-          },
-          { regex: '^@xietong/[^/]+/', message: 'Import a lib through its index (@xietong/name), not a deep path.' },
-        ],
-      },
-    ],
+// Data access (CONTRIBUTING.md): SQL and TypeORM calls belong in libs/persistence alone. Elsewhere
+// the database drivers cannot be imported, and a `.query(` / `createQueryBuilder(` / `getRepository(`
+// call or a `.manager` read is an error. Specs and test support are exempt.
+const DATA_ACCESS = {
+  imports: {
+    regex: '^(typeorm|@nestjs/typeorm|pg|better-sqlite3)(/.*)?$',
+    message:
+      'SQL and TypeORM belong in libs/persistence: add a repository method there (CONTRIBUTING.md, Data access).',
   },
-}));
-
-const appRules = {
-  files: ['apps/**/*.ts'],
-  ignores: ['**/*.spec.ts'],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          {
-            regex: '^(\\.\\./)+(?!src/)[^/]+/src/',
-            message: 'Apps never import each other: move shared code into a lib.',
-          },
-          { regex: '^@xietong/testing$', message: 'Test support is for tests only.' },
-          { regex: '^@xietong/[^/]+/', message: 'Import a lib through its index (@xietong/name), not a deep path.' },
-        ],
-      },
-    ],
-  },
+  syntax: [
+    ...['query', 'createQueryBuilder', 'getRepository'].map((name) => ({
+      selector: `CallExpression[callee.type='MemberExpression'][callee.property.name='${name}']`,
+      message: `.${name}() is data access: it belongs in a repository of libs/persistence (CONTRIBUTING.md, Data access).`,
+    })),
+    {
+      selector: "MemberExpression[property.name='manager']",
+      message: 'An entity manager is data access: it belongs in libs/persistence (CONTRIBUTING.md, Data access).',
+    },
+  ],
 };
+const DATA_ACCESS_EXEMPT = [
+  'libs/persistence/**',
+  // The deliberately naive baseline of the bench, and its harness, which measures the database from outside.
+  'apps/bench/src/naive-*.ts',
+  'apps/bench/src/main.ts',
+  'apps/bench/src/growth.ts',
+  'apps/bench/src/metrics-scale.ts',
+  // console: moved to libs/persistence by the console branch
+  'libs/gateway/src/console/**',
+  'libs/gateway/src/http/dashboard.controller.ts',
+];
+
+const layerPatterns = (lib) => [
+  {
+    regex: `^@xietong/(?!(${[lib, ...LAYERS[lib]].join('|')})$)`,
+    message: `libs/${lib} may import only ${LAYERS[lib].join(', ') || 'no other lib'} (eslint.config.mjs LAYERS).`,
+  },
+  {
+    regex: '^(\\.\\./)+(apps|libs|test)/',
+    message: 'Import another package through its @xietong alias, never by a relative path.',
+  },
+  { regex: '^@xietong/[^/]+/', message: 'Import a lib through its index (@xietong/name), not a deep path.' },
+];
+
+// One entry per lib; a file exempt from the data-access rule gets its layer patterns alone (a later
+// entry's options replace an earlier one's, they do not merge).
+const layerRules = LIBS.flatMap((lib) => [
+  {
+    files: [`libs/${lib}/src/**/*.ts`],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...layerPatterns(lib), DATA_ACCESS.imports] }],
+      'no-restricted-syntax': ['error', ...DATA_ACCESS.syntax],
+    },
+  },
+  {
+    files: DATA_ACCESS_EXEMPT.filter((f) => f.startsWith(`libs/${lib}/`)),
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns(lib) }], 'no-restricted-syntax': 'off' },
+  },
+]).filter((entry) => entry.files.length > 0);
+
+const appPatterns = [
+  {
+    regex: '^(\\.\\./)+(?!src/)[^/]+/src/',
+    message: 'Apps never import each other: move shared code into a lib.',
+  },
+  { regex: '^@xietong/testing$', message: 'Test support is for tests only.' },
+  { regex: '^@xietong/[^/]+/', message: 'Import a lib through its index (@xietong/name), not a deep path.' },
+];
+
+const devImport = {
+  regex: '^@xietong/dev$',
+  message: `Development helpers are for apps/{${DEV_APPS.join(',')}} and the tests (eslint.config.mjs DEV_APPS).`,
+};
+const appRule = (files, { dev, dataAccess }) => ({
+  files,
+  ignores: ['**/*.spec.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: [...appPatterns, ...(dev ? [] : [devImport]), ...(dataAccess ? [DATA_ACCESS.imports] : [])] },
+    ],
+    'no-restricted-syntax': dataAccess ? ['error', ...DATA_ACCESS.syntax] : 'off',
+  },
+});
+// Later entries replace the options of earlier ones for the files they name.
+const appRules = [
+  appRule(['apps/**/*.ts'], { dev: false, dataAccess: true }),
+  appRule(
+    DEV_APPS.map((app) => `apps/${app}/**/*.ts`),
+    { dev: true, dataAccess: true },
+  ),
+  appRule(
+    DATA_ACCESS_EXEMPT.filter((f) => f.startsWith('apps/')),
+    { dev: true, dataAccess: false },
+  ),
+];
 
 export default tseslint.config(
   {
@@ -107,7 +167,7 @@ export default tseslint.config(
     },
   },
   ...layerRules,
-  appRules,
+  ...appRules,
   sizeRule,
   prettier,
   // eslint-config-prettier turns max-len off; prettier wraps code at 120, and this keeps long

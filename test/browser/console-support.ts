@@ -2,8 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort, startDevIdentityProvider, type DevIdentityProvider, type DevUser } from '@xietong/dev';
 import { repoRoot } from '@xietong/config';
-import { freePort, startDevIdentityProvider, type DevIdentityProvider, type DevUser } from '@xietong/gateway';
 import { startFederation, type Harness, type HarnessOptions } from '@xietong/testing';
 
 export const PASSWORD = 'demo-password';

@@ -4,10 +4,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueToken } from '@xietong/dev';
 import { loadGatewayConfig } from '@xietong/config';
 import { sampleComplaint, sampleLead } from '@xietong/contracts';
 import { federationFiles, planKafka, readJwk, verifyManifest } from '@xietong/federation';
-import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
+import { startGateway, type RunningGateway } from '@xietong/gateway';
 import { applyKafkaPlan, createKafka, RecordPublisher } from '@xietong/messaging';
 import { MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { brokers, eventually, freshDatabase, receiptItems, testLogLevels } from '@xietong/testing';

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { issueToken } from '@xietong/dev';
 import { repoRoot } from '@xietong/config';
 import type { ChildProcess } from 'node:child_process';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
@@ -17,7 +18,6 @@ import {
   verifyManifest,
   type Manifest,
 } from '@xietong/federation';
-import { issueToken } from '@xietong/gateway';
 import { applyKafkaPlan, createKafka } from '@xietong/messaging';
 import { spawnGateway, type GatewayProcess } from '../../apps/bench/src/gateway-processes';
 import { RecordForge, waitFor } from '@xietong/testing';

@@ -5,10 +5,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { issueToken } from '@xietong/dev';
 import { GATEWAY_NODE_FLAGS, repoRoot } from '@xietong/config';
 import { sampleLead } from '@xietong/contracts';
 import { federationFiles, readJwk, signManifest, verifyManifest } from '@xietong/federation';
-import { issueToken } from '@xietong/gateway';
 import { stopChild } from '../../apps/bench/src/stats';
 import { FaultRig, HZ, JD, localBroker, waitFor } from './fault-harness';
 

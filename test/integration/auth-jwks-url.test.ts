@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { issueToken } from '@xietong/dev';
 import { loadGatewayConfig } from '@xietong/config';
 import { generateSigningKey } from '@xietong/crypto';
 import { federationFiles } from '@xietong/federation';
-import { issueToken, startGateway, type RunningGateway } from '@xietong/gateway';
+import { startGateway, type RunningGateway } from '@xietong/gateway';
 import { freshDatabase, startFederation, testLogLevels, type Harness } from '@xietong/testing';
 
 const JD = '341825';

@@ -1,5 +1,6 @@
+import { issueToken } from '@xietong/dev';
 import { generateSigningKey } from '@xietong/crypto';
-import { issueToken, type Role } from '@xietong/gateway';
+import { type Role } from '@xietong/gateway';
 import { sampleLead } from '@xietong/contracts';
 import { startFederation, type Harness } from '@xietong/testing';
 

@@ -1,5 +1,4 @@
 import type { Kafka } from 'kafkajs';
-import type { GatewayConfig } from '@xietong/config';
 import { Test } from '@nestjs/testing';
 import { ExchangeMetrics, MonthlyReport, provideValue, type InboundService, type LocalKeys } from '@xietong/exchange';
 import type { ManifestStore } from '@xietong/federation';
@@ -110,12 +109,11 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
   }
 
   function metricsController(): MetricsController {
-    const config = { agencyId: JD, kafka: { brokers: [], clientId: 't' } } as unknown as GatewayConfig;
     const manifests = {
       lastKnown: { member: () => undefined, expiresAt: new Date(Date.now() + 86_400_000) },
     } as unknown as ManifestStore;
     return new MetricsController(
-      config,
+      JD,
       {} as Kafka,
       messages,
       new QuarantineRepository(db),

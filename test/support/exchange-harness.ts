@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { LogLevel } from '@nestjs/common';
+import { issueToken, type TokenRequest } from '@xietong/dev';
 import { loadGatewayConfig, repoRoot, type DatabaseConfig } from '@xietong/config';
 import { SchemaCatalog } from '@xietong/contracts';
 import type { SigningAlgorithm } from '@xietong/crypto';
@@ -17,7 +18,7 @@ import {
   type MemberCapabilities,
   type MemberKeys,
 } from '@xietong/federation';
-import { issueToken, startGateway, type Role, type RunningGateway, type TokenRequest } from '@xietong/gateway';
+import { startGateway, type Role, type RunningGateway } from '@xietong/gateway';
 import { applyKafkaPlan, createKafka, type KafkaSettings } from '@xietong/messaging';
 import { MessageRepository, QuarantineRepository, type MessageRecord } from '@xietong/persistence';
 import { freshDatabase, type TestDialect } from './databases';

@@ -9,12 +9,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { issueToken, startLocalPostgres, type LocalPostgres } from '@xietong/dev';
 import { repoRoot } from '@xietong/config';
 import { sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { federationFiles, initFederation, loadZoneData, planKafka, readJwk, verifyManifest } from '@xietong/federation';
 import { applyKafkaPlan, createKafka } from '@xietong/messaging';
-import { issueToken } from '@xietong/gateway';
-import { Database, OutboxRepository, startLocalPostgres, type LocalPostgres } from '@xietong/persistence';
+import { Database, OutboxRepository } from '@xietong/persistence';
 import { batchBodies, postBatch, spawnGateway, type GatewayProcess } from './gateway-processes';
 import { cpuSecondsBetween, processTreeTicks, processUsage, round } from './stats';
 

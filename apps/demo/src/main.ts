@@ -4,6 +4,15 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import {
+  freePort,
+  issueToken,
+  startDevIdentityProvider,
+  type DevIdentityProvider,
+  type DevUser,
+  startLocalKafka,
+  stopLocalKafka,
+} from '@xietong/dev';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { isProtocolType, sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
@@ -17,18 +26,9 @@ import {
   readJwk,
   verifyManifest,
 } from '@xietong/federation';
-import {
-  freePort,
-  issueToken,
-  startDevIdentityProvider,
-  startGateway,
-  type DevIdentityProvider,
-  type DevUser,
-  type RunningGateway,
-} from '@xietong/gateway';
+import { startGateway, type RunningGateway } from '@xietong/gateway';
 import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
 import { AuditRepository, CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
-import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
 import { formatLocalDate, parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import {
   AGENCIES,

@@ -3,3 +3,6 @@ export * from './repo-root';
 export * from './failpoints';
 export * from './runtime-flags';
 export * from './secret-file';
+export * from './nest-tokens';
+export * from './config.module';
+export * from './config-file';

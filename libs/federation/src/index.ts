@@ -7,3 +7,4 @@ export * from './manifest-builder';
 export * from './zone-data';
 export * from './federation-files';
 export * from './derive-kafka-plan';
+export * from './federation.module';

@@ -3,11 +3,10 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { ScrapeCredential } from './auth/scrape-credential';
-import type { GatewayConfig } from '@xietong/config';
+import { GatewayConfigModule, type GatewayConfig } from '@xietong/config';
 import { ExchangeModule } from '@xietong/exchange';
 import { CaseController } from './http/case.controller';
 import { ComplainantController } from './http/complainant.controller';
-import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
 import { ReportController } from './http/report.controller';
@@ -26,17 +25,12 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ExchangeModule.forRoot(config)],
+      imports: [GatewayConfigModule.forRoot(config), ExchangeModule.forRoot(config)],
       providers: config.roles.has('http')
         ? [
             { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth) },
             { provide: ScrapeCredential, useFactory: () => new ScrapeCredential(config.metrics.tokenFile) },
             { provide: APP_GUARD, useClass: AuthGuard },
-            {
-              provide: PersonalDataAccessRepository,
-              useFactory: (db: Database) => new PersonalDataAccessRepository(db),
-              inject: [Database],
-            },
             ComplainantReader,
             AnonymousAccessTally,
             ...consoleProviders(config),

@@ -3,8 +3,6 @@ export * from './start-gateway';
 export * from './http/domain-error.filter';
 export * from './run-gateway-process';
 export * from './auth/roles';
-export * from './auth/token-issuer';
-export * from './console/dev-identity-provider';
 export { ConsoleSessionStore } from './console/console-session.store';
 export { CONTRACT_SCHEMAS, OPERATIONS } from './http/openapi-contract';
 export { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './console/case-kind-views';

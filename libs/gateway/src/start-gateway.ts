@@ -8,9 +8,9 @@ import {
   type LogLevel,
 } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
-import { createInboxConsumer, KAFKA, WireCodec } from '@xietong/exchange';
+import { WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
-import { BrokerStatus, KafkaInboxTransport } from '@xietong/messaging';
+import { BrokerStatus, InboxConsumer, KafkaInboxTransport } from '@xietong/messaging';
 import { GatewayModule } from './gateway.module';
 import { bodyDepthLimit } from './http/body-depth';
 import { DomainErrorFilter } from './http/domain-error.filter';
@@ -20,7 +20,7 @@ import { AnonymousAccessTally } from './http/anonymous-access';
 import { securityHeaders } from './http/security-headers';
 import { FixedWindowLimiter, signInRateLimit } from './http/sign-in-limiter';
 import { createGatewayLogger } from './logging/gateway-logger';
-import { AuditRepository, Database, MessageRepository } from '@xietong/persistence';
+import { AuditRepository, Database } from '@xietong/persistence';
 
 export interface RunningGateway {
   readonly config: GatewayConfig;
@@ -53,16 +53,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       await orClose(app, () => app.init());
       return { config, app, close: () => app.close() };
     }
-    // The consumer is built at listen time, from providers of the app it serves.
+    // The consumer is a provider of the app it serves, taken at listen time.
     const built: { app?: INestMicroservice } = {};
     const transport: KafkaInboxTransport = new KafkaInboxTransport(
-      () =>
-        createInboxConsumer(
-          config,
-          built.app!.get(KAFKA),
-          built.app!.get(ManifestStore),
-          built.app!.get(MessageRepository),
-        ),
+      () => built.app!.get(InboxConsumer),
       () => built.app!.get(BrokerStatus),
     );
     const micro = await NestFactory.createMicroservice(module, { strategy: transport, logger, abortOnError: false });
@@ -102,7 +96,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     if (config.roles.has('inbound')) {
       app.connectMicroservice({
         strategy: new KafkaInboxTransport(
-          () => createInboxConsumer(config, app.get(KAFKA), app.get(ManifestStore), app.get(MessageRepository)),
+          () => app.get(InboxConsumer),
           () => app.get(BrokerStatus),
         ),
       });

@@ -7,7 +7,7 @@ export * from './topic-limits';
 export * from './inbox-consumer';
 export * from './batch-codecs';
 export * from './kafka-inbox.transport';
-export * from './local-kafka';
+export * from './messaging.module';
 export * from './apply-kafka-plan';
 export * from './diff-kafka-plan';
 export * from './client-quotas';

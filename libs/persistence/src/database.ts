@@ -19,6 +19,14 @@ import { QueueTables1765200000000 } from './migrations/1765200000000-queue-table
 import { AuditWitness1765300000000 } from './migrations/1765300000000-audit-witness';
 
 /** Tables that take updates or deletes on the hot path (per-table autovacuum in QueueTables1765200000000). */
+/**
+ * A unit of work: the handle repositories read and write through. Inside {@link Database.transaction}
+ * everything written through it commits together or not at all (a message and its outbox row);
+ * from {@link Database.outsideTransaction} each statement stands alone. Services pass it on to
+ * repository methods and never query through it themselves (CONTRIBUTING.md, "Data access").
+ */
+export type Tx = EntityManager;
+
 export const QUEUE_TABLES = ['outbox', 'audit_pending', 'audit_head', 'message', 'case_file'];
 /** Dead rows above which (and above a fifth of the table) /health warns about a table. */
 export const DEAD_ROWS_WARN = 50_000;
@@ -100,11 +108,16 @@ export class Database {
   }
 
   /** Runs `work` in one database transaction (serialized on SQLite). */
-  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return this.dataSource.transaction(work);
     const run = this.queue.then(() => this.dataSource.transaction(work));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Runs `work` without a transaction: for reads that need no consistent view with a write. */
+  outsideTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return work(this.dataSource.manager);
   }
 
   get manager(): EntityManager {

@@ -10,4 +10,4 @@ export * from './case.repository';
 export * from './personal-data-access.repository';
 export * from './audit.repository';
 export * from './manifest-archive.repository';
-export * from './local-postgres';
+export * from './persistence.module';

@@ -8,3 +8,4 @@ export * from './jurisdiction-router';
 export * from './lifecycle';
 export * from './division-codes';
 export * from './identifier-warnings';
+export * from './workflow.module';

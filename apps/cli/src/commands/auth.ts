@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { issueToken, ROLES, type Role } from '@xietong/gateway';
+import { issueToken } from '@xietong/dev';
+import { ROLES, type Role } from '@xietong/gateway';
 import { federationFiles, readJwk } from '@xietong/federation';
 import type { CliDeps } from '../cli-io';
 import { positiveInt } from '../options';

@@ -8,9 +8,9 @@ import {
   OutboxRepository,
   type AuditInput,
   type MessageRecord,
+  type Tx,
   type WitnessedCheckpoint,
 } from '@xietong/persistence';
-import type { EntityManager } from 'typeorm';
 import { inboundRow, recordPosition } from '../message-rows';
 import type { VerifiedMessage } from '../inbound/verification-result';
 import { OutboxSignal } from '../outbound/outbox-signal';
@@ -255,12 +255,7 @@ export class CheckpointWitnessing {
    * the messages, the witnessed pairs, the countersignatures to send, the checkpoint messages they
    * answer marked accepted, and their audit entries. Returns how many messages it queued.
    */
-  async persist(
-    em: EntityManager,
-    steps: Extract<WitnessStep, { ok: true }>[],
-    serial: number,
-    now: Date,
-  ): Promise<number> {
+  async persist(em: Tx, steps: Extract<WitnessStep, { ok: true }>[], serial: number, now: Date): Promise<number> {
     if (steps.length === 0) return 0;
     const received = steps.map((s) =>
       inboundRow(
@@ -335,7 +330,7 @@ export class CheckpointWitnessing {
   }
 
   private async queue(
-    em: EntityManager,
+    em: Tx,
     outgoing: ComposedMessage[],
     now: Date,
     entry: (m: ComposedMessage) => AuditInput,

@@ -1,6 +1,6 @@
 import { bodyPath, DomainError, isMessageType, messageTypeSpec, type CaseEffect } from '@xietong/contracts';
 import { Injectable } from '@nestjs/common';
-import { caseKey, CaseRepository, type CaseRecord } from '@xietong/persistence';
+import { caseKey, CaseRepository, type CaseRecord, type Tx } from '@xietong/persistence';
 import {
   clockFor,
   CLOCKS_FROM_RECEIPT,
@@ -19,7 +19,6 @@ import {
   type RecordWarning,
   TimeLimits,
 } from '@xietong/workflow';
-import type { EntityManager } from 'typeorm';
 
 /** A business message as the tracker sees it: from this gateway (out) or to it (in). */
 export interface CaseEvent {
@@ -65,14 +64,14 @@ export class CaseTracker {
    * Applies events in order. Returns the refused ones by messageId (for inbound: reject them);
    * with `strict`, throws the first refusal instead (for submissions: nothing is written).
    */
-  async apply(em: EntityManager, events: CaseEvent[], now: Date, strict: boolean): Promise<Map<string, DomainError>> {
+  async apply(em: Tx, events: CaseEvent[], now: Date, strict: boolean): Promise<Map<string, DomainError>> {
     const { changed, refused } = await this.plan(em, events, now, strict);
     await this.save(em, changed);
     return refused;
   }
 
   /** Saves the case files of a {@link plan}. */
-  async save(em: EntityManager, changed: CaseRecord[]): Promise<void> {
+  async save(em: Tx, changed: CaseRecord[]): Promise<void> {
     await this.repo.save(em, changed);
   }
 
@@ -81,7 +80,7 @@ export class CaseTracker {
    * {@link save}) and the refused events by messageId. Reads the current files (nothing when no
    * event concerns a case).
    */
-  async plan(em: EntityManager, events: CaseEvent[], now: Date, strict: boolean): Promise<CasePlan> {
+  async plan(em: Tx, events: CaseEvent[], now: Date, strict: boolean): Promise<CasePlan> {
     const relevant = events.filter((e) => effectOf(e.type) !== null);
     const refused = new Map<string, DomainError>();
     if (relevant.length === 0) return { changed: [], refused };
@@ -108,7 +107,7 @@ export class CaseTracker {
   }
 
   /** The transferor learns the date the handler received a lead or complaint (its receipt). */
-  async delivered(em: EntityManager, deliveries: Delivery[], now: Date): Promise<void> {
+  async delivered(em: Tx, deliveries: Delivery[], now: Date): Promise<void> {
     const relevant = deliveries.filter((d) => effectOf(d.type)?.effect === 'opens');
     if (relevant.length === 0) return;
     const cases = await this.repo.load(

@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { Failpoints } from '@xietong/config';
+import { Failpoints, type GatewayConfig } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 import { ManifestStore, type Federation } from '@xietong/federation';
 import { HEADERS, RecordPublisher, type InboundRecord } from '@xietong/messaging';
@@ -10,14 +10,14 @@ import {
   OutboxRepository,
   QuarantineRepository,
   type NewQuarantineRecord,
+  type Tx,
 } from '@xietong/persistence';
-import type { EntityManager } from 'typeorm';
 import { CheckpointWitnessing, type WitnessStep } from '../audit/checkpoint-witnessing';
 import { CaseTracker } from '../cases/case-tracker';
 import { ErasureNotices } from '../control/erasure-notices';
 import { ExchangeMetrics } from '../exchange-metrics';
 import { OutboxSignal } from '../outbound/outbox-signal';
-import { AgencyId, Logs, type Log } from '../tokens';
+import { AgencyId, Logs, token, type Log } from '../tokens';
 import { WireCodec } from '../wire-codec';
 import { planInbound, type InboundLookups, type InboundPlan } from './inbound-planner';
 import { composeReceipt } from './receipt-composer';
@@ -37,6 +37,10 @@ export interface BatchOutcome {
   /** Records the broker delivered again after a crash (stored before from the same position): skipped. */
   redelivered: number;
 }
+
+/** The inbound slice of the configuration: consumer concurrency, dead-letter re-send interval. */
+export const InboundSettings = token<InboundSettings>('InboundSettings');
+export type InboundSettings = GatewayConfig['inbound'];
 
 /**
  * Own inbox -> verify -> plan -> persist -> receipt, one consumer batch at a time. What a batch
@@ -131,7 +135,7 @@ export class InboundService {
   }
 
   /** The planner's lookups, answered inside the batch's transaction. */
-  private lookups(em: EntityManager, federation: Federation, now: Date): InboundLookups {
+  private lookups(em: Tx, federation: Federation, now: Date): InboundLookups {
     return {
       storedPositions: (ids) => this.messages.existing(em, ids),
       planCases: (events) => this.cases.plan(em, events, now, false),
@@ -143,7 +147,7 @@ export class InboundService {
 
   /** Writes a plan; returns the ids of its quarantine rows and how many countersignatures it queued. */
   private async persist(
-    em: EntityManager,
+    em: Tx,
     plan: InboundPlan,
     serial: number,
     now: Date,

@@ -15,8 +15,8 @@ import {
   MessageRepository,
   OutboxRepository,
   type OutboxRecord,
+  type Tx,
 } from '@xietong/persistence';
-import type { EntityManager } from 'typeorm';
 import { ExchangeMetrics } from '../exchange-metrics';
 import { Logs, RecordSigner, token, type Log } from '../tokens';
 import { OutboxSignal } from './outbox-signal';
@@ -115,7 +115,7 @@ export class RelayService {
     });
   }
 
-  private async recordSent(em: EntityManager, sent: { row: OutboxRecord; signature: string }[]): Promise<void> {
+  private async recordSent(em: Tx, sent: { row: OutboxRecord; signature: string }[]): Promise<void> {
     const sentAt = new Date();
     await this.outbox.markSent(
       em,
@@ -142,7 +142,7 @@ export class RelayService {
     );
   }
 
-  private async fail(em: EntityManager, failed: { row: OutboxRecord; code: string; reason: string }[]): Promise<void> {
+  private async fail(em: Tx, failed: { row: OutboxRecord; code: string; reason: string }[]): Promise<void> {
     for (const f of failed) {
       this.log('error', `message ${f.row.messageId} to ${f.row.topic} failed for good (${f.code}): ${f.reason}`);
     }
@@ -168,7 +168,7 @@ export class RelayService {
 
   /** Transient failures: an operator (or time) can fix them, so say so loudly and try again later. */
   private async deferTransient(
-    em: EntityManager,
+    em: Tx,
     retry: OutboxRecord[],
     outcomes: PublishOutcome[],
     rows: OutboxRecord[],

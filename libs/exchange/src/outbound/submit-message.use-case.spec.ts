@@ -24,6 +24,7 @@ import { SubmitMessageUseCase } from './submit-message.use-case';
 const JD = '341825'; // this gateway
 const HZ = '330100';
 const em = { tx: 1 } as unknown as EntityManager;
+const outside = { outside: 1 } as unknown as EntityManager;
 const codec = new WireCodec(join(repoRoot(), 'schemas'));
 
 /** The manifest in force as the use case reads it; `o` takes away one thing a submission needs. */
@@ -47,7 +48,10 @@ function ports(o: { stored?: MessageRecord[]; racedBy?: (row: MessageRecord) => 
     table,
     audit,
     notified: 0,
-    db: { manager: { outside: 1 }, transaction: jest.fn(async <T>(f: (m: EntityManager) => Promise<T>) => f(em)) },
+    db: {
+      transaction: jest.fn(async <T>(f: (m: EntityManager) => Promise<T>) => f(em)),
+      outsideTransaction: jest.fn(async <T>(f: (m: EntityManager) => Promise<T>) => f(outside)),
+    },
     messages: {
       submitted: jest.fn(async (_em: unknown, ids: string[]) => {
         const found = new Map<string, MessageRecord>();
@@ -183,7 +187,7 @@ describe('SubmitMessageUseCase', () => {
     const again = await uc.execute(lead('L-1', id));
     expect(again).toEqual({ ...first, created: false, warnings: [] });
     expect(p.db.transaction).not.toHaveBeenCalled();
-    expect(p.messages.submitted).toHaveBeenLastCalledWith(p.db.manager, [id]);
+    expect(p.messages.submitted).toHaveBeenLastCalledWith(outside, [id]);
   });
 
   it('answers created:false and writes nothing more when a concurrent request stored the id first', async () => {

@@ -87,7 +87,7 @@ export class SubmitMessageUseCase {
   async executeMany(cmds: SubmitMessageCommand[], asOf?: Date, actor = 'gateway'): Promise<SubmissionResult[]> {
     const now = new Date();
     const items = await planSubmissions(cmds, {
-      stored: (ids) => this.messages.submitted(this.db.manager, ids),
+      stored: (ids) => this.db.outsideTransaction((tx) => this.messages.submitted(tx, ids)),
       preparer: () => {
         const federation = this.manifests.federation;
         return (cmd) => this.prepare(cmd, federation, now);

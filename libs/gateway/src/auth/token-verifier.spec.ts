@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, type JWK } from 'jose';
 import { generateSigningKey, importKey } from '@xietong/crypto';
-import { issueToken } from './token-issuer';
+import { issueToken } from '@xietong/dev';
 import { TokenVerifier } from './token-verifier';
 
 const issuer = 'https://idp.example.gov.cn/realms/jd';

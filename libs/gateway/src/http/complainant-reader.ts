@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { GatewayConfig } from '@xietong/config';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
-import { GATEWAY_CONFIG, LocalKeys } from '@xietong/exchange';
+import { AgencyId, LocalKeys } from '@xietong/exchange';
 import { MessageRepository, PersonalDataAccessRepository } from '@xietong/persistence';
 import type { Caller } from '../auth/roles';
 import { counterpart, scopeToPartner } from './case-scope';
@@ -17,7 +16,7 @@ import { counterpart, scopeToPartner } from './case-scope';
 @Injectable()
 export class ComplainantReader {
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly self: AgencyId,
     private readonly messages: MessageRepository,
     private readonly keys: LocalKeys,
     private readonly access: PersonalDataAccessRepository,
@@ -43,6 +42,6 @@ export class ComplainantReader {
       accessedAt: new Date(),
     });
     const complainant = await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey);
-    return { complaintNo, partner: complaint.sender, handler: this.config.agencyId, complainant };
+    return { complaintNo, partner: complaint.sender, handler: this.self, complainant };
   }
 }

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
-import { ManifestStore } from '@xietong/federation';
-import { BrokerStatus, type BrokerState } from '@xietong/messaging';
+import { AgencyId, AuditSettings } from '@xietong/exchange';
+import { FederationSettings, ManifestStore } from '@xietong/federation';
+import { BrokerSettings, BrokerStatus, type BrokerState } from '@xietong/messaging';
 import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
 import { controllerApp } from '../../../../test/support/controller-app';
 import { HealthController } from './health.controller';
@@ -30,7 +30,10 @@ describe('HealthController', () => {
     ({ app, http } = await controllerApp(
       [HealthController],
       [
-        [GATEWAY_CONFIG, config],
+        [AgencyId, config.agencyId],
+        [AuditSettings, config.audit],
+        [BrokerSettings, config.kafka],
+        [FederationSettings, config.federation],
         [BrokerStatus, broker],
         [Database, db],
         [ManifestStore, manifests],

@@ -1,10 +1,9 @@
-import { Controller, Get, Inject, Res, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Get, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
-import { ManifestStore } from '@xietong/federation';
-import { BrokerStatus } from '@xietong/messaging';
+import { AgencyId, AuditSettings } from '@xietong/exchange';
+import { FederationSettings, ManifestStore } from '@xietong/federation';
+import { BrokerSettings, BrokerStatus } from '@xietong/messaging';
 import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
 import { Public } from '../auth/roles';
 
@@ -25,7 +24,10 @@ export class HealthController implements OnModuleDestroy {
   private readonly started = Date.now();
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly self: AgencyId,
+    private readonly auditSettings: AuditSettings,
+    private readonly brokerSettings: BrokerSettings,
+    private readonly federation: FederationSettings,
     private readonly broker: BrokerStatus,
     private readonly db: Database,
     private readonly manifests: ManifestStore,
@@ -47,7 +49,7 @@ export class HealthController implements OnModuleDestroy {
     this.loop.reset();
     return {
       status: 'up',
-      agency: this.config.agencyId,
+      agency: this.self,
       uptimeS: Math.round((Date.now() - this.started) / 1000),
       eventLoopDelay: delay,
     };
@@ -60,7 +62,7 @@ export class HealthController implements OnModuleDestroy {
     const r = await this.readiness();
     res.status(r.reasons.length === 0 ? 200 : 503).json({
       status: r.reasons.length === 0 ? 'up' : 'degraded',
-      agency: this.config.agencyId,
+      agency: this.self,
       reasons: r.reasons,
     });
   }
@@ -79,7 +81,7 @@ export class HealthController implements OnModuleDestroy {
     ]);
     res.status(r.reasons.length === 0 ? 200 : 503).json({
       status: r.reasons.length === 0 ? 'up' : 'degraded',
-      agency: this.config.agencyId,
+      agency: this.self,
       reasons: r.reasons,
       database: r.database,
       kafka: r.kafka,
@@ -95,8 +97,8 @@ export class HealthController implements OnModuleDestroy {
    * countersignature (of it or of a later one), and a note once that is longer than allowed.
    */
   private async witnessing() {
-    const since = await this.audit.unwitnessedSince(this.config.agencyId);
-    const staleMs = this.config.audit.witnessStaleMs;
+    const since = await this.audit.unwitnessedSince(this.self);
+    const staleMs = this.auditSettings.witnessStaleMs;
     const stale = since !== undefined && Date.now() - since.getTime() > staleMs;
     return {
       unwitnessedSince: since?.toISOString() ?? null,
@@ -117,7 +119,7 @@ export class HealthController implements OnModuleDestroy {
     const kafka = {
       status: b.status,
       ...(b.reason ? { error: b.reason } : {}),
-      brokers: this.config.kafka.brokers,
+      brokers: this.brokerSettings.brokers,
       since: b.since.toISOString(),
       checkedAt: b.checkedAt?.toISOString() ?? null,
     };
@@ -133,7 +135,7 @@ export class HealthController implements OnModuleDestroy {
       reasons.push(`kafka (KAFKA_BROKERS=${kafka.brokers.join(',')}): ${b.reason ?? 'not checked yet'}`);
     if (manifest.status !== 'up')
       reasons.push(
-        `manifest: serial ${m.serial} expired at ${m.manifest.expiresAt}; waiting for a newer one at ${this.config.federation.manifestFile}`,
+        `manifest: serial ${m.serial} expired at ${m.manifest.expiresAt}; waiting for a newer one at ${this.federation.manifestFile}`,
       );
     return { database, kafka, manifest, reasons };
   }

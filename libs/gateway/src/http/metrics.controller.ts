@@ -1,10 +1,10 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { GatewayConfig } from '@xietong/config';
 import { CASE_KINDS } from '@xietong/contracts';
-import { ExchangeMetrics, GATEWAY_CONFIG, InboundService, KAFKA, LocalKeys } from '@xietong/exchange';
+import { AgencyId, ExchangeMetrics, InboundService, LocalKeys } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
+import { KAFKA } from '@xietong/messaging';
 import {
   AuditRepository,
   CaseRepository,
@@ -29,7 +29,7 @@ export class MetricsController {
   private readonly registry = new Registry();
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly self: AgencyId,
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly messages: MessageRepository,
     private readonly quarantine: QuarantineRepository,
@@ -42,7 +42,7 @@ export class MetricsController {
     private readonly audit: AuditRepository,
     anonymous: AnonymousAccessTally,
   ) {
-    this.registry.setDefaultLabels({ agency: config.agencyId });
+    this.registry.setDefaultLabels({ agency: self });
     collectDefaultMetrics({ register: this.registry });
     this.registry.registerMetric(exchange.delivery);
     this.registry.registerMetric(exchange.publish);
@@ -119,7 +119,7 @@ export class MetricsController {
       "notAfter of this agency's signing keys in the manifest in force (Unix time); in_use marks the key this gateway signs with",
       ['kid', 'in_use'],
       async (g) => {
-        for (const k of this.manifests.lastKnown.member(this.config.agencyId)?.signingKeys ?? [])
+        for (const k of this.manifests.lastKnown.member(this.self)?.signingKeys ?? [])
           g.set({ kid: k.kid, in_use: String(k.kid === this.keys.signer.kid) }, Date.parse(k.notAfter) / 1000);
       },
     );
@@ -127,14 +127,14 @@ export class MetricsController {
       'xietong_audit_unwitnessed_since_timestamp_seconds',
       'When the oldest signed audit checkpoint no countersignature covers was signed (Unix time; 0 when partners witnessed every one); alert on time() minus it',
       [],
-      async (g) => g.set(((await this.audit.unwitnessedSince(this.config.agencyId))?.getTime() ?? 0) / 1000),
+      async (g) => g.set(((await this.audit.unwitnessedSince(this.self))?.getTime() ?? 0) / 1000),
     );
     gauge(
       'xietong_audit_countersigned_timestamp_seconds',
       "When each partner last countersigned one of this agency's audit checkpoints (Unix time, as received here)",
       ['witness'],
       async (g) => {
-        for (const [witness, at] of await this.audit.lastCountersigned(this.config.agencyId))
+        for (const [witness, at] of await this.audit.lastCountersigned(this.self))
           g.set({ witness }, at.getTime() / 1000);
       },
     );
@@ -149,14 +149,14 @@ export class MetricsController {
   }
 
   private async lag(): Promise<[number, number][]> {
-    const topic = this.manifests.lastKnown.member(this.config.agencyId)?.inbox;
+    const topic = this.manifests.lastKnown.member(this.self)?.inbox;
     if (!topic) return [];
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(topic);
       const [group] = await admin.fetchOffsets({
-        groupId: this.manifests.lastKnown.inboundGroup(this.config.agencyId),
+        groupId: this.manifests.lastKnown.inboundGroup(this.self),
         topics: [topic],
       });
       return ends.map((e) => {

@@ -1,0 +1,4 @@
+export * from './local-kafka';
+export * from './local-postgres';
+export * from './token-issuer';
+export * from './dev-identity-provider';
