@@ -28,3 +28,8 @@ export * from './reporting/monthly-report';
 export * from './audit/case-trail-export';
 export * from './audit/checkpoint-witnessing';
 export * from './protocol-message';
+export * from './edge/roles';
+export * from './edge/query-params';
+export * from './edge/error-status';
+export * from './edge/case-scope';
+export * from './edge/complainant-reader';

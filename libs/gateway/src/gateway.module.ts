@@ -4,7 +4,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { ScrapeCredential } from './auth/scrape-credential';
 import type { GatewayConfig } from '@xietong/config';
-import { ExchangeModule } from '@xietong/exchange';
+import { ComplainantReader, ExchangeModule } from '@xietong/exchange';
 import { CaseController } from './http/case.controller';
 import { ComplainantController } from './http/complainant.controller';
 import { Database, PersonalDataAccessRepository } from '@xietong/persistence';
@@ -15,7 +15,6 @@ import { DashboardController } from './http/dashboard.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
-import { ComplainantReader } from './http/complainant-reader';
 import { AnonymousAccessTally } from './http/anonymous-access';
 import { consoleControllers, consoleProviders } from './console/console.providers';
 

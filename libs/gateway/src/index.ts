@@ -2,7 +2,7 @@ export * from './gateway.module';
 export * from './start-gateway';
 export * from './http/domain-error.filter';
 export * from './run-gateway-process';
-export * from './auth/roles';
+export { Public, requireRole, ROLES, Roles, type Caller, type Role } from '@xietong/exchange';
 export * from './auth/token-issuer';
 export * from './console/dev-identity-provider';
 export { ConsoleSessionStore } from './console/console-session.store';

@@ -1,15 +1,13 @@
 import { Controller, Get, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { CASE_KINDS, DomainError, MESSAGE_TYPES, REPORTED_TYPES } from '@xietong/contracts';
-import { MonthlyReport } from '@xietong/exchange';
+import { MONTH, MonthlyReport, type ParamSpec, PARTNER, Public, REASON_CODE } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, Database, type QuarantineRecord } from '@xietong/persistence';
 import { formatLocalDate, parseLocalDate, shanghaiDate, shanghaiDateTime } from '@xietong/workflow';
-import { Public } from '../auth/roles';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { filterForm, input, layout, pager, select } from './console-layout';
-import { MONTH, PARTNER, REASON_CODE, type ParamSpec } from '../http/query-params';
 import { consoleQuery, PAGE, pageOf, setFilters } from './console-params';
 import { ConsoleQueries, partnerOf, type Granularity, type SeriesBy } from './console-queries';
 import { html, jsonData } from './html';

@@ -4,9 +4,8 @@ import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
+import { type Caller, GATEWAY_CONFIG, type Role } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
-import type { Caller, Role } from '../auth/roles';
 import { ConsoleSessionStore, type ConsoleSession } from './console-session.store';
 import { agencyName, type Lang } from './labels';
 

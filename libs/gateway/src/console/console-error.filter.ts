@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '@xietong/contracts';
-import { httpStatusOf } from '../http/error-status';
+import { httpStatusOf } from '@xietong/exchange';
 import { ConsoleForbidden, ConsoleLoginRequired } from './console-context';
 import { html } from './html';
 

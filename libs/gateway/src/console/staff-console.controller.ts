@@ -2,19 +2,29 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGua
 import type { Request, Response } from 'express';
 import { CASE_KINDS, DomainError, messageTypeSpec, openingType } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
-import { LocalKeys, SubmitMessageCommand, SubmitMessageUseCase, WireCodec } from '@xietong/exchange';
+import {
+  type Caller,
+  CASE_STATE,
+  ComplainantReader,
+  httpStatusOf,
+  LocalKeys,
+  type ParamSpec,
+  PARTNER,
+  partnersOf,
+  pathParam,
+  Public,
+  scopeToPartner,
+  SubmitMessageCommand,
+  SubmitMessageUseCase,
+  WireCodec,
+} from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/persistence';
 import { maskComplainant, shanghaiDate, shanghaiDateTime, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
-import { Public, type Caller } from '../auth/roles';
-import { ComplainantReader } from '../http/complainant-reader';
-import { partnersOf, scopeToPartner } from '../http/case-scope';
-import { httpStatusOf } from '../http/error-status';
 import { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './case-kind-views';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { filterForm, layout, pager, select } from './console-layout';
-import { CASE_STATE, PARTNER, pathParam, type ParamSpec } from '../http/query-params';
 import { consoleQuery, PAGE, pageOf, pathChoice, setFilters } from './console-params';
 import { html, type Html } from './html';
 import { fieldName, word } from './labels';

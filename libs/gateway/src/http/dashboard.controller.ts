@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatewayConfig } from '@xietong/config';
 import { REPORTED_TYPES } from '@xietong/contracts';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
+import { GATEWAY_CONFIG, Public, Roles } from '@xietong/exchange';
 import { CaseRepository, Database, MessageRepository, QuarantineRepository } from '@xietong/persistence';
 import { shanghaiDate, WorkingDayCalendar } from '@xietong/workflow';
-import { Public, Roles } from '../auth/roles';
 
 const PAGE = readFileSync(join(__dirname, 'dashboard.html'), 'utf8');
 

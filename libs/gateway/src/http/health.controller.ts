@@ -2,11 +2,10 @@ import { Controller, Get, Inject, Res, type OnModuleDestroy } from '@nestjs/comm
 import type { Response } from 'express';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
+import { GATEWAY_CONFIG, Public } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { BrokerStatus } from '@xietong/messaging';
 import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
-import { Public } from '../auth/roles';
 
 /** Each database question of a health request gets at most this long: the whole answer stays under a second. */
 const DB_TIMEOUT_MS = 750;

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '@xietong/config';
 import { CASE_KINDS } from '@xietong/contracts';
-import { ExchangeMetrics, GATEWAY_CONFIG, InboundService, KAFKA, LocalKeys } from '@xietong/exchange';
+import { ExchangeMetrics, GATEWAY_CONFIG, InboundService, KAFKA, LocalKeys, Roles } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import {
   AuditRepository,
@@ -13,7 +13,6 @@ import {
   QuarantineRepository,
 } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
-import { Roles } from '../auth/roles';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
 import { AnonymousAccessTally } from './anonymous-access';
 

@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
-import { GATEWAY_CONFIG, LocalKeys } from '@xietong/exchange';
+import { LocalKeys } from '../local-keys';
+import { GATEWAY_CONFIG } from '../tokens';
 import { MessageRepository, PersonalDataAccessRepository } from '@xietong/persistence';
-import type { Caller } from '../auth/roles';
+import type { Caller } from './roles';
 import { counterpart, scopeToPartner } from './case-scope';
 
 /**
