@@ -14,7 +14,18 @@ const LAYERS = {
   persistence: ['contracts', 'config', 'crypto', 'messaging'],
   workflow: ['contracts', 'config', 'crypto', 'messaging', 'federation'],
   exchange: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow'],
-  gateway: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange'],
+  console: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange'],
+  gateway: [
+    'contracts',
+    'config',
+    'crypto',
+    'messaging',
+    'federation',
+    'persistence',
+    'workflow',
+    'exchange',
+    'console',
+  ],
 };
 const LIBS = Object.keys(LAYERS);
 

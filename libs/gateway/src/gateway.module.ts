@@ -16,7 +16,7 @@ import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
 import { AnonymousAccessTally } from './http/anonymous-access';
-import { consoleControllers, consoleProviders } from './console/console.providers';
+import { consoleControllers, consoleProviders } from '@xietong/console';
 
 /** One agency gateway: the exchange plus, with the http role, its HTTP API. */
 @Module({})
