@@ -1,6 +1,6 @@
 import { CASE_KINDS, type CaseKindName } from '@xietong/contracts';
 import { CASE_STATES } from '@xietong/workflow';
-import { word, type Lang } from './labels';
+import { tr, word, type Lang } from './labels';
 import type { FormKind } from './staff-forms';
 
 // The opening message's body as stored (JSON form of its Avro schema); fields may be absent.
@@ -24,43 +24,43 @@ export const CASE_KIND_VIEWS: Readonly<Record<CaseKindName, CaseKindView>> = {
   LEAD: {
     forms: ['feedback', 'disposal'],
     summary: (b, lang) => [
-      ['店铺', b.subject?.storeName],
-      ['经营者', b.subject?.operatorName],
-      ['平台', b.subject?.platformName],
-      ['违法类别', word(b.allegation?.category, lang)],
-      ['风险等级', word(b.riskTier, lang)],
-      ['线索来源', word(b.source, lang)],
-      ['涉嫌违法事实', b.allegation?.facts],
+      [tr(lang, '店铺', 'Store'), b.subject?.storeName],
+      [tr(lang, '经营者', 'Operator'), b.subject?.operatorName],
+      [tr(lang, '平台', 'Platform'), b.subject?.platformName],
+      [tr(lang, '违法类别', 'Violation category'), word(b.allegation?.category, lang)],
+      [tr(lang, '风险等级', 'Risk tier'), word(b.riskTier, lang)],
+      [tr(lang, '线索来源', 'Source'), word(b.source, lang)],
+      [tr(lang, '涉嫌违法事实', 'Facts'), b.allegation?.facts],
     ],
   },
   COMPLAINT: {
     forms: ['acceptance', 'mediation', 'result'],
-    summary: (b) => [
-      ['被投诉方', b.respondent?.name],
-      ['店铺', b.respondent?.storeName],
-      ['商品或服务', b.goodsOrService],
-      ['金额（元）', yuan(b.amountFen)],
-      ['投诉事实', b.facts],
+    summary: (b, lang) => [
+      [tr(lang, '被投诉方', 'Respondent'), b.respondent?.name],
+      [tr(lang, '店铺', 'Store'), b.respondent?.storeName],
+      [tr(lang, '商品或服务', 'Goods or service'), b.goodsOrService],
+      [tr(lang, '金额（元）', 'Amount (yuan)'), yuan(b.amountFen)],
+      [tr(lang, '投诉事实', 'Facts'), b.facts],
     ],
   },
   ASSISTANCE: {
     forms: ['reply'],
     summary: (b, lang) => [
-      ['请求方案件编号', b.caseReference],
-      ['协查对象', b.subject?.name],
-      ['统一社会信用代码', b.subject?.uscc],
-      ['店铺', b.subject?.storeName],
-      ['平台', b.subject?.platform],
-      ['地址', b.subject?.address],
+      [tr(lang, '请求方案件编号', "Requester's case number"), b.caseReference],
+      [tr(lang, '协查对象', 'Subject'), b.subject?.name],
+      [tr(lang, '统一社会信用代码', 'Credit code'), b.subject?.uscc],
+      [tr(lang, '店铺', 'Store'), b.subject?.storeName],
+      [tr(lang, '平台', 'Platform'), b.subject?.platform],
+      [tr(lang, '地址', 'Address'), b.subject?.address],
       [
-        '协查事项',
+        tr(lang, '协查事项', 'Questions'),
         ((b.questions ?? []) as { topic?: string; text?: string }[])
-          .map((q) => `${word(q.topic, lang)}：${q.text ?? ''}`)
+          .map((q) => `${word(q.topic, lang)}${tr(lang, '：', ': ')}${q.text ?? ''}`)
           .join(' '),
       ],
-      ['法律依据', b.legalBasis],
-      ['要求完成日期', b.requestedBy],
-      ['联系人', b.contact],
+      [tr(lang, '法律依据', 'Legal basis'), b.legalBasis],
+      [tr(lang, '要求完成日期', 'Requested by'), b.requestedBy],
+      [tr(lang, '联系人', 'Contact'), b.contact],
     ],
   },
 };
