@@ -17,7 +17,6 @@ const QUERY_ENDPOINTS: Record<string, string[]> = {
   '/api/v1/cases': ['kind', 'state', 'partner', 'role', 'riskTier', 'overdue', 'from', 'to', 'limit', 'offset'],
   '/api/v1/quarantine': ['reason'],
   '/api/v1/reports/monthly': ['month', 'format'],
-  '/api/v1/dashboard': [],
   '/metrics': [],
   '/health': [],
   '/health/live': [],

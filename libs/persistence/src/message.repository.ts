@@ -33,7 +33,7 @@ export interface SignedRecordRow {
   signature: string;
   manifestSerial: number | null;
   value: Buffer | null;
-  /** The stored columns derived from the record, as the API and dashboard serve them. */
+  /** The stored columns derived from the record, as the API and console serve them. */
   derived: {
     zone: string;
     correlationId: string;
@@ -134,7 +134,7 @@ export class MessageRepository {
 
   /**
    * Marks outbound messages the broker can never take as failed, with the reason (shown by API,
-   * metrics, dashboard).
+   * metrics, console).
    */
   async markFailed(
     em: EntityManager,
