@@ -76,7 +76,7 @@ describe('协同 console: the closed loop between two gateways, in Chromium alon
     await jd.page.fill('#f-actualDivision', lead.subject.actualAddress.divisionCode);
     await jd.page.fill('#f-facts', lead.allegation.facts);
     await jd.page.click('#submit');
-    expect(await jd.page.textContent('#form-error')).toContain('店铺名称');
+    expect(await jd.page.textContent('#form-error')).toBe('店铺名称：必填，请填写');
     expect(await jd.page.getAttribute('label.invalid input', 'name')).toBe('storeName');
     await rig.shot(jd.page, 'lead-form-error');
     await jd.page.fill('#f-storeName', lead.subject.storeName);
