@@ -15,10 +15,32 @@ const LAYERS = {
   persistence: ['contracts', 'config', 'crypto', 'messaging'],
   workflow: ['contracts', 'config', 'crypto', 'messaging', 'federation'],
   exchange: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow'],
-  gateway: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange'],
+  console: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange'],
+  gateway: [
+    'contracts',
+    'config',
+    'crypto',
+    'messaging',
+    'federation',
+    'persistence',
+    'workflow',
+    'exchange',
+    'console',
+  ],
   // Development helpers (local Kafka and PostgreSQL, the dev token issuer and identity provider): no
   // lib imports them, only the apps of DEV_APPS and the tests.
-  dev: ['contracts', 'config', 'crypto', 'messaging', 'federation', 'persistence', 'workflow', 'exchange', 'gateway'],
+  dev: [
+    'contracts',
+    'config',
+    'crypto',
+    'messaging',
+    'federation',
+    'persistence',
+    'workflow',
+    'exchange',
+    'console',
+    'gateway',
+  ],
 };
 const DEV_APPS = ['demo', 'cli', 'bench'];
 const LIBS = Object.keys(LAYERS);
@@ -50,9 +72,6 @@ const DATA_ACCESS_EXEMPT = [
   'apps/bench/src/main.ts',
   'apps/bench/src/growth.ts',
   'apps/bench/src/metrics-scale.ts',
-  // console: moved to libs/persistence by the console branch
-  'libs/gateway/src/console/**',
-  'libs/gateway/src/http/dashboard.controller.ts',
 ];
 
 const layerPatterns = (lib) => [

@@ -4,11 +4,7 @@
 // very block, without the type-aware rest.
 
 /** Files over the limits, until they are split. This list only shrinks. */
-export const SIZE_EXEMPT = [
-  'libs/gateway/src/console/auditor-console.controller.ts',
-  'libs/gateway/src/console/staff-console.controller.ts',
-  'apps/demo/src/main.ts',
-];
+export const SIZE_EXEMPT = ['apps/demo/src/main.ts'];
 
 export const sizeRule = {
   files: ['libs/**/*.ts', 'apps/**/*.ts'],

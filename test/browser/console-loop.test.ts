@@ -30,7 +30,12 @@ describe('协同 console: the closed loop between two gateways, in Chromium alon
   let rig: ConsoleRig;
 
   beforeAll(async () => {
-    rig = await startConsoleRig({ members: [JD, HZ], dialect: 'sqlite' });
+    // No periodic deadline check: its 督办 reminder for the late lead, sent whenever the minute's tick
+    // fell, counted in the auditor's "sent" KPI between two readings on a slow run.
+    rig = await startConsoleRig(
+      { members: [JD, HZ], dialect: 'sqlite' },
+      { XIETONG_SCHEDULER_INTERVAL_MS: '86400000' },
+    );
     const { h } = rig;
     // A lead 杭州 is late on, a complaint for the personal-data checks, and a quarantined record.
     const late = await h.post(JD, 'leads', { recipient: HZ, body: sampleLead('JD-LATE-1') });
@@ -76,7 +81,7 @@ describe('协同 console: the closed loop between two gateways, in Chromium alon
     await jd.page.fill('#f-actualDivision', lead.subject.actualAddress.divisionCode);
     await jd.page.fill('#f-facts', lead.allegation.facts);
     await jd.page.click('#submit');
-    expect(await jd.page.textContent('#form-error')).toContain('店铺名称');
+    expect(await jd.page.textContent('#form-error')).toBe('店铺名称：必填，请填写');
     expect(await jd.page.getAttribute('label.invalid input', 'name')).toBe('storeName');
     await rig.shot(jd.page, 'lead-form-error');
     await jd.page.fill('#f-storeName', lead.subject.storeName);

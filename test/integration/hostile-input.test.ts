@@ -18,7 +18,6 @@ const QUERY_ENDPOINTS: Record<string, string[]> = {
   '/api/v1/quarantine': ['reason'],
   '/api/v1/reports/monthly': ['month', 'format'],
   '/api/v1/partners/status': ['timeoutMs'],
-  '/api/v1/dashboard': [],
   '/metrics': [],
   '/health': [],
   '/health/live': [],

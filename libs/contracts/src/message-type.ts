@@ -96,7 +96,7 @@ export interface MessageTypeSpec {
   caseEffect: CaseEffect | null;
   /** The clock a message that opens a case starts (libs/workflow/data/time-limits.json id). */
   clock: string | null;
-  /** Counted per partner in the monthly report and the dashboard's flows. */
+  /** Counted per partner in the monthly report and the console's flows. */
   reported: boolean;
   /** Checks of a submitted body beyond its schema (400 VALIDATION_FAILED naming the field). */
   bodyRules?: readonly BodyRule[];
@@ -324,7 +324,7 @@ export function specForPath(path: string): (MessageTypeSpec & { path: string }) 
   return SUBMITTABLE_SPECS.find((s) => s.path === path);
 }
 
-/** Types counted in the monthly report and the dashboard. */
+/** Types counted in the monthly report and the console's flows. */
 export const REPORTED_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter((t) => MESSAGE_TYPE_SPECS[t].reported);
 
 /** The field of each business body that carries its correlation id (leadNo / complaintNo). */

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '@xietong/config';
-import type { Role } from '@xietong/gateway';
+import type { Role } from '@xietong/exchange';
 
 export interface DevUser {
   username: string;

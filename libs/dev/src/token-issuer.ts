@@ -1,6 +1,6 @@
 import { SignJWT, type JWK } from 'jose';
 import { importKey } from '@xietong/crypto';
-import type { Role } from '@xietong/gateway';
+import type { Role } from '@xietong/exchange';
 
 export interface TokenRequest {
   issuer: string;

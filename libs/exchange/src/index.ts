@@ -33,3 +33,8 @@ export * from './control/erasure-notices';
 export * from './control/control-steps';
 export * from './control/ping-report';
 export * from './control/ping.service';
+export * from './edge/roles';
+export * from './edge/query-params';
+export * from './edge/error-status';
+export * from './edge/case-scope';
+export * from './edge/complainant-reader';

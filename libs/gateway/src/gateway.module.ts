@@ -4,7 +4,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { ScrapeCredential } from './auth/scrape-credential';
 import { GatewayConfigModule, type GatewayConfig } from '@xietong/config';
-import { ExchangeModule } from '@xietong/exchange';
+import { ComplainantReader, ExchangeModule } from '@xietong/exchange';
 import { CaseController } from './http/case.controller';
 import { ComplainantController } from './http/complainant.controller';
 import { HealthController } from './http/health.controller';
@@ -15,9 +15,8 @@ import { MessageQueryController } from './http/message-query.controller';
 import { PingController } from './http/ping.controller';
 import { SubmissionController } from './http/submission.controller';
 import { InboxController } from './kafka/inbox.controller';
-import { ComplainantReader } from './http/complainant-reader';
 import { AnonymousAccessTally } from './http/anonymous-access';
-import { consoleControllers, consoleProviders } from './console/console.providers';
+import { consoleControllers, consoleProviders } from '@xietong/console';
 
 /** One agency gateway: the exchange plus, with the http role, its HTTP API. */
 @Module({})

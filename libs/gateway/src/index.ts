@@ -2,9 +2,7 @@ export * from './gateway.module';
 export * from './start-gateway';
 export * from './http/domain-error.filter';
 export * from './run-gateway-process';
-export * from './auth/roles';
-export { ConsoleSessionStore } from './console/console-session.store';
+export { Public, requireRole, ROLES, Roles, type Caller, type Role } from '@xietong/exchange';
 export { CONTRACT_SCHEMAS, OPERATIONS } from './http/openapi-contract';
-export { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './console/case-kind-views';
-export { FIELD_SPECS, formFields } from './console/staff-form-fields';
-export { formMessage } from './console/staff-forms';
+// The console moved to libs/console (#22); its development identity provider and form helpers stay reachable here.
+export * from '@xietong/console';

@@ -44,7 +44,7 @@ export interface SignedRecordRow {
   signature: string;
   manifestSerial: number | null;
   value: Buffer | null;
-  /** The stored columns derived from the record, as the API and dashboard serve them. */
+  /** The stored columns derived from the record, as the API and console serve them. */
   derived: {
     zone: string;
     correlationId: string;
@@ -145,7 +145,7 @@ export class MessageRepository {
 
   /**
    * Marks outbound messages the broker can never take as failed, with the reason (shown by API,
-   * metrics, dashboard).
+   * metrics, console).
    */
   async markFailed(
     em: EntityManager,

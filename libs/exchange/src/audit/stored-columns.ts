@@ -14,7 +14,7 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 
 /**
  * Compares the columns a gateway derived from a signed record (and serves through its API and
- * dashboard) with the record itself, decoded again: the envelope fields and the body, as canonical
+ * console) with the record itself, decoded again: the envelope fields and the body, as canonical
  * JSON with instants compared by their time. The record bytes are already known to carry a valid
  * signature when this runs, so any difference is an edit of the database.
  */

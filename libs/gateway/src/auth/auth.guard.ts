@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError } from '@xietong/contracts';
-import { PUBLIC_KEY, ROLES_KEY, type Caller, type Role } from './roles';
+import { type Caller, PUBLIC_KEY, type Role, ROLES_KEY } from '@xietong/exchange';
 import { SCRAPE_KEY, ScrapeCredential } from './scrape-credential';
 import { TokenVerifier } from './token-verifier';
 

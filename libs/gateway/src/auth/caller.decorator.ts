@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Caller } from './roles';
+import type { Caller } from '@xietong/exchange';
 
 /** The authenticated caller the AuthGuard attached to the request. */
 export const CurrentCaller = createParamDecorator(

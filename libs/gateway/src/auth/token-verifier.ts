@@ -8,7 +8,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { DomainError } from '@xietong/contracts';
-import { ROLES, type Role } from './roles';
+import { type Role, ROLES } from '@xietong/exchange';
 
 export interface AuthSettings {
   issuer: string;

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '@nestjs/common';
 import type { AuditInput, AuditRepository, Database } from '@xietong/persistence';
-import type { Caller } from '../auth/roles';
+import type { Caller } from '@xietong/exchange';
 import type { AnonymousAccessTally } from './anonymous-access';
 
 /**

@@ -2,8 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { CASE_KINDS, DomainError } from '@xietong/contracts';
 import { CaseRepository, MessageRepository, type CaseFilter, type CaseRecord } from '@xietong/persistence';
 import { shanghaiDate, shanghaiDayStart } from '@xietong/workflow';
-import { Roles } from '../auth/roles';
-import { CASE_STATE, PAGE, PARTNER, parseQuery, pathParam } from './query-params';
+import { CASE_STATE, PAGE, parseQuery, PARTNER, pathParam, Roles } from '@xietong/exchange';
 
 const CASE_QUERY = {
   kind: { kind: 'enum', values: CASE_KINDS },

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
 import { bearer, controllerApp } from '../../../../test/support/controller-app';
 import { ComplainantController } from './complainant.controller';
-import { ComplainantReader } from './complainant-reader';
+import { ComplainantReader } from '@xietong/exchange';
 
 describe('ComplainantController', () => {
   let app: INestApplication;

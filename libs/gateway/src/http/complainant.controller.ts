@@ -1,8 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { PARTNER, parseQuery, pathParam } from './query-params';
-import { Roles, type Caller } from '../auth/roles';
-import { ComplainantReader } from './complainant-reader';
+import { type Caller, ComplainantReader, parseQuery, PARTNER, pathParam, Roles } from '@xietong/exchange';
 
 /**
  * Complainant personal data, decrypted only here: at the handling agency, for its handler role,

@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '@xietong/contracts';
-import { httpStatusOf } from './error-status';
+import { httpStatusOf } from '@xietong/exchange';
 
 /**
  * The only place domain errors become HTTP: `{ error, message, field? }` with a stable code.

@@ -1,11 +1,10 @@
 import { Controller, Get, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { AgencyId, AuditSettings } from '@xietong/exchange';
+import { AgencyId, AuditSettings, Public } from '@xietong/exchange';
 import { FederationSettings, ManifestStore } from '@xietong/federation';
 import { BrokerSettings, BrokerStatus } from '@xietong/messaging';
 import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
-import { Public } from '../auth/roles';
 
 /** Each database question of a health request gets at most this long: the whole answer stays under a second. */
 const DB_TIMEOUT_MS = 750;

@@ -1,12 +1,19 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
 import { DomainError, isMessageType, MESSAGE_TYPES, messageTypeSpec } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
-import { InboundService, LocalKeys } from '@xietong/exchange';
+import {
+  type Caller,
+  InboundService,
+  LocalKeys,
+  PAGE,
+  parseQuery,
+  PARTNER,
+  REASON_CODE,
+  Roles,
+} from '@xietong/exchange';
 import { MessageRepository, QuarantineRepository, type MessageFilter, type MessageRecord } from '@xietong/persistence';
 import { maskComplainant } from '@xietong/workflow';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { Roles, type Caller } from '../auth/roles';
-import { PAGE, PARTNER, parseQuery, REASON_CODE } from './query-params';
 
 const MESSAGE_QUERY = {
   direction: { kind: 'enum', values: ['in', 'out'] },

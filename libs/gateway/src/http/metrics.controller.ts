@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { CASE_KINDS } from '@xietong/contracts';
-import { AgencyId, ExchangeMetrics, InboundService, LocalKeys } from '@xietong/exchange';
+import { AgencyId, ExchangeMetrics, InboundService, LocalKeys, Roles } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { KAFKA } from '@xietong/messaging';
 import {
@@ -13,7 +13,6 @@ import {
   QuarantineRepository,
 } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
-import { Roles } from '../auth/roles';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
 import { AnonymousAccessTally } from './anonymous-access';
 

@@ -375,18 +375,17 @@ export const OPERATIONS: Record<string, OperationContract> = {
       '400': error('month missing or malformed, or format not json/csv (`VALIDATION_FAILED`)'),
     },
   },
-  'get /api/v1/dashboard': {
-    summary: 'Data of the dashboard page: flows between agencies and overdue cases',
-    operationId: 'getDashboardData',
-    tags: ['dashboard'],
-    responses: { '200': json({ type: 'object' }, 'dashboard data') },
-  },
   'get /dashboard': {
-    summary: 'The dashboard page (HTML; it calls /api/v1/dashboard with a token)',
+    summary: 'Retired: the older auditor page now redirects to the console (/console/auditor)',
     operationId: 'getDashboardPage',
-    tags: ['dashboard'],
+    tags: ['console'],
     public: true,
-    responses: { '200': { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+    responses: {
+      '302': {
+        description: 'to /console/auditor (Location header; the body is Express\'s "Found. Redirecting to …")',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+    },
   },
   'get /health': {
     summary: 'Detailed readiness: database, Kafka, manifest, outbox and queue tables (answers within a second)',

@@ -1,9 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
-import { PingService, type PartnerStatus, type PingReport } from '@xietong/exchange';
+import { parseQuery, PingService, Roles, type Caller, type PartnerStatus, type PingReport } from '@xietong/exchange';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { Roles, type Caller } from '../auth/roles';
-import { parseQuery } from './query-params';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long a ping may go without a receipt before it counts as stalled (ms). */

@@ -1,9 +1,7 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '@xietong/contracts';
-import { MonthlyReport } from '@xietong/exchange';
-import { Roles } from '../auth/roles';
-import { MONTH, parseQuery } from './query-params';
+import { MONTH, MonthlyReport, parseQuery, Roles } from '@xietong/exchange';
 
 const REPORT_QUERY = {
   month: MONTH,

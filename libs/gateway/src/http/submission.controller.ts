@@ -1,8 +1,14 @@
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { DomainError, messageTypeSpec, specForPath, SUBMITTABLE_SPECS } from '@xietong/contracts';
-import { SubmitMessageCommand, SubmitMessageUseCase, type SubmissionResult } from '@xietong/exchange';
+import {
+  type Caller,
+  requireRole,
+  Roles,
+  type SubmissionResult,
+  SubmitMessageCommand,
+  SubmitMessageUseCase,
+} from '@xietong/exchange';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { requireRole, Roles, type Caller } from '../auth/roles';
 
 const MAX_BATCH = 1000;
 

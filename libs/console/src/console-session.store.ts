@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
-import type { Role } from '../auth/roles';
+import type { Role } from '@xietong/exchange';
 
 export interface ConsoleSession {
   id: string;

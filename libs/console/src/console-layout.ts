@@ -1,7 +1,6 @@
 import type { ConsoleContext } from './console-context';
-import { roleName } from './console-context';
 import { html, type Html, type HtmlValue } from './html';
-import { ui } from './labels';
+import { roleName, ui } from './labels';
 
 interface NavItem {
   href: string;
@@ -38,7 +37,7 @@ export function layout(c: ConsoleContext, title: string, body: HtmlValue, option
           <div class="brand">${ui('title', l)}<span class="agency" id="agency">${c.name(c.agency)}</span></div>
           <div class="user">
             <span id="user">${c.session.name}</span>
-            <span class="roles">${c.session.roles.map(roleName).join('、')}</span>
+            <span class="roles">${c.session.roles.map((r) => roleName(r, l)).join(l === 'zh' ? '、' : ', ')}</span>
             <a href="/console/lang?to=${l === 'zh' ? 'en' : 'zh'}&amp;back=${encodeURIComponent(c.path)}" id="lang"
               >${l === 'zh' ? 'English' : '中文'}</a
             >

@@ -177,6 +177,24 @@ const UI: Record<string, Entry> = {
   all: ['全部', 'all'],
 };
 
+/** The page's language picks one of the two texts: every text of a console page comes in both. */
+export function tr(lang: Lang, zh: string, en: string): string {
+  return lang === 'zh' ? zh : en;
+}
+
+const ROLES: Record<string, Entry> = {
+  submitter: ['报送员', 'submitter'],
+  handler: ['承办人', 'handler'],
+  auditor: ['审计员', 'auditor'],
+  admin: ['管理员', 'admin'],
+};
+
+/** A console role's name (`handler` -> 承办人). */
+export function roleName(r: string, lang: Lang = 'zh'): string {
+  const e = ROLES[r];
+  return e ? e[lang === 'zh' ? 0 : 1] : r;
+}
+
 export function word(code: string | null | undefined, lang: Lang = 'zh'): string {
   if (code === null || code === undefined || code === '') return '';
   const e = WORDS[code];

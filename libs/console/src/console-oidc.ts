@@ -1,6 +1,6 @@
 import { readSecretFile, type ConsoleConfig } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
-import { ROLES, type Role } from '../auth/roles';
+import { type Role, ROLES } from '@xietong/exchange';
 
 type OpenIdClient = typeof import('openid-client');
 type Configuration = import('openid-client').Configuration;

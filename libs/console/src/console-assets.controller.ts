@@ -2,7 +2,7 @@ import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Public } from '../auth/roles';
+import { Public } from '@xietong/exchange';
 
 /** Served from this gateway (the machines are offline): the console's CSS and script, and ECharts. */
 const FILES: Record<string, { type: string; path: () => string }> = {

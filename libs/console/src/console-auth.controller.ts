@@ -3,15 +3,14 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
-import { Public, type Caller } from '../auth/roles';
-import type { ParamSpec } from '../http/query-params';
+import { type Caller, GATEWAY_CONFIG, type ParamSpec, Public } from '@xietong/exchange';
 import { consoleQuery } from './console-params';
 import { ConsoleOidc } from './console-oidc';
 import { ConsoleSessionStore, LOGIN_SECONDS } from './console-session.store';
 import { Console, ConsoleGuard, cookieName, readCookie, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter, errorPage } from './console-error.filter';
 import { html } from './html';
+import { tr, type Lang } from './labels';
 
 const RETURN_PATH = { kind: 'text', max: 2000 } as const satisfies ParamSpec;
 
@@ -52,20 +51,24 @@ export class ConsoleAuthController {
     const login = state ? await this.sessions.takeLogin(state, readCookie(req, this.loginCookieName())) : undefined;
     const cleared = this.loginCookie('', 0);
     res.setHeader('set-cookie', cleared);
+    const l = langOf(req);
+    const again = html`<a href="/console/login">${tr(l, '重新登录', 'Sign in again')}</a>`;
     if (!login)
       return errorPage(
         res,
         400,
-        '登录已失效',
-        'the sign-in took too long or was already used; start again',
-        html`<a href="/console/login">重新登录</a>`,
+        tr(l, '登录已失效', 'Sign-in expired'),
+        tr(l, '登录耗时过长或已被使用，请重新登录', 'the sign-in took too long or was already used; start again'),
+        again,
+        undefined,
+        l,
       );
     const url = new URL(req.originalUrl, this.base());
     let who;
     try {
       who = await this.oidc.finish(url, { state: state!, codeVerifier: login.codeVerifier, nonce: login.nonce });
     } catch (e) {
-      return errorPage(res, 401, '登录失败', (e as Error).message, html`<a href="/console/login">重新登录</a>`);
+      return errorPage(res, 401, tr(l, '登录失败', 'Sign-in failed'), (e as Error).message, again, undefined, l);
     }
     const session = this.sessions.create(who);
     // The sign-in is recorded in the audit log as its user's, not counted with anonymous requests.
@@ -85,20 +88,21 @@ export class ConsoleAuthController {
   }
 
   @Get('signed-out')
-  signedOut(@Res() res: Response): void {
+  signedOut(@Req() req: Request, @Res() res: Response): void {
+    const l = langOf(req);
     res.type('html').send(
       html`<!doctype html>
-        <html lang="zh-CN">
+        <html lang="${l === 'zh' ? 'zh-CN' : 'en'}">
           <head>
             <meta charset="utf-8" />
-            <title>已退出</title>
+            <title>${tr(l, '已退出', 'Signed out')}</title>
             <link rel="stylesheet" href="/console/assets/console.css" />
           </head>
           <body>
             <main>
-              <h1>已安全退出</h1>
-              <p id="signed-out">您已退出协同控制台。</p>
-              <p><a href="/console/login" id="login">重新登录</a></p>
+              <h1>${tr(l, '已安全退出', 'Signed out')}</h1>
+              <p id="signed-out">${tr(l, '您已退出协同控制台。', 'You have left the Xietong console.')}</p>
+              <p><a href="/console/login" id="login">${tr(l, '重新登录', 'Sign in again')}</a></p>
             </main>
           </body>
         </html>`.value,
@@ -155,4 +159,9 @@ export class ConsoleAuthController {
 /** Only a path of this console: never an open redirect to another site. */
 function safeReturn(to: string | undefined): string {
   return to && /^\/console(\/|$|\?)/.test(to) && !to.startsWith('//') ? to : '/console';
+}
+
+/** The language the browser chose with the console's switch (a cookie), Chinese unless English. */
+function langOf(req: Request): Lang {
+  return readCookie(req, 'xietong_lang') === 'en' ? 'en' : 'zh';
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '@xietong/contracts';
-import { parseQuery, type ParamSpec, type QueryOf } from '../http/query-params';
+import { type ParamSpec, parseQuery, type QueryOf } from '@xietong/exchange';
 
 export const PAGE_SIZE = 50;
 

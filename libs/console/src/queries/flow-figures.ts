@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Between, In, Not } from 'typeorm';
 import { PROTOCOL_TYPES } from '@xietong/contracts';
-import { CaseRepository, Database, type MessageRecord } from '@xietong/persistence';
+import { CaseRepository, ConsoleQueryRepository, type FlowRow, type MessageRecord } from '@xietong/persistence';
 import {
   formatLocalDate,
   parseLocalDate,
@@ -34,18 +33,13 @@ export interface Kpis {
   meanFeedbackWorkingDays: number | null;
 }
 
-type Row = Pick<
-  MessageRecord,
-  'direction' | 'type' | 'sender' | 'recipient' | 'status' | 'correlationId' | 'createdAt'
->;
-
-const MAX_ROWS = 200_000;
+type Row = FlowRow;
 
 /** The auditor's figures, read from the gateway's own tables (the same rows the API serves). */
 @Injectable()
-export class ConsoleQueries {
+export class FlowFigures {
   constructor(
-    private readonly db: Database,
+    private readonly rows: ConsoleQueryRepository,
     private readonly cases: CaseRepository,
     private readonly calendar: WorkingDayCalendar,
     private readonly limits: TimeLimits,
@@ -53,21 +47,9 @@ export class ConsoleQueries {
 
   /** Business messages (no receipts, no audit witnessing) created between two local dates, both included. */
   async messages(f: FlowFilter): Promise<Row[]> {
-    const from = localDayStart(f.from);
-    const to = localDayStart(f.to, 1);
-    const rows = await this.db.manager.getRepository(this.db.entities.message).find({
-      select: {
-        direction: true,
-        type: true,
-        sender: true,
-        recipient: true,
-        status: true,
-        correlationId: true,
-        createdAt: true,
-      },
-      where: { createdAt: Between(from, new Date(to.getTime() - 1)), type: f.type ?? Not(In([...PROTOCOL_TYPES])) },
-      order: { createdAt: 'ASC' },
-      take: MAX_ROWS,
+    const rows = await this.rows.flowRows(localDayStart(f.from), localDayStart(f.to, 1), {
+      type: f.type,
+      excludedTypes: PROTOCOL_TYPES,
     });
     return f.partner ? rows.filter((r) => partnerOf(r) === f.partner) : rows;
   }
@@ -132,17 +114,7 @@ export class ConsoleQueries {
       createdTo: localDayStart(f.to, 1),
       limit: 100_000,
     });
-    const firsts = new Map<string, Date>();
-    const results = await this.db.manager.getRepository(this.db.entities.message).find({
-      select: { sender: true, correlationId: true, receivedAt: true, createdAt: true },
-      where: { direction: 'in', type: 'CASE_RESULT' },
-      take: MAX_ROWS,
-    });
-    for (const r of results) {
-      const key = `${r.sender}/${r.correlationId}`;
-      const at = r.receivedAt ?? r.createdAt;
-      if (!firsts.has(key) || firsts.get(key)! > at) firsts.set(key, at);
-    }
+    const firsts = await this.rows.firstCaseResults();
     const today = shanghaiDate(new Date());
     const spans: number[] = [];
     let late = 0;

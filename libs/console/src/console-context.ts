@@ -4,11 +4,10 @@ import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
+import { type Caller, GATEWAY_CONFIG, type Role } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
-import type { Caller, Role } from '../auth/roles';
 import { ConsoleSessionStore, type ConsoleSession } from './console-session.store';
-import { agencyName, type Lang } from './labels';
+import { agencyName, roleName, type Lang } from './labels';
 
 /** What every console page knows about its request. */
 export interface ConsoleContext {
@@ -79,7 +78,7 @@ export class ConsoleGuard implements CanActivate {
     if (allowed.length > 0 && !allowed.some(has))
       throw new ConsoleForbidden(
         lang === 'zh'
-          ? `此操作需要以下角色之一：${allowed.map(roleName).join('、')}；当前账号的角色：${session.roles.map(roleName).join('、') || '无'}`
+          ? `此操作需要以下角色之一：${allowed.map((r) => roleName(r)).join('、')}；当前账号的角色：${session.roles.map((r) => roleName(r)).join('、') || '无'}`
           : `this needs one of the roles ${allowed.join(', ')}; you have ${session.roles.join(', ') || 'none'}`,
       );
     if (req.method === 'POST') {
@@ -95,8 +94,4 @@ export class ConsoleGuard implements CanActivate {
     }
     return true;
   }
-}
-
-export function roleName(r: string): string {
-  return { submitter: '报送员', handler: '承办人', auditor: '审计员', admin: '管理员' }[r] ?? r;
 }

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
 import { GATEWAY_CONFIG } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
-import { controllerApp } from '../../../../test/support/controller-app';
+import { controllerApp } from '../../../test/support/controller-app';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleOidc } from './console-oidc';
 import { ConsoleSessionStore } from './console-session.store';

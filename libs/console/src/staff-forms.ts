@@ -25,7 +25,11 @@ function fen(f: Posted, k: string, field: string): number {
   const v = text(f, k);
   if (v === undefined) return 0;
   if (!/^\d{1,12}(\.\d{1,2})?$/.test(v))
-    throw new DomainError('VALIDATION_FAILED', `应为不超过两位小数的金额（元），收到 "${v}"`, field);
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `field ${field}: expected an amount in yuan with at most two decimals, got "${v}"`,
+      field,
+    );
   const [yuan, cents = ''] = v.split('.');
   return Number(yuan) * 100 + Number(cents.padEnd(2, '0'));
 }
@@ -35,7 +39,7 @@ function instant(f: Posted, k: string, field: string): string | null {
   const v = text(f, k);
   if (v === undefined) return null;
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(v);
-  if (!m) throw new DomainError('VALIDATION_FAILED', `应为日期时间，收到 "${v}"`, field);
+  if (!m) throw new DomainError('VALIDATION_FAILED', `field ${field}: expected a date and time, got "${v}"`, field);
   const [, y, mo, d, h, mi, s = '0'] = m;
   return new Date(Date.UTC(+y, +mo - 1, +d, +h - 8, +mi, +s)).toISOString();
 }

@@ -1,11 +1,15 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
+import { provideFactory } from '@xietong/exchange';
+import { ConsoleQueryRepository, Database } from '@xietong/persistence';
 import { AuditorConsoleController } from './auditor-console.controller';
 import { ConsoleAssetsController } from './console-assets.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleGuard } from './console-context';
 import { ConsoleOidc } from './console-oidc';
-import { ConsoleQueries } from './console-queries';
+import { AuditorPages } from './queries/auditor-pages';
+import { FlowFigures } from './queries/flow-figures';
+import { StaffPages } from './queries/staff-pages';
 import { ConsoleSessionStore } from './console-session.store';
 import { StaffConsoleController } from './staff-console.controller';
 
@@ -16,7 +20,10 @@ export function consoleProviders(config: GatewayConfig): Provider[] {
   return [
     { provide: ConsoleOidc, useFactory: () => new ConsoleOidc(settings) },
     { provide: ConsoleSessionStore, useFactory: () => new ConsoleSessionStore(settings.sessionMinutes * 60_000) },
-    ConsoleQueries,
+    provideFactory(ConsoleQueryRepository, [Database], (db) => new ConsoleQueryRepository(db)),
+    FlowFigures,
+    AuditorPages,
+    StaffPages,
     ConsoleGuard,
   ];
 }

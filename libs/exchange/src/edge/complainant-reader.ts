@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
-import { AgencyId, LocalKeys } from '@xietong/exchange';
+import { LocalKeys } from '../local-keys';
+import { AgencyId } from '../tokens';
 import { MessageRepository, PersonalDataAccessRepository } from '@xietong/persistence';
-import type { Caller } from '../auth/roles';
+import type { Caller } from './roles';
 import { counterpart, scopeToPartner } from './case-scope';
 
 /**

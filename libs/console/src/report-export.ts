@@ -1,5 +1,5 @@
 import { csvCell, type ReportRow } from '@xietong/exchange';
-import { word } from './labels';
+import { tr, word, type Lang } from './labels';
 
 interface Column {
   header: string;
@@ -7,18 +7,26 @@ interface Column {
   value(r: ReportRow, name: (id: string) => string): string | number | null;
 }
 
-/** The monthly report's columns, with the Chinese headers the leading group office reads. */
-export function reportColumns(): Column[] {
+/**
+ * The monthly report's columns, with the Chinese headers the leading group office reads (the
+ * downloads are always Chinese; the console's English page shows English headers).
+ */
+export function reportColumns(lang: Lang = 'zh'): Column[] {
+  const t = (zh: string, en: string) => tr(lang, zh, en);
   return [
-    { header: '对方机构', key: 'partnerName', value: (r, name) => name(r.partner) },
-    { header: '机构代码', key: 'partner', value: (r) => r.partner },
-    { header: '报文类型', key: 'type', value: (r) => word(r.type) },
-    { header: '发出', key: 'sent', value: (r) => r.sent },
-    { header: '收到', key: 'received', value: (r) => r.received },
-    { header: '对方接收', key: 'accepted', value: (r) => r.accepted },
-    { header: '对方拒收', key: 'rejected', value: (r) => r.rejected },
-    { header: '逾期', key: 'overdue', value: (r) => r.overdue },
-    { header: '平均反馈工作日', key: 'avgFeedbackWorkingDays', value: (r) => r.avgFeedbackWorkingDays },
+    { header: t('对方机构', 'Partner'), key: 'partnerName', value: (r, name) => name(r.partner) },
+    { header: t('机构代码', 'Partner code'), key: 'partner', value: (r) => r.partner },
+    { header: t('报文类型', 'Message type'), key: 'type', value: (r) => word(r.type, lang) },
+    { header: t('发出', 'Sent'), key: 'sent', value: (r) => r.sent },
+    { header: t('收到', 'Received'), key: 'received', value: (r) => r.received },
+    { header: t('对方接收', 'Accepted'), key: 'accepted', value: (r) => r.accepted },
+    { header: t('对方拒收', 'Rejected'), key: 'rejected', value: (r) => r.rejected },
+    { header: t('逾期', 'Overdue'), key: 'overdue', value: (r) => r.overdue },
+    {
+      header: t('平均反馈工作日', 'Mean feedback (working days)'),
+      key: 'avgFeedbackWorkingDays',
+      value: (r) => r.avgFeedbackWorkingDays,
+    },
   ];
 }
 
