@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'RECORD_TOO_LARGE'
-  | 'CHECKPOINT_CONFLICT';
+  | 'CHECKPOINT_CONFLICT'
+  | 'WEBHOOK_URL_REFUSED';
 
 /** A failure with a stable code and, where one applies, the offending field path. */
 export class DomainError extends Error {

@@ -21,7 +21,9 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  WebhookRepository,
 } from '@xietong/persistence';
+import { SecretBox } from '@xietong/crypto';
 import { InboundService } from './inbound/inbound.service';
 import { LocalKeys } from './local-keys';
 import { OutboxSignal } from './outbound/outbox-signal';
@@ -48,6 +50,9 @@ import {
   type Log,
 } from './tokens';
 import { WireCodec } from './wire-codec';
+import { SsrfGuard } from './webhooks/ssrf-guard';
+import { WebhookAdmin } from './webhooks/webhook-admin';
+import { WebhookDispatcher, WebhookSettings } from './webhooks/webhook-dispatcher';
 
 /**
  * The consumer of this agency's inbox (its topic from the manifest, one group per agency). Topic
@@ -100,6 +105,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly checkpointer: AuditCheckpointer,
     private readonly limits: TopicLimits,
     private readonly broker: BrokerStatus,
+    private readonly webhooks: WebhookDispatcher,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
     const appended = new OutboxSignal();
@@ -144,7 +150,11 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
       }, every);
       this.deadLetterSweep.unref();
     }
-    if (this.config.roles.has('relay')) this.relay.start();
+    if (this.config.roles.has('relay')) {
+      this.relay.start();
+      // Webhooks go out with the relay: the role that pushes this gateway's records outward.
+      this.webhooks.start();
+    }
     if (this.config.roles.has('scheduler')) {
       this.supervisor.start();
       this.checkpointer.start();
@@ -157,6 +167,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     await Promise.all([this.chainer.stop(), this.sweeping]);
     await this.supervisor.stop();
     await this.relay.stop();
+    await this.webhooks.stop();
     // Sign the final head, so nothing written before a graceful stop is outside a checkpoint.
     await this.checkpointer
       .stop()
@@ -236,6 +247,15 @@ export class ExchangeModule {
             new TopicLimits(kafka, { defaultMaxMessageBytes: config.kafka.maxMessageBytes }, log, broker),
         ),
         ...repositoryProviders(),
+        provideFactory(SecretBox, [], () =>
+          readConfigFile(
+            async () => SecretBox.open(config.webhooks.keyFile, 'XIETONG_WEBHOOK_KEY_FILE'),
+            `cannot open the webhook secret key ${config.webhooks.keyFile} (XIETONG_WEBHOOK_KEY_FILE)`,
+          ),
+        ),
+        provideFactory(SsrfGuard, [], () => new SsrfGuard(config.webhooks.allowPrivate)),
+        WebhookDispatcher,
+        WebhookAdmin,
         ...workflowProviders(),
         OutboxSignal,
         ExchangeMetrics,
@@ -280,6 +300,9 @@ export class ExchangeModule {
         RelayService,
         InboundService,
         ExchangeMetrics,
+        WebhookRepository,
+        WebhookDispatcher,
+        WebhookAdmin,
       ],
     };
   }
@@ -290,6 +313,7 @@ export function configProviders(config: GatewayConfig): Provider[] {
   return [
     provideValue(AgencyId, config.agencyId),
     provideValue(RelaySettings, config.relay),
+    provideValue(WebhookSettings, config.webhooks),
     provideValue(SchedulerSettings, config.scheduler),
     provideValue(CheckpointCadence, {
       intervalMs: config.audit.checkpointIntervalMs,
@@ -308,6 +332,7 @@ export function repositoryProviders(): Provider[] {
     provideFactory(CaseRepository, [Database], (db) => new CaseRepository(db)),
     provideFactory(AuditRepository, [Database], (db) => new AuditRepository(db)),
     provideFactory(ManifestArchiveRepository, [Database], (db) => new ManifestArchiveRepository(db)),
+    provideFactory(WebhookRepository, [Database], (db) => new WebhookRepository(db)),
   ];
 }
 

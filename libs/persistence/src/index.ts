@@ -10,4 +10,5 @@ export * from './case.repository';
 export * from './personal-data-access.repository';
 export * from './audit.repository';
 export * from './manifest-archive.repository';
+export * from './webhook.repository';
 export * from './local-postgres';

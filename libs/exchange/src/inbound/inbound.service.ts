@@ -9,6 +9,7 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  WebhookRepository,
   type NewQuarantineRecord,
 } from '@xietong/persistence';
 import type { EntityManager } from 'typeorm';
@@ -22,6 +23,7 @@ import { planInbound, type InboundLookups, type InboundPlan } from './inbound-pl
 import { composeReceipt } from './receipt-composer';
 import { RecordVerifier } from './record-verifier';
 import type { VerifiedMessage } from './verification-result';
+import { inboundWebhookEvents } from '../webhooks/webhook-events';
 
 /**
  * How long a dead-letter copy is re-sent through a leader's fail-over before giving up: the quarantine
@@ -69,6 +71,8 @@ export class InboundService {
     logs: Logs,
     /** Audit witnessing (AUDIT_CHECKPOINT, AUDIT_COUNTERSIGN); without it they are quarantined. */
     @Optional() private readonly witnessing?: CheckpointWitnessing,
+    /** Events for the county's webhooks, written in the batch's transaction (docs/webhooks.md). */
+    @Optional() private readonly webhooks?: WebhookRepository,
   ) {
     // Topic names come from the federation id: the last known manifest names them even once it has expired.
     this.deadLetters = manifests.lastKnown.deadLetterTopic(self);
@@ -171,6 +175,7 @@ export class InboundService {
       em,
       plan.quarantine.map((q) => q.row),
     );
+    await this.webhooks?.record(em, inboundWebhookEvents(plan, applied, quarantineIds, now), now);
     await this.audit.append(em, plan.audit);
     return { quarantineIds, countersignatures };
   }
