@@ -14,6 +14,7 @@ import { ReportController } from './http/report.controller';
 import { DashboardController } from './http/dashboard.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { SubmissionController } from './http/submission.controller';
+import { WebhookController } from './http/webhook.controller';
 import { InboxController } from './kafka/inbox.controller';
 import { ComplainantReader } from './http/complainant-reader';
 import { AnonymousAccessTally } from './http/anonymous-access';
@@ -52,6 +53,7 @@ export class GatewayModule {
               MetricsController,
               ReportController,
               DashboardController,
+              WebhookController,
               ...consoleControllers(config),
             ]
           : []),
