@@ -7,6 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { sampleLead } from '@xietong/contracts';
 import { startGateway } from '@xietong/gateway';
 import { startFederation, testLogLevels, waitFor, type Harness } from '@xietong/testing';
+import { runCli } from '../../apps/cli/src/cli';
 
 const JD = '341825';
 const HZ = '330100';
@@ -196,7 +197,8 @@ describe('signed webhooks to the county system (PostgreSQL)', () => {
   it('has the library refuse a replay with a fresh timestamp and a stale delivery', () => {
     const delivery = receiver.received[0];
     expect(verify(secret, delivery).ok).toBe(true);
-    const replayed = { ...delivery, timestamp: String(Math.floor(Date.now() / 1000)) };
+    // A replay that moves the timestamp to pass the freshness check no longer matches the signature.
+    const replayed = { ...delivery, timestamp: String(Number(delivery.timestamp) + 1) };
     expect(verify(secret, replayed)).toEqual({ ok: false, error: 'No matching signature found' });
     const later = jest.spyOn(Date, 'now').mockReturnValue(Number(delivery.timestamp) * 1000 + 10 * 60_000);
     try {
@@ -313,5 +315,23 @@ describe('signed webhooks to the county system (PostgreSQL)', () => {
     expect(enabled.json).toMatchObject({ enabled: true, disabledReason: null });
     expect((await admin('DELETE', `/endpoints/${created.json.id}`)).status).toBe(200);
     expect((await admin('GET', `/endpoints/${created.json.id}`)).status).toBe(404);
+  });
+
+  it('is managed from the CLI through the API: list, delivery log, update', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    const api = ['--gateway', h.gateway(HZ).url!, '--token', await h.token(HZ, ['admin'])];
+    expect(await runCli(['webhooks', 'list', ...api], io)).toBe(0);
+    expect(out.join('\n')).toContain(`${endpointId}\tenabled\tmessage.received\t${receiver.url()}`);
+    out.length = 0;
+    expect(await runCli(['webhooks', 'deliveries', '--id', endpointId, ...api], io)).toBe(0);
+    expect(out.join('\n')).toMatch(/\tmessage\.received\tdelivered\tattempts \d+/);
+    expect(out.join('\n')).toMatch(/\t200\t\d+ ms/);
+    out.length = 0;
+    expect(await runCli(['webhooks', 'update', '--id', endpointId, '--disable', ...api], io)).toBe(0);
+    expect(out.join('\n')).toContain('disabled (admin)');
+    expect(await runCli(['webhooks', 'add', '--url', 'http://169.254.169.254/', ...api], io)).toBe(1);
+    expect(err.join('\n')).toMatch(/^422 WEBHOOK_URL_REFUSED: /);
   });
 });

@@ -15,6 +15,7 @@ import { registerKeyCommands } from './commands/keys';
 import { registerManifestCommands } from './commands/manifest';
 import { registerQuarantineCommands } from './commands/quarantine';
 import { registerSchemaCommands } from './commands/schema';
+import { registerWebhookCommands } from './commands/webhooks';
 
 export type { CliIo } from './cli-io';
 
@@ -39,6 +40,7 @@ export function buildCli(io: CliIo = stdio): Command {
   registerSchemaCommands(program, deps);
   registerAuthCommands(program, deps);
   registerQuarantineCommands(program, deps);
+  registerWebhookCommands(program, deps);
   registerAuditCommands(program, deps);
   registerDeadlineCommands(program, deps);
   registerCheckCommands(program, deps);
