@@ -22,7 +22,7 @@ export class CountyReceiver {
       req.on('end', () => {
         const id = String(req.headers['webhook-id']);
         const wh = this.secrets.get(req.url ?? '');
-        let ok = false;
+        let ok: boolean;
         try {
           wh?.verify(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>);
           ok = wh !== undefined;
