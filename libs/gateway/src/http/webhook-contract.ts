@@ -30,7 +30,8 @@ const eventTypes: JsonSchema = {
 };
 const endpointBody = (required: string[]): JsonSchema => ({
   type: 'object',
-  required,
+  // OpenAPI 3.0 refuses an empty `required`.
+  ...(required.length > 0 ? { required } : {}),
   additionalProperties: false,
   properties: {
     url: { type: 'string', maxLength: 2000, description: 'http(s) URL; private addresses only if allowlisted' },
