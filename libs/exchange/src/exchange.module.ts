@@ -247,12 +247,7 @@ export class ExchangeModule {
             new TopicLimits(kafka, { defaultMaxMessageBytes: config.kafka.maxMessageBytes }, log, broker),
         ),
         ...repositoryProviders(),
-        provideFactory(SecretBox, [], () =>
-          readConfigFile(
-            async () => SecretBox.open(config.webhooks.keyFile, 'XIETONG_WEBHOOK_KEY_FILE'),
-            `cannot open the webhook secret key ${config.webhooks.keyFile} (XIETONG_WEBHOOK_KEY_FILE)`,
-          ),
-        ),
+        provideFactory(SecretBox, [], () => SecretBox.open(config.webhooks.keyFile, 'XIETONG_WEBHOOK_KEY_FILE')),
         provideFactory(SsrfGuard, [], () => new SsrfGuard(config.webhooks.allowPrivate)),
         WebhookDispatcher,
         WebhookAdmin,
