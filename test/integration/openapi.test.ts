@@ -5,6 +5,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv from 'ajv';
 import { CASE_KINDS, MESSAGE_TYPES, SUBMITTABLE_SPECS } from '@xietong/contracts';
+import { WEBHOOK_EVENT_TYPES } from '@xietong/exchange';
 import { startFederation, type Harness } from '@xietong/testing';
 
 const JD = '341825';
@@ -119,6 +120,40 @@ describe('OpenAPI document at /docs-json', () => {
     const kindOf = (path: string) => doc.paths[path].get.parameters.find((p: any) => p.name === 'kind').schema.enum;
     expect(kindOf('/api/v1/cases')).toEqual([...CASE_KINDS]);
     expect(kindOf('/api/v1/cases/{kind}/{caseNo}')).toEqual([...CASE_KINDS]);
+  });
+
+  it('documents the webhook admin operations and a schema per event, and the server answers as documented', async () => {
+    const ops = operations(doc).filter((o) => o.path.startsWith('/api/v1/webhooks'));
+    expect(ops.map((o) => `${o.method} ${o.path}`).sort()).toEqual(
+      [
+        'post /api/v1/webhooks/endpoints',
+        'get /api/v1/webhooks/endpoints',
+        'get /api/v1/webhooks/endpoints/{id}',
+        'patch /api/v1/webhooks/endpoints/{id}',
+        'delete /api/v1/webhooks/endpoints/{id}',
+        'post /api/v1/webhooks/endpoints/{id}/rotate-secret',
+        'get /api/v1/webhooks/endpoints/{id}/deliveries',
+        'post /api/v1/webhooks/deliveries/{id}/redeliver',
+      ].sort(),
+    );
+    expect(doc.components.schemas.WebhookEvent.oneOf).toHaveLength(WEBHOOK_EVENT_TYPES.length);
+    const token = await h.token(JD, ['admin']);
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${h.gateway(JD).url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const refused = await call('POST', '/api/v1/webhooks/endpoints', { url: 'http://10.0.0.1/' });
+    expect(conforms('/api/v1/webhooks/endpoints', 'post', refused.status, refused.body)).toEqual([]);
+    expect(refused.status).toBe(422);
+    const listed = await call('GET', '/api/v1/webhooks/endpoints');
+    expect(conforms('/api/v1/webhooks/endpoints', 'get', listed.status, listed.body)).toEqual([]);
+    const missing = await call('GET', '/api/v1/webhooks/endpoints/3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5b');
+    expect(missing.status).toBe(404);
+    expect(conforms('/api/v1/webhooks/endpoints/{id}', 'get', missing.status, missing.body)).toEqual([]);
   });
 
   it('answers each documented request example with its documented status and response schema', async () => {

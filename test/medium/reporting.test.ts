@@ -9,6 +9,7 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  WebhookRepository,
   type CaseRecord,
   type MessageRecord,
 } from '@xietong/persistence';
@@ -125,6 +126,7 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
       { signer: { kid: 'k' } } as unknown as LocalKeys,
       new AuditRepository(db),
       new AnonymousAccessTally(),
+      new WebhookRepository(db),
     );
   }
 

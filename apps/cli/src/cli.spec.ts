@@ -279,6 +279,7 @@ describe('xietong CLI: deadlines, checks, version and usage errors', () => {
     [['audit', 'verify', '--file', 'x.json'], /--file needs --authority/, 'xietong audit verify'],
     [['auth', 'token', '--roles', 'auditer'], /required option/, 'xietong auth token'],
     [['quarantine', 'list'], /required option '--gateway <url>'/, 'xietong quarantine list'],
+    [['webhooks', 'add', '--gateway', 'http://127.0.0.1:1'], /required option '--url <url>'/, 'xietong webhooks add'],
     [['keys', 'generate', '--use', 'foo'], /required option|sig or enc/, 'xietong keys generate'],
     [['audit', 'report', '--format', 'xml'], /required option|json or csv/, 'xietong audit report'],
   ])('a usage error of %j says what was wrong and shows the usage, exit 1', async (argv, what, usage) => {

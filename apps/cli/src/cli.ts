@@ -16,6 +16,7 @@ import { registerManifestCommands } from './commands/manifest';
 import { registerQuarantineCommands } from './commands/quarantine';
 import { registerPingCommands } from './commands/ping';
 import { registerSchemaCommands } from './commands/schema';
+import { registerWebhookCommands } from './commands/webhooks';
 
 export type { CliIo } from './cli-io';
 
@@ -41,6 +42,7 @@ export function buildCli(io: CliIo = stdio): Command {
   registerAuthCommands(program, deps);
   registerQuarantineCommands(program, deps);
   registerPingCommands(program, deps);
+  registerWebhookCommands(program, deps);
   registerAuditCommands(program, deps);
   registerDeadlineCommands(program, deps);
   registerCheckCommands(program, deps);

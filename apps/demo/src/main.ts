@@ -28,7 +28,14 @@ import {
 } from '@xietong/federation';
 import { startGateway, type RunningGateway } from '@xietong/gateway';
 import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
-import { AuditRepository, CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
+import {
+  AuditRepository,
+  CaseRepository,
+  MessageRepository,
+  QuarantineRepository,
+  WebhookRepository,
+} from '@xietong/persistence';
+import { CountyReceiver } from './county-receiver';
 import { formatLocalDate, parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import {
   AGENCIES,
@@ -76,6 +83,8 @@ async function main(o: Options): Promise<number> {
   }
   const gateways: RunningGateway[] = [];
   let idp: DevIdentityProvider | undefined;
+  // Each agency's county system, taking its gateway's webhooks (docs/webhooks.md).
+  const county = await new CountyReceiver().start();
   try {
     // The console signs staff in at an OpenID Connect provider: the demo runs a development one.
     const idpPort = await freePort();
@@ -111,6 +120,8 @@ async function main(o: Options): Promise<number> {
         XIETONG_DATABASE_URL: `sqlite:${join(o.dir, `gateway-${id}.sqlite`)}`,
         XIETONG_HTTP_PORT: '0',
         XIETONG_OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
+        // The county systems' receiver is on this machine: the one private address webhooks may use.
+        XIETONG_WEBHOOK_ALLOW_PRIVATE: `127.0.0.1:${county.port}`,
       });
       const gw = await startGateway(config, { logLevels: ['error'] });
       gateways.push(gw);
@@ -132,6 +143,7 @@ async function main(o: Options): Promise<number> {
         }),
       );
     }
+    for (const g of gateways) await addCountyEndpoint(g, county);
     const repo = (id: string) => byId.get(id)!.app.get(MessageRepository);
 
     const first = transfers(o.leads, o.complaints);
@@ -236,6 +248,14 @@ async function main(o: Options): Promise<number> {
         `  ${g.config.agencyId} checkpoints witnessed: ${own.map((w) => `entry ${w.seq} by ${w.witness}`).join(', ') || 'none'}`,
       );
     }
+    await waitFor('webhooks to reach the county systems', o.timeout, async () => {
+      let pending = 0;
+      for (const g of gateways) pending += (await g.app.get(WebhookRepository).status()).pending;
+      return { done: pending === 0, progress: `${pending} webhook deliveries pending` };
+    });
+    log(
+      `webhooks: ${county.delivered} delivered to the county systems, ${county.verified} verified with standardwebhooks`,
+    );
     const summary = {
       agencies: gateways.length,
       sent: c.sent,
@@ -248,6 +268,7 @@ async function main(o: Options): Promise<number> {
       checkpoints,
       witnessed,
       assistance: { requests: requests.length, replies: replies.length, reminders: reminded.length },
+      webhooks: { delivered: county.delivered, verified: county.verified },
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     process.stdout.write(JSON.stringify(summary) + '\n');
@@ -256,7 +277,9 @@ async function main(o: Options): Promise<number> {
       summary.accepted === sent &&
       summary.quarantined === 2 &&
       reminded.length === 1 &&
-      witnessed > 0;
+      witnessed > 0 &&
+      county.delivered > 0 &&
+      county.verified === county.delivered;
     idp = await startDevIdentityProvider({
       port: idpPort,
       users: DEMO_USERS,
@@ -275,8 +298,29 @@ async function main(o: Options): Promise<number> {
   } finally {
     await idp?.close();
     for (const g of gateways) await g.close();
+    await county.close();
     if (ownKafka) stopLocalKafka();
   }
+}
+
+/** Registers the agency's county system as a webhook endpoint of its gateway (as the agency's admin). */
+async function addCountyEndpoint(g: RunningGateway, county: CountyReceiver): Promise<void> {
+  const id = g.config.agencyId;
+  const admin = await issueToken(await readJwk(federationFiles(g.config.federation.dir).authIssuerKey(id)), {
+    issuer: g.config.auth.issuer,
+    audience: g.config.auth.audience,
+    subject: 'demo-admin',
+    roles: ['admin'],
+  });
+  const res = await fetch(`${g.url}/api/v1/webhooks/endpoints`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+    body: JSON.stringify({ url: county.url(id), description: `county system of ${id}` }),
+  });
+  const body = (await res.json()) as { secret?: string; message?: string };
+  if (res.status !== 201 || !body.secret)
+    throw new Error(`webhook endpoint of ${id}: ${res.status} ${body.message ?? ''}`);
+  county.accept(id, body.secret);
 }
 
 function untilSignal(): Promise<void> {

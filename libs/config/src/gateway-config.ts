@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DomainError } from '@xietong/contracts';
 import { Failpoints, type FailpointName } from './failpoints';
 import { repoRoot } from './repo-root';
+import { loadWebhookConfig, type WebhookConfig } from './webhook-config';
 
 /** passwordFile: the PostgreSQL password (never in the URL); read when the database is opened. */
 export type DatabaseConfig =
@@ -58,6 +59,8 @@ export interface GatewayConfig {
    * auditor JWT, for Prometheus, which cannot renew a short-lived token.
    */
   metrics: { tokenFile?: string };
+  /** Signed webhooks to the county's own systems (relay role delivers them; docs/webhooks.md). */
+  webhooks: WebhookConfig;
   /** Test-only crash points for the fault suite (XIETONG_FAILPOINTS); empty in production. */
   failpoints: ReadonlyMap<FailpointName, number>;
   /** HTTP hardening: proxies and anonymous traffic (see httpHardening below). */
@@ -199,6 +202,7 @@ export function loadGatewayConfig(env: Env = process.env, o: { offlineTool?: boo
       checkpointEntries: int(env, 'XIETONG_AUDIT_CHECKPOINT_ENTRIES', 1_000, 1, 10_000_000),
       witnessStaleMs: int(env, 'XIETONG_AUDIT_WITNESS_STALE_MS', 86_400_000, 1_000, 30 * 86_400_000),
     },
+    webhooks: loadWebhookConfig(env, agencyId, fedDir),
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
     httpHardening: httpHardening(env),
   };

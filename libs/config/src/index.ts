@@ -6,3 +6,4 @@ export * from './secret-file';
 export * from './nest-tokens';
 export * from './config.module';
 export * from './config-file';
+export * from './webhook-config';

@@ -38,7 +38,8 @@ export type ErrorCode =
   | 'CHECKPOINT_CONFLICT'
   | 'RATE_LIMITED'
   | 'ERASURE_NOT_PARTY'
-  | 'ERASURE_UNSUPPORTED';
+  | 'ERASURE_UNSUPPORTED'
+  | 'WEBHOOK_URL_REFUSED';
 
 /** A failure with a stable code and, where one applies, the offending field path. */
 export class DomainError extends Error {

@@ -8,6 +8,7 @@ import { AuditCheckpointer } from './audit/checkpoint-scheduler';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { InboundService, InboundSettings } from './inbound/inbound.service';
 import { RelayService } from './outbound/relay.service';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { GatewayRoles, Logs, type Log } from './tokens';
 
 /**
@@ -34,6 +35,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationS
     private readonly checkpointer: AuditCheckpointer,
     private readonly limits: TopicLimits,
     private readonly broker: BrokerStatus,
+    private readonly webhooks: WebhookDispatcher,
     logs: Logs,
   ) {
     this.log = logs('Exchange');
@@ -76,7 +78,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationS
       }, every);
       this.deadLetterSweep.unref();
     }
-    if (this.roles.has('relay')) this.relay.start();
+    if (this.roles.has('relay')) {
+      this.relay.start();
+      // Webhooks go out with the relay: the role that pushes this gateway's records outward.
+      this.webhooks.start();
+    }
     if (this.roles.has('scheduler')) {
       this.supervisor.start();
       this.checkpointer.start();
@@ -89,6 +95,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationS
     await Promise.all([this.chainer.stop(), this.sweeping]);
     await this.supervisor.stop();
     await this.relay.stop();
+    await this.webhooks.stop();
     // Sign the final head, so nothing written before a graceful stop is outside a checkpoint.
     await this.checkpointer
       .stop()

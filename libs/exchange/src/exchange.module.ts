@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { readConfigFile, type GatewayConfig } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
+import { SecretBox } from '@xietong/crypto';
 import { FederationModule, ManifestStore } from '@xietong/federation';
 import { InboxConsumer, KAFKA, MessagingModule, WatchedTopics } from '@xietong/messaging';
 import { AuditRepository, ManifestArchiveRepository, MessageRepository, PersistenceModule } from '@xietong/persistence';
@@ -24,6 +25,9 @@ import { SubmitMessageUseCase } from './outbound/submit-message.use-case';
 import { MonthlyReport } from './reporting/monthly-report';
 import { AgencyId, AuditSettings, Logs, provideFactory, provideValue, RecordSigner, SchedulerSettings } from './tokens';
 import { WireCodec } from './wire-codec';
+import { SsrfGuard } from './webhooks/ssrf-guard';
+import { WebhookAdmin } from './webhooks/webhook-admin';
+import { WebhookDispatcher, WebhookSettings } from './webhooks/webhook-dispatcher';
 
 /** The services of this lib that other modules use (the HTTP layer, the apps). */
 const SERVICES = [
@@ -37,6 +41,8 @@ const SERVICES = [
   InboundService,
   ExchangeMetrics,
   PingService,
+  WebhookDispatcher,
+  WebhookAdmin,
 ];
 
 /**
@@ -80,6 +86,8 @@ export class ExchangeModule {
           ),
         ),
         OutboxSignal,
+        provideFactory(SecretBox, [], () => SecretBox.open(config.webhooks.keyFile, 'XIETONG_WEBHOOK_KEY_FILE')),
+        provideFactory(SsrfGuard, [], () => new SsrfGuard(config.webhooks.allowPrivate)),
         provideFactory(CheckpointStore, [CheckpointWitnessing], (witnessing) => witnessing),
         // The lead wires the real eraser here; until then every notice about held messages is refused.
         { provide: PersonalDataEraser, useClass: UnsupportedPersonalDataEraser },
@@ -109,6 +117,7 @@ export function configProviders(config: GatewayConfig): Provider[] {
   return [
     provideValue(RelaySettings, config.relay),
     provideValue(InboundSettings, config.inbound),
+    provideValue(WebhookSettings, config.webhooks),
     provideValue(SchedulerSettings, config.scheduler),
     provideValue(AuditSettings, config.audit),
     provideValue(CheckpointCadence, {

@@ -14,6 +14,7 @@ import { DashboardController } from './http/dashboard.controller';
 import { MessageQueryController } from './http/message-query.controller';
 import { PingController } from './http/ping.controller';
 import { SubmissionController } from './http/submission.controller';
+import { WebhookController } from './http/webhook.controller';
 import { InboxController } from './kafka/inbox.controller';
 import { AnonymousAccessTally } from './http/anonymous-access';
 import { consoleControllers, consoleProviders } from '@xietong/console';
@@ -47,6 +48,7 @@ export class GatewayModule {
               MetricsController,
               ReportController,
               DashboardController,
+              WebhookController,
               ...consoleControllers(config),
             ]
           : []),

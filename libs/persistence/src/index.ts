@@ -12,3 +12,4 @@ export * from './audit.repository';
 export * from './manifest-archive.repository';
 export * from './persistence.module';
 export * from './console-query.repository';
+export * from './webhook.repository';

@@ -9,6 +9,7 @@ import { MessageRepository } from './message.repository';
 import { OutboxRepository } from './outbox.repository';
 import { PersonalDataAccessRepository } from './personal-data-access.repository';
 import { QuarantineRepository } from './quarantine.repository';
+import { WebhookRepository } from './webhook.repository';
 
 /** The database slice of the gateway's configuration (XIETONG_DATABASE_URL). */
 export const DatabaseSettings = token<DatabaseSettings>('DatabaseSettings');
@@ -23,6 +24,7 @@ const REPOSITORIES: (new (db: Database) => object)[] = [
   AuditRepository,
   ManifestArchiveRepository,
   PersonalDataAccessRepository,
+  WebhookRepository,
 ];
 
 const repository = <R>(Repository: new (db: Database) => R) =>

@@ -9,6 +9,7 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  WebhookRepository,
   type NewQuarantineRecord,
   type Tx,
 } from '@xietong/persistence';
@@ -23,6 +24,7 @@ import { planInbound, type InboundLookups, type InboundPlan } from './inbound-pl
 import { composeReceipt } from './receipt-composer';
 import { RecordVerifier } from './record-verifier';
 import type { VerifiedMessage } from './verification-result';
+import { inboundWebhookEvents } from '../webhooks/webhook-events';
 
 /**
  * How long a dead-letter copy is re-sent through a leader's fail-over before giving up: the quarantine
@@ -76,6 +78,8 @@ export class InboundService {
     @Optional() private readonly witnessing?: CheckpointWitnessing,
     /** Erasure notices (ERASURE_NOTICE); without it they are refused UNSUPPORTED_TYPE. */
     @Optional() private readonly erasures?: ErasureNotices,
+    /** Events for the county's webhooks, written in the batch's transaction (docs/webhooks.md). */
+    @Optional() private readonly webhooks?: WebhookRepository,
   ) {
     // Topic names come from the federation id: the last known manifest names them even once it has expired.
     this.deadLetters = manifests.lastKnown.deadLetterTopic(self);
@@ -182,6 +186,7 @@ export class InboundService {
       em,
       plan.quarantine.map((q) => q.row),
     );
+    await this.webhooks?.record(em, inboundWebhookEvents(plan, applied, quarantineIds, now), now);
     await this.audit.append(em, plan.audit);
     return { quarantineIds, countersignatures };
   }

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { AgencyId, AuditSettings } from '@xietong/exchange';
 import { FederationSettings, ManifestStore } from '@xietong/federation';
 import { BrokerSettings, BrokerStatus, type BrokerState } from '@xietong/messaging';
-import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
+import { AuditRepository, Database, OutboxRepository, WebhookRepository } from '@xietong/persistence';
 import { controllerApp } from '../../../../test/support/controller-app';
 import { HealthController } from './health.controller';
 
@@ -14,6 +14,7 @@ describe('HealthController', () => {
   const manifests = { lastKnown: {} as { serial: number; expiresAt: Date; manifest: { expiresAt: string } } };
   const outbox = { pendingCount: jest.fn() };
   const audit = { unwitnessedSince: jest.fn() };
+  const webhooks = { status: jest.fn() };
   const config = {
     agencyId: '341825',
     audit: { witnessStaleMs: 3_600_000 },
@@ -39,6 +40,7 @@ describe('HealthController', () => {
         [ManifestStore, manifests],
         [OutboxRepository, outbox],
         [AuditRepository, audit],
+        [WebhookRepository, webhooks],
       ],
     ));
   });
@@ -49,6 +51,7 @@ describe('HealthController', () => {
     broker.state = { status: 'up', since: new Date(), checkedAt: new Date() };
     outbox.pendingCount.mockReset().mockResolvedValue(3);
     audit.unwitnessedSince.mockReset().mockResolvedValue(undefined);
+    webhooks.status.mockReset().mockResolvedValue({ pending: 0, endpoints: 1, disabled: [], failing: [] });
     expiringIn(3_600_000);
   });
 
@@ -63,6 +66,25 @@ describe('HealthController', () => {
     });
     audit.unwitnessedSince.mockResolvedValue(new Date(Date.now() - 60_000));
     expect((await http().get('/health')).body.audit).toEqual({ unwitnessedSince: expect.any(String) });
+  });
+
+  it('notes, without failing readiness, a webhook endpoint disabled after a 410 or failing', async () => {
+    expect((await http().get('/health')).body.webhooks).toEqual({ status: 'ok', endpoints: 1, pending: 0 });
+    const since = new Date('2026-12-01T00:00:00Z');
+    webhooks.status.mockResolvedValue({
+      pending: 4,
+      endpoints: 2,
+      disabled: [{ id: 'e1', reason: 'gone: the endpoint answered 410 Gone' }],
+      failing: [{ id: 'e2', since }],
+    });
+    const res = await http().get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.webhooks).toEqual({
+      status: 'warn',
+      endpoints: 2,
+      pending: 4,
+      note: 'endpoint e1 disabled: gone: the endpoint answered 410 Gone; endpoint e2 failing since 2026-12-01T00:00:00.000Z',
+    });
   });
 
   it('answers 200 without a token when database, Kafka and manifest are up', async () => {

@@ -4,7 +4,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { AgencyId, AuditSettings, Public } from '@xietong/exchange';
 import { FederationSettings, ManifestStore } from '@xietong/federation';
 import { BrokerSettings, BrokerStatus } from '@xietong/messaging';
-import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
+import { AuditRepository, Database, OutboxRepository, WebhookRepository } from '@xietong/persistence';
 
 /** Each database question of a health request gets at most this long: the whole answer stays under a second. */
 const DB_TIMEOUT_MS = 750;
@@ -32,6 +32,7 @@ export class HealthController implements OnModuleDestroy {
     private readonly manifests: ManifestStore,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
+    private readonly webhooks: WebhookRepository,
   ) {
     this.loop.enable();
   }
@@ -70,13 +71,15 @@ export class HealthController implements OnModuleDestroy {
   @Public()
   async health(@Res() res: Response): Promise<void> {
     // Asked side by side, each within the same bound: the answer comes within a second whatever is down.
-    const [r, outboxPending, queues, audit] = await Promise.all([
+    const [r, outboxPending, queues, audit, webhooks] = await Promise.all([
       this.readiness(),
       within(this.outbox.pendingCount(), DB_TIMEOUT_MS).catch(() => null),
       // Reported, not failed on: a bloated queue slows the gateway down but loses nothing.
       within(this.db.queueHealth(), DB_TIMEOUT_MS).catch(() => undefined),
       // Reported, not failed on: an unwitnessed chain is evidence at risk, not a gateway that cannot work.
       within(this.witnessing(), DB_TIMEOUT_MS).catch(() => undefined),
+      // Reported, not failed on: a county system not taking its webhooks does not stop the exchange.
+      within(this.webhookHealth(), DB_TIMEOUT_MS).catch(() => undefined),
     ]);
     res.status(r.reasons.length === 0 ? 200 : 503).json({
       status: r.reasons.length === 0 ? 'up' : 'degraded',
@@ -88,7 +91,23 @@ export class HealthController implements OnModuleDestroy {
       outboxPending,
       ...(queues ? { queues } : {}),
       ...(audit ? { audit } : {}),
+      ...(webhooks ? { webhooks } : {}),
     });
+  }
+
+  /** Webhooks still to deliver, and a note naming endpoints disabled (410, long failure) or failing. */
+  private async webhookHealth() {
+    const s = await this.webhooks.status();
+    const notes = [
+      ...s.disabled.map((d) => `endpoint ${d.id} disabled: ${d.reason ?? 'unknown'}`),
+      ...s.failing.map((f) => `endpoint ${f.id} failing since ${f.since.toISOString()}`),
+    ];
+    return {
+      status: notes.length === 0 ? ('ok' as const) : ('warn' as const),
+      endpoints: s.endpoints,
+      pending: s.pending,
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    };
   }
 
   /**

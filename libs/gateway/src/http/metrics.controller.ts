@@ -11,6 +11,7 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  WebhookRepository,
 } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
@@ -40,6 +41,7 @@ export class MetricsController {
     private readonly keys: LocalKeys,
     private readonly audit: AuditRepository,
     anonymous: AnonymousAccessTally,
+    private readonly webhooks: WebhookRepository,
   ) {
     this.registry.setDefaultLabels({ agency: self });
     collectDefaultMetrics({ register: this.registry });
@@ -70,6 +72,21 @@ export class MetricsController {
     });
     gauge('xietong_outbox_pending', 'Outbox rows not yet published', [], async (g) =>
       g.set(await this.outbox.pendingCount()),
+    );
+    gauge(
+      'xietong_webhook_deliveries_pending',
+      'Webhook deliveries not yet made (due or waiting to retry)',
+      [],
+      async (g) => g.set((await this.webhooks.status()).pending),
+    );
+    gauge(
+      'xietong_webhook_endpoints_disabled',
+      'Webhook endpoints disabled (410 Gone, failing too long, or by an admin), by reason',
+      ['reason'],
+      async (g) => {
+        for (const d of (await this.webhooks.status()).disabled)
+          g.inc({ reason: (d.reason ?? 'unknown').split(':')[0] });
+      },
     );
     gauge('xietong_cases_overdue', 'Transferred cases whose running clock has passed, by kind', ['kind'], async (g) => {
       const counts = await this.cases.overdueCounts(shanghaiDate(new Date()));

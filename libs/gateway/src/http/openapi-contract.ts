@@ -459,6 +459,16 @@ CONTRACT_SCHEMAS.Health = {
       },
     },
     outboxPending: nullable({ type: 'integer' }),
+    webhooks: {
+      type: 'object',
+      required: ['status', 'endpoints', 'pending'],
+      properties: {
+        status: { type: 'string', enum: ['ok', 'warn'] },
+        endpoints: { type: 'integer' },
+        pending: { type: 'integer' },
+        note: { type: 'string', description: 'endpoints disabled (410 Gone, long failure, admin) or failing' },
+      },
+    },
   },
 };
 CONTRACT_SCHEMAS.Readiness = {

@@ -5,8 +5,9 @@ import type { GatewayConfig } from '@xietong/config';
 import { SUBMITTABLE_SPECS, sampleComplaint, sampleLead } from '@xietong/contracts';
 import type { WireCodec } from '@xietong/exchange';
 import type { Federation } from '@xietong/federation';
-import { AUTH_ERRORS, CONTRACT_SCHEMAS, ERROR_REF, OPERATIONS } from './openapi-contract';
+import { AUTH_ERRORS, CONTRACT_SCHEMAS, ERROR_REF, OPERATIONS, type OperationContract } from './openapi-contract';
 import { PING_OPERATIONS } from './openapi-ping';
+import { WEBHOOK_OPERATIONS, WEBHOOK_SCHEMAS } from './webhook-contract';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ export function setupOpenApi(
       .addSecurityRequirements('bearer')
       .build(),
   );
-  const schemas: Record<string, JsonSchema> = { ...CONTRACT_SCHEMAS };
+  const schemas: Record<string, JsonSchema> = { ...CONTRACT_SCHEMAS, ...WEBHOOK_SCHEMAS };
   const examples = submissionExamples(config.agencyId, federation);
   const names: Record<string, string> = {};
   for (const { path: kind, type, routing, personalData, role, correlationField } of SUBMITTABLE_SPECS) {
@@ -136,7 +137,10 @@ export function setupOpenApi(
       if (!op) continue;
       // The controllers read Content-Type themselves: it is no parameter of the API.
       op.parameters = op.parameters?.filter((p) => !('in' in p && p.in === 'header'));
-      const contract = OPERATIONS[`${method} ${path}`] ?? PING_OPERATIONS[`${method} ${path}`];
+      const webhook = WEBHOOK_OPERATIONS[`${method} ${path}`];
+      if (webhook?.requestBody) op.requestBody = webhook.requestBody as unknown as typeof op.requestBody;
+      const contract: OperationContract | undefined =
+        OPERATIONS[`${method} ${path}`] ?? PING_OPERATIONS[`${method} ${path}`] ?? webhook;
       if (!contract) continue;
       op.summary = contract.summary;
       op.operationId = contract.operationId;

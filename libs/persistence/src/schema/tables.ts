@@ -216,6 +216,77 @@ export const AUDIT_WITNESS = table('audit_witness', {
   countersignature: col.text(),
 });
 
+/** pending -> delivered, or failed once the retry schedule is spent, the endpoint answered 410 or was deleted. */
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** Where county systems want events pushed (docs/webhooks.md); managed by an admin. */
+export const WEBHOOK_ENDPOINT = table('webhook_endpoint', {
+  id: col.varchar(36).primary(),
+  url: col.text(),
+  /** JSON array of the event types sent there; `["*"]` for all. */
+  eventTypes: col.text(),
+  description: col.varchar(200).nullable(),
+  /** The `whsec_` signing secret, encrypted (AES-256-GCM under the key of XIETONG_WEBHOOK_KEY_FILE). */
+  secret: col.text(),
+  /** The secret before the last rotation, still signing beside the new one until previousSecretUntil. */
+  previousSecret: col.text().nullable(),
+  previousSecretUntil: col.instant().nullable(),
+  enabled: col.boolean(),
+  /** Why it was disabled: `gone` (410), `failing` (failed since failingSince for too long), `admin`. */
+  disabledReason: col.varchar(200).nullable(),
+  /** First failed attempt since the last success. */
+  failingSince: col.instant().nullable(),
+  createdAt: col.instant(),
+  updatedAt: col.instant(),
+});
+
+/** One event (the `webhook-id` and the signed body), written in the transaction that caused it. */
+export const WEBHOOK_EVENT = table('webhook_event', {
+  id: col.varchar(40).primary(),
+  type: col.varchar(40),
+  /** The JSON body sent, exactly as signed. */
+  payload: col.text(),
+  createdAt: col.instant(),
+});
+
+/** An event to send to one endpoint: the durable queue of the webhook dispatcher. */
+export const WEBHOOK_DELIVERY = table(
+  'webhook_delivery',
+  {
+    id: col.serial(),
+    eventId: col.varchar(40),
+    endpointId: col.varchar(36),
+    status: col.varchar(10).of<WebhookDeliveryStatus>(),
+    attempts: col.integer(),
+    /** Due time of the next attempt; a claimed row is leased by moving it past the request timeout. */
+    nextAttemptAt: col.instant(),
+    lastStatusCode: col.integer().nullable(),
+    lastError: col.text().nullable(),
+    createdAt: col.instant(),
+    deliveredAt: col.instant().nullable(),
+  },
+  [
+    { name: 'ix_webhook_delivery_claim', columns: ['nextAttemptAt'], where: `status = 'pending'` },
+    { name: 'ix_webhook_delivery_endpoint', columns: ['endpointId', 'id'] },
+  ],
+);
+
+/** Every HTTP attempt of a delivery: the delivery log of an endpoint (status code, timing, error). */
+export const WEBHOOK_ATTEMPT = table(
+  'webhook_attempt',
+  {
+    id: col.serial(),
+    deliveryId: col.bigint(),
+    endpointId: col.varchar(36),
+    eventId: col.varchar(40),
+    attemptedAt: col.instant(),
+    statusCode: col.integer().nullable(),
+    durationMs: col.integer(),
+    error: col.text().nullable(),
+  },
+  [{ name: 'ix_webhook_attempt_endpoint', columns: ['endpointId', 'id'] }],
+);
+
 /** All tables, in the order the migrations create them. */
 export const TABLES = [
   MESSAGE,
@@ -229,4 +300,8 @@ export const TABLES = [
   MANIFEST_ARCHIVE,
   AUDIT_PENDING,
   AUDIT_WITNESS,
+  WEBHOOK_ENDPOINT,
+  WEBHOOK_EVENT,
+  WEBHOOK_DELIVERY,
+  WEBHOOK_ATTEMPT,
 ] as const;
