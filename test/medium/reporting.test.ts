@@ -10,6 +10,7 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  RetentionRepository,
   type CaseRecord,
   type MessageRecord,
 } from '@xietong/persistence';
@@ -127,6 +128,7 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
       { signer: { kid: 'k' } } as unknown as LocalKeys,
       new AuditRepository(db),
       new AnonymousAccessTally(),
+      new RetentionRepository(db),
     );
   }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DomainError } from '@xietong/contracts';
 import { Failpoints, type FailpointName } from './failpoints';
 import { repoRoot } from './repo-root';
+import { loadRetentionConfig, type RetentionConfig } from './retention-config';
 
 /** passwordFile: the PostgreSQL password (never in the URL); read when the database is opened. */
 export type DatabaseConfig =
@@ -62,6 +63,8 @@ export interface GatewayConfig {
   failpoints: ReadonlyMap<FailpointName, number>;
   /** HTTP hardening: proxies and anonymous traffic (see httpHardening below). */
   httpHardening: HttpHardeningConfig;
+  /** Retention periods per data class and the worker's cadence (docs/retention.md). */
+  retention: RetentionConfig;
 }
 
 /** The console is an OIDC client (authorization code + PKCE) of the agency's identity provider. */
@@ -201,6 +204,7 @@ export function loadGatewayConfig(env: Env = process.env, o: { offlineTool?: boo
     },
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
     httpHardening: httpHardening(env),
+    retention: loadRetentionConfig(env),
   };
 }
 

@@ -3,3 +3,4 @@ export * from './repo-root';
 export * from './failpoints';
 export * from './runtime-flags';
 export * from './secret-file';
+export * from './retention-config';
