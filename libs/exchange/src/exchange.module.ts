@@ -21,6 +21,7 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  RetentionRepository,
 } from '@xietong/persistence';
 import { InboundService } from './inbound/inbound.service';
 import { LocalKeys } from './local-keys';
@@ -36,6 +37,9 @@ import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './audit/c
 import { CheckpointWitnessing } from './audit/checkpoint-witnessing';
 import { ExchangeMetrics } from './exchange-metrics';
 import { MonthlyReport } from './reporting/monthly-report';
+import { ArchiveCoverage, NothingArchived } from './retention/archive-coverage';
+import { PersonalDataEraser } from './retention/personal-data-eraser';
+import { RetentionSettings, RetentionWorker } from './retention/retention-worker';
 import {
   AgencyId,
   GATEWAY_CONFIG,
@@ -100,6 +104,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly checkpointer: AuditCheckpointer,
     private readonly limits: TopicLimits,
     private readonly broker: BrokerStatus,
+    private readonly retention: RetentionWorker,
   ) {
     this.logger = new Logger(`Exchange ${config.agencyId}`);
     const appended = new OutboxSignal();
@@ -148,6 +153,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.config.roles.has('scheduler')) {
       this.supervisor.start();
       this.checkpointer.start();
+      this.retention.start();
     }
   }
 
@@ -156,6 +162,7 @@ class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.deadLetterSweep) clearInterval(this.deadLetterSweep);
     await Promise.all([this.chainer.stop(), this.sweeping]);
     await this.supervisor.stop();
+    await this.retention.stop();
     await this.relay.stop();
     // Sign the final head, so nothing written before a graceful stop is outside a checkpoint.
     await this.checkpointer
@@ -249,6 +256,9 @@ export class ExchangeModule {
         RelayService,
         InboundService,
         DeadlineSupervisor,
+        provideFactory(ArchiveCoverage, [], () => new NothingArchived()),
+        PersonalDataEraser,
+        RetentionWorker,
         ExchangeLifecycle,
       ],
       exports: [
@@ -280,6 +290,10 @@ export class ExchangeModule {
         RelayService,
         InboundService,
         ExchangeMetrics,
+        RetentionRepository,
+        PersonalDataEraser,
+        RetentionWorker,
+        ArchiveCoverage,
       ],
     };
   }
@@ -291,6 +305,7 @@ export function configProviders(config: GatewayConfig): Provider[] {
     provideValue(AgencyId, config.agencyId),
     provideValue(RelaySettings, config.relay),
     provideValue(SchedulerSettings, config.scheduler),
+    provideValue(RetentionSettings, config.retention),
     provideValue(CheckpointCadence, {
       intervalMs: config.audit.checkpointIntervalMs,
       entries: config.audit.checkpointEntries,
@@ -308,6 +323,7 @@ export function repositoryProviders(): Provider[] {
     provideFactory(CaseRepository, [Database], (db) => new CaseRepository(db)),
     provideFactory(AuditRepository, [Database], (db) => new AuditRepository(db)),
     provideFactory(ManifestArchiveRepository, [Database], (db) => new ManifestArchiveRepository(db)),
+    provideFactory(RetentionRepository, [Database], (db) => new RetentionRepository(db)),
   ];
 }
 

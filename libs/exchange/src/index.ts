@@ -28,3 +28,8 @@ export * from './reporting/monthly-report';
 export * from './audit/case-trail-export';
 export * from './audit/checkpoint-witnessing';
 export * from './protocol-message';
+export * from './audit/erasure-check';
+export * from './retention/erasure-claim';
+export * from './retention/archive-coverage';
+export * from './retention/personal-data-eraser';
+export * from './retention/retention-worker';
