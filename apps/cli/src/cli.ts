@@ -14,6 +14,7 @@ import { registerKafkaCommands } from './commands/kafka';
 import { registerKeyCommands } from './commands/keys';
 import { registerManifestCommands } from './commands/manifest';
 import { registerQuarantineCommands } from './commands/quarantine';
+import { registerRetentionCommands } from './commands/retention';
 import { registerSchemaCommands } from './commands/schema';
 
 export type { CliIo } from './cli-io';
@@ -40,6 +41,7 @@ export function buildCli(io: CliIo = stdio): Command {
   registerAuthCommands(program, deps);
   registerQuarantineCommands(program, deps);
   registerAuditCommands(program, deps);
+  registerRetentionCommands(program, deps);
   registerDeadlineCommands(program, deps);
   registerCheckCommands(program, deps);
   registerConformanceCommands(program, deps);

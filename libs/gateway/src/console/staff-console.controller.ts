@@ -1,16 +1,16 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CASE_KINDS, DomainError, messageTypeSpec, openingType } from '@xietong/contracts';
-import { decryptJson } from '@xietong/crypto';
 import { LocalKeys, SubmitMessageCommand, SubmitMessageUseCase, WireCodec } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/persistence';
-import { maskComplainant, shanghaiDate, shanghaiDateTime, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import { shanghaiDate, shanghaiDateTime, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { Public, type Caller } from '../auth/roles';
 import { ComplainantReader } from '../http/complainant-reader';
 import { partnersOf, scopeToPartner } from '../http/case-scope';
 import { httpStatusOf } from '../http/error-status';
 import { CASE_KIND_VIEWS, CONSOLE_CASE_STATES } from './case-kind-views';
+import { COMPLAINANT_LABELS, complainantOnPage } from './complainant-view';
 import { Console, ConsoleGuard, ConsoleRoles, type ConsoleContext } from './console-context';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { filterForm, layout, pager, select } from './console-layout';
@@ -40,8 +40,6 @@ const CASE_QUERY = { partner: PARTNER } as const satisfies Record<string, ParamS
 /** The URL of a case page or of a route under it, always naming the partner. */
 const caseUrl = (kind: string, caseNo: string, partner: string, sub = '') =>
   `/console/cases/${kind}/${encodeURIComponent(caseNo)}${sub ? `/${sub}` : ''}?partner=${partner}`;
-
-const COMPLAINANT_LABELS = { name: '姓名', phone: '电话', address: '地址', idNumber: '身份证号', agent: '代理人' };
 
 /** The county staff's views: inbox, transferred cases, case page with history, and the forms. */
 @Controller('console')
@@ -100,7 +98,7 @@ export class StaffConsoleController {
       messageTypeSpec(openingType(kind)).personalData.includes('complainant') &&
       original?.direction === 'in' &&
       typeof body?.complainant === 'string'
-        ? await this.masked(body.complainant)
+        ? await complainantOnPage(body.complainant, this.keys.decryptionKey)
         : undefined;
     const page = html` ${done ? html`<p class="notice" id="notice">${TITLES[done]}已提交，正在签名发送。</p>` : ''}
       <table id="case-state">
@@ -143,7 +141,13 @@ export class StaffConsoleController {
           : ''
       }
       ${
-        complainant
+        complainant === 'erased'
+          ? html`<h2>投诉人信息</h2>
+              <p class="muted" id="complainant-erased">已删除（保存期限届满）</p>`
+          : ''
+      }
+      ${
+        complainant && complainant !== 'erased'
           ? html`<h2>投诉人信息</h2>
               <dl class="props" id="complainant">
                 ${Object.entries(complainant).map(
@@ -222,8 +226,8 @@ export class StaffConsoleController {
     try {
       pathParam(caseNo, 'caseNo');
       const { partner } = consoleQuery(query, CASE_QUERY);
-      const { complainant } = await this.reader.read(caseNo, req.caller, partner);
-      res.json({ complainant, labels: COMPLAINANT_LABELS });
+      const { complainant, erased } = await this.reader.read(caseNo, req.caller, partner);
+      res.json({ complainant, erased, labels: COMPLAINANT_LABELS });
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       const status = { NOT_FOUND: 404, CASE_AMBIGUOUS: 409, VALIDATION_FAILED: 400 }[e.code as string] ?? 403;
@@ -497,14 +501,6 @@ export class StaffConsoleController {
       working ? this.calendar.workingDaysBetween(a, b) : Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
     if (r.dueOn < today) return html`<span class="badge late">已逾期 ${span(r.dueOn, today)} ${unit}</span>`;
     return `剩余 ${span(today, r.dueOn)} ${unit}`;
-  }
-
-  private async masked(jwe: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      return maskComplainant(await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey));
-    } catch {
-      return undefined;
-    }
   }
 }
 

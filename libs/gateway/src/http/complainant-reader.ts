@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@xietong/config';
-import { DomainError } from '@xietong/contracts';
+import { DomainError, ERASED_NOTE, isErased } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
 import { GATEWAY_CONFIG, LocalKeys } from '@xietong/exchange';
 import { MessageRepository, PersonalDataAccessRepository } from '@xietong/persistence';
@@ -34,6 +34,15 @@ export class ComplainantReader {
       );
     }
     const jwe = (JSON.parse(complaint.body) as { complainant: string }).complainant;
+    // Nothing is decrypted, so nothing is recorded: retention erased it (docs/retention.md).
+    if (isErased(jwe))
+      return {
+        complaintNo,
+        partner: complaint.sender,
+        handler: this.config.agencyId,
+        complainant: null,
+        erased: ERASED_NOTE,
+      };
     await this.access.record({
       messageId: complaint.messageId,
       caseNo: complaintNo,

@@ -11,6 +11,7 @@ import {
   MessageRepository,
   OutboxRepository,
   QuarantineRepository,
+  RetentionRepository,
 } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
 import { Roles } from '../auth/roles';
@@ -41,6 +42,7 @@ export class MetricsController {
     private readonly keys: LocalKeys,
     private readonly audit: AuditRepository,
     anonymous: AnonymousAccessTally,
+    private readonly retention: RetentionRepository,
   ) {
     this.registry.setDefaultLabels({ agency: config.agencyId });
     collectDefaultMetrics({ register: this.registry });
@@ -138,6 +140,39 @@ export class MetricsController {
           g.set({ witness }, at.getTime() / 1000);
       },
     );
+    this.retentionMetrics();
+  }
+
+  /** What the retention worker removed, from the tally it keeps in the database (any process runs it). */
+  private retentionMetrics(): void {
+    const tally = () => this.retention.tally();
+    new Counter({
+      name: 'xietong_retention_deleted_total',
+      help: 'Rows the retention worker deleted, by data class (docs/retention.md)',
+      labelNames: ['class'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const t of await tally()) if (t.class !== 'personal-data') this.inc({ class: t.class }, t.total);
+      },
+    });
+    new Counter({
+      name: 'xietong_retention_erased_total',
+      help: 'Stored messages whose personal data the retention worker erased',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        this.inc((await tally()).find((t) => t.class === 'personal-data')?.total ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'xietong_retention_last_run_timestamp_seconds',
+      help: 'When the retention worker last completed a run (Unix time; 0 before the first); alert on time() minus it',
+      registers: [this.registry],
+      async collect() {
+        this.set(Math.max(0, ...(await tally()).map((t) => t.lastRunAt.getTime())) / 1000);
+      },
+    });
   }
 
   @Get('metrics')
