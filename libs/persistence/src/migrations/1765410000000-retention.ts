@@ -1,4 +1,4 @@
-import { Table, TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypes, type Dialect } from '../column-types';
 
 /**
@@ -11,7 +11,8 @@ export class Retention1765410000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const t = columnTypes(q.connection.options.type as Dialect);
-    await q.addColumn('message', new TableColumn({ name: 'erased_at', type: t.instant as string, isNullable: true }));
+    // Plain ALTER TABLE: TypeORM's addColumn rebuilds a SQLite table and loses the indexes it did not make.
+    await q.query(`ALTER TABLE message ADD COLUMN erased_at ${String(t.instant)} NULL`);
     await q.createTable(
       new Table({
         name: 'retention_tally',
@@ -26,6 +27,6 @@ export class Retention1765410000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.dropTable('retention_tally');
-    await q.dropColumn('message', 'erased_at');
+    await q.query(`ALTER TABLE message DROP COLUMN erased_at`);
   }
 }
