@@ -4,8 +4,8 @@ import type { Direction, MessageRecord, MessageStatus } from './records';
 import { MESSAGE } from './schema/tables';
 import { chunks, instant, params } from './sql';
 
-/** Every column: a message row is written whole. */
-const ALL = MESSAGE.fields();
+/** Every column a new row has: a message row is written whole (erased_at is set by retention only). */
+const ALL = MESSAGE.fields().filter((f) => f !== 'erasedAt');
 /** What re-verification reads of a signed message: the record and the columns derived from it. */
 const SIGNED = [
   'messageId',
