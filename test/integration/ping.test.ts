@@ -117,7 +117,7 @@ describe('ping and erasure notices between gateways', () => {
         correlationId: 'ERASE-LEAD-1',
         body: { ...sampleErasureNotice('ERASE-LEAD-1', [lead.json.messageId]), caseKind: 'LEAD' },
       });
-      // The sender of the record may ask; this gateway has no eraser wired yet and says so.
+      // The sender of the record may ask: the gateway erases as retention does, and accepts.
       const party = await forge.forge({
         from: JD,
         to: HZ,
@@ -139,12 +139,11 @@ describe('ping and erasure notices between gateways', () => {
       });
       expect(answered.find((i) => i.messageId === party.messageId)).toMatchObject({
         recipient: JD,
-        status: 'REJECTED',
-        reasonCode: 'ERASURE_UNSUPPORTED',
+        status: 'ACCEPTED',
       });
       const q = (await h.quarantine(HZ).list('ERASURE_NOT_PARTY')).find((r) => r.messageId === stranger.messageId);
       expect(q?.reason).toContain(`${NJ} neither sent nor received message(s) ${lead.json.messageId}`);
-      // The lead itself is untouched.
+      // The lead stays, erased (its record bytes dropped, a signed erasure entry in the audit log).
       expect(await h.messages(HZ).find(lead.json.messageId)).toMatchObject({ type: 'LEAD' });
     } finally {
       await forge.close();

@@ -10,6 +10,7 @@ import {
   OutboxRepository,
   QuarantineRepository,
   WebhookRepository,
+  RetentionRepository,
   type CaseRecord,
   type MessageRecord,
 } from '@xietong/persistence';
@@ -127,6 +128,7 @@ describe.each(DIALECTS)('reporting aggregates in SQL on %s', (dialect) => {
       new AuditRepository(db),
       new AnonymousAccessTally(),
       new WebhookRepository(db),
+      new RetentionRepository(db),
     );
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli';
 import { repoRoot } from '@xietong/config';
+import { Database } from '@xietong/persistence';
 
 function capture() {
   const out: string[] = [];
@@ -254,6 +255,19 @@ describe('xietong CLI: deadlines, checks, version and usage errors', () => {
     const bad = capture();
     expect(await runCli(['check-uscc', '91310000MA1FL0XX7M'], bad.io)).toBe(1);
     expect(bad.err.join('\n')).toMatch(/checksum mismatch: .*give Y/);
+  });
+
+  it('runs the retention policy as of a given instant, and refuses an instant it cannot read', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'xt-ret-')), 'gw.sqlite');
+    const where = ['--agency', '341825', '--database-url', `sqlite:${db}`, '--federation-dir', dir];
+    // The command opens a gateway's database without migrating it: make one as a gateway would.
+    await (await Database.open({ type: 'better-sqlite3', file: db })).close();
+    const c = capture();
+    expect(await runCli(['retention', 'run', ...where, '--now', '2030-01-01T00:00:00Z', '--json'], c.io)).toBe(0);
+    expect(JSON.parse(c.out.join('\n'))).toMatchObject({ now: '2030-01-01T00:00:00.000Z', dryRun: false, erased: [] });
+    const bad = capture();
+    expect(await runCli(['retention', 'run', ...where, '--now', 'next year'], bad.io)).toBe(1);
+    expect(bad.err.join('\n')).toContain('an ISO-8601 date or instant');
   });
 
   it('prints its version', async () => {

@@ -15,6 +15,7 @@ import { registerKeyCommands } from './commands/keys';
 import { registerManifestCommands } from './commands/manifest';
 import { registerQuarantineCommands } from './commands/quarantine';
 import { registerPingCommands } from './commands/ping';
+import { registerRetentionCommands } from './commands/retention';
 import { registerSchemaCommands } from './commands/schema';
 import { registerWebhookCommands } from './commands/webhooks';
 
@@ -44,6 +45,7 @@ export function buildCli(io: CliIo = stdio): Command {
   registerPingCommands(program, deps);
   registerWebhookCommands(program, deps);
   registerAuditCommands(program, deps);
+  registerRetentionCommands(program, deps);
   registerDeadlineCommands(program, deps);
   registerCheckCommands(program, deps);
   registerConformanceCommands(program, deps);

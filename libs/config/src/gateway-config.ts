@@ -4,6 +4,7 @@ import { DomainError } from '@xietong/contracts';
 import { Failpoints, type FailpointName } from './failpoints';
 import { repoRoot } from './repo-root';
 import { loadWebhookConfig, type WebhookConfig } from './webhook-config';
+import { loadRetentionConfig, type RetentionConfig } from './retention-config';
 
 /** passwordFile: the PostgreSQL password (never in the URL); read when the database is opened. */
 export type DatabaseConfig =
@@ -65,6 +66,8 @@ export interface GatewayConfig {
   failpoints: ReadonlyMap<FailpointName, number>;
   /** HTTP hardening: proxies and anonymous traffic (see httpHardening below). */
   httpHardening: HttpHardeningConfig;
+  /** Retention periods per data class and the worker's cadence (docs/retention.md). */
+  retention: RetentionConfig;
 }
 
 /** The console is an OIDC client (authorization code + PKCE) of the agency's identity provider. */
@@ -205,6 +208,7 @@ export function loadGatewayConfig(env: Env = process.env, o: { offlineTool?: boo
     webhooks: loadWebhookConfig(env, agencyId, fedDir),
     failpoints: Failpoints.parse(env.XIETONG_FAILPOINTS),
     httpHardening: httpHardening(env),
+    retention: loadRetentionConfig(env),
   };
 }
 

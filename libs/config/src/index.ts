@@ -7,3 +7,4 @@ export * from './nest-tokens';
 export * from './config.module';
 export * from './config-file';
 export * from './webhook-config';
+export * from './retention-config';

@@ -118,8 +118,8 @@ export class StaffConsoleController {
     try {
       pathParam(caseNo, 'caseNo');
       const { partner } = consoleQuery(query, CASE_QUERY);
-      const { complainant } = await this.reader.read(caseNo, req.caller, partner);
-      res.json({ complainant, labels: complainantLabels(c.lang) });
+      const { complainant, erased } = await this.reader.read(caseNo, req.caller, partner);
+      res.json({ complainant, erased, labels: complainantLabels(c.lang) });
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       const status = { NOT_FOUND: 404, CASE_AMBIGUOUS: 409, VALIDATION_FAILED: 400 }[e.code as string] ?? 403;

@@ -9,3 +9,4 @@ export { SingleObjectCodec } from './avro/single-object';
 export { parsingCanonicalForm, rabinFingerprint, rabinFingerprintOf } from './avro/rabin-fingerprint';
 export * from './envelope';
 export * from './samples';
+export * from './erased';

@@ -9,6 +9,7 @@ import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { InboundService, InboundSettings } from './inbound/inbound.service';
 import { RelayService } from './outbound/relay.service';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { RetentionWorker } from './retention/retention-worker';
 import { GatewayRoles, Logs, type Log } from './tokens';
 
 /**
@@ -36,6 +37,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationS
     private readonly limits: TopicLimits,
     private readonly broker: BrokerStatus,
     private readonly webhooks: WebhookDispatcher,
+    private readonly retention: RetentionWorker,
     logs: Logs,
   ) {
     this.log = logs('Exchange');
@@ -86,6 +88,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationS
     if (this.roles.has('scheduler')) {
       this.supervisor.start();
       this.checkpointer.start();
+      this.retention.start();
     }
   }
 
@@ -94,6 +97,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, OnApplicationS
     if (this.deadLetterSweep) clearInterval(this.deadLetterSweep);
     await Promise.all([this.chainer.stop(), this.sweeping]);
     await this.supervisor.stop();
+    await this.retention.stop();
     await this.relay.stop();
     await this.webhooks.stop();
     // Sign the final head, so nothing written before a graceful stop is outside a checkpoint.

@@ -12,7 +12,7 @@ import { CheckpointWitnessing } from './audit/checkpoint-witnessing';
 import { CaseTracker } from './cases/case-tracker';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { ErasureNotices } from './control/erasure-notices';
-import { PersonalDataEraser, UnsupportedPersonalDataEraser } from './control/personal-data-eraser';
+import { PersonalDataEraser, StoredPersonalDataEraser } from './control/personal-data-eraser';
 import { PingService } from './control/ping.service';
 import { ExchangeLifecycle } from './exchange-lifecycle';
 import { ExchangeMetrics } from './exchange-metrics';
@@ -25,6 +25,9 @@ import { SubmitMessageUseCase } from './outbound/submit-message.use-case';
 import { MonthlyReport } from './reporting/monthly-report';
 import { AgencyId, AuditSettings, Logs, provideFactory, provideValue, RecordSigner, SchedulerSettings } from './tokens';
 import { WireCodec } from './wire-codec';
+import { ArchiveCoverage, NothingArchived } from './retention/archive-coverage';
+import { PersonalDataErasure } from './retention/personal-data-erasure';
+import { RetentionSettings, RetentionWorker } from './retention/retention-worker';
 import { SsrfGuard } from './webhooks/ssrf-guard';
 import { WebhookAdmin } from './webhooks/webhook-admin';
 import { WebhookDispatcher, WebhookSettings } from './webhooks/webhook-dispatcher';
@@ -43,6 +46,8 @@ const SERVICES = [
   PingService,
   WebhookDispatcher,
   WebhookAdmin,
+  PersonalDataErasure,
+  RetentionWorker,
 ];
 
 /**
@@ -89,8 +94,9 @@ export class ExchangeModule {
         provideFactory(SecretBox, [], () => SecretBox.open(config.webhooks.keyFile, 'XIETONG_WEBHOOK_KEY_FILE')),
         provideFactory(SsrfGuard, [], () => new SsrfGuard(config.webhooks.allowPrivate)),
         provideFactory(CheckpointStore, [CheckpointWitnessing], (witnessing) => witnessing),
-        // The lead wires the real eraser here; until then every notice about held messages is refused.
-        { provide: PersonalDataEraser, useClass: UnsupportedPersonalDataEraser },
+        // A partner's erasure notice erases as retention does.
+        { provide: PersonalDataEraser, useClass: StoredPersonalDataEraser },
+        provideFactory(ArchiveCoverage, [], () => new NothingArchived()),
         ErasureNotices,
         RecordVerifier,
         ...SERVICES,
@@ -105,6 +111,7 @@ export class ExchangeModule {
         LocalKeys,
         WireCodec,
         PersonalDataEraser,
+        ArchiveCoverage,
         ...SERVICES,
         ...(config.roles.has('inbound') ? [InboxConsumer] : []),
       ],
@@ -117,6 +124,7 @@ export function configProviders(config: GatewayConfig): Provider[] {
   return [
     provideValue(RelaySettings, config.relay),
     provideValue(InboundSettings, config.inbound),
+    provideValue(RetentionSettings, config.retention),
     provideValue(WebhookSettings, config.webhooks),
     provideValue(SchedulerSettings, config.scheduler),
     provideValue(AuditSettings, config.audit),

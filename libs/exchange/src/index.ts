@@ -44,3 +44,8 @@ export * from './webhooks/webhook-sender';
 export * from './webhooks/webhook-attempt.planner';
 export * from './webhooks/webhook-dispatcher';
 export * from './webhooks/webhook-admin';
+export * from './audit/erasure-check';
+export * from './retention/erasure-claim';
+export * from './retention/archive-coverage';
+export * from './retention/personal-data-erasure';
+export * from './retention/retention-worker';

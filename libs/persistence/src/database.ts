@@ -18,6 +18,7 @@ import { RequestDigest1765050000000 } from './migrations/1765050000000-request-d
 import { QueueTables1765200000000 } from './migrations/1765200000000-queue-tables';
 import { AuditWitness1765300000000 } from './migrations/1765300000000-audit-witness';
 import { Webhooks1765400000000 } from './migrations/1765400000000-webhooks';
+import { Retention1765410000000 } from './migrations/1765410000000-retention';
 
 /** Tables that take updates or deletes on the hot path (per-table autovacuum in QueueTables1765200000000). */
 /**
@@ -54,6 +55,7 @@ export const MIGRATIONS = [
   QueueTables1765200000000,
   AuditWitness1765300000000,
   Webhooks1765400000000,
+  Retention1765410000000,
 ];
 
 /**

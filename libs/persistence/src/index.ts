@@ -13,3 +13,4 @@ export * from './manifest-archive.repository';
 export * from './persistence.module';
 export * from './console-query.repository';
 export * from './webhook.repository';
+export * from './retention.repository';

@@ -15,8 +15,8 @@ export interface PartnerActivity {
   lastPing: Pick<MessageRecord, (typeof PING_FIELDS)[number]> | null;
 }
 
-/** Every column: a message row is written whole. */
-const ALL = MESSAGE.fields();
+/** Every column a new row has: a message row is written whole (erased_at is set by retention only). */
+const ALL = MESSAGE.fields().filter((f) => f !== 'erasedAt');
 /** What re-verification reads of a signed message: the record and the columns derived from it. */
 const SIGNED = [
   'messageId',

@@ -10,6 +10,7 @@ import { OutboxRepository } from './outbox.repository';
 import { PersonalDataAccessRepository } from './personal-data-access.repository';
 import { QuarantineRepository } from './quarantine.repository';
 import { WebhookRepository } from './webhook.repository';
+import { RetentionRepository } from './retention.repository';
 
 /** The database slice of the gateway's configuration (XIETONG_DATABASE_URL). */
 export const DatabaseSettings = token<DatabaseSettings>('DatabaseSettings');
@@ -25,6 +26,7 @@ const REPOSITORIES: (new (db: Database) => object)[] = [
   ManifestArchiveRepository,
   PersonalDataAccessRepository,
   WebhookRepository,
+  RetentionRepository,
 ];
 
 const repository = <R>(Repository: new (db: Database) => R) =>

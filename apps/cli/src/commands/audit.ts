@@ -105,7 +105,7 @@ function registerVerify(audit: Command, io: CliIo): void {
             throw new CliExit(1);
           }
           io.out(
-            `audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, ${r.columns} messages' stored columns match their records, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`,
+            `audit trail of ${agency} verified: ${r.entries} entries, ${r.checkpoints} signed checkpoints, ${r.signatures} message signatures, ${r.columns} messages' stored columns match their records, ${r.erased} erased messages match their signed erasure entries, head ${r.head.seq} ${r.head.hash}${r.pending ? ` (${r.pending} newer events not chained yet)` : ''}`,
           );
           if (witnesses)
             io.out(
@@ -234,7 +234,8 @@ function registerReport(audit: Command, io: CliIo): void {
 }
 
 /** A gateway's configuration for an offline tool: its environment, with the options given. */
-function gatewayConfigFor(agency: string, o: { databaseUrl?: string; schema?: string; federationDir?: string }) {
+/** The gateway configuration of `agency` for an offline command, with the options it overrides. */
+export function gatewayConfigFor(agency: string, o: { databaseUrl?: string; schema?: string; federationDir?: string }) {
   return loadGatewayConfig(
     {
       ...process.env,

@@ -1,10 +1,10 @@
+import { complainantOnPage } from '../complainant-view';
 import { Injectable } from '@nestjs/common';
 import { DomainError, messageTypeSpec, openingType, type CaseKindName } from '@xietong/contracts';
-import { decryptJson } from '@xietong/crypto';
 import { LocalKeys, partnersOf, scopeToPartner } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { CaseRepository, MessageRepository, type CaseRecord } from '@xietong/persistence';
-import { maskComplainant, shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
+import { shanghaiDate, TimeLimits, WorkingDayCalendar } from '@xietong/workflow';
 import { CASE_KIND_VIEWS } from '../case-kind-views';
 import { pageOf, setFilters } from '../console-params';
 import { tr, word, type Lang } from '../labels';
@@ -87,7 +87,7 @@ export class StaffPages {
       messageTypeSpec(openingType(kind)).personalData.includes('complainant') &&
       original?.direction === 'in' &&
       typeof body?.complainant === 'string'
-        ? await this.masked(body.complainant)
+        ? await complainantOnPage(body.complainant, this.keys.decryptionKey)
         : undefined;
     return {
       page: {
@@ -138,13 +138,5 @@ export class StaffPages {
     return r.dueOn < today
       ? { late: true, days: span(r.dueOn, today), working }
       : { late: false, days: span(today, r.dueOn), working };
-  }
-
-  private async masked(jwe: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      return maskComplainant(await decryptJson<Record<string, unknown>>(jwe, this.keys.decryptionKey));
-    } catch {
-      return undefined;
-    }
   }
 }

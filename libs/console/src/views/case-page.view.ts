@@ -29,8 +29,8 @@ export interface CasePageModel {
   rows: CaseRow[];
   /** Label and value of what the opening message says. */
   summary: [label: string, value: unknown][];
-  /** A received complaint's complainant, masked. */
-  complainant?: Record<string, unknown>;
+  /** A received complaint's complainant, masked, or `erased` once retention erased it. */
+  complainant?: Record<string, unknown> | 'erased';
   /** This agency handles the case (the forms answer it). */
   handling: boolean;
   forms: readonly FormKind[];
@@ -90,7 +90,16 @@ export function casePageView(c: ConsoleContext, m: CasePageModel): Html {
             </dl>`
         : ''
     }
-    ${m.complainant ? complainant(c, m, m.complainant) : ''}
+    ${
+      m.complainant === 'erased'
+        ? html`<h2>${tr(l, '投诉人信息', 'Complainant')}</h2>
+            <p class="muted" id="complainant-erased">
+              ${tr(l, '已删除（保存期限届满）', 'Erased (its retention period has ended)')}
+            </p>`
+        : m.complainant
+          ? complainant(c, m, m.complainant)
+          : ''
+    }
     ${
       m.handling && m.canHandle
         ? html`<h2>${tr(l, '办理', 'Answer')}</h2>

@@ -6,6 +6,7 @@ import { verifyChain, type ChainFinding } from './chain-verifier';
 import { verifyCheckpoint } from './checkpoint-signature';
 import { storedColumnDifferences } from './stored-columns';
 import { checkWitnesses, keyLookup } from './countersignature';
+import { erasureProblem, noteErasure, type ErasureEntry } from './erasure-check';
 import type { WireCodec } from '../wire-codec';
 
 export interface AuditReport {
@@ -16,6 +17,8 @@ export interface AuditReport {
   signatures: number;
   /** Stored messages whose derived columns (envelope fields, body) were compared with the record. */
   columns: number;
+  /** Stored messages whose personal data was erased, each covered by its signed erasure entry. */
+  erased: number;
   /** Events written but not chained yet (not covered by this verification). */
   pending: number;
   /** Chained entries after the last signed checkpoint: the window that can be cut or rewritten unseen. */
@@ -42,9 +45,11 @@ export async function verifyAuditTrail(
 ): Promise<AuditReport> {
   const head = await audit.head();
   const hashes = new Map<number, string>();
+  const erasures = new Map<string, ErasureEntry>();
   async function* remember(): AsyncGenerator<AuditEntry> {
     for await (const e of audit.entries()) {
       hashes.set(e.seq, e.hash);
+      noteErasure(e, erasures);
       yield e;
     }
   }
@@ -52,6 +57,7 @@ export async function verifyAuditTrail(
   const checkpoints = await audit.checkpoints();
   let signatures = 0;
   let columns = 0;
+  let erased = 0;
   let witnessed = 0;
   const pending = await audit.pendingCount();
   const lastSigned = checkpoints.reduce((max, c) => Math.max(max, c.seq), 0);
@@ -61,6 +67,7 @@ export async function verifyAuditTrail(
     checkpoints: checkpoints.length,
     signatures,
     columns,
+    erased,
     pending,
     unsigned: Math.max(0, chain.entries - lastSigned),
     witnessed,
@@ -106,7 +113,16 @@ export async function verifyAuditTrail(
   }
   const findings: ChainFinding[] = [];
   if (stored) {
+    const erasureKeys = keyLookup(federation, stored.manifests.values());
     for await (const m of stored.messages.signedRecords()) {
+      const erasure = m.value ? undefined : erasures.get(m.messageId);
+      if (erasure) {
+        // No record bytes: acceptable exactly as the signed erasure entry describes the row.
+        const problem = await erasureProblem(m, erasure, agency, erasureKeys);
+        if (problem) findings.push({ seq: 0, messageId: m.messageId, problem: `message ${m.messageId}: ${problem}` });
+        else erased++;
+        continue;
+      }
       // The sender's key as listed in the manifest that was in force when the message was stored.
       const fed = (m.manifestSerial !== null && stored.manifests.get(m.manifestSerial)) || federation;
       // The signer is the sender the record names; the stored sender column is checked against it below.

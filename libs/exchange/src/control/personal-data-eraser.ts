@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@xietong/contracts';
+import { PersonalDataErasure } from '../retention/personal-data-erasure';
 
 /** The grounds of an erasure notice (schemas/erasure-notice.v1.avsc, PIPL Art. 47). */
 export type ErasureReason =
@@ -27,5 +28,22 @@ export class UnsupportedPersonalDataEraser extends PersonalDataEraser {
           'ask its operator to erase them by hand',
       ),
     );
+  }
+}
+
+/**
+ * The eraser the gateway runs: each message a partner's notice names is erased as retention erases
+ * (libs/exchange/src/retention/personal-data-erasure.ts: the personal fields and the record bytes go,
+ * a signed PERSONAL_DATA_ERASED audit entry stays). Idempotent: a message erased before is left as it is.
+ */
+@Injectable()
+export class StoredPersonalDataEraser extends PersonalDataEraser {
+  constructor(private readonly erasure: PersonalDataErasure) {
+    super();
+  }
+
+  async erase(messageIds: readonly string[], reason: ErasureReason): Promise<void> {
+    for (const id of messageIds)
+      await this.erasure.erasePersonalData(id, `erasure notice: ${reason}`, 'erasure-notice');
   }
 }

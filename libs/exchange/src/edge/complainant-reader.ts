@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@xietong/contracts';
+import { DomainError, ERASED_NOTE, isErased } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
 import { LocalKeys } from '../local-keys';
 import { AgencyId } from '../tokens';
@@ -34,6 +34,15 @@ export class ComplainantReader {
       );
     }
     const jwe = (JSON.parse(complaint.body) as { complainant: string }).complainant;
+    // Nothing is decrypted, so nothing is recorded: retention erased it (docs/retention.md).
+    if (isErased(jwe))
+      return {
+        complaintNo,
+        partner: complaint.sender,
+        handler: this.self,
+        complainant: null,
+        erased: ERASED_NOTE,
+      };
     await this.access.record({
       messageId: complaint.messageId,
       caseNo: complaintNo,

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
-import { DomainError, isMessageType, MESSAGE_TYPES, messageTypeSpec } from '@xietong/contracts';
+import { DomainError, ERASED_NOTE, isErased, isMessageType, MESSAGE_TYPES, messageTypeSpec } from '@xietong/contracts';
 import { decryptJson } from '@xietong/crypto';
 import {
   type Caller,
@@ -53,7 +53,8 @@ export class MessageQueryController {
     if (!m) throw new DomainError('NOT_FOUND', `no message ${id}`);
     const body = JSON.parse(m.body) as Record<string, unknown>;
     const masked = isMessageType(m.type) && messageTypeSpec(m.type).personalData.includes('complainant');
-    return { ...view(m), body, ...(masked ? { complainantMasked: await this.masked(m, body) } : {}) };
+    const erased = masked && isErased(body.complainant) ? { complainantMasked: null, erased: ERASED_NOTE } : undefined;
+    return { ...view(m), body, ...(erased ?? (masked ? { complainantMasked: await this.masked(m, body) } : {})) };
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   OutboxRepository,
   QuarantineRepository,
   WebhookRepository,
+  RetentionRepository,
 } from '@xietong/persistence';
 import { shanghaiDate } from '@xietong/workflow';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
@@ -42,6 +43,7 @@ export class MetricsController {
     private readonly audit: AuditRepository,
     anonymous: AnonymousAccessTally,
     private readonly webhooks: WebhookRepository,
+    private readonly retention: RetentionRepository,
   ) {
     this.registry.setDefaultLabels({ agency: self });
     collectDefaultMetrics({ register: this.registry });
@@ -154,6 +156,39 @@ export class MetricsController {
           g.set({ witness }, at.getTime() / 1000);
       },
     );
+    this.retentionMetrics();
+  }
+
+  /** What the retention worker removed, from the tally it keeps in the database (any process runs it). */
+  private retentionMetrics(): void {
+    const tally = () => this.retention.tally();
+    new Counter({
+      name: 'xietong_retention_deleted_total',
+      help: 'Rows the retention worker deleted, by data class (docs/retention.md)',
+      labelNames: ['class'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const t of await tally()) if (t.class !== 'personal-data') this.inc({ class: t.class }, t.total);
+      },
+    });
+    new Counter({
+      name: 'xietong_retention_erased_total',
+      help: 'Stored messages whose personal data the retention worker erased',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        this.inc((await tally()).find((t) => t.class === 'personal-data')?.total ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'xietong_retention_last_run_timestamp_seconds',
+      help: 'When the retention worker last completed a run (Unix time; 0 before the first); alert on time() minus it',
+      registers: [this.registry],
+      async collect() {
+        this.set(Math.max(0, ...(await tally()).map((t) => t.lastRunAt.getTime())) / 1000);
+      },
+    });
   }
 
   @Get('metrics')

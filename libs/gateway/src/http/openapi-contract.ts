@@ -108,6 +108,7 @@ export const CONTRACT_SCHEMAS: Record<string, JsonSchema> = {
       receiptAt: nullable(instant),
       receivedAt: nullable(instant),
       manifestSerial: nullable({ type: 'integer' }),
+      erasedAt: nullable({ ...instant, description: 'when retention erased its personal data (docs/retention.md)' }),
     },
   },
   Case: {
@@ -223,6 +224,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
               properties: {
                 body: { type: 'object', description: 'the business body in its JSON form' },
                 complainantMasked: nullable({ type: 'object' }),
+                erased: { type: 'string', description: 'present when retention erased the personal data (已删除)' },
               },
             },
           ],
@@ -349,9 +351,15 @@ export const OPERATIONS: Record<string, OperationContract> = {
         {
           type: 'object',
           required: ['complaintNo', 'partner', 'handler', 'complainant'],
-          properties: { complaintNo: str, partner: str, handler: str, complainant: ref('Complainant') },
+          properties: {
+            complaintNo: str,
+            partner: str,
+            handler: str,
+            complainant: { allOf: [ref('Complainant')], nullable: true },
+            erased: { type: 'string', description: 'present (and complainant null) when retention erased it (已删除)' },
+          },
         },
-        'the complainant',
+        'the complainant, or null with `erased` once retention erased it',
       ),
       '400': badQuery,
       '403': error('the complaint went to another agency: only it can decrypt (`FORBIDDEN`)'),

@@ -49,6 +49,11 @@ export const MESSAGE = table(
      * causation), to tell a retry of a messageId from a different message reusing it.
      */
     requestDigest: col.varchar(64).nullable().lazy(),
+    /**
+     * When personal data was erased from this message (retention, docs/retention.md): the body
+     * holds the marker instead, the record bytes are gone, a PERSONAL_DATA_ERASED entry covers it.
+     */
+    erasedAt: col.instant().nullable().optional(),
   },
   [{ name: 'ix_message_correlation', columns: ['correlationId'] }],
 );
@@ -287,6 +292,13 @@ export const WEBHOOK_ATTEMPT = table(
   [{ name: 'ix_webhook_attempt_endpoint', columns: ['endpointId', 'id'] }],
 );
 
+/** What the retention worker removed, per data class, and when it last ran (for `/metrics`). */
+export const RETENTION_TALLY = table('retention_tally', {
+  class: col.varchar(30).primary(),
+  total: col.bigint(),
+  lastRunAt: col.instant(),
+});
+
 /** All tables, in the order the migrations create them. */
 export const TABLES = [
   MESSAGE,
@@ -304,4 +316,5 @@ export const TABLES = [
   WEBHOOK_EVENT,
   WEBHOOK_DELIVERY,
   WEBHOOK_ATTEMPT,
+  RETENTION_TALLY,
 ] as const;
