@@ -35,7 +35,10 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'RECORD_TOO_LARGE'
-  | 'CHECKPOINT_CONFLICT';
+  | 'CHECKPOINT_CONFLICT'
+  | 'TSA_UNAVAILABLE'
+  | 'TIMESTAMP_INVALID'
+  | 'ARCHIVE_INVALID';
 
 /** A failure with a stable code and, where one applies, the offending field path. */
 export class DomainError extends Error {

@@ -2,3 +2,4 @@ export * from './key-material';
 export * from './detached-jws';
 export * from './personal-data-cipher';
 export * from './sm2';
+export * from './timestamp';
