@@ -17,6 +17,7 @@ import { QuarantineReplay1765000000000 } from './migrations/1765000000000-quaran
 import { RequestDigest1765050000000 } from './migrations/1765050000000-request-digest';
 import { QueueTables1765200000000 } from './migrations/1765200000000-queue-tables';
 import { AuditWitness1765300000000 } from './migrations/1765300000000-audit-witness';
+import { Archives1765420000000 } from './migrations/1765420000000-archives';
 
 /** Tables that take updates or deletes on the hot path (per-table autovacuum in QueueTables1765200000000). */
 export const QUEUE_TABLES = ['outbox', 'audit_pending', 'audit_head', 'message', 'case_file'];
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   RequestDigest1765050000000,
   QueueTables1765200000000,
   AuditWitness1765300000000,
+  Archives1765420000000,
 ];
 
 /**

@@ -11,3 +11,4 @@ export * from './personal-data-access.repository';
 export * from './audit.repository';
 export * from './manifest-archive.repository';
 export * from './local-postgres';
+export * from './archive.repository';
