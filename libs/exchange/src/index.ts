@@ -28,3 +28,8 @@ export * from './reporting/monthly-report';
 export * from './audit/case-trail-export';
 export * from './audit/checkpoint-witnessing';
 export * from './protocol-message';
+export * from './archive/archive-format';
+export * from './archive/archive-export';
+export * from './archive/archive-verify';
+export * from './archive/archive-prune';
+export * from './archive/archive-coverage';
