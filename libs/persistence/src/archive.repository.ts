@@ -85,8 +85,8 @@ export class ArchiveRepository {
   /**
    * The content of the period [from, until) after the audit entry `afterSeq`: messages (records
    * and receipts) created in the period; the audit entries from `afterSeq` + 1 to the last one that
-   * occurred before `until` (a contiguous piece of the chain); the checkpoints and countersignatures
-   * of `agency`'s chain at those entries.
+   * occurred before `until` (a contiguous piece of the chain); the checkpoints at those entries.
+   * Countersignatures come from {@link countersignatures}.
    */
   async content(agency: string, from: Date, until: Date, afterSeq: number): Promise<ArchiveContent> {
     const d = this.db.dialect;
@@ -123,21 +123,13 @@ export class ArchiveRepository {
       ...AUDIT_CHECKPOINT.decode(r, ['seq', 'hash', 'signedAt', 'jws']),
       token: CHECKPOINT_TIMESTAMP.decode(r, ['token']).token ?? null,
     }));
-    const q = params(d, 3);
-    const countersignatures = (
-      (await this.db.manager.query(
-        `SELECT ${AUDIT_WITNESS.list(WITNESSED)} FROM audit_witness
-         WHERE agency = ${q[0]} AND seq > ${q[1]} AND seq <= ${q[2]} ORDER BY seq, witness`,
-        [agency, ...range],
-      )) as Record<string, unknown>[]
-    ).map((r) => AUDIT_WITNESS.decode(r, WITNESSED));
-    return { messages, audit, checkpoints, countersignatures };
+    return { messages, audit, checkpoints, countersignatures: [] };
   }
 
   /**
    * Deletes what the archives up to `archive` hold and is older than its `until`: settled messages
    * created before it, the audit entries up to its `auditSeq`, the checkpoints (and their tokens)
-   * and own countersigned checkpoints at those entries. The audit chain then starts after the
+   * at those entries (countersignatures stay: small, and one may still be on its way). The audit chain then starts after the
    * archive's anchor ({@link AuditRepository.anchor}). Returns the rows deleted per table.
    */
   async prune(agency: string, archive: ArchiveRow, now = new Date()): Promise<Record<string, number>> {
@@ -157,16 +149,31 @@ export class ArchiveRepository {
       await del('audit_event', `DELETE FROM audit_event WHERE seq <= ${p[0]}`, [archive.auditSeq]);
       await del('checkpoint_timestamp', `DELETE FROM checkpoint_timestamp WHERE seq <= ${p[0]}`, [archive.auditSeq]);
       await del('audit_checkpoint', `DELETE FROM audit_checkpoint WHERE seq <= ${p[0]}`, [archive.auditSeq]);
-      await del('audit_witness', `DELETE FROM audit_witness WHERE agency = ${p[0]} AND seq <= ${p[1]}`, [
-        agency,
-        archive.auditSeq,
-      ]);
       await em.query(`UPDATE archive SET pruned_at = ${p[0]} WHERE seq <= ${p[1]} AND pruned_at IS NULL`, [
         instant(d, now),
         archive.seq,
       ]);
       return counts;
     });
+  }
+
+  /**
+   * The countersignatures of `agency`'s checkpoints at the given (seq, witness) pairs: those whose
+   * arrival an archive's audit entries record (a countersignature comes back after its checkpoint
+   * was signed, often after that checkpoint's period was archived).
+   */
+  async countersignatures(agency: string, pairs: { seq: number; witness: string }[]): Promise<WitnessedCheckpoint[]> {
+    if (pairs.length === 0) return [];
+    const seqs = [...new Set(pairs.map((x) => x.seq))];
+    const p = params(this.db.dialect, 1 + seqs.length);
+    const rows = (
+      (await this.db.manager.query(
+        `SELECT ${AUDIT_WITNESS.list(WITNESSED)} FROM audit_witness
+         WHERE agency = ${p[0]} AND seq IN (${p.slice(1).join(', ')}) ORDER BY seq, witness`,
+        [agency, ...seqs],
+      )) as Record<string, unknown>[]
+    ).map((r) => AUDIT_WITNESS.decode(r, WITNESSED));
+    return rows.filter((r) => pairs.some((x) => x.seq === r.seq && x.witness === r.witness));
   }
 
   /** Stores the RFC 3161 token of checkpoint `seq` (a token already stored is kept). */
@@ -188,9 +195,9 @@ export class ArchiveRepository {
   }
 }
 
-/** Runs a DELETE and returns how many rows it removed (pg: [rows, count]; better-sqlite3: { changes }). */
+/** Runs a DELETE and returns how many rows it removed (RETURNING: pg answers [rows, count], SQLite the rows). */
 async function deleted(em: EntityManager, sql: string, args: unknown[]): Promise<number> {
-  const r = (await em.query(sql, args)) as unknown;
-  if (Array.isArray(r) && typeof r[1] === 'number') return r[1];
-  return Number((r as { changes?: number }).changes ?? 0);
+  const r = (await em.query(`${sql} RETURNING 1 AS x`, args)) as unknown[];
+  if (r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number') return r[1];
+  return r.length;
 }

@@ -5,9 +5,11 @@ import { requestTimestamp, signDetached, verifyTimestamp, type Signer } from '@x
 import {
   GENESIS_HASH,
   type ArchiveRepository,
+  type AuditEntry,
   type AuditRepository,
   type ManifestArchiveRepository,
 } from '@xietong/persistence';
+import { WITNESS_AUDIT_KINDS } from '../audit/checkpoint-witnessing';
 import { archiveDirName, archiveManifest, contentFiles, NO_PREVIOUS, sha256 } from './archive-format';
 
 /** The agency's time-stamping authority (XIETONG_TSA_URL, XIETONG_TSA_CERT_FILE). */
@@ -65,6 +67,10 @@ export async function exportArchive(
   const afterSeq = last?.auditSeq ?? 0;
   const anchor = last?.auditHash ?? GENESIS_HASH;
   const content = await deps.archives.content(agency, from, until, afterSeq);
+  content.countersignatures = await deps.archives.countersignatures(
+    agency,
+    countersignaturesArrived(agency, content.audit),
+  );
   const files: Record<string, Buffer> = contentFiles(content, await deps.manifests.all());
   if (deps.tsa) files['tsa.crt'] = Buffer.from(deps.tsa.certPem);
   const lastEntry = content.audit[content.audit.length - 1];
@@ -130,4 +136,13 @@ export async function exportArchive(
     entries: content.audit.length,
     timestampedAt,
   };
+}
+
+/** The countersignatures of `agency`'s checkpoints whose arrival these entries record. */
+export function countersignaturesArrived(agency: string, entries: AuditEntry[]): { seq: number; witness: string }[] {
+  return entries
+    .filter((e) => e.kind === WITNESS_AUDIT_KINDS.countersignatureReceived)
+    .map((e) => JSON.parse(e.detail) as { agency?: string; seq?: number; witness?: string })
+    .filter((d) => d.agency === agency && typeof d.seq === 'number' && typeof d.witness === 'string')
+    .map((d) => ({ seq: d.seq!, witness: d.witness! }));
 }
