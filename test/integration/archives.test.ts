@@ -94,6 +94,11 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('archives on %s', (dialect) =
     return dir;
   };
 
+  it('timestamps checkpoints through the configured TSA and says so in /health', async () => {
+    expect((await h.get(JD, '/health')).json.timestamps).toEqual({ tsa: tsa.url });
+    await eventually('checkpoint tokens', async () => (await deps.archives.checkpointsWithoutToken()).length === 0);
+  });
+
   it('writes hash-linked, signed, timestamped archives that verify offline', async () => {
     expect(exported.map((a) => a.seq)).toEqual([1, 2, 3]);
     expect(exported.every((a) => a.records > 0 && a.entries > 0 && a.timestampedAt)).toBe(true);
@@ -222,7 +227,14 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('archives on %s', (dialect) =
     });
     // The chain goes on: a fourth archive links to the third and the whole sequence still verifies.
     await exchange(`JD-ARCH-${dialect}-4`);
-    await exportArchive(JD, new Date(), out, deps);
+    await eventually('checkpoint tokens', async () => (await deps.archives.checkpointsWithoutToken()).length === 0);
+    const fourth = await exportArchive(JD, new Date(), out, deps);
+    const stamped = readFileSync(join(fourth.dir, 'checkpoints.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(stamped.length).toBeGreaterThan(0);
+    expect(stamped.every((c) => typeof c.timestamp === 'string')).toBe(true);
     // Countersignatures of earlier checkpoints came back meanwhile: archived with the entries recording their arrival.
     expect(await verifyCli(out)).toMatchObject({
       code: 0,

@@ -14,6 +14,7 @@ import { ManifestStore, readJwk } from '@xietong/federation';
 import { BrokerStatus, createKafka, InboxConsumer, RecordPublisher, TopicLimits } from '@xietong/messaging';
 import { DomainError } from '@xietong/contracts';
 import {
+  ArchiveRepository,
   AuditRepository,
   CaseRepository,
   Database,
@@ -33,6 +34,7 @@ import { CaseTracker } from './cases/case-tracker';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
 import { AuditChainer, DEFAULT_AUDIT_CHAINER } from './audit/chainer';
 import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './audit/checkpoint-scheduler';
+import { CheckpointTimestamper } from './audit/checkpoint-timestamper';
 import { CheckpointWitnessing } from './audit/checkpoint-witnessing';
 import { ExchangeMetrics } from './exchange-metrics';
 import { MonthlyReport } from './reporting/monthly-report';
@@ -242,6 +244,7 @@ export class ExchangeModule {
         MonthlyReport,
         CheckpointWitnessing,
         provideFactory(CheckpointStore, [CheckpointWitnessing], (witnessing) => witnessing),
+        CheckpointTimestamper,
         AuditCheckpointer,
         CaseTracker,
         RecordVerifier,
@@ -260,6 +263,8 @@ export class ExchangeModule {
         MonthlyReport,
         AuditRepository,
         AuditCheckpointer,
+        CheckpointTimestamper,
+        ArchiveRepository,
         CheckpointWitnessing,
         DeadlineSupervisor,
         CaseRepository,
@@ -308,6 +313,7 @@ export function repositoryProviders(): Provider[] {
     provideFactory(CaseRepository, [Database], (db) => new CaseRepository(db)),
     provideFactory(AuditRepository, [Database], (db) => new AuditRepository(db)),
     provideFactory(ManifestArchiveRepository, [Database], (db) => new ManifestArchiveRepository(db)),
+    provideFactory(ArchiveRepository, [Database], (db) => new ArchiveRepository(db)),
   ];
 }
 

@@ -33,3 +33,4 @@ export * from './archive/archive-export';
 export * from './archive/archive-verify';
 export * from './archive/archive-prune';
 export * from './archive/archive-coverage';
+export * from './audit/checkpoint-timestamper';

@@ -66,6 +66,14 @@ export async function exportArchive(
   const seq = (last?.seq ?? 0) + 1;
   const afterSeq = last?.auditSeq ?? 0;
   const anchor = last?.auditHash ?? GENESIS_HASH;
+  // Checkpoints still waiting for their token get it now, so that the archive holds it (and an
+  // export of the same database content writes the same bytes).
+  if (deps.tsa)
+    for (const c of await deps.archives.checkpointsWithoutToken(10_000)) {
+      const token = await requestTimestamp(deps.tsa.url, Buffer.from(c.jws));
+      const { genTime } = await verifyTimestamp(token, Buffer.from(c.jws), deps.tsa.certPem);
+      await deps.archives.saveCheckpointToken(c.seq, token, genTime);
+    }
   const content = await deps.archives.content(agency, from, until, afterSeq);
   content.countersignatures = await deps.archives.countersignatures(
     agency,

@@ -62,6 +62,14 @@ describe('HealthController', () => {
     expect((await http().get('/health')).body.audit).toEqual({ unwitnessedSince: expect.any(String) });
   });
 
+  it('says archives and checkpoints are not timestamped when no TSA is configured', async () => {
+    const res = await http().get('/health');
+    expect(res.body.timestamps).toEqual({
+      tsa: null,
+      note: expect.stringContaining('archives/checkpoints are not timestamped'),
+    });
+  });
+
   it('answers 200 without a token when database, Kafka and manifest are up', async () => {
     const res = await http().get('/health');
     expect(res.status).toBe(200);

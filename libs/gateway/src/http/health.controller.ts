@@ -1,8 +1,8 @@
-import { Controller, Get, Inject, Res, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { GatewayConfig } from '@xietong/config';
-import { GATEWAY_CONFIG } from '@xietong/exchange';
+import { CheckpointTimestamper, GATEWAY_CONFIG } from '@xietong/exchange';
 import { ManifestStore } from '@xietong/federation';
 import { BrokerStatus } from '@xietong/messaging';
 import { AuditRepository, Database, OutboxRepository } from '@xietong/persistence';
@@ -31,6 +31,7 @@ export class HealthController implements OnModuleDestroy {
     private readonly manifests: ManifestStore,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
+    @Optional() private readonly stamper?: CheckpointTimestamper,
   ) {
     this.loop.enable();
   }
@@ -87,7 +88,26 @@ export class HealthController implements OnModuleDestroy {
       outboxPending,
       ...(queues ? { queues } : {}),
       ...(audit ? { audit } : {}),
+      timestamps: this.timestamps(),
     });
+  }
+
+  /** Whether archives and checkpoints get RFC 3161 tokens, and whether the TSA answers. */
+  private timestamps() {
+    if (!this.config.tsa)
+      return {
+        tsa: null,
+        note: 'archives/checkpoints are not timestamped: no TSA is configured (XIETONG_TSA_URL, XIETONG_TSA_CERT_FILE)',
+      };
+    const failures = this.stamper?.failures ?? 0;
+    return {
+      tsa: this.config.tsa.url,
+      ...(failures > 0
+        ? {
+            note: `the TSA failed ${failures} time(s) in a row (${this.stamper?.lastError}): checkpoints wait for their timestamp tokens`,
+          }
+        : {}),
+    };
   }
 
   /**
