@@ -1,13 +1,20 @@
 // The demo exchange (npm run demo): three agency gateways on the local Kafka broker, one SQLite
 // file each, exchanging leads, case results and complaints, plus two hostile records.
 // Progress goes to stderr; the last line on stdout is one JSON summary.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { isProtocolType, sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
-import { AuditCheckpointer, composeSignedRecord, DeadlineSupervisor, LocalKeys, WireCodec } from '@xietong/exchange';
+import {
+  AuditCheckpointer,
+  composeSignedRecord,
+  DeadlineSupervisor,
+  exportArchive,
+  LocalKeys,
+  WireCodec,
+} from '@xietong/exchange';
 import {
   federationFiles,
   initFederation,
@@ -27,7 +34,15 @@ import {
   type RunningGateway,
 } from '@xietong/gateway';
 import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
-import { AuditRepository, CaseRepository, MessageRepository, QuarantineRepository } from '@xietong/persistence';
+import {
+  ArchiveRepository,
+  AuditRepository,
+  CaseRepository,
+  ManifestArchiveRepository,
+  MessageRepository,
+  QuarantineRepository,
+} from '@xietong/persistence';
+import { startDemoTsa, type DemoTsa } from './demo-tsa';
 import { startLocalKafka, stopLocalKafka } from '@xietong/messaging';
 import { formatLocalDate, parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import {
@@ -76,6 +91,7 @@ async function main(o: Options): Promise<number> {
   }
   const gateways: RunningGateway[] = [];
   let idp: DevIdentityProvider | undefined;
+  let tsa: DemoTsa | undefined;
   try {
     // The console signs staff in at an OpenID Connect provider: the demo runs a development one.
     const idpPort = await freePort();
@@ -100,6 +116,8 @@ async function main(o: Options): Promise<number> {
     log(
       `kafka apply: ${diff.createTopics.length} topics created${diff.aclsSupported ? `, ${diff.addAcls.length} ACLs added` : ''}`,
     );
+    tsa = await startDemoTsa(join(o.dir, 'tsa'));
+    log(`time-stamping authority (openssl ts behind tools/tsa) at ${tsa.url}`);
     for (const id of AGENCIES) {
       const config = loadGatewayConfig({
         ...process.env,
@@ -111,6 +129,8 @@ async function main(o: Options): Promise<number> {
         XIETONG_DATABASE_URL: `sqlite:${join(o.dir, `gateway-${id}.sqlite`)}`,
         XIETONG_HTTP_PORT: '0',
         XIETONG_OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
+        XIETONG_TSA_URL: tsa.url,
+        XIETONG_TSA_CERT_FILE: tsa.certFile,
       });
       const gw = await startGateway(config, { logLevels: ['error'] });
       gateways.push(gw);
@@ -236,6 +256,18 @@ async function main(o: Options): Promise<number> {
         `  ${g.config.agencyId} checkpoints witnessed: ${own.map((w) => `entry ${w.seq} by ${w.witness}`).join(', ') || 'none'}`,
       );
     }
+    // 旌德's records, receipts and trail so far, as one signed, time-stamped archive.
+    const jd = byId.get(AGENCIES[0])!;
+    const archived = await exportArchive(AGENCIES[0], new Date(), join(o.dir, 'archives'), {
+      archives: jd.app.get(ArchiveRepository),
+      audit: jd.app.get(AuditRepository),
+      manifests: jd.app.get(ManifestArchiveRepository),
+      signer: jd.app.get(LocalKeys).signer,
+      tsa: { url: tsa.url, certPem: readFileSync(tsa.certFile, 'utf8') },
+    });
+    log(
+      `archive ${archived.seq} of ${AGENCIES[0]}: ${archived.records} messages, ${archived.entries} audit entries -> ${archived.dir}, timestamped by the TSA at ${archived.timestampedAt?.toISOString()} (check: npm run cli -- archive verify --dir ${join(o.dir, 'archives')} --authority ${join(o.dir, 'authority.public.jwk.json')})`,
+    );
     const summary = {
       agencies: gateways.length,
       sent: c.sent,
@@ -275,6 +307,7 @@ async function main(o: Options): Promise<number> {
   } finally {
     await idp?.close();
     for (const g of gateways) await g.close();
+    await tsa?.stop();
     if (ownKafka) stopLocalKafka();
   }
 }
