@@ -5,3 +5,4 @@ export * from './hostile-records';
 export * from './rows-fetched';
 export * from './wait-for';
 export * from './rebuild';
+export * from './tsa';

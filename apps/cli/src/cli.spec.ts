@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli';
+import { decodeJwt } from 'jose';
 import { repoRoot } from '@xietong/config';
-import { Database } from '@xietong/persistence';
+import { Database, ManifestArchiveRepository } from '@xietong/persistence';
 
 function capture() {
   const out: string[] = [];
@@ -361,5 +362,50 @@ describe('xietong CLI: federation init, identity numbers and tokens', () => {
     expect(
       await runCli(['auth', 'token', '--dir', dir, '--agency', '341825', '--roles', 'root'], capture().io),
     ).not.toBe(0);
+  });
+});
+
+describe('xietong CLI: archives', () => {
+  const dbFile = join(dir, 'archive-cli.sqlite');
+  const out = join(dir, 'archives');
+  const common = ['--agency', '341825', '--database-url', `sqlite:${dbFile}`, '--federation-dir', dir];
+  beforeAll(async () => {
+    const db = await Database.open({ type: 'better-sqlite3', file: dbFile });
+    const jws = readFileSync(join(dir, 'manifest.jws'), 'utf8').trim();
+    await new ManifestArchiveRepository(db).keep(Number(decodeJwt(jws).serial), jws);
+    await db.close();
+  });
+
+  it('exports an archive without a TSA, says it is not timestamped, and verifies it offline', async () => {
+    const c = capture();
+    expect(await runCli(['archive', 'export', ...common, '--out', out, '--until', '2026-01-01T00:00:00Z'], c.io)).toBe(
+      0,
+    );
+    expect(c.out.join('\n')).toContain('not timestamped: no TSA is configured');
+    const v = capture();
+    const authority = join(dir, 'authority.public.jwk.json');
+    expect(await runCli(['archive', 'verify', '--dir', out, '--authority', authority], v.io)).toBe(0);
+    expect(v.out.join('\n')).toContain(
+      '341825-000001: 1970-01-01T00:00:00.000Z .. 2026-01-01T00:00:00.000Z, not timestamped',
+    );
+  });
+
+  it('refuses a period the last archive already covers, and pruning before any archive ends', async () => {
+    const c = capture();
+    expect(await runCli(['archive', 'export', ...common, '--out', out, '--until', '2025-06-01T00:00:00Z'], c.io)).toBe(
+      1,
+    );
+    expect(c.err.join('\n')).toContain('nothing to archive: archive 1 already reaches 2026-01-01T00:00:00.000Z');
+    const p = capture();
+    expect(await runCli(['archive', 'prune', ...common, '--until', '2025-01-01T00:00:00Z'], p.io)).toBe(1);
+    expect(p.err.join('\n')).toContain('no archive ends at or before 2025-01-01T00:00:00.000Z');
+  });
+
+  it('fails to verify a directory without archives', async () => {
+    const c = capture();
+    const empty = mkdtempSync(join(tmpdir(), 'xt-empty-'));
+    const authority = join(dir, 'authority.public.jwk.json');
+    expect(await runCli(['archive', 'verify', '--dir', empty, '--authority', authority], c.io)).toBe(1);
+    expect(c.err.join('\n')).toContain('holds no archive');
   });
 });

@@ -5,6 +5,7 @@ import { repoRoot } from '@xietong/config';
 import { DomainError } from '@xietong/contracts';
 import { CliExit, type CliDeps, type CliIo } from './cli-io';
 import { registerAuditCommands } from './commands/audit';
+import { registerArchiveCommands } from './commands/archive';
 import { registerAuthCommands } from './commands/auth';
 import { registerCheckCommands } from './commands/checks';
 import { registerConformanceCommands } from './commands/conformance';
@@ -46,6 +47,7 @@ export function buildCli(io: CliIo = stdio): Command {
   registerWebhookCommands(program, deps);
   registerAuditCommands(program, deps);
   registerRetentionCommands(program, deps);
+  registerArchiveCommands(program, deps);
   registerDeadlineCommands(program, deps);
   registerCheckCommands(program, deps);
   registerConformanceCommands(program, deps);

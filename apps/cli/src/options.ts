@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { FEDERATION_ID } from '@xietong/config';
+import { FEDERATION_ID, loadGatewayConfig } from '@xietong/config';
 import { isSigningAlgorithm } from '@xietong/crypto';
 
 // Option parsers shared by the command groups: a bad value is a usage error naming what was expected.
@@ -28,3 +28,17 @@ export const signingAlg = (v: string) => {
   if (!isSigningAlgorithm(v)) throw new InvalidArgumentError('expected EdDSA, ES256 or SM2');
   return v;
 };
+
+/** A gateway's configuration for an offline tool: its environment, with the options given. */
+export function gatewayConfigFor(agency: string, o: { databaseUrl?: string; schema?: string; federationDir?: string }) {
+  return loadGatewayConfig(
+    {
+      ...process.env,
+      XIETONG_AGENCY_ID: agency,
+      ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
+      ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
+      ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
+    },
+    { offlineTool: true },
+  );
+}

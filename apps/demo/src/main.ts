@@ -1,7 +1,7 @@
 // The demo exchange (npm run demo): three agency gateways on the local Kafka broker, one SQLite
 // file each, exchanging leads, case results and complaints, plus two hostile records.
 // Progress goes to stderr; the last line on stdout is one JSON summary.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import {
@@ -16,7 +16,14 @@ import {
 import { loadGatewayConfig, repoRoot } from '@xietong/config';
 import { isProtocolType, sampleLead, SchemaCatalog } from '@xietong/contracts';
 import { generateSigningKey, importKey } from '@xietong/crypto';
-import { AuditCheckpointer, composeSignedRecord, DeadlineSupervisor, LocalKeys, WireCodec } from '@xietong/exchange';
+import {
+  AuditCheckpointer,
+  composeSignedRecord,
+  DeadlineSupervisor,
+  exportArchive,
+  LocalKeys,
+  WireCodec,
+} from '@xietong/exchange';
 import {
   federationFiles,
   initFederation,
@@ -29,13 +36,16 @@ import {
 import { startGateway, type RunningGateway } from '@xietong/gateway';
 import { applyKafkaPlan, clusterSize, RecordPublisher, createKafka } from '@xietong/messaging';
 import {
+  ArchiveRepository,
   AuditRepository,
   CaseRepository,
+  ManifestArchiveRepository,
   MessageRepository,
   QuarantineRepository,
   WebhookRepository,
 } from '@xietong/persistence';
 import { CountyReceiver } from './county-receiver';
+import { startDemoTsa, type DemoTsa } from './demo-tsa';
 import { formatLocalDate, parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import {
   AGENCIES,
@@ -85,6 +95,7 @@ async function main(o: Options): Promise<number> {
   let idp: DevIdentityProvider | undefined;
   // Each agency's county system, taking its gateway's webhooks (docs/webhooks.md).
   const county = await new CountyReceiver().start();
+  let tsa: DemoTsa | undefined;
   try {
     // The console signs staff in at an OpenID Connect provider: the demo runs a development one.
     const idpPort = await freePort();
@@ -109,6 +120,8 @@ async function main(o: Options): Promise<number> {
     log(
       `kafka apply: ${diff.createTopics.length} topics created${diff.aclsSupported ? `, ${diff.addAcls.length} ACLs added` : ''}`,
     );
+    tsa = await startDemoTsa(join(o.dir, 'tsa'));
+    log(`time-stamping authority (openssl ts behind tools/tsa) at ${tsa.url}`);
     for (const id of AGENCIES) {
       const config = loadGatewayConfig({
         ...process.env,
@@ -122,6 +135,8 @@ async function main(o: Options): Promise<number> {
         XIETONG_OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
         // The county systems' receiver is on this machine: the one private address webhooks may use.
         XIETONG_WEBHOOK_ALLOW_PRIVATE: `127.0.0.1:${county.port}`,
+        XIETONG_TSA_URL: tsa.url,
+        XIETONG_TSA_CERT_FILE: tsa.certFile,
       });
       const gw = await startGateway(config, { logLevels: ['error'] });
       gateways.push(gw);
@@ -256,6 +271,18 @@ async function main(o: Options): Promise<number> {
     log(
       `webhooks: ${county.delivered} delivered to the county systems, ${county.verified} verified with standardwebhooks`,
     );
+    // 旌德's records, receipts and trail so far, as one signed, time-stamped archive.
+    const jd = byId.get(AGENCIES[0])!;
+    const archived = await exportArchive(AGENCIES[0], new Date(), join(o.dir, 'archives'), {
+      archives: jd.app.get(ArchiveRepository),
+      audit: jd.app.get(AuditRepository),
+      manifests: jd.app.get(ManifestArchiveRepository),
+      signer: jd.app.get(LocalKeys).signer,
+      tsa: { url: tsa.url, certPem: readFileSync(tsa.certFile, 'utf8') },
+    });
+    log(
+      `archive ${archived.seq} of ${AGENCIES[0]}: ${archived.records} messages, ${archived.entries} audit entries -> ${archived.dir}, timestamped by the TSA at ${archived.timestampedAt?.toISOString()} (check: npm run cli -- archive verify --dir ${join(o.dir, 'archives')} --authority ${join(o.dir, 'authority.public.jwk.json')})`,
+    );
     const summary = {
       agencies: gateways.length,
       sent: c.sent,
@@ -299,6 +326,7 @@ async function main(o: Options): Promise<number> {
     await idp?.close();
     for (const g of gateways) await g.close();
     await county.close();
+    await tsa?.stop();
     if (ownKafka) stopLocalKafka();
   }
 }

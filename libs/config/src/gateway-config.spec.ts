@@ -14,6 +14,28 @@ describe('loadGatewayConfig', () => {
     expect([...c.roles]).toEqual(['http', 'relay', 'inbound', 'scheduler']);
   });
 
+  it('reads the time-stamping authority, both variables or neither', () => {
+    expect(loadGatewayConfig({ XIETONG_AGENCY_ID: '341825', ...DEV }).tsa).toBeUndefined();
+    const c = loadGatewayConfig({
+      XIETONG_AGENCY_ID: '341825',
+      ...DEV,
+      XIETONG_TSA_URL: 'http://127.0.0.1:3180/',
+      XIETONG_TSA_CERT_FILE: '/etc/xietong/tsa.crt',
+    });
+    expect(c.tsa).toEqual({ url: 'http://127.0.0.1:3180/', certFile: '/etc/xietong/tsa.crt' });
+    expect(() =>
+      loadGatewayConfig({ XIETONG_AGENCY_ID: '341825', ...DEV, XIETONG_TSA_URL: 'http://127.0.0.1:3180/' }),
+    ).toThrow(/XIETONG_TSA_CERT_FILE/);
+    expect(() =>
+      loadGatewayConfig({
+        XIETONG_AGENCY_ID: '341825',
+        ...DEV,
+        XIETONG_TSA_URL: 'ftp://x',
+        XIETONG_TSA_CERT_FILE: 'c',
+      }),
+    ).toThrow(/XIETONG_TSA_URL must be the http\(s\) URL/);
+  });
+
   it('reads a PostgreSQL URL and schema', () => {
     const c = loadGatewayConfig({
       XIETONG_AGENCY_ID: '330100',

@@ -62,6 +62,11 @@ export interface GatewayConfig {
   metrics: { tokenFile?: string };
   /** Signed webhooks to the county's own systems (relay role delivers them; docs/webhooks.md). */
   webhooks: WebhookConfig;
+  /**
+   * The agency's RFC 3161 time-stamping authority: archives and audit checkpoints get tokens from
+   * `url`, checked against the certificate in `certFile`. Absent: they are not timestamped.
+   */
+  tsa?: { url: string; certFile: string };
   /** Test-only crash points for the fault suite (XIETONG_FAILPOINTS); empty in production. */
   failpoints: ReadonlyMap<FailpointName, number>;
   /** HTTP hardening: proxies and anonymous traffic (see httpHardening below). */
@@ -196,6 +201,7 @@ export function loadGatewayConfig(env: Env = process.env, o: { offlineTool?: boo
     auth: auth(env, agencyId, fedDir, development || o.offlineTool === true),
     console: consoleConfig(env),
     metrics: { tokenFile: env.XIETONG_METRICS_TOKEN_FILE ? resolve(env.XIETONG_METRICS_TOKEN_FILE) : undefined },
+    tsa: tsa(env),
     scheduler: {
       intervalMs: int(env, 'XIETONG_SCHEDULER_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       reminderIntervalHours: int(env, 'XIETONG_REMINDER_INTERVAL_HOURS', 24, 1, 24 * 30),
@@ -210,6 +216,18 @@ export function loadGatewayConfig(env: Env = process.env, o: { offlineTool?: boo
     httpHardening: httpHardening(env),
     retention: loadRetentionConfig(env),
   };
+}
+
+/** XIETONG_TSA_URL and XIETONG_TSA_CERT_FILE: both or neither. */
+function tsa(env: Env): GatewayConfig['tsa'] {
+  const url = env.XIETONG_TSA_URL;
+  const certFile = env.XIETONG_TSA_CERT_FILE;
+  if (url === undefined && certFile === undefined) return undefined;
+  if (url === undefined || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    fail('XIETONG_TSA_URL', 'the http(s) URL of the RFC 3161 time-stamping authority', url);
+  if (!certFile)
+    fail('XIETONG_TSA_CERT_FILE', "the TSA's certificate (PEM) that its tokens are checked with", certFile);
+  return { url, certFile: resolve(certFile) };
 }
 
 /** How a gateway process writes its log: human-readable lines (default) or JSON lines. */

@@ -39,7 +39,10 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'ERASURE_NOT_PARTY'
   | 'ERASURE_UNSUPPORTED'
-  | 'WEBHOOK_URL_REFUSED';
+  | 'WEBHOOK_URL_REFUSED'
+  | 'TSA_UNAVAILABLE'
+  | 'TIMESTAMP_INVALID'
+  | 'ARCHIVE_INVALID';
 
 /** A failure with a stable code and, where one applies, the offending field path. */
 export class DomainError extends Error {

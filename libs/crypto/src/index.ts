@@ -4,3 +4,4 @@ export * from './personal-data-cipher';
 export * from './sm2';
 export * from './secret-box';
 export * from './webhook-signature';
+export * from './timestamp';

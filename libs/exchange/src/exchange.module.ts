@@ -8,6 +8,7 @@ import { AuditRepository, ManifestArchiveRepository, MessageRepository, Persiste
 import { WorkflowModule } from '@xietong/workflow';
 import { AuditChainer, DEFAULT_AUDIT_CHAINER } from './audit/chainer';
 import { AuditCheckpointer, CheckpointCadence, CheckpointStore } from './audit/checkpoint-scheduler';
+import { CheckpointTimestamper } from './audit/checkpoint-timestamper';
 import { CheckpointWitnessing } from './audit/checkpoint-witnessing';
 import { CaseTracker } from './cases/case-tracker';
 import { DeadlineSupervisor } from './cases/deadline-supervisor';
@@ -25,7 +26,8 @@ import { SubmitMessageUseCase } from './outbound/submit-message.use-case';
 import { MonthlyReport } from './reporting/monthly-report';
 import { AgencyId, AuditSettings, Logs, provideFactory, provideValue, RecordSigner, SchedulerSettings } from './tokens';
 import { WireCodec } from './wire-codec';
-import { ArchiveCoverage, NothingArchived } from './retention/archive-coverage';
+import { ArchiveCoverage } from './retention/archive-coverage';
+import { DatabaseArchiveCoverage } from './archive/archive-coverage';
 import { PersonalDataErasure } from './retention/personal-data-erasure';
 import { RetentionSettings, RetentionWorker } from './retention/retention-worker';
 import { SsrfGuard } from './webhooks/ssrf-guard';
@@ -96,8 +98,9 @@ export class ExchangeModule {
         provideFactory(CheckpointStore, [CheckpointWitnessing], (witnessing) => witnessing),
         // A partner's erasure notice erases as retention does.
         { provide: PersonalDataEraser, useClass: StoredPersonalDataEraser },
-        provideFactory(ArchiveCoverage, [], () => new NothingArchived()),
+        { provide: ArchiveCoverage, useClass: DatabaseArchiveCoverage },
         ErasureNotices,
+        CheckpointTimestamper,
         RecordVerifier,
         ...SERVICES,
         auditChainerProvider,
@@ -108,6 +111,7 @@ export class ExchangeModule {
         ...libs,
         AuditSettings,
         RecordSigner,
+        CheckpointTimestamper,
         LocalKeys,
         WireCodec,
         PersonalDataEraser,

@@ -159,6 +159,20 @@ export class AuditRepository {
     return Number(r.n);
   }
 
+  /**
+   * Where the chain in the database starts when an archived prefix was pruned (archive prune): the
+   * last archived entry's seq and hash, which the first remaining entry links to. Undefined: the
+   * chain starts at genesis.
+   */
+  async anchor(): Promise<{ seq: number; hash: string; archive: number } | undefined> {
+    const [r] = (await this.db.manager.query(
+      'SELECT seq, audit_seq, audit_hash FROM archive WHERE pruned_at IS NOT NULL ORDER BY seq DESC LIMIT 1',
+    )) as { seq: string | number; audit_seq: string | number; audit_hash: string }[];
+    return r && Number(r.audit_seq) > 0
+      ? { seq: Number(r.audit_seq), hash: String(r.audit_hash), archive: Number(r.seq) }
+      : undefined;
+  }
+
   async head(): Promise<{ seq: number; hash: string }> {
     const [h] = (await this.db.manager.query('SELECT seq, hash FROM audit_head WHERE id = 1')) as {
       seq: string | number;

@@ -19,6 +19,7 @@ import { QueueTables1765200000000 } from './migrations/1765200000000-queue-table
 import { AuditWitness1765300000000 } from './migrations/1765300000000-audit-witness';
 import { Webhooks1765400000000 } from './migrations/1765400000000-webhooks';
 import { Retention1765410000000 } from './migrations/1765410000000-retention';
+import { Archives1765420000000 } from './migrations/1765420000000-archives';
 
 /** Tables that take updates or deletes on the hot path (per-table autovacuum in QueueTables1765200000000). */
 /**
@@ -56,6 +57,7 @@ export const MIGRATIONS = [
   AuditWitness1765300000000,
   Webhooks1765400000000,
   Retention1765410000000,
+  Archives1765420000000,
 ];
 
 /**

@@ -14,3 +14,4 @@ export * from './persistence.module';
 export * from './console-query.repository';
 export * from './webhook.repository';
 export * from './retention.repository';
+export * from './archive.repository';

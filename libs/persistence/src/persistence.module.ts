@@ -11,6 +11,7 @@ import { PersonalDataAccessRepository } from './personal-data-access.repository'
 import { QuarantineRepository } from './quarantine.repository';
 import { WebhookRepository } from './webhook.repository';
 import { RetentionRepository } from './retention.repository';
+import { ArchiveRepository } from './archive.repository';
 
 /** The database slice of the gateway's configuration (XIETONG_DATABASE_URL). */
 export const DatabaseSettings = token<DatabaseSettings>('DatabaseSettings');
@@ -27,6 +28,7 @@ const REPOSITORIES: (new (db: Database) => object)[] = [
   PersonalDataAccessRepository,
   WebhookRepository,
   RetentionRepository,
+  ArchiveRepository,
 ];
 
 const repository = <R>(Repository: new (db: Database) => R) =>

@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
-import { loadGatewayConfig } from '@xietong/config';
 import {
   AuditCheckpointer,
   exportCaseTrail,
@@ -25,6 +24,7 @@ import {
 import { WorkingDayCalendar } from '@xietong/workflow';
 import { Federation, readJwk, verifyManifest } from '@xietong/federation';
 import { CliExit, type CliDeps, type CliIo } from '../cli-io';
+import { gatewayConfigFor } from '../options';
 
 /** `audit verify`, `export`, `witnesses export` and `report`, offline on a gateway's database. */
 export function registerAuditCommands(program: Command, { io }: CliDeps): void {
@@ -231,19 +231,4 @@ function registerReport(audit: Command, io: CliIo): void {
         await db.close();
       }
     });
-}
-
-/** A gateway's configuration for an offline tool: its environment, with the options given. */
-/** The gateway configuration of `agency` for an offline command, with the options it overrides. */
-export function gatewayConfigFor(agency: string, o: { databaseUrl?: string; schema?: string; federationDir?: string }) {
-  return loadGatewayConfig(
-    {
-      ...process.env,
-      XIETONG_AGENCY_ID: agency,
-      ...(o.databaseUrl ? { XIETONG_DATABASE_URL: o.databaseUrl } : {}),
-      ...(o.schema ? { XIETONG_DATABASE_SCHEMA: o.schema } : {}),
-      ...(o.federationDir ? { XIETONG_FEDERATION_DIR: o.federationDir } : {}),
-    },
-    { offlineTool: true },
-  );
 }

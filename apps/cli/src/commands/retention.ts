@@ -9,7 +9,7 @@ import {
 } from '@xietong/exchange';
 import { AuditRepository, Database, RetentionRepository } from '@xietong/persistence';
 import type { CliDeps, CliIo } from '../cli-io';
-import { gatewayConfigFor } from './audit';
+import { gatewayConfigFor } from '../options';
 
 /** `retention run`: the agency's retention policy, applied once (docs/retention.md). */
 export function registerRetentionCommands(program: Command, { io }: CliDeps): void {

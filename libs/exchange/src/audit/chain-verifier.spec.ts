@@ -45,3 +45,30 @@ describe('verifyChain against the head', () => {
     });
   });
 });
+
+describe('verifyChain after an archived prefix was pruned', () => {
+  const entries = chain(6);
+  const anchor = { seq: 3, hash: entries[2].hash };
+
+  it('starts from the archive anchor instead of genesis', async () => {
+    expect(await verifyChain(entries.slice(3), { seq: 6, hash: entries[5].hash }, anchor)).toEqual({
+      entries: 3,
+      lastSeq: 6,
+      lastHash: entries[5].hash,
+    });
+  });
+
+  it('fails when the first remaining entry does not link to the anchor', async () => {
+    const other = { seq: 3, hash: entries[1].hash };
+    expect((await verifyChain(entries.slice(3), undefined, other)).finding).toEqual({
+      seq: 4,
+      problem: 'entry 4 does not link to the last archived entry 3 (the archive anchor)',
+    });
+  });
+
+  it('fails when more was deleted than the archive covers', async () => {
+    expect((await verifyChain(entries.slice(4), undefined, anchor)).finding?.problem).toBe(
+      'entry 4 is missing before entry 5 (deleted?)',
+    );
+  });
+});

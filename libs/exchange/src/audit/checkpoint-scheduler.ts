@@ -4,6 +4,7 @@ import { AuditRepository } from '@xietong/persistence';
 import { AgencyId, Logs, RecordSigner, token, type Log } from '../tokens';
 import { signCheckpoint } from './checkpoint-signature';
 import type { SignedCheckpoint } from './checkpoint-witnessing';
+import { CheckpointTimestamper } from './checkpoint-timestamper';
 
 /** Where a signed checkpoint goes: stored, and sent to the partners that witness it (CheckpointWitnessing). */
 export const CheckpointStore = token<CheckpointStore>('CheckpointStore');
@@ -46,6 +47,8 @@ export class AuditCheckpointer {
     logs: Logs,
     /** Stores each checkpoint and sends it to witnessing partners (default: stored only). */
     @Optional() private readonly sink?: CheckpointStore,
+    /** Gets the checkpoints' RFC 3161 tokens when a TSA is configured. */
+    @Optional() private readonly stamper?: CheckpointTimestamper,
   ) {
     this.log = logs('Audit');
   }
@@ -71,6 +74,9 @@ export class AuditCheckpointer {
     else await this.audit.saveCheckpoint(checkpoint);
     this.lastSeq = head.seq;
     this.lastAt = now.getTime();
+    // The token is asked for after the checkpoint is stored, never in its way: a TSA that is down
+    // costs a warning and a retry on the next tick, not a checkpoint.
+    void this.stamper?.stampPending();
     return head.seq;
   }
 
@@ -93,6 +99,7 @@ export class AuditCheckpointer {
     this.timer = setInterval(
       () => {
         this.running ??= this.checkpointIfDue()
+          .then(() => this.stamper?.stampPending())
           .catch((e) => this.log('warn', `audit checkpoint failed, will retry: ${(e as Error).message}`))
           .finally(() => (this.running = undefined));
       },
@@ -107,7 +114,9 @@ export class AuditCheckpointer {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    return this.checkpoint();
+    const seq = await this.checkpoint();
+    await this.stamper?.stampPending();
+    return seq;
   }
 
   private async learnLastSigned(): Promise<void> {

@@ -26,6 +26,8 @@ export interface AuditReport {
   /** Checkpoints of this chain that partners witnessed and that were checked against it. */
   witnessed: number;
   head: { seq: number; hash: string };
+  /** Where the chain in the database starts when an archived prefix was pruned (the last archive's anchor). */
+  anchor?: { seq: number; hash: string; archive: number };
   /** The first problem found. */
   finding?: ChainFinding;
   /** Every problem found in stored messages (each one message and one field), after `finding`. */
@@ -53,14 +55,16 @@ export async function verifyAuditTrail(
       yield e;
     }
   }
-  const chain = await verifyChain(remember(), head);
+  const anchor = await audit.anchor();
+  const chain = await verifyChain(remember(), head, anchor);
   const checkpoints = await audit.checkpoints();
   let signatures = 0;
   let columns = 0;
   let erased = 0;
   let witnessed = 0;
   const pending = await audit.pendingCount();
-  const lastSigned = checkpoints.reduce((max, c) => Math.max(max, c.seq), 0);
+  // Entries up to the anchor are in a signed (and timestamped) archive.
+  const lastSigned = checkpoints.reduce((max, c) => Math.max(max, c.seq), anchor?.seq ?? 0);
   const report = (finding?: ChainFinding, findings: ChainFinding[] = finding ? [finding] : []): AuditReport => ({
     ok: !finding,
     entries: chain.entries,
@@ -69,9 +73,10 @@ export async function verifyAuditTrail(
     columns,
     erased,
     pending,
-    unsigned: Math.max(0, chain.entries - lastSigned),
+    unsigned: Math.max(0, chain.lastSeq - lastSigned),
     witnessed,
     head,
+    anchor,
     finding,
     findings,
   });
@@ -79,7 +84,7 @@ export async function verifyAuditTrail(
   if (witnesses) {
     // Partners' copies first: a chain rewritten with the gateway's own key still passes its own checkpoints.
     const keys = keyLookup(federation, stored?.manifests.values());
-    const w = await checkWitnesses(agency, { entries: chain.entries, hashes }, witnesses, keys);
+    const w = await checkWitnesses(agency, { entries: chain.lastSeq, hashes }, witnesses, keys);
     witnessed = w.checked;
     if (w.findings.length) return report(w.findings[0], w.findings);
   }
@@ -100,10 +105,10 @@ export async function verifyAuditTrail(
     }
     if (claim.seq !== c.seq || claim.hash !== c.hash || claim.agency !== agency)
       return report({ seq: c.seq, problem: `checkpoint at entry ${c.seq} does not match its signed content` });
-    if (c.seq > chain.entries)
+    if (c.seq > chain.lastSeq)
       return report({
         seq: c.seq,
-        problem: `the chain ends at entry ${chain.entries} but checkpoint ${c.seq} was signed over a longer one (entries were removed from the end)`,
+        problem: `the chain ends at entry ${chain.lastSeq} but checkpoint ${c.seq} was signed over a longer one (entries were removed from the end)`,
       });
     if (hashes.get(c.seq) !== c.hash)
       return report({

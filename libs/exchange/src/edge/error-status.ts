@@ -44,6 +44,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ERASURE_NOT_PARTY: 500,
   ERASURE_UNSUPPORTED: 500,
   KAFKA_ADMIN_FAILED: 500,
+  // The archive and time-stamping tools (CLI, scheduler): never an API answer.
+  TSA_UNAVAILABLE: 503,
+  TIMESTAMP_INVALID: 500,
+  ARCHIVE_INVALID: 500,
 };
 
 /** The HTTP status of a domain error code (500 for a code this gateway's build does not know). */

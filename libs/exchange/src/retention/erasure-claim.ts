@@ -33,7 +33,7 @@ export interface ErasureClaim {
   columns: string;
 }
 
-export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * The body with each personal-data field replaced by the erased marker, and the digests of what

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { AgencyId, AuditSettings } from '@xietong/exchange';
+import { AgencyId, AuditSettings, GATEWAY_CONFIG } from '@xietong/exchange';
 import { FederationSettings, ManifestStore } from '@xietong/federation';
 import { BrokerSettings, BrokerStatus, type BrokerState } from '@xietong/messaging';
 import { AuditRepository, Database, OutboxRepository, WebhookRepository } from '@xietong/persistence';
@@ -41,6 +41,7 @@ describe('HealthController', () => {
         [OutboxRepository, outbox],
         [AuditRepository, audit],
         [WebhookRepository, webhooks],
+        [GATEWAY_CONFIG, config],
       ],
     ));
   });
@@ -84,6 +85,14 @@ describe('HealthController', () => {
       endpoints: 2,
       pending: 4,
       note: 'endpoint e1 disabled: gone: the endpoint answered 410 Gone; endpoint e2 failing since 2026-12-01T00:00:00.000Z',
+    });
+  });
+
+  it('says archives and checkpoints are not timestamped when no TSA is configured', async () => {
+    const res = await http().get('/health');
+    expect(res.body.timestamps).toEqual({
+      tsa: null,
+      note: expect.stringContaining('archives/checkpoints are not timestamped'),
     });
   });
 

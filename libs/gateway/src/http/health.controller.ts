@@ -1,7 +1,8 @@
-import { Controller, Get, Res, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { AgencyId, AuditSettings, Public } from '@xietong/exchange';
+import type { GatewayConfig } from '@xietong/config';
+import { AgencyId, AuditSettings, CheckpointTimestamper, GATEWAY_CONFIG, Public } from '@xietong/exchange';
 import { FederationSettings, ManifestStore } from '@xietong/federation';
 import { BrokerSettings, BrokerStatus } from '@xietong/messaging';
 import { AuditRepository, Database, OutboxRepository, WebhookRepository } from '@xietong/persistence';
@@ -33,6 +34,8 @@ export class HealthController implements OnModuleDestroy {
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
     private readonly webhooks: WebhookRepository,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Optional() private readonly stamper?: CheckpointTimestamper,
   ) {
     this.loop.enable();
   }
@@ -92,6 +95,7 @@ export class HealthController implements OnModuleDestroy {
       ...(queues ? { queues } : {}),
       ...(audit ? { audit } : {}),
       ...(webhooks ? { webhooks } : {}),
+      timestamps: this.timestamps(),
     });
   }
 
@@ -107,6 +111,24 @@ export class HealthController implements OnModuleDestroy {
       endpoints: s.endpoints,
       pending: s.pending,
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    };
+  }
+
+  /** Whether archives and checkpoints get RFC 3161 tokens, and whether the TSA answers. */
+  private timestamps() {
+    if (!this.config.tsa)
+      return {
+        tsa: null,
+        note: 'archives/checkpoints are not timestamped: no TSA is configured (XIETONG_TSA_URL, XIETONG_TSA_CERT_FILE)',
+      };
+    const failures = this.stamper?.failures ?? 0;
+    return {
+      tsa: this.config.tsa.url,
+      ...(failures > 0
+        ? {
+            note: `the TSA failed ${failures} time(s) in a row (${this.stamper?.lastError}): checkpoints wait for their timestamp tokens`,
+          }
+        : {}),
     };
   }
 

@@ -299,6 +299,34 @@ export const RETENTION_TALLY = table('retention_tally', {
   lastRunAt: col.instant(),
 });
 
+/**
+ * Archives written by `archive export`, one row each in sequence: the period, how far the audit
+ * chain goes in it (the anchor for a chain whose archived prefix was pruned) and the archive's
+ * digest (SHA-256 of its manifest.json), which the next archive links to.
+ */
+export const ARCHIVE = table('archive', {
+  seq: col.integer().primary(),
+  fromAt: col.instant(),
+  untilAt: col.instant(),
+  /** The last audit entry in this archive or an earlier one (0: none yet), and its hash. */
+  auditSeq: col.bigint(),
+  auditHash: col.varchar(64),
+  digest: col.varchar(64),
+  /** The TSA's time in the archive's token (null: no TSA was configured). */
+  timestampedAt: col.instant().nullable(),
+  createdAt: col.instant(),
+  /** When the rows of this archive's period left the database (archive prune). */
+  prunedAt: col.instant().nullable(),
+});
+
+/** RFC 3161 tokens over signed audit checkpoints (over the checkpoint JWS), from the configured TSA. */
+export const CHECKPOINT_TIMESTAMP = table('checkpoint_timestamp', {
+  seq: col.bigint().primary(),
+  /** The TimeStampResp (DER) as the TSA sent it. */
+  token: col.binary(),
+  genTime: col.instant(),
+});
+
 /** All tables, in the order the migrations create them. */
 export const TABLES = [
   MESSAGE,
@@ -317,4 +345,6 @@ export const TABLES = [
   WEBHOOK_DELIVERY,
   WEBHOOK_ATTEMPT,
   RETENTION_TALLY,
+  ARCHIVE,
+  CHECKPOINT_TIMESTAMP,
 ] as const;
