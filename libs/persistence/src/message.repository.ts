@@ -2,7 +2,7 @@ import { In, type EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { Direction, MessageRecord, MessageStatus } from './records';
 import { MESSAGE } from './schema/tables';
-import { chunks, instant, params } from './sql';
+import { chunks, instant, params, storedInstant } from './sql';
 
 /** Every column: a message row is written whole. */
 const ALL = MESSAGE.fields();
@@ -278,6 +278,26 @@ export class MessageRepository {
       [instant(d, from), instant(d, to), ...types],
     )) as { partner: string; direction: Direction; type: string; status: MessageStatus; n: string | number }[];
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+
+  /**
+   * Per partner we sent to: when its last receipt arrived here (undefined when none has yet) and
+   * how many messages to it have none yet (pending in the outbox or sent), for the partner-silent
+   * alert: a partner is silent to us whether the cut is on its side or ours.
+   */
+  async receiptsByPartner(): Promise<{ partner: string; lastReceiptAt?: Date; awaiting: number }[]> {
+    const rows = (await this.db.manager.query(
+      `SELECT recipient AS partner, MAX(receipt_at) AS last_receipt_at,
+              SUM(CASE WHEN status IN ('pending', 'sent') THEN 1 ELSE 0 END) AS awaiting
+       FROM message WHERE direction = 'out' GROUP BY recipient ORDER BY recipient`,
+    )) as { partner: string; last_receipt_at: unknown; awaiting: string | number | null }[];
+    return rows.map((r) => ({
+      partner: r.partner,
+      ...(r.last_receipt_at === null || r.last_receipt_at === undefined
+        ? {}
+        : { lastReceiptAt: storedInstant(r.last_receipt_at) }),
+      awaiting: Number(r.awaiting ?? 0),
+    }));
   }
 
   /** Counts by direction, type and status (demo summary, health). */
