@@ -30,17 +30,13 @@ export async function spawnGateway(
     : [];
   const argv = [...GATEWAY_NODE_FLAGS, ...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')];
   const [command, ...args] = [...prefix, process.execPath, ...argv];
-  const child = spawn(
-    command,
-    args,
-    {
-      // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide
-      // (unless the caller names one: the network suite's gateways own their namespace's address).
-      env: { ...process.env, XIETONG_HTTP_PORT: '0', ...env, XIETONG_AGENCY_ID: id },
-      // The IPC channel ties the gateway to this process: it shuts down if we die (runGatewayProcess).
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    },
-  );
+  const child = spawn(command, args, {
+    // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide
+    // (unless the caller names one: the network suite's gateways own their namespace's address).
+    env: { ...process.env, XIETONG_HTTP_PORT: '0', ...env, XIETONG_AGENCY_ID: id },
+    // The IPC channel ties the gateway to this process: it shuts down if we die (runGatewayProcess).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   let output = '';
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-8000);
