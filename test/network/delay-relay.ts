@@ -47,13 +47,33 @@ export class DelayRelay {
     this.forward(upstream, client);
   }
 
+  /**
+   * One queue and one timer per direction: chunks leave in arrival order when due. (A timer per
+   * chunk reordered them: timers due at the same millisecond fire in no guaranteed order, and the
+   * reordered bytes crashed kafkajs's decoder in the gateway.)
+   */
   private forward(from: Socket, to: Socket): void {
-    let due = 0;
-    from.on('data', (chunk) => {
-      const wait = this.delayMs + (Math.random() * 2 - 1) * this.jitterMs;
-      due = Math.max(due, Date.now() + wait);
-      setTimeout(() => to.destroyed || to.write(chunk), due - Date.now());
+    const queue: { due: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let ended = false;
+    let last = 0;
+    const drain = () => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0].due <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(drain, queue[0].due - Date.now());
+      else if (ended) to.end();
+    };
+    from.on('data', (chunk: Buffer) => {
+      last = Math.max(last, Date.now() + this.delayMs + (Math.random() * 2 - 1) * this.jitterMs);
+      queue.push({ due: last, chunk });
+      timer ??= setTimeout(drain, Math.max(0, last - Date.now()));
     });
-    from.on('end', () => setTimeout(() => to.end(), Math.max(0, due - Date.now())));
+    from.on('end', () => {
+      ended = true;
+      if (!timer) to.end();
+    });
   }
 }

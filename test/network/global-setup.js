@@ -3,7 +3,8 @@
 // names one (then the suite prints it and checks nothing else). Installs nftables and prometheus
 // where missing (scripts/network-deps.sh), and names this run's resources (XIETONG_NETWORK_RUN).
 const { execFileSync, spawnSync } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { nameRun } = require('../support/test-run');
 
@@ -24,6 +25,21 @@ function freeSubnet() {
   throw new Error('no free 10.251.x.0/24 subnet for the network suite');
 }
 
+/** The Apache Kafka jars in .kafka/lib, resolved from Maven Central as scripts/kafka.mjs does (same stamp). */
+function resolveKafkaJars() {
+  const repo = join(__dirname, '../..');
+  const pom = join(repo, 'tools/kafka/pom.xml');
+  const lib = join(repo, '.kafka', 'lib');
+  const stamp = createHash('sha256').update(readFileSync(pom)).digest('hex');
+  const stampFile = join(lib, '.resolved');
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
+  mkdirSync(lib, { recursive: true });
+  execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], {
+    stdio: ['ignore', 2, 2],
+  });
+  writeFileSync(stampFile, stamp);
+}
+
 module.exports = async () => {
   nameRun();
   const skip = process.env.XIETONG_SKIP_NETWORK;
@@ -37,6 +53,7 @@ module.exports = async () => {
       `the network suite cannot run: ${why}. Run it as root on Linux, or set XIETONG_SKIP_NETWORK=<reason> to skip it knowingly.`,
     );
   execFileSync('bash', [join(__dirname, '../../scripts/network-deps.sh')], { stdio: 'inherit' });
+  resolveKafkaJars();
   process.env.XIETONG_NETWORK_RUN ??= `xn${randomBytes(2).toString('hex')}`;
   process.env.XIETONG_NETWORK_SUBNET ??= freeSubnet();
 };

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -132,14 +132,21 @@ export class NamespacedKafka {
     throw new Error(`the namespaced cluster was not ready in ${timeoutMs / 1000} s: ${last}`);
   }
 
-  /** The node (1..3) leading the KRaft quorum: the active controller, from Kafka's own tool. */
-  async quorumLeader(): Promise<number> {
-    const { stdout } = await run('java', [
-      ...['-cp', `${libDir}/*`, 'org.apache.kafka.tools.MetadataQuorumCommand'],
-      ...['--bootstrap-server', this.brokers.split(',')[0], 'describe', '--status'],
-    ]);
-    const m = /LeaderId:\s*(\d+)/.exec(stdout);
-    if (!m) throw new Error(`no LeaderId in: ${stdout}`);
-    return Number(m[1]);
+  /**
+   * The node (1..3) leading the KRaft quorum, i.e. the active controller, as the nodes record it in
+   * their `quorum-state` file (the newest epoch wins); kafkajs cannot tell (a KRaft cluster names a
+   * random broker as "controller" to clients).
+   */
+  quorumLeader(): number {
+    let best = { leader: -1, epoch: -1 };
+    for (const [i] of this.nodes.entries()) {
+      const file = join(this.nodeDir(i + 1), 'logs', '__cluster_metadata-0', 'quorum-state');
+      if (!existsSync(file)) continue;
+      const state = JSON.parse(readFileSync(file, 'utf8')) as { leaderId?: number; leaderEpoch?: number };
+      if ((state.leaderEpoch ?? -1) > best.epoch && (state.leaderId ?? -1) > 0)
+        best = { leader: state.leaderId!, epoch: state.leaderEpoch! };
+    }
+    if (best.leader < 1) throw new Error('no node records a quorum leader');
+    return best.leader;
   }
 }

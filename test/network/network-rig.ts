@@ -59,12 +59,20 @@ export class NetworkRig {
   gatewayDatabaseUrl = '';
   private readonly relayPorts: number[] = [];
   private started = 0;
+  /** Seconds each step of the set-up took (reports/network.json). */
+  readonly setup: Record<string, number> = {};
 
   async init(rules: string): Promise<void> {
+    let t = Date.now();
+    const step = (name: string) => {
+      this.setup[name] = round((Date.now() - t) / 1000);
+      t = Date.now();
+    };
     mkdirSync(this.dir, { recursive: true });
     mkdirSync(this.logDir, { recursive: true });
     this.topo.create(Object.values(HOSTS));
     await this.startPostgres();
+    step('namespaces_and_postgres_s');
     for (let i = 0; i < 3; i++) this.relayPorts.push(await freePort(this.topo.hostIp));
     this.kafka = new NamespacedKafka(
       this.topo,
@@ -73,6 +81,7 @@ export class NetworkRig {
       (n) => this.relayPorts[n - 1],
     );
     await this.kafka.start();
+    step('brokers_s');
     for (const [i, node] of this.kafka.nodes.entries()) {
       const relay = new DelayRelay(
         { host: this.topo.hostIp, port: this.relayPorts[i] },
@@ -96,12 +105,15 @@ export class NetworkRig {
       planKafka(manifest, { replicationFactor: 3, minInsyncReplicas: 2 }),
     );
     writeFileSync(join(this.dir, 'metrics.token'), randomBytes(32).toString('hex'), { mode: 0o600 });
+    step('topics_s');
     await Promise.all([this.startGateway(JD), this.startGateway(HZ)]);
+    step('gateways_s');
     await this.prometheus.start(
       [HOSTS.jd, HOSTS.hz].map((h) => `${this.topo.ip(h)}:${GATEWAY_PORT}`),
       rules,
       join(this.dir, 'metrics.token'),
     );
+    step('prometheus_s');
   }
 
   /** A throwaway instance on the bridge address only, which the namespaces reach over the bridge. */

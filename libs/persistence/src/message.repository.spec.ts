@@ -115,6 +115,8 @@ describe('MessageRepository', () => {
     ]);
     expect(queries[0].sql).toContain("direction = 'out'");
     expect(queries[0].sql).toContain('GROUP BY recipient');
+    // Receipts are answers, and get none themselves.
+    expect(queries[0].sql).toContain("type <> 'RECEIPT'");
   });
 
   it('counts by partner in SQL, and asks nothing for no types', async () => {

@@ -289,7 +289,7 @@ export class MessageRepository {
     const rows = (await this.db.manager.query(
       `SELECT recipient AS partner, MAX(receipt_at) AS last_receipt_at,
               SUM(CASE WHEN status IN ('pending', 'sent') THEN 1 ELSE 0 END) AS awaiting
-       FROM message WHERE direction = 'out' GROUP BY recipient ORDER BY recipient`,
+       FROM message WHERE direction = 'out' AND type <> 'RECEIPT' GROUP BY recipient ORDER BY recipient`,
     )) as { partner: string; last_receipt_at: unknown; awaiting: string | number | null }[];
     return rows.map((r) => ({
       partner: r.partner,
