@@ -45,6 +45,22 @@ describe('delivery health gauges', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('reads afresh at every scrape, however close together', async () => {
+    let n = 0;
+    const registry = new Registry();
+    registerDeliveryHealthGauges(
+      registry,
+      {
+        oldestPendingAt: async () => undefined,
+        receiptsByPartner: async () => [{ partner: '330100', awaiting: ++n }],
+        lag: async () => [],
+      },
+      () => NOW,
+    );
+    expect(await registry.metrics()).toContain('xietong_receipts_awaited{partner="330100"} 1');
+    expect(await registry.metrics()).toContain('xietong_receipts_awaited{partner="330100"} 2');
+  });
+
   it('reports the consumer lag by partition while the broker answers', async () => {
     const text = await scrape({
       lag: async () => [

@@ -47,7 +47,7 @@ export function registerDeliveryHealthGauges(
       g.set(oldest ? Math.max(0, (now() - oldest.getTime()) / 1000) : 0);
     },
   );
-  const receipts = perScrape(() => sources.receiptsByPartner(), now);
+  const receipts = perScrape(() => sources.receiptsByPartner());
   gauge(
     'xietong_receipt_last_timestamp_seconds',
     'When the last receipt from each partner arrived here (Unix time); a partner never heard from has no series',
@@ -65,7 +65,7 @@ export function registerDeliveryHealthGauges(
       for (const r of await receipts()) g.set({ partner: r.partner }, r.awaiting);
     },
   );
-  const lag = perScrape(() => withinTime(sources.lag(), lagTimeoutMs), now);
+  const lag = perScrape(() => withinTime(sources.lag(), lagTimeoutMs));
   gauge('xietong_consumer_lag', 'Records in the inbox not yet processed, by partition', ['partition'], async (g) => {
     for (const [partition, n] of (await lag()) ?? []) g.set({ partition: String(partition) }, n);
   });
@@ -77,13 +77,16 @@ export function registerDeliveryHealthGauges(
   );
 }
 
-/** One lookup shared by the gauges of one scrape (prom-client collects them all at once). */
-function perScrape<T>(lookup: () => Promise<T>, now: () => number): () => Promise<T> {
-  let last: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    if (!last || now() - last.at > 1_000) last = { at: now(), value: lookup() };
-    return last.value;
-  };
+/**
+ * One lookup shared by the gauges of one scrape: prom-client starts every collect at once, so the
+ * gauges that ask while the lookup is under way share it; the next scrape looks up afresh.
+ */
+function perScrape<T>(lookup: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= lookup().finally(() => {
+      pending = undefined;
+    }));
 }
 
 /** The value, or undefined when the promise fails or takes longer than `ms`. */
