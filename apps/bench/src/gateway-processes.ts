@@ -22,20 +22,21 @@ export async function spawnGateway(
   env: Record<string, string>,
   profileDir?: string,
   logFile?: string,
+  /** A command the gateway runs under, e.g. `ip netns exec <ns>` (the network suite). */
+  prefix: string[] = [],
 ): Promise<GatewayProcess> {
   const profile = profileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${id}.cpuprofile`]
     : [];
-  const child = spawn(
-    process.execPath,
-    [...GATEWAY_NODE_FLAGS, ...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')],
-    {
-      // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide.
-      env: { ...process.env, ...env, XIETONG_AGENCY_ID: id, XIETONG_HTTP_PORT: '0' },
-      // The IPC channel ties the gateway to this process: it shuts down if we die (runGatewayProcess).
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    },
-  );
+  const argv = [...GATEWAY_NODE_FLAGS, ...profile, join(repoRoot(), 'dist/apps/gateway/src/main.js')];
+  const [command, ...args] = [...prefix, process.execPath, ...argv];
+  const child = spawn(command, args, {
+    // Port 0: the gateway picks a free port and logs its URL, so parallel runs never collide
+    // (unless the caller names one: the network suite's gateways own their namespace's address).
+    env: { ...process.env, XIETONG_HTTP_PORT: '0', ...env, XIETONG_AGENCY_ID: id },
+    // The IPC channel ties the gateway to this process: it shuts down if we die (runGatewayProcess).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   let output = '';
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-8000);

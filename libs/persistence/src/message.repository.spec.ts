@@ -104,6 +104,21 @@ describe('MessageRepository', () => {
     ]);
   });
 
+  it('reads the last receipt and the messages awaiting one per partner, none yet read as undefined', async () => {
+    const { db, queries } = recordingDatabase('better-sqlite3', () => [
+      { partner: '330100', last_receipt_at: '2026-11-30 01:00:00.000', awaiting: 3 },
+      { partner: '340100', last_receipt_at: null, awaiting: '2' },
+    ]);
+    expect(await new MessageRepository(db).receiptsByPartner()).toEqual([
+      { partner: '330100', lastReceiptAt: new Date('2026-11-30T01:00:00.000Z'), awaiting: 3 },
+      { partner: '340100', awaiting: 2 },
+    ]);
+    expect(queries[0].sql).toContain("direction = 'out'");
+    expect(queries[0].sql).toContain('GROUP BY recipient');
+    // Receipts are answers, and get none themselves.
+    expect(queries[0].sql).toContain("type <> 'RECEIPT'");
+  });
+
   it('counts by partner in SQL, and asks nothing for no types', async () => {
     const { db, queries } = recordingDatabase('postgres', () => [
       { partner: '330100', direction: 'out', type: 'LEAD', status: 'sent', n: '5' },

@@ -291,6 +291,26 @@ export class MessageRepository {
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
 
+  /**
+   * Per partner we sent to: when its last receipt arrived here (undefined when none has yet) and
+   * how many messages to it have none yet (pending in the outbox or sent), for the partner-silent
+   * alert: a partner is silent to us whether the cut is on its side or ours.
+   */
+  async receiptsByPartner(): Promise<{ partner: string; lastReceiptAt?: Date; awaiting: number }[]> {
+    const rows = (await this.db.manager.query(
+      `SELECT recipient AS partner, MAX(receipt_at) AS last_receipt_at,
+              SUM(CASE WHEN status IN ('pending', 'sent') THEN 1 ELSE 0 END) AS awaiting
+       FROM message WHERE direction = 'out' AND type <> 'RECEIPT' GROUP BY recipient ORDER BY recipient`,
+    )) as { partner: string; last_receipt_at: unknown; awaiting: string | number | null }[];
+    return rows.map((r) => ({
+      partner: r.partner,
+      ...(r.last_receipt_at === null || r.last_receipt_at === undefined
+        ? {}
+        : { lastReceiptAt: storedInstant(r.last_receipt_at) }),
+      awaiting: Number(r.awaiting ?? 0),
+    }));
+  }
+
   /** Counts by direction, type and status (demo summary, health). */
   async counts(): Promise<{ direction: string; type: string; status: string; n: number }[]> {
     const rows: { direction: string; type: string; status: string; n: string | number }[] = await this.db.manager.query(

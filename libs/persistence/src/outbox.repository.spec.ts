@@ -86,4 +86,12 @@ describe('OutboxRepository', () => {
     const { db } = recordingDatabase('postgres', () => [{ n: '42' }]);
     expect(await new OutboxRepository(db).pendingCount()).toBe(42);
   });
+
+  it('reads when the oldest pending row was written, as an instant on SQLite too, and nothing when none waits', async () => {
+    const sqlite = recordingDatabase('better-sqlite3', () => [{ oldest: '2026-11-30 01:00:00.000' }]);
+    expect(await new OutboxRepository(sqlite.db).oldestPendingAt()).toEqual(new Date('2026-11-30T01:00:00.000Z'));
+    expect(sqlite.queries[0].sql).toContain("status = 'pending'");
+    const empty = recordingDatabase('postgres', () => [{ oldest: null }]);
+    expect(await new OutboxRepository(empty.db).oldestPendingAt()).toBeUndefined();
+  });
 });

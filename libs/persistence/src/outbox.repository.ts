@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Database } from './database';
 import type { OutboxRecord } from './records';
 import { OUTBOX } from './schema/tables';
-import { chunks, instant, params } from './sql';
+import { chunks, instant, params, storedInstant } from './sql';
 
 export type NewOutboxRecord = Pick<OutboxRecord, 'messageId' | 'topic' | 'recordKey' | 'value'>;
 
@@ -133,5 +133,13 @@ export class OutboxRepository {
       select: { status: true, attempts: true, lastError: true },
       where: { messageId },
     });
+  }
+
+  /** When the oldest row still waiting to be published was written (undefined when none waits). */
+  async oldestPendingAt(): Promise<Date | undefined> {
+    const [r] = (await this.db.manager.query(
+      `SELECT MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'`,
+    )) as { oldest: unknown }[];
+    return r?.oldest === null || r?.oldest === undefined ? undefined : storedInstant(r.oldest);
   }
 }

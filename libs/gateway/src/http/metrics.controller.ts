@@ -17,11 +17,13 @@ import {
 import { shanghaiDate } from '@xietong/workflow';
 import { AcceptsScrapeCredential } from '../auth/scrape-credential';
 import { AnonymousAccessTally } from './anonymous-access';
+import { registerDeliveryHealthGauges } from './delivery-health-gauges';
 
 /**
  * Prometheus metrics. The gauges are computed from the database and the broker at scrape time so
  * that every instance of a gateway reports the same figures: messages by type and outcome,
- * quarantine by reason, pending outbox rows, overdue cases, inbox consumer lag, manifest and key
+ * quarantine by reason, pending outbox rows and the oldest one's age, the last receipt per partner,
+ * overdue cases, inbox consumer lag (and whether the broker answered for it), manifest and key
  * expiry. This process's own: the Node.js and process defaults, the delivery and publish latency
  * histograms, and the redelivered records its inbound consumer skipped since it started.
  */
@@ -98,8 +100,10 @@ export class MetricsController {
           counts.filter((c) => c.kind === kind).reduce((n, c) => n + c.n, 0),
         );
     });
-    gauge('xietong_consumer_lag', 'Records in the inbox not yet processed, by partition', ['partition'], async (g) => {
-      for (const [partition, lag] of await this.lag()) g.set({ partition: String(partition) }, lag);
+    registerDeliveryHealthGauges(this.registry, {
+      oldestPendingAt: () => this.outbox.oldestPendingAt(),
+      receiptsByPartner: () => this.messages.receiptsByPartner(),
+      lag: () => this.lag(),
     });
     const service = this.inbound;
     new Counter({
@@ -202,7 +206,8 @@ export class MetricsController {
   private async lag(): Promise<[number, number][]> {
     const topic = this.manifests.lastKnown.member(this.self)?.inbox;
     if (!topic) return [];
-    const admin = this.kafka.admin();
+    // One quick retry: a scrape waits for this (the gauges give up after LAG_TIMEOUT_MS).
+    const admin = this.kafka.admin({ retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 } });
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(topic);
