@@ -4,7 +4,7 @@
 // very block, without the type-aware rest.
 
 /** Files over the limits, until they are split. This list only shrinks. */
-export const SIZE_EXEMPT = ['apps/demo/src/main.ts'];
+export const SIZE_EXEMPT = [];
 
 export const sizeRule = {
   files: ['libs/**/*.ts', 'apps/**/*.ts'],

@@ -191,8 +191,16 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('partners witness audit check
       await eventually('the covering checkpoint countersigned', async () =>
         (await audit(JD).witnessed({ agency: JD, witness: HZ })).some((w) => w.seq === base),
       );
-    // Only a local entry follows: an auditor's API access.
+    // Only a local entry follows: an auditor's API access. It is written once the response has
+    // finished, so wait for it before settling the chain.
+    const accesses = async () => {
+      const count = async (table: string) =>
+        Number((await sql(`SELECT COUNT(*) AS n FROM ${table} WHERE kind = 'API_ACCESS'`))[0].n);
+      return (await count('audit_event')) + (await count('audit_pending'));
+    };
+    const before = await accesses();
     expect((await h.get(JD, '/api/v1/messages', ['auditor'])).status).toBe(200);
+    await eventually('the API access recorded', async () => (await accesses()) > before);
     await settle(JD);
     const local = await eager(JD).checkpointIfDue();
     expect(local).toBeDefined();

@@ -45,6 +45,7 @@ import {
   WebhookRepository,
 } from '@xietong/persistence';
 import { CountyReceiver } from './county-receiver';
+import { retentionAsOfLater } from './retention-step';
 import { startDemoTsa, type DemoTsa } from './demo-tsa';
 import { formatLocalDate, parseLocalDate, shanghaiDate } from '@xietong/workflow';
 import {
@@ -100,65 +101,10 @@ async function main(o: Options): Promise<number> {
     // The console signs staff in at an OpenID Connect provider: the demo runs a development one.
     const idpPort = await freePort();
     rmSync(o.dir, { recursive: true, force: true });
-    const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
-    const fed = await initFederation({
-      dir: o.dir,
-      members: AGENCIES,
-      zones: loadZoneData(),
-      catalog,
-      federation: 'demo',
-    });
-    log(`federation of ${AGENCIES.join(', ')} signed into ${o.dir}/manifest.jws`);
-    // The zone operator's step (`xietong kafka apply`): the gateways create no topics themselves.
-    const operator = createKafka({ brokers: brokers.split(','), clientId: 'xietong-demo-operator' });
-    const manifest = await verifyManifest(fed.manifestJws, fed.authorityPublic);
-    const brokerCount = await clusterSize(operator);
-    const diff = await applyKafkaPlan(
-      operator,
-      planKafka(manifest, { replicationFactor: Math.min(3, brokerCount), minInsyncReplicas: Math.min(2, brokerCount) }),
-    );
-    log(
-      `kafka apply: ${diff.createTopics.length} topics created${diff.aclsSupported ? `, ${diff.addAcls.length} ACLs added` : ''}`,
-    );
     tsa = await startDemoTsa(join(o.dir, 'tsa'));
     log(`time-stamping authority (openssl ts behind tools/tsa) at ${tsa.url}`);
-    for (const id of AGENCIES) {
-      const config = loadGatewayConfig({
-        ...process.env,
-        KAFKA_BROKERS: brokers,
-        // The demo's county staff get tokens of the local development issuer (below).
-        XIETONG_DEVELOPMENT: 'true',
-        XIETONG_AGENCY_ID: id,
-        XIETONG_FEDERATION_DIR: o.dir,
-        XIETONG_DATABASE_URL: `sqlite:${join(o.dir, `gateway-${id}.sqlite`)}`,
-        XIETONG_HTTP_PORT: '0',
-        XIETONG_OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
-        // The county systems' receiver is on this machine: the one private address webhooks may use.
-        XIETONG_WEBHOOK_ALLOW_PRIVATE: `127.0.0.1:${county.port}`,
-        XIETONG_TSA_URL: tsa.url,
-        XIETONG_TSA_CERT_FILE: tsa.certFile,
-      });
-      const gw = await startGateway(config, { logLevels: ['error'] });
-      gateways.push(gw);
-      log(
-        `gateway ${id} up at ${gw.url} (SQLite ${config.database.type === 'better-sqlite3' ? config.database.file : ''})`,
-      );
-    }
+    await startAgencies(o, brokers, { county, tsa, idpPort }, gateways);
     const byId = new Map(gateways.map((g) => [g.config.agencyId, g]));
-    // County staff of each agency, with tokens of the agency's development issuer.
-    const files = federationFiles(o.dir);
-    for (const g of gateways) {
-      tokens.set(
-        g.config.agencyId,
-        await issueToken(await readJwk(files.authIssuerKey(g.config.agencyId)), {
-          issuer: g.config.auth.issuer,
-          audience: g.config.auth.audience,
-          subject: 'demo-staff',
-          roles: ['submitter', 'handler'],
-        }),
-      );
-    }
-    for (const g of gateways) await addCountyEndpoint(g, county);
     const repo = (id: string) => byId.get(id)!.app.get(MessageRepository);
 
     const first = transfers(o.leads, o.complaints);
@@ -239,50 +185,8 @@ async function main(o: Options): Promise<number> {
       log(
         `  ${a.caseNo.padEnd(14)}  ${a.state.padEnd(9)}  ${(a.clock ?? '-').padEnd(10)}  ${(a.dueOn ?? '-').padEnd(10)}  ${a.reminders}`,
       );
-    // Sign every chain head now, so the demo's trail ends inside a checkpoint (a stop signs again);
-    // each goes to the partners the agency exchanged with, which countersign it.
-    let checkpoints = 0;
-    for (const g of gateways) {
-      await g.app.get(AuditCheckpointer).checkpoint();
-      const audit = g.app.get(AuditRepository);
-      const head = await audit.head();
-      checkpoints += (await audit.checkpoints()).length;
-      log(
-        `  ${g.config.agencyId} audit trail: ${head.seq} entries, head signed at entry ${(await audit.latestCheckpoint())?.seq}`,
-      );
-    }
-    await waitFor('partners to countersign the checkpoints', o.timeout, async () => {
-      const open = await checkpointsAwaitingWitness(gateways);
-      return { done: open === 0, progress: `${open} checkpoint messages awaiting a countersignature` };
-    });
-    let witnessed = 0;
-    for (const g of gateways) {
-      const own = await g.app.get(AuditRepository).witnessed({ agency: g.config.agencyId });
-      witnessed += new Set(own.map((w) => w.seq)).size;
-      log(
-        `  ${g.config.agencyId} checkpoints witnessed: ${own.map((w) => `entry ${w.seq} by ${w.witness}`).join(', ') || 'none'}`,
-      );
-    }
-    await waitFor('webhooks to reach the county systems', o.timeout, async () => {
-      let pending = 0;
-      for (const g of gateways) pending += (await g.app.get(WebhookRepository).status()).pending;
-      return { done: pending === 0, progress: `${pending} webhook deliveries pending` };
-    });
-    log(
-      `webhooks: ${county.delivered} delivered to the county systems, ${county.verified} verified with standardwebhooks`,
-    );
-    // 旌德's records, receipts and trail so far, as one signed, time-stamped archive.
-    const jd = byId.get(AGENCIES[0])!;
-    const archived = await exportArchive(AGENCIES[0], new Date(), join(o.dir, 'archives'), {
-      archives: jd.app.get(ArchiveRepository),
-      audit: jd.app.get(AuditRepository),
-      manifests: jd.app.get(ManifestArchiveRepository),
-      signer: jd.app.get(LocalKeys).signer,
-      tsa: { url: tsa.url, certPem: readFileSync(tsa.certFile, 'utf8') },
-    });
-    log(
-      `archive ${archived.seq} of ${AGENCIES[0]}: ${archived.records} messages, ${archived.entries} audit entries -> ${archived.dir}, timestamped by the TSA at ${archived.timestampedAt?.toISOString()} (check: npm run cli -- archive verify --dir ${join(o.dir, 'archives')} --authority ${join(o.dir, 'authority.public.jwk.json')})`,
-    );
+    const { checkpoints, witnessed } = await witnessTrails(gateways, o.timeout);
+    const erased = await pushArchiveAndRetain(o, gateways, county, tsa);
     const summary = {
       agencies: gateways.length,
       sent: c.sent,
@@ -296,6 +200,7 @@ async function main(o: Options): Promise<number> {
       witnessed,
       assistance: { requests: requests.length, replies: replies.length, reminders: reminded.length },
       webhooks: { delivered: county.delivered, verified: county.verified },
+      erased,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     process.stdout.write(JSON.stringify(summary) + '\n');
@@ -329,6 +234,134 @@ async function main(o: Options): Promise<number> {
     await tsa?.stop();
     if (ownKafka) stopLocalKafka();
   }
+}
+
+/** The federation, the zone operator's topics and one gateway per agency (pushed onto `gateways`). */
+async function startAgencies(
+  o: Options,
+  brokers: string,
+  { county, tsa, idpPort }: { county: CountyReceiver; tsa: DemoTsa; idpPort: number },
+  gateways: RunningGateway[],
+): Promise<void> {
+  const catalog = SchemaCatalog.fromDirectory(join(repoRoot(), 'schemas'));
+  const fed = await initFederation({
+    dir: o.dir,
+    members: AGENCIES,
+    zones: loadZoneData(),
+    catalog,
+    federation: 'demo',
+  });
+  log(`federation of ${AGENCIES.join(', ')} signed into ${o.dir}/manifest.jws`);
+  // The zone operator's step (`xietong kafka apply`): the gateways create no topics themselves.
+  const operator = createKafka({ brokers: brokers.split(','), clientId: 'xietong-demo-operator' });
+  const manifest = await verifyManifest(fed.manifestJws, fed.authorityPublic);
+  const brokerCount = await clusterSize(operator);
+  const diff = await applyKafkaPlan(
+    operator,
+    planKafka(manifest, { replicationFactor: Math.min(3, brokerCount), minInsyncReplicas: Math.min(2, brokerCount) }),
+  );
+  log(
+    `kafka apply: ${diff.createTopics.length} topics created${diff.aclsSupported ? `, ${diff.addAcls.length} ACLs added` : ''}`,
+  );
+  for (const id of AGENCIES) {
+    const config = loadGatewayConfig({
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      // The demo's county staff get tokens of the local development issuer (below).
+      XIETONG_DEVELOPMENT: 'true',
+      XIETONG_AGENCY_ID: id,
+      XIETONG_FEDERATION_DIR: o.dir,
+      XIETONG_DATABASE_URL: `sqlite:${join(o.dir, `gateway-${id}.sqlite`)}`,
+      XIETONG_HTTP_PORT: '0',
+      XIETONG_OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
+      // The county systems' receiver is on this machine: the one private address webhooks may use.
+      XIETONG_WEBHOOK_ALLOW_PRIVATE: `127.0.0.1:${county.port}`,
+      XIETONG_TSA_URL: tsa.url,
+      XIETONG_TSA_CERT_FILE: tsa.certFile,
+    });
+    const gw = await startGateway(config, { logLevels: ['error'] });
+    gateways.push(gw);
+    log(
+      `gateway ${id} up at ${gw.url} (SQLite ${config.database.type === 'better-sqlite3' ? config.database.file : ''})`,
+    );
+  }
+  // County staff of each agency, with tokens of the agency's development issuer.
+  const files = federationFiles(o.dir);
+  for (const g of gateways) {
+    tokens.set(
+      g.config.agencyId,
+      await issueToken(await readJwk(files.authIssuerKey(g.config.agencyId)), {
+        issuer: g.config.auth.issuer,
+        audience: g.config.auth.audience,
+        subject: 'demo-staff',
+        roles: ['submitter', 'handler'],
+      }),
+    );
+  }
+  for (const g of gateways) await addCountyEndpoint(g, county);
+}
+
+/** Signs every chain head, so the demo's trail ends inside a checkpoint, and waits for the partners' countersignatures. */
+async function witnessTrails(
+  gateways: RunningGateway[],
+  timeout: number,
+): Promise<{ checkpoints: number; witnessed: number }> {
+  // Sign every chain head now, so the demo's trail ends inside a checkpoint (a stop signs again);
+  // each goes to the partners the agency exchanged with, which countersign it.
+  let checkpoints = 0;
+  for (const g of gateways) {
+    await g.app.get(AuditCheckpointer).checkpoint();
+    const audit = g.app.get(AuditRepository);
+    const head = await audit.head();
+    checkpoints += (await audit.checkpoints()).length;
+    log(
+      `  ${g.config.agencyId} audit trail: ${head.seq} entries, head signed at entry ${(await audit.latestCheckpoint())?.seq}`,
+    );
+  }
+  await waitFor('partners to countersign the checkpoints', timeout, async () => {
+    const open = await checkpointsAwaitingWitness(gateways);
+    return { done: open === 0, progress: `${open} checkpoint messages awaiting a countersignature` };
+  });
+  let witnessed = 0;
+  for (const g of gateways) {
+    const own = await g.app.get(AuditRepository).witnessed({ agency: g.config.agencyId });
+    witnessed += new Set(own.map((w) => w.seq)).size;
+    log(
+      `  ${g.config.agencyId} checkpoints witnessed: ${own.map((w) => `entry ${w.seq} by ${w.witness}`).join(', ') || 'none'}`,
+    );
+  }
+  return { checkpoints, witnessed };
+}
+
+/** Webhooks delivered to the county systems, 旌德's signed and time-stamped archive, then retention as of later. */
+async function pushArchiveAndRetain(
+  o: Options,
+  gateways: RunningGateway[],
+  county: CountyReceiver,
+  tsa: DemoTsa,
+): Promise<number> {
+  await waitFor('webhooks to reach the county systems', o.timeout, async () => {
+    let pending = 0;
+    for (const g of gateways) pending += (await g.app.get(WebhookRepository).status()).pending;
+    return { done: pending === 0, progress: `${pending} webhook deliveries pending` };
+  });
+  log(
+    `webhooks: ${county.delivered} delivered to the county systems, ${county.verified} verified with standardwebhooks`,
+  );
+  // 旌德's records, receipts and trail so far, as one signed, time-stamped archive.
+  const jd = gateways.find((g) => g.config.agencyId === AGENCIES[0])!;
+  const archived = await exportArchive(AGENCIES[0], new Date(), join(o.dir, 'archives'), {
+    archives: jd.app.get(ArchiveRepository),
+    audit: jd.app.get(AuditRepository),
+    manifests: jd.app.get(ManifestArchiveRepository),
+    signer: jd.app.get(LocalKeys).signer,
+    tsa: { url: tsa.url, certPem: readFileSync(tsa.certFile, 'utf8') },
+  });
+  log(
+    `archive ${archived.seq} of ${AGENCIES[0]}: ${archived.records} messages, ${archived.entries} audit entries -> ${archived.dir}, timestamped by the TSA at ${archived.timestampedAt?.toISOString()} (check: npm run cli -- archive verify --dir ${join(o.dir, 'archives')} --authority ${join(o.dir, 'authority.public.jwk.json')})`,
+  );
+  // Retention as of 400 days later: past the closed complaints' period (365 days by default).
+  return retentionAsOfLater(gateways, 400, log);
 }
 
 /** Registers the agency's county system as a webhook endpoint of its gateway (as the agency's admin). */

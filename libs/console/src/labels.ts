@@ -18,6 +18,8 @@ const WORDS: Record<string, Entry> = {
   ASSISTANCE_REPLY: ['协查回复', 'Assistance reply'],
   AUDIT_CHECKPOINT: ['审计检查点', 'Audit checkpoint'],
   AUDIT_COUNTERSIGN: ['审计见证签名', 'Audit countersignature'],
+  PING: ['连通性检测', 'Connectivity check'],
+  ERASURE_NOTICE: ['个人信息删除通知', 'Erasure notice'],
   // case kinds (LEAD and COMPLAINT are their opening types above)
   ASSISTANCE: ['协查', 'Assistance request'],
   // message status and direction
