@@ -122,8 +122,10 @@ async function main(o: Options): Promise<number> {
       `phase 2: 杭州 and 南京 report verification feedback (case opened) and complaint results (${second.length} messages)`,
     );
     await submitAll(byId, second);
-    const third = disposals(o.leads);
-    log(`phase 3: they report the disposal results that close the cases (${third.length} messages)`);
+    const third = disposals(o.leads, o.complaints);
+    log(
+      `phase 3: they report the disposal results that close the leads' cases and half the complaints (${third.length} messages)`,
+    );
     await submitAll(byId, third);
 
     const requests = assistanceRequests(formatLocalDate(parseLocalDate(shanghaiDate(new Date())) + 30));
@@ -211,7 +213,8 @@ async function main(o: Options): Promise<number> {
       reminded.length === 1 &&
       witnessed > 0 &&
       county.delivered > 0 &&
-      county.verified === county.delivered;
+      county.verified === county.delivered &&
+      summary.erased > 0;
     idp = await startDevIdentityProvider({
       port: idpPort,
       users: DEMO_USERS,

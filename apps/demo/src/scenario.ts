@@ -57,8 +57,12 @@ export function feedback(leads: number, complaints: number): Submission[] {
   return out;
 }
 
-/** Then the disposal result that closes each case (the lifecycle refuses it before the feedback). */
-export function disposals(leads: number): Submission[] {
+/**
+ * Then the disposal result that closes each lead's case (the lifecycle refuses it before the
+ * feedback), and the result that closes the first half of the complaints (their personal data then
+ * falls to retention once its period has passed).
+ */
+export function disposals(leads: number, complaints = 0): Submission[] {
   const out: Submission[] = [];
   for (const from of [HANGZHOU, NANJING]) {
     for (let i = 1; i <= leads; i++)
@@ -67,6 +71,13 @@ export function disposals(leads: number): Submission[] {
         to: JINGDE,
         kind: 'case-results',
         body: sampleDisposal(leadNo(from, i), `${SHORT[from]}市监处罚〔2026〕${i}号`),
+      });
+    for (let i = 1; i <= Math.ceil(complaints / 2); i++)
+      out.push({
+        from,
+        to: JINGDE,
+        kind: 'complaint-results',
+        body: { ...sampleComplaintResult(complaintNo(from, i)), status: 'CLOSED', note: '已办结。' },
       });
   }
   return out;
