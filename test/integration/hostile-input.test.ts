@@ -44,6 +44,7 @@ const CONSOLE_ENDPOINTS: Record<string, string[]> = {
 const PATH_ENDPOINTS = [
   '/api/v1/messages/{}',
   '/api/v1/pings/{}',
+  '/api/v1/webhooks/endpoints/{}/deliveries',
   '/api/v1/cases/LEAD/{}',
   '/api/v1/cases/{}/X',
   '/api/v1/complaints/{}/complainant',
@@ -315,6 +316,31 @@ describe.each<TestDialect>(['postgres', 'sqlite'])('hostile HTTP input on %s', (
         return res.status < 500;
       }),
       { numRuns: 100, seed: 15 },
+    );
+    // The webhook admin API (admin role): hostile bodies for a new endpoint and an update, and
+    // hostile ids on every route that names one.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          ['POST', '/api/v1/webhooks/endpoints'],
+          ['PATCH', '/api/v1/webhooks/endpoints/{}'],
+          ['POST', '/api/v1/webhooks/endpoints/{}/rotate-secret'],
+          ['DELETE', '/api/v1/webhooks/endpoints/{}'],
+          ['POST', '/api/v1/webhooks/deliveries/{}/redeliver'],
+        ),
+        HOSTILE,
+        fc.jsonValue({ maxDepth: 4 }),
+        async ([method, template], id, body) => {
+          const res = await call(
+            h,
+            method,
+            template.replace('{}', encodeURIComponent(id) || 'x'),
+            JSON.stringify(body),
+          );
+          return res.status < 500;
+        },
+      ),
+      { numRuns: 100, seed: 16 },
     );
     expect((await h.get(JD, '/api/v1/messages?limit=1')).status).toBe(200);
   });
