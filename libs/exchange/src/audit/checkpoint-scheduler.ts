@@ -1,3 +1,4 @@
+import { PeriodicTask } from '../periodic-task';
 import { Injectable, Optional } from '@nestjs/common';
 import { WITNESS_TYPES } from '@xietong/contracts';
 import { AuditRepository } from '@xietong/persistence';
@@ -34,8 +35,7 @@ export class AuditCheckpointer {
   private readonly log: Log;
   private lastSeq = -1;
   private lastAt = 0;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly loop: PeriodicTask;
   /** One signing at a time in this process: a second would sign (and send) the same head again. */
   private signing: Promise<unknown> = Promise.resolve();
 
@@ -51,6 +51,11 @@ export class AuditCheckpointer {
     @Optional() private readonly stamper?: CheckpointTimestamper,
   ) {
     this.log = logs('Audit');
+    this.loop = new PeriodicTask(
+      () => this.checkpointIfDue().then(() => this.stamper?.stampPending()),
+      Math.min(TICK_MS, cadence.intervalMs),
+      (e) => this.log('warn', `audit checkpoint failed, will retry: ${e.message}`),
+    );
   }
 
   /** Signs and stores the current head unless it was signed already; returns its seq. */
@@ -96,24 +101,13 @@ export class AuditCheckpointer {
   }
 
   start(): void {
-    this.timer = setInterval(
-      () => {
-        this.running ??= this.checkpointIfDue()
-          .then(() => this.stamper?.stampPending())
-          .catch((e) => this.log('warn', `audit checkpoint failed, will retry: ${(e as Error).message}`))
-          .finally(() => (this.running = undefined));
-      },
-      Math.min(TICK_MS, this.cadence.intervalMs),
-    );
-    this.timer.unref();
+    this.loop.start();
   }
 
   /** Stops the cadence and signs the final head (graceful shutdown). */
   async stop(): Promise<number | undefined> {
-    if (!this.timer) return undefined;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    if (!this.loop.started) return undefined;
+    await this.loop.stop();
     const seq = await this.checkpoint();
     await this.stamper?.stampPending();
     return seq;

@@ -1,3 +1,4 @@
+import { PeriodicTask } from '../periodic-task';
 import { Injectable } from '@nestjs/common';
 import { CASE_KIND_LABELS } from '@xietong/contracts';
 import { caseKey, CaseRepository, type CaseRecord } from '@xietong/persistence';
@@ -15,8 +16,7 @@ const PAGE = 1000;
  */
 @Injectable()
 export class DeadlineSupervisor {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly loop: PeriodicTask;
   private readonly log: Log;
 
   constructor(
@@ -27,20 +27,19 @@ export class DeadlineSupervisor {
     logs: Logs,
   ) {
     this.log = logs('Deadlines');
+    this.loop = new PeriodicTask(
+      () => this.remindOverdue(),
+      settings.intervalMs,
+      (e) => this.log('error', `deadline check failed: ${e.message}`),
+    );
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.remindOverdue()
-        .catch((e) => this.log('error', `deadline check failed: ${(e as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, this.settings.intervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /**

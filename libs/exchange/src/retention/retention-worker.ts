@@ -1,3 +1,4 @@
+import { PeriodicTask } from '../periodic-task';
 import { Injectable } from '@nestjs/common';
 import type { RetentionClass, RetentionConfig } from '@xietong/config';
 import { MESSAGE_TYPE_SPECS, type CaseKindName } from '@xietong/contracts';
@@ -47,8 +48,7 @@ export interface RetentionReport {
  */
 @Injectable()
 export class RetentionWorker {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly loop: PeriodicTask;
   private readonly log: Log;
 
   constructor(
@@ -61,20 +61,19 @@ export class RetentionWorker {
     logs: Logs,
   ) {
     this.log = logs('Retention');
+    this.loop = new PeriodicTask(
+      () => this.run(),
+      settings.intervalMs,
+      (e) => this.log('error', `retention run failed: ${e.message}`),
+    );
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.run()
-        .catch((e) => this.log('error', `retention run failed: ${(e as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, this.settings.intervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async run(o: { now?: Date; dryRun?: boolean; actor?: string } = {}): Promise<RetentionReport> {
